@@ -1,0 +1,3 @@
+from makermatrix_edge.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""Built-in roles and the permission strings of the MakerMatrix API."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ADMIN = "admin"  # the permission that grants everything
+ADMIN_ROLE = "admin"  # the built-in role that holds it
+
+# Every permission a route may require. "admin" grants all of them; "<area>:*" grants an area.
+PERMISSIONS: dict[str, str] = {
+    "parts:read": "View parts and their history",
+    "parts:write": "Create and update parts, change quantities",
+    "parts:delete": "Delete parts",
+    "categories:read": "View categories",
+    "categories:write": "Create and update categories",
+    "categories:delete": "Delete categories",
+    "locations:read": "View storage locations",
+    "locations:write": "Create and update locations",
+    "locations:delete": "Delete locations",
+    "users:read": "View user accounts",
+    "users:write": "Create and update user accounts",
+    "users:delete": "Delete user accounts",
+    "tasks:read": "View background tasks",
+    "tasks:write": "Create and cancel background tasks",
+    "tasks:admin": "Start and stop the task worker",
+    "csv:import": "Import supplier order files",
+    "printer:use": "Print labels",
+    "printer:admin": "Configure the printer and label templates",
+    "backup:manage": "Create, download and restore backups",
+    ADMIN: "Full administrative access",
+}
+
+_NAMESPACE = uuid.UUID("8a3c1f52-6f0e-4c1a-9a57-3f7f2d1e0b11")
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    name: str
+    description: str
+    permissions: frozenset[str]
+
+    @property
+    def id(self) -> str:
+        """Stable across installs, so backups and API clients can rely on it."""
+        return str(uuid.uuid5(_NAMESPACE, f"role:{self.name}"))
+
+
+BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
+    BuiltinRole("admin", "Everything, including users and backups", frozenset({ADMIN})),
+    BuiltinRole(
+        "manager",
+        "Runs the inventory: parts, categories, locations, imports, printing",
+        frozenset(
+            {"parts:*", "categories:*", "locations:*", "tasks:read", "tasks:write", "csv:import", "printer:use", "users:read"}
+        ),
+    ),
+    BuiltinRole(
+        "user",
+        "Works at the bench: finds parts, takes and adds stock, prints labels",
+        frozenset({"parts:read", "parts:write", "categories:read", "locations:read", "tasks:read", "tasks:write", "printer:use"}),
+    ),
+    BuiltinRole("viewer", "Looks things up, changes nothing", frozenset({"parts:read", "categories:read", "locations:read", "tasks:read"})),
+)
+ROLE_NAMES = tuple(r.name for r in BUILTIN_ROLES)
+
+
+def expand(granted: Iterable[str]) -> frozenset[str]:
+    """The concrete permissions a set of grants (with 'admin' and 'area:*') amounts to."""
+    grants = set(granted)
+    if ADMIN in grants:
+        return frozenset(PERMISSIONS)
+    out = {p for p in grants if p in PERMISSIONS}
+    for grant in grants:
+        if grant.endswith(":*"):
+            area = grant[:-1]
+            out.update(p for p in PERMISSIONS if p.startswith(area))
+    return frozenset(out)
+
+
+def allows(permissions: frozenset[str], needed: str) -> bool:
+    return ADMIN in permissions or needed in permissions

@@ -1,0 +1,90 @@
+"""JWT access and refresh tokens (HS256) and the signing key kept in data_dir/secret.key."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import stat
+import uuid
+from pathlib import Path
+from typing import Literal
+
+import jwt
+import msgspec
+
+from makermatrix_edge.clock import Clock
+from makermatrix_edge.errors import Unauthorized
+
+TokenKind = Literal["access", "refresh"]
+log = logging.getLogger(__name__)
+
+
+class Claims(msgspec.Struct, frozen=True):
+    sub: str
+    jti: str
+    iat: int
+    exp: int
+    typ: TokenKind
+    ver: int
+
+
+class IssuedToken(msgspec.Struct, frozen=True):
+    token: str
+    claims: Claims
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """Read the signing key, creating it (0600) on first start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("secret key %s was readable by others (mode %o); set to 0600", path, mode)
+            path.chmod(0o600)
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        if len(key) < 32:
+            raise ValueError(f"{path} holds a key shorter than 32 bytes; delete it to make a new one")
+        return key
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key.hex() + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return key
+
+
+class TokenIssuer:
+    def __init__(self, secret: bytes, *, access_seconds: int, refresh_seconds: int, clock: Clock) -> None:
+        self._secret = secret
+        self._ttl: dict[TokenKind, int] = {"access": access_seconds, "refresh": refresh_seconds}
+        self._clock = clock
+
+    def ttl(self, kind: TokenKind) -> int:
+        return self._ttl[kind]
+
+    def issue(self, user_id: str, version: int, kind: TokenKind) -> IssuedToken:
+        now = int(self._clock())
+        claims = Claims(sub=user_id, jti=uuid.uuid4().hex, iat=now, exp=now + self._ttl[kind], typ=kind, ver=version)
+        token = jwt.encode(msgspec.structs.asdict(claims), self._secret, algorithm="HS256")
+        return IssuedToken(token=token, claims=claims)
+
+    def decode(self, token: str, kind: TokenKind) -> Claims:
+        """Verify signature, expiry and kind; raise Unauthorized with a reason a person understands."""
+        try:
+            raw = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                options={"require": ["sub", "exp", "iat", "jti"], "verify_exp": False},
+            )
+            claims = msgspec.convert(raw, Claims)
+        except (jwt.InvalidTokenError, msgspec.ValidationError):
+            raise Unauthorized("Invalid token; log in again") from None
+        if claims.exp <= self._clock():
+            raise Unauthorized("Token expired; log in again")
+        if claims.typ != kind:
+            raise Unauthorized(f"A {claims.typ} token cannot be used here")
+        return claims

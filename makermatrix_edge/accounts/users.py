@@ -1,0 +1,246 @@
+"""User accounts: registration, updates, passwords, deletion — with the last-admin rule."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlite_utils
+
+from makermatrix_edge.accounts import store
+from makermatrix_edge.accounts.models import Principal, RoleView, UserView
+from makermatrix_edge.accounts.passwords import PasswordHasher, check_password
+from makermatrix_edge.accounts.roles import ADMIN
+from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+DEFAULT_ROLE = "user"
+
+
+def check_username(username: str) -> str:
+    name = username.strip()
+    if not USERNAME_RE.match(name):
+        raise InvalidInput("use 2-64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit", "username")
+    return name
+
+
+def check_email(email: str | None) -> str | None:
+    if email is None or email.strip() == "":
+        return None
+    value = email.strip()
+    if not EMAIL_RE.match(value):
+        raise InvalidInput("is not an email address", "email")
+    return value
+
+
+def _ensure_admin_left(db: sqlite_utils.Database, what: str) -> None:
+    if not store.active_admin_ids(db):
+        raise Conflict(f"Cannot {what}: it is the last active admin. Make another user admin first.")
+
+
+def _end_sessions(db: sqlite_utils.Database, user_id: str, now: str) -> None:
+    """Invalidate every access and refresh token the user holds."""
+    db.execute("UPDATE users SET token_version = token_version + 1 WHERE id = ?", [user_id])
+    db.execute("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user_id])
+
+
+def _unique_violation(exc: sqlite3.IntegrityError, username: str, email: str | None) -> Conflict:
+    text = str(exc)
+    if "users.email" in text:
+        return Conflict(f"The email '{email}' is already used by another account")
+    return Conflict(f"The username '{username}' is already taken")
+
+
+class UserService:
+    def __init__(self, db: Database, hasher: PasswordHasher, clock: Clock, *, min_password_length: int) -> None:
+        self._db = db
+        self._hasher = hasher
+        self._clock = clock
+        self._min_password = min_password_length
+
+    def _resolve_roles(self, db: sqlite_utils.Database, names: Sequence[str]) -> list[str]:
+        found = store.role_ids(db, names)
+        unknown = [n for n in names if n not in found]
+        if unknown:
+            known = ", ".join(r.name for r in store.all_roles(db))
+            raise InvalidInput(f"unknown role {unknown[0]!r} (known: {known})", "roles")
+        return list(found.values())
+
+    async def register(
+        self,
+        *,
+        username: str,
+        password: str,
+        email: str | None,
+        roles: Sequence[str] | None,
+        actor: Principal | None,
+        open_registration: bool,
+    ) -> UserView:
+        is_admin_call = actor is not None and actor.can("users:write")
+        if not is_admin_call:
+            if not open_registration:
+                if actor is None:
+                    raise Unauthorized("Registration is closed: log in as an admin to add users")
+                raise Forbidden("Registration is closed: only an admin can add users")
+            roles = [DEFAULT_ROLE]  # a self-registered user never chooses its own role
+        role_names = list(roles) if roles else [DEFAULT_ROLE]
+        if ADMIN in role_names and not (actor is not None and actor.can(ADMIN)):
+            raise Forbidden("Only an admin can create another admin")
+        name = check_username(username)
+        mail = check_email(email)
+        check_password(password, self._min_password)
+        hashed = await self._hasher.hash(password)
+        now = iso(self._clock())
+
+        def create(db: sqlite_utils.Database) -> UserView:
+            role_ids = self._resolve_roles(db, role_names)
+            user_id = str(uuid.uuid4())
+            try:
+                db.execute(
+                    "INSERT INTO users (id, username, email, hashed_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [user_id, name, mail, hashed, now, now],
+                )
+            except sqlite3.IntegrityError as exc:
+                raise _unique_violation(exc, name, mail) from None
+            store.set_roles(db, user_id, role_ids)
+            row = store.user_by_id(db, user_id)
+            assert row is not None
+            return store.user_view(db, row)
+
+        return await self._db.write(create)
+
+    async def list_users(self) -> list[UserView]:
+        def load(db: sqlite_utils.Database) -> list[UserView]:
+            rows = db.execute(f"SELECT {store.USER_COLUMNS} FROM users ORDER BY username").fetchall()
+            return [store.user_view(db, dict(r)) for r in rows]
+
+        return await self._db.read(load)
+
+    async def get(self, user_id: str) -> UserView:
+        def load(db: sqlite_utils.Database) -> UserView:
+            row = store.user_by_id(db, user_id)
+            if row is None:
+                raise NotFound(f"No user with id {user_id}")
+            return store.user_view(db, row)
+
+        return await self._db.read(load)
+
+    async def get_by_username(self, username: str) -> UserView:
+        def load(db: sqlite_utils.Database) -> UserView:
+            row = store.user_by_username(db, username)
+            if row is None:
+                raise NotFound(f"No user named {username!r}")
+            return store.user_view(db, row)
+
+        return await self._db.read(load)
+
+    async def roles(self) -> list[RoleView]:
+        return await self._db.read(store.all_roles)
+
+    async def update(
+        self,
+        user_id: str,
+        *,
+        actor: Principal,
+        username: str | None = None,
+        email: str | None = None,
+        is_active: bool | None = None,
+        roles: Sequence[str] | None = None,
+    ) -> UserView:
+        if (is_active is not None or roles is not None) and not actor.can("users:write"):
+            raise Forbidden("Only an admin can change roles or activate and deactivate accounts")
+        if roles is not None and ADMIN in roles and not actor.can(ADMIN):
+            raise Forbidden("Only an admin can make another user admin")
+        name = check_username(username) if username is not None else None
+        mail = check_email(email) if email is not None else None
+        now = iso(self._clock())
+
+        def apply(db: sqlite_utils.Database) -> UserView:
+            row = store.user_by_id(db, user_id)
+            if row is None:
+                raise NotFound(f"No user with id {user_id}")
+            changes: dict[str, Any] = {}
+            if name is not None:
+                changes["username"] = name
+            if email is not None:
+                changes["email"] = mail
+            if is_active is not None:
+                changes["is_active"] = int(is_active)
+            if changes:
+                assignments = ", ".join(f"{column} = ?" for column in changes)
+                try:
+                    db.execute(f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?", [*changes.values(), now, user_id])
+                except sqlite3.IntegrityError as exc:
+                    raise _unique_violation(exc, name or row["username"], mail) from None
+            if roles is not None:
+                store.set_roles(db, user_id, self._resolve_roles(db, roles))
+                db.execute("UPDATE users SET updated_at = ? WHERE id = ?", [now, user_id])
+            _ensure_admin_left(db, "remove admin rights from or deactivate this user")
+            if is_active is False and row["is_active"]:
+                _end_sessions(db, user_id, now)
+            fresh = store.user_by_id(db, user_id)
+            assert fresh is not None
+            return store.user_view(db, fresh)
+
+        return await self._db.write(apply)
+
+    async def change_password(
+        self, user_id: str, *, actor: Principal, current_password: str | None, new_password: str
+    ) -> None:
+        """Set a new password and end every session of that user."""
+        check_password(new_password, self._min_password, "new_password")
+        is_self = actor.user_id == user_id
+        if not is_self and not actor.can("users:write"):
+            raise Forbidden("You can only change your own password")
+        row = await self._db.read(lambda db: store.user_by_id(db, user_id))
+        if row is None:
+            raise NotFound(f"No user with id {user_id}")
+        if is_self:
+            if not current_password:
+                raise InvalidInput("is required to change your own password", "current_password")
+            if not await self._hasher.verify(current_password, row["hashed_password"]):
+                raise InvalidInput("is not your current password", "current_password")
+        hashed = await self._hasher.hash(new_password)
+        await self._db.write(lambda db: self._store_password(db, user_id, hashed, must_change=not is_self))
+
+    def _store_password(self, db: sqlite_utils.Database, user_id: str, hashed: str, *, must_change: bool) -> None:
+        now = iso(self._clock())
+        db.execute(
+            "UPDATE users SET hashed_password = ?, password_change_required = ?, updated_at = ? WHERE id = ?",
+            [hashed, int(must_change), now, user_id],
+        )
+        _end_sessions(db, user_id, now)
+
+    def set_password_offline(self, username: str, new_password: str) -> UserView:
+        """For `makermatrix-edge users set-password` on the Pi: no actor, no current password."""
+        check_password(new_password, self._min_password)
+        hashed = self._hasher.hash_sync(new_password)
+
+        def apply(db: sqlite_utils.Database) -> UserView:
+            row = store.user_by_username(db, username)
+            if row is None:
+                raise NotFound(f"No user named {username!r}")
+            self._store_password(db, row["id"], hashed, must_change=False)
+            fresh = store.user_by_id(db, row["id"])
+            assert fresh is not None
+            return store.user_view(db, fresh)
+
+        return self._db.write_sync(apply)
+
+    async def delete(self, user_id: str) -> UserView:
+        def remove(db: sqlite_utils.Database) -> UserView:
+            row = store.user_by_id(db, user_id)
+            if row is None:
+                raise NotFound(f"No user with id {user_id}")
+            view = store.user_view(db, row)
+            db.execute("DELETE FROM users WHERE id = ?", [user_id])
+            _ensure_admin_left(db, "delete this user")
+            return view
+
+        return await self._db.write(remove)

@@ -1,0 +1,129 @@
+"""/api/auth: login (JSON or form), mobile login, refresh with rotation, logout, me."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+
+from makermatrix_edge.accounts.models import Principal, TokenPair, UserView
+from makermatrix_edge.api.body import json_or_form
+from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.security import AUTHENTICATED, PUBLIC, access
+from makermatrix_edge.errors import Unauthorized
+from makermatrix_edge.services import Services
+
+REFRESH_COOKIE = "refresh_token"
+
+
+class Credentials(msgspec.Struct):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class RefreshRequest(msgspec.Struct):
+    refresh_token: str | None = None
+
+
+class LoginResponse(msgspec.Struct):
+    access_token: str
+    token_type: str
+    expires_in: int
+    password_change_required: bool
+    user: UserView
+    status: str = "success"
+    message: str = "Login successful"
+
+
+class TokenData(msgspec.Struct, omit_defaults=True):
+    access_token: str
+    token_type: str
+    expires_in: int
+    password_change_required: bool
+    refresh_token: str | None = None
+    user: UserView | None = None
+
+
+def _refresh_cookie(request: Request[Any, Any, Any], pair: TokenPair) -> Cookie:
+    # Secure only over HTTPS: on a plain-HTTP LAN a Secure cookie would never be stored.
+    return Cookie(
+        key=REFRESH_COOKIE,
+        value=pair.refresh_token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=pair.refresh_expires_in,
+        path="/",
+    )
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _token_data(pair: TokenPair, *, with_refresh: bool) -> TokenData:
+    return TokenData(
+        access_token=pair.access_token,
+        token_type="bearer",
+        expires_in=pair.expires_in,
+        password_change_required=pair.user.password_change_required,
+        refresh_token=pair.refresh_token if with_refresh else None,
+        user=pair.user if with_refresh else None,
+    )
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/login", opt=access(PUBLIC), status_code=200)
+    async def login(self, request: Request[Any, Any, Any], services: Services) -> Response[LoginResponse]:
+        """Log in with JSON {username, password} or form fields; sets the refresh-token cookie."""
+        creds = await json_or_form(request, Credentials)
+        pair = await services.auth.login(creds.username, creds.password, _client(request))
+        body = LoginResponse(
+            access_token=pair.access_token,
+            token_type="bearer",
+            expires_in=pair.expires_in,
+            password_change_required=pair.user.password_change_required,
+            user=pair.user,
+        )
+        return Response(body, cookies=[_refresh_cookie(request, pair)])
+
+    @post("/mobile-login", opt=access(PUBLIC), status_code=200)
+    async def mobile_login(
+        self, request: Request[Any, Any, Any], data: Credentials, services: Services
+    ) -> Envelope[TokenData]:
+        """JSON-only login for apps: both tokens in the body, no cookie."""
+        pair = await services.auth.login(data.username, data.password, _client(request))
+        return ok(_token_data(pair, with_refresh=True), "Login successful")
+
+    @post("/refresh", opt=access(PUBLIC), status_code=200)
+    async def refresh(self, request: Request[Any, Any, Any], services: Services) -> Response[Envelope[TokenData]]:
+        """New access token from the refresh cookie (or a JSON {refresh_token}); the old one stops working."""
+        body_token = None
+        if (await request.body()).strip():
+            body_token = (await json_or_form(request, RefreshRequest)).refresh_token
+        token = body_token or request.cookies.get(REFRESH_COOKIE)
+        if not token:
+            raise Unauthorized("No refresh token: log in again")
+        pair = await services.auth.refresh(token)
+        envelope = ok(_token_data(pair, with_refresh=body_token is not None), "Token refreshed")
+        return Response(envelope, cookies=[] if body_token else [_refresh_cookie(request, pair)])
+
+    @post("/logout", opt=access(PUBLIC), status_code=200)
+    async def logout(self, request: Request[Any, Any, Any], services: Services) -> Response[Envelope[None]]:
+        """Revoke the refresh token and clear the cookie."""
+        body_token = None
+        if (await request.body()).strip():
+            body_token = (await json_or_form(request, RefreshRequest)).refresh_token
+        await services.auth.logout(body_token or request.cookies.get(REFRESH_COOKIE))
+        response: Response[Envelope[None]] = Response(ok(None, "Logged out"))
+        response.delete_cookie(REFRESH_COOKIE, path="/")
+        return response
+
+    @get("/me", opt=access(AUTHENTICATED))
+    async def me(self, principal: Principal, services: Services) -> Envelope[UserView]:
+        return ok(await services.auth.me(principal), "Current user")

@@ -1,0 +1,116 @@
+"""Every error under /api becomes the envelope with status "error" and a message a person understands.
+
+This is the one place where domain errors and framework errors turn into HTTP statuses for the
+MakerMatrix face. No stack trace ever reaches a client: unexpected errors are logged with a
+reference the client is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from makermatrix_edge.api.body import field_problem
+from makermatrix_edge.api.makermatrix.envelope import error_body
+from makermatrix_edge.errors import (
+    BadRequest,
+    Conflict,
+    DeviceUnavailable,
+    DomainError,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+
+log = logging.getLogger(__name__)
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    InvalidInput: 422,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Gone: 410,
+    TooManyRequests: 429,
+    DeviceUnavailable: 503,
+}
+
+def _status_of(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 400
+
+
+def response(status: int, message: str, data: Any = None, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(error_body(message, data), status_code=status, headers=headers, media_type="application/json")
+
+
+def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    if isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}
+    data = {"field": exc.field} if isinstance(exc, InvalidInput) and exc.field else None
+    return response(_status_of(exc), exc.message, data, headers)
+
+
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    items = [i for i in (exc.extra or []) if isinstance(i, dict)] if isinstance(exc.extra, list) else []
+    if any(i.get("source") == "body" and i.get("message") == "'data'" for i in items):
+        return response(400, "A JSON request body is required")
+    problems = [field_problem(str(i.get("message", "is not valid")), str(i.get("key") or "")) for i in items]
+    if not problems:
+        return response(400, f"Bad request: {exc.detail}")
+    message = "; ".join(f"{field}: {text}" for field, text in problems)
+    return response(422, message, {"errors": [{"field": f, "message": m} for f, m in problems]})
+
+
+_FRIENDLY = {
+    401: "Log in first",
+    403: "You are not allowed to do this",
+    404: "Not found",
+    405: "This method is not allowed here",
+    413: "Request body too large",
+}
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    detail = str(exc.detail or "")
+    if status == 400 and detail.startswith("JSON is malformed"):
+        message = "Malformed JSON in the request body" + detail[len("JSON is malformed") :]
+    elif status == 404:
+        message = f"Not found: {request.method} {request.url.path}"
+    elif status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    elif status == 413:
+        message = "Request body too large"
+    elif status >= 500:
+        return internal_error(request, exc)
+    else:
+        message = detail if detail and detail != _FRIENDLY.get(status) else _FRIENDLY.get(status, detail or "Bad request")
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in ("allow", "retry-after")}
+    return response(status, message, headers=headers or None)
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    ref = secrets.token_hex(4)
+    log.error("unhandled error ref=%s %s %s", ref, request.method, request.url.path, exc_info=exc)
+    return response(HTTP_500_INTERNAL_SERVER_ERROR, f"Internal error; the daemon log has the details (ref {ref})")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

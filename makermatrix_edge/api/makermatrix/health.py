@@ -1,0 +1,43 @@
+"""/api/health: is the daemon up, is the database answering, how are the devices."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Response, get
+
+from makermatrix_edge import __version__
+from makermatrix_edge.api.makermatrix.envelope import Envelope
+from makermatrix_edge.api.security import PUBLIC, access
+from makermatrix_edge.db.migrations import schema_version
+from makermatrix_edge.services import Services
+
+
+class DatabaseHealth(msgspec.Struct):
+    ok: bool
+    schema_version: str
+    error: str | None = None
+
+
+class Health(msgspec.Struct):
+    version: str
+    uptime_seconds: int
+    database: DatabaseHealth
+    devices: dict[str, object]
+
+
+@get("/health", opt=access(PUBLIC), tags=["health"])
+async def health(services: Services) -> Response[Envelope[Health]]:
+    try:
+        version = await services.db.read(schema_version)
+        database = DatabaseHealth(ok=True, schema_version=version)
+    except Exception as exc:  # health must answer even when the database does not
+        database = DatabaseHealth(ok=False, schema_version="", error=str(exc))
+    body = Health(
+        version=__version__,
+        uptime_seconds=int(services.clock() - services.started_at),
+        database=database,
+        devices=dict(services.devices),
+    )
+    status = "success" if database.ok else "error"
+    message = "Healthy" if database.ok else "Database unavailable"
+    return Response(Envelope(status=status, message=message, data=body), status_code=200 if database.ok else 503)

@@ -1,0 +1,100 @@
+"""/api/users: registration, listing, updates, passwords, deletion."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, delete, get, post, put
+
+from makermatrix_edge.accounts.models import Principal, RoleView, UserView
+from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.security import OPTIONAL, access
+from makermatrix_edge.services import Services
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Password = Annotated[str, msgspec.Meta(max_length=1024)]
+Email = Annotated[str, msgspec.Meta(max_length=320)]
+
+
+class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
+    username: Name
+    password: Password
+    email: Email | None = None
+    roles: Annotated[list[Name], msgspec.Meta(max_length=10)] | None = None
+
+
+class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    username: Name | None = None
+    email: Email | None = None
+    is_active: bool | None = None
+    roles: Annotated[list[Name], msgspec.Meta(max_length=10)] | None = None
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    new_password: Password
+    current_password: Password | None = None
+
+
+@post(["/users/register", "/auth/register"], opt=access(OPTIONAL), tags=["users"])
+async def register(data: UserCreate, services: Services, maybe_principal: Principal | None) -> Envelope[UserView]:
+    """Admins add users with any role; with open registration anyone may add themselves as 'user'."""
+    user = await services.users.register(
+        username=data.username,
+        password=data.password,
+        email=data.email,
+        roles=data.roles,
+        actor=maybe_principal,
+        open_registration=services.settings.accounts.open_registration,
+    )
+    return ok(user, f"User {user.username} registered")
+
+
+class UsersController(Controller):
+    path = "/users"
+    tags = ["users"]
+
+    @get("/all", opt=access("users:read"))
+    async def all_users(self, services: Services) -> Envelope[list[UserView]]:
+        users = await services.users.list_users()
+        return ok(users, f"{len(users)} users")
+
+    @get("/roles", opt=access("users:read"))
+    async def roles(self, services: Services) -> Envelope[list[RoleView]]:
+        return ok(await services.users.roles(), "Roles")
+
+    @get("/by-username/{username:str}", opt=access("users:read", or_self_username="username"))
+    async def by_username(self, username: str, services: Services) -> Envelope[UserView]:
+        return ok(await services.users.get_by_username(username), "User found")
+
+    @get("/{user_id:str}", opt=access("users:read", or_self="user_id"))
+    async def get_user(self, user_id: str, services: Services) -> Envelope[UserView]:
+        return ok(await services.users.get(user_id), "User found")
+
+    @put("/{user_id:str}", opt=access("users:write", or_self="user_id"))
+    async def update_user(
+        self, user_id: str, data: UserUpdate, principal: Principal, services: Services
+    ) -> Envelope[UserView]:
+        user = await services.users.update(
+            user_id,
+            actor=principal,
+            username=data.username,
+            email=data.email,
+            is_active=data.is_active,
+            roles=data.roles,
+        )
+        return ok(user, f"User {user.username} updated")
+
+    @put("/{user_id:str}/password", opt=access("users:write", or_self="user_id"))
+    async def change_password(
+        self, user_id: str, data: PasswordChange, principal: Principal, services: Services
+    ) -> Envelope[None]:
+        await services.users.change_password(
+            user_id, actor=principal, current_password=data.current_password, new_password=data.new_password
+        )
+        return ok(None, "Password changed; every session of this user has ended, log in again")
+
+    @delete("/{user_id:str}", opt=access("users:delete"), status_code=200)
+    async def delete_user(self, user_id: str, services: Services) -> Envelope[UserView]:
+        user = await services.users.delete(user_id)
+        return ok(user, f"User {user.username} deleted")

@@ -1,0 +1,62 @@
+"""create_app(): routes, dependencies, error mapping, OpenAPI. Receives built services; does no I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Request, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from makermatrix_edge import __version__
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.api.makermatrix import api_keys, auth, health, users
+from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
+from makermatrix_edge.api.security import authorize, current_principal, optional_principal
+from makermatrix_edge.services import Services
+
+
+def _provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return current_principal(request)
+
+
+def _provide_maybe_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    return optional_principal(request)
+
+
+def create_app(services: Services) -> Litestar:
+    settings = services.settings
+
+    def provide_services() -> Services:
+        return services
+
+    makermatrix_api = Router(
+        path="/api",
+        route_handlers=[
+            health.health,
+            auth.AuthController,
+            users.register,
+            users.UsersController,
+            api_keys.ApiKeysController,
+        ],
+        guards=[authorize],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
+    origins = settings.server.cors_origins
+    return Litestar(
+        route_handlers=[makermatrix_api],
+        dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
+            "principal": Provide(_provide_principal, sync_to_thread=False),
+            "maybe_principal": Provide(_provide_maybe_principal, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=CORSConfig(allow_origins=origins, allow_credentials=True) if origins else None,
+        openapi_config=OpenAPIConfig(title="makermatrix-edge", version=__version__, path="/schema"),
+        request_max_body_size=settings.server.max_body_bytes,
+        state=State({"services": services}),
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,150 @@
+"""`makermatrix-edge` subcommands: serve, config check|dump, users set-password, --version."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from makermatrix_edge import __version__
+from makermatrix_edge.runtime.logging import configure_logging
+from makermatrix_edge.settings import ConfigError, Settings, load_settings, render_toml
+
+DEFAULT_CONFIG = Path("/etc/makermatrix-edge/config.toml")
+EXIT_CONFIG = 2
+
+
+def _config_path(given: str | None) -> Path | None:
+    if given:
+        return Path(given)
+    from_env = os.environ.get("MAKERMATRIX_EDGE_CONFIG")
+    if from_env:
+        return Path(from_env)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    if getattr(args, "host", None):
+        out.setdefault("server", {})["host"] = args.host
+    if getattr(args, "port", None) is not None:
+        out.setdefault("server", {})["port"] = args.port
+    if getattr(args, "data_dir", None):
+        out.setdefault("storage", {})["data_dir"] = args.data_dir
+    return out
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(_config_path(args.config), overrides=_overrides(args))
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    configure_logging(settings.logging.level, journald="JOURNAL_STREAM" in os.environ)
+    from makermatrix_edge.daemon import serve  # imported late: `config check` needs none of it
+
+    return serve(settings)
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    load_settings(Path(args.path))
+    print(f"{args.path}: ok")
+    return 0
+
+
+def _cmd_config_dump(args: argparse.Namespace) -> int:
+    print(render_toml(_settings(args), with_docs=False, redact=True), end="")
+    return 0
+
+
+def _read_new_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != first:
+            raise SystemExit("the two passwords differ; nothing changed")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _cmd_set_password(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    configure_logging("WARNING", journald=False)
+    from makermatrix_edge.accounts.passwords import PasswordHasher
+    from makermatrix_edge.accounts.users import UserService
+    from makermatrix_edge.clock import system_clock
+    from makermatrix_edge.daemon import open_database
+    from makermatrix_edge.errors import DomainError
+
+    if not (settings.data_dir / "makermatrix.db").exists():
+        print(f"no database in {settings.data_dir}; start the daemon once first", file=sys.stderr)
+        return 1
+    password = _read_new_password()
+    db = open_database(settings)
+    try:
+        users = UserService(
+            db, PasswordHasher(settings.accounts.bcrypt_cost), system_clock,
+            min_password_length=settings.accounts.min_password_length,
+        )
+        user = users.set_password_offline(args.username, password)
+    except DomainError as exc:
+        print(f"nothing changed: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    note = "" if user.is_active else " (note: this account is disabled)"
+    print(f"password of {user.username} changed; their old sessions have ended{note}")
+    return 0
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="PATH", help="config file (default: $MAKERMATRIX_EDGE_CONFIG or /etc/makermatrix-edge/config.toml)")
+    parser.add_argument("--data-dir", metavar="DIR", help="override storage.data_dir")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="makermatrix-edge", description="Parts-inventory daemon for the workbench.")
+    parser.add_argument("--version", action="version", version=f"makermatrix-edge {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the daemon in the foreground")
+    _add_common(serve)
+    serve.add_argument("--host", help="override server.host")
+    serve.add_argument("--port", type=int, help="override server.port")
+    serve.set_defaults(func=_cmd_serve)
+
+    config = sub.add_parser("config", help="check or show configuration")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    check = config_sub.add_parser("check", help="validate a config file")
+    check.add_argument("path")
+    check.set_defaults(func=_cmd_config_check)
+    dump = config_sub.add_parser("dump", help="print the effective config, secrets redacted")
+    _add_common(dump)
+    dump.set_defaults(func=_cmd_config_dump)
+
+    users = sub.add_parser("users", help="manage accounts from the Pi's shell")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    set_password = users_sub.add_parser("set-password", help="set a user's password, read from stdin")
+    set_password.add_argument("username")
+    _add_common(set_password)
+    set_password.set_defaults(func=_cmd_set_password)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        logging.getLogger(__name__).debug("startup failed", exc_info=exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,116 @@
+"""Composition root: settings -> database -> services -> app; runs uvicorn until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from types import FrameType
+
+import uvicorn
+
+from makermatrix_edge import __version__
+from makermatrix_edge.accounts.apikeys import ApiKeyService
+from makermatrix_edge.accounts.auth import AuthService
+from makermatrix_edge.accounts.passwords import PasswordHasher
+from makermatrix_edge.accounts.throttle import LoginThrottle
+from makermatrix_edge.accounts.tokens import TokenIssuer, load_or_create_secret
+from makermatrix_edge.accounts.users import UserService
+from makermatrix_edge.app import create_app
+from makermatrix_edge.clock import Clock, system_clock
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.services import Services
+from makermatrix_edge.settings import Settings
+
+log = logging.getLogger(__name__)
+DB_FILE = "makermatrix.db"
+
+
+def open_database(settings: Settings) -> Database:
+    storage = settings.storage
+    db = Database(
+        settings.data_dir / DB_FILE,
+        busy_timeout_ms=storage.busy_timeout_ms,
+        synchronous=storage.synchronous,
+        read_threads=storage.read_threads,
+    )
+    applied = db.open()
+    if applied:
+        log.info("database %s: applied migrations %s", db.path, ", ".join(applied))
+    return db
+
+
+def build_services(settings: Settings, *, clock: Clock = system_clock, admin_password: str | None = None) -> Services:
+    """Open the data dir and database and build every service (blocking; before the loop runs)."""
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings)
+    try:
+        accounts = settings.accounts
+        hasher = PasswordHasher(accounts.bcrypt_cost)
+        tokens = TokenIssuer(
+            load_or_create_secret(data_dir / "secret.key"),
+            access_seconds=accounts.access_token_minutes * 60,
+            refresh_seconds=accounts.refresh_token_days * 86400,
+            clock=clock,
+        )
+        throttle = LoginThrottle(accounts.login_max_failures, accounts.login_window_seconds, clock)
+        auth = AuthService(db, hasher, tokens, throttle, clock)
+        services = Services(
+            settings=settings,
+            clock=clock,
+            started_at=clock(),
+            db=db,
+            auth=auth,
+            users=UserService(db, hasher, clock, min_password_length=accounts.min_password_length),
+            api_keys=ApiKeyService(db, clock),
+        )
+        services.initial_password_file = auth.ensure_admin(data_dir, admin_password)
+    except BaseException:
+        db.close()
+        raise
+    return services
+
+
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn re-raises a caught SIGTERM after shutting down, which ends the process
+        # with status 143; a requested stop is a clean stop, so we only ask it to exit.
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            self.should_exit = True
+
+
+def serve(settings: Settings) -> int:
+    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the exit status."""
+    services = build_services(settings, admin_password=os.environ.get("MAKERMATRIX_EDGE_ADMIN_PASSWORD") or None)
+    try:
+        app = create_app(services)
+        config = uvicorn.Config(
+            app,
+            host=settings.server.host,
+            port=settings.server.port,
+            lifespan="on",
+            log_config=None,
+            access_log=settings.logging.access_log,
+            server_header=False,
+            timeout_graceful_shutdown=settings.server.shutdown_grace_seconds,
+            ws="auto",
+        )
+        server = _Server(config)
+        log.info(
+            "makermatrix-edge %s serving on http://%s:%d (data in %s)",
+            __version__,
+            settings.server.host,
+            settings.server.port,
+            settings.data_dir,
+        )
+        if services.initial_password_file is not None:
+            log.warning("first admin password is in %s", services.initial_password_file)
+        asyncio.run(server.serve())
+        return 0 if server.started else 1
+    finally:
+        services.close()
+        log.info("stopped; database closed")

@@ -1,0 +1,125 @@
+"""The database gateway: one writer thread, a small pool of reader threads, never the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import sqlite_utils
+
+from makermatrix_edge.db.connection import connect
+from makermatrix_edge.db.migrations import apply_migrations
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class Database:
+    """All SQLite access goes through `read(fn)` and `write(fn)`; fn receives a sqlite_utils.Database.
+
+    Writes run one at a time on a dedicated thread inside BEGIN IMMEDIATE … COMMIT, so a
+    failing write leaves nothing half-written. Reads run on a pool with WAL snapshots and
+    never wait for the writer.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout_ms: int = 5000,
+        synchronous: Literal["NORMAL", "FULL"] = "FULL",
+        read_threads: int = 2,
+    ) -> None:
+        self.path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._synchronous = synchronous
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        self._readers = ThreadPoolExecutor(max_workers=read_threads, thread_name_prefix="db-reader")
+        self._local = threading.local()
+        self._all_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._write_db: sqlite_utils.Database | None = None
+        self._closed = False
+
+    # -- lifecycle -----------------------------------------------------------------
+    def open(self) -> list[str]:
+        """Create or open the file and apply pending migrations; returns the names applied."""
+        return self._writer.submit(self._open_on_writer).result()
+
+    def _open_on_writer(self) -> list[str]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(self.path, busy_timeout_ms=self._busy_timeout_ms, synchronous=self._synchronous)
+        self._track(conn)
+        self._write_db = sqlite_utils.Database(conn)
+        return apply_migrations(self._write_db)
+
+    def close(self) -> None:
+        """Finish queued work, checkpoint the WAL and close every connection. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._readers.shutdown(wait=True)
+        if self._write_db is not None:
+            self._writer.submit(self._checkpoint).result()
+        self._writer.shutdown(wait=True)
+        with self._lock:
+            for conn in self._all_conns:
+                conn.close()
+            self._all_conns.clear()
+
+    def _checkpoint(self) -> None:
+        assert self._write_db is not None
+        try:
+            self._write_db.execute("PRAGMA optimize")
+            self._write_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # a busy reader elsewhere is not a reason to fail shutdown
+            log.warning("wal checkpoint at close failed: %s", exc)
+
+    def _track(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            self._all_conns.append(conn)
+
+    # -- work ----------------------------------------------------------------------
+    def _run_write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        db = self._write_db
+        if db is None:
+            raise RuntimeError("database is not open")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(db)
+        except BaseException:
+            if db.conn.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    def _run_read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None:
+            conn = connect(self.path, busy_timeout_ms=self._busy_timeout_ms, read_only=True)
+            self._track(conn)
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+        return fn(db)
+
+    async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Run fn in one transaction on the writer thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._writer, self._run_write, fn)
+
+    async def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Run fn on a reader thread (read-only connection)."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers, self._run_read, fn)
+
+    def write_sync(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Blocking form of write() for the CLI and for code already off the event loop."""
+        return self._writer.submit(self._run_write, fn).result()
+
+    def read_sync(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        return self._readers.submit(self._run_read, fn).result()

@@ -1,0 +1,53 @@
+"""Domain errors raised by services; each API face maps them to HTTP in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base: the message is shown to a person as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    """A duplicate or a state that forbids the change (e.g. the last admin)."""
+
+
+class BadRequest(DomainError):
+    """The request cannot be read at all (e.g. malformed JSON)."""
+
+
+class InvalidInput(DomainError):
+    """Well-formed but unacceptable input; `field` names what is wrong."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+
+
+class Unauthorized(DomainError):
+    """No valid credentials."""
+
+
+class Forbidden(DomainError):
+    """Valid credentials without the right to do this."""
+
+
+class TooManyRequests(DomainError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+class DeviceUnavailable(DomainError):
+    """A device (printer, camera, LLM, drive) is offline; the message says why."""
+
+
+class Gone(DomainError):
+    """An endpoint or resource that existed once and was removed on purpose."""

@@ -1,0 +1,29 @@
+"""The built services handed to create_app(); made only by daemon.build_services()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from makermatrix_edge.accounts.apikeys import ApiKeyService
+from makermatrix_edge.accounts.auth import AuthService
+from makermatrix_edge.accounts.users import UserService
+from makermatrix_edge.clock import Clock
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    started_at: float
+    db: Database
+    auth: AuthService
+    users: UserService
+    api_keys: ApiKeyService
+    initial_password_file: Path | None = None
+    devices: dict[str, object] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.db.close()

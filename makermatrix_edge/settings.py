@@ -1,0 +1,216 @@
+"""Typed, strict configuration: one msgspec Struct per section, TOML file + MAKERMATRIX_EDGE_* env."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+ENV_PREFIX = "MAKERMATRIX_EDGE_"
+
+
+def doc(text: str, **constraints: Any) -> msgspec.Meta:
+    """A field's one-line documentation (and optional numeric constraints)."""
+    return msgspec.Meta(description=text, **constraints)
+
+
+class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class ServerSettings(_Section):
+    host: Annotated[str, doc("Address to listen on; 0.0.0.0 serves every phone on the LAN.")] = "0.0.0.0"
+    port: Annotated[int, doc("TCP port for HTTP and WebSockets.", ge=1, le=65535)] = 8080
+    public_url: Annotated[
+        str, doc("Base URL printed on labels and shown to phones; empty means http://<hostname>.local:<port>.")
+    ] = ""
+    cors_origins: Annotated[
+        list[str], doc("Extra browser origins allowed to call the API; the daemon's own origin always works.")
+    ] = []
+    max_body_bytes: Annotated[
+        int, doc("Largest request body for ordinary endpoints; upload endpoints set their own limit.", ge=1024)
+    ] = 1_048_576
+    shutdown_grace_seconds: Annotated[
+        int, doc("How long SIGTERM waits for in-flight requests before closing them.", ge=0, le=300)
+    ] = 10
+
+
+class StorageSettings(_Section):
+    data_dir: Annotated[
+        str, doc("Folder for the database, images, labels, backups and secret.key; relative to the working dir.")
+    ] = "/var/lib/makermatrix-edge"
+    busy_timeout_ms: Annotated[int, doc("How long a database call waits for a lock before failing.", ge=0)] = 5000
+    synchronous: Annotated[
+        Literal["NORMAL", "FULL"],
+        doc("SQLite fsync policy: FULL survives a power cut with every commit; NORMAL is faster."),
+    ] = "FULL"
+    read_threads: Annotated[int, doc("Threads serving database reads in parallel with the single writer.", ge=1, le=16)] = 2
+
+
+class AccountsSettings(_Section):
+    open_registration: Annotated[
+        bool, doc("Let anyone on the LAN register an account (it gets the 'user' role); otherwise admins only.")
+    ] = False
+    bcrypt_cost: Annotated[int, doc("bcrypt work factor for stored passwords (each +1 doubles the time).", ge=4, le=16)] = 12
+    access_token_minutes: Annotated[int, doc("Lifetime of an access token (JWT) in minutes.", ge=1)] = 480
+    refresh_token_days: Annotated[int, doc("Lifetime of the refresh-token cookie in days.", ge=1)] = 7
+    min_password_length: Annotated[int, doc("Shortest password accepted when one is set.", ge=8, le=72)] = 8
+    login_max_failures: Annotated[
+        int, doc("Failed logins per username or client address within the window before 429.", ge=1)
+    ] = 5
+    login_window_seconds: Annotated[int, doc("Window over which failed logins are counted, in seconds.", ge=1)] = 300
+
+
+class LoggingSettings(_Section):
+    level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], doc("Lowest level written to stdout (journald).")] = "INFO"
+    access_log: Annotated[bool, doc("Log one line per HTTP request.")] = False
+
+
+class Settings(_Section):
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    storage: StorageSettings = msgspec.field(default_factory=StorageSettings)
+    accounts: AccountsSettings = msgspec.field(default_factory=AccountsSettings)
+    logging: LoggingSettings = msgspec.field(default_factory=LoggingSettings)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.storage.data_dir).expanduser().resolve()
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key path."""
+
+
+def section_types() -> dict[str, type[_Section]]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in msgspec.structs.fields(Settings)}
+
+
+def field_docs(section: type[_Section]) -> dict[str, str]:
+    """Each key of a section and its one-line doc ('' when missing)."""
+    hints = typing.get_type_hints(section, include_extras=True)
+    out: dict[str, str] = {}
+    for f in msgspec.structs.fields(section):
+        metas = [m for m in getattr(hints[f.name], "__metadata__", ()) if isinstance(m, msgspec.Meta)]
+        out[f.name] = next((m.description for m in metas if m.description), "")
+    return out
+
+
+def _check_unknown_keys(raw: Mapping[str, Any], source: str) -> None:
+    sections = section_types()
+    for name, value in raw.items():
+        if name not in sections:
+            raise ConfigError(f"{name}: unknown section{source}")
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{name}: must be a table of keys{source}")
+        known = {f.name for f in msgspec.structs.fields(sections[name])}
+        for key in value:
+            if key not in known:
+                raise ConfigError(f"{name}.{key}: unknown key{source}")
+
+
+def _parse_env_value(text: str) -> Any:
+    """Read an env value as a TOML value (9000, true, ["a"]); anything else is a plain string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, text in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        out.setdefault(section, {})[key] = _parse_env_value(text)
+    return out
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    merged = {k: dict(v) if isinstance(v, Mapping) else v for k, v in base.items()}
+    for section, values in extra.items():
+        target = merged.setdefault(section, {})
+        if isinstance(target, dict):
+            target.update(values)
+    return merged
+
+
+def _convert(raw: dict[str, Any]) -> Settings:
+    try:
+        return msgspec.convert(raw, Settings)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        message, _, where = text.partition(" - at `$.")
+        path = where.rstrip("`") or "config"
+        raise ConfigError(f"{path}: {message[0].lower()}{message[1:]}".replace("`", "")) from None
+
+
+def load_settings(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Defaults, then the TOML file, then MAKERMATRIX_EDGE_<SECTION>__<KEY> env vars, then CLI flags."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read ({exc})") from None
+        _check_unknown_keys(raw, f" (in {path})")
+    env_raw = _env_overrides(os.environ if env is None else env)
+    _check_unknown_keys(env_raw, " (from environment)")
+    raw = _merge(raw, env_raw)
+    if overrides:
+        raw = _merge(raw, overrides)
+    return _convert(raw)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return msgspec.json.encode(value).decode()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def render_toml(settings: Settings, *, with_docs: bool = True, redact: bool = True) -> str:
+    """The settings as a TOML document; secret keys (doc ends with '(secret)') are redacted."""
+    lines: list[str] = []
+    for name, section_type in section_types().items():
+        section = getattr(settings, name)
+        docs = field_docs(section_type)
+        lines.append(f"[{name}]")
+        for key, text in docs.items():
+            value = getattr(section, key)
+            if with_docs:
+                lines.append(f"# {text}")
+            if redact and text.endswith("(secret)") and value:
+                value = "***"
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def reference_toml() -> str:
+    """The documented production-default config file, as config/makermatrix-edge.toml must read."""
+    header = (
+        "# makermatrix-edge configuration: every key at its production default.\n"
+        "# Copy to /etc/makermatrix-edge/config.toml and change what you need.\n"
+        "# Any key can also be set as MAKERMATRIX_EDGE_<SECTION>__<KEY>, e.g. MAKERMATRIX_EDGE_SERVER__PORT=9000.\n\n"
+    )
+    return header + render_toml(Settings(), with_docs=True, redact=False)
