@@ -87,7 +87,9 @@ def _cmd_set_password(args: argparse.Namespace) -> int:
     db = open_database(settings)
     try:
         users = UserService(
-            db, PasswordHasher(settings.accounts.bcrypt_cost), system_clock,
+            db,
+            PasswordHasher(settings.accounts.bcrypt_cost),
+            system_clock,
             min_password_length=settings.accounts.min_password_length,
         )
         user = users.set_password_offline(args.username, password)
@@ -102,7 +104,11 @@ def _cmd_set_password(args: argparse.Namespace) -> int:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="PATH", help="config file (default: $MAKERMATRIX_EDGE_CONFIG or /etc/makermatrix-edge/config.toml)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $MAKERMATRIX_EDGE_CONFIG or /etc/makermatrix-edge/config.toml)",
+    )
     parser.add_argument("--data-dir", metavar="DIR", help="override storage.data_dir")
 
 

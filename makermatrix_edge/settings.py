@@ -49,14 +49,18 @@ class StorageSettings(_Section):
         Literal["NORMAL", "FULL"],
         doc("SQLite fsync policy: FULL survives a power cut with every commit; NORMAL is faster."),
     ] = "FULL"
-    read_threads: Annotated[int, doc("Threads serving database reads in parallel with the single writer.", ge=1, le=16)] = 2
+    read_threads: Annotated[
+        int, doc("Threads serving database reads in parallel with the single writer.", ge=1, le=16)
+    ] = 2
 
 
 class AccountsSettings(_Section):
     open_registration: Annotated[
         bool, doc("Let anyone on the LAN register an account (it gets the 'user' role); otherwise admins only.")
     ] = False
-    bcrypt_cost: Annotated[int, doc("bcrypt work factor for stored passwords (each +1 doubles the time).", ge=4, le=16)] = 12
+    bcrypt_cost: Annotated[
+        int, doc("bcrypt work factor for stored passwords (each +1 doubles the time).", ge=4, le=16)
+    ] = 12
     access_token_minutes: Annotated[int, doc("Lifetime of an access token (JWT) in minutes.", ge=1)] = 480
     refresh_token_days: Annotated[int, doc("Lifetime of the refresh-token cookie in days.", ge=1)] = 7
     min_password_length: Annotated[int, doc("Shortest password accepted when one is set.", ge=8, le=72)] = 8
@@ -67,7 +71,9 @@ class AccountsSettings(_Section):
 
 
 class LoggingSettings(_Section):
-    level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], doc("Lowest level written to stdout (journald).")] = "INFO"
+    level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"], doc("Lowest level written to stdout (journald).")
+    ] = "INFO"
     access_log: Annotated[bool, doc("Log one line per HTTP request.")] = False
 
 

@@ -58,7 +58,16 @@ class ApiKeyService:
             db.execute(
                 "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, permissions, created_at, expires_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [key_id, actor.user_id, label, key[: len(KEY_PREFIX) + 6], hash_api_key(key), json.dumps(wanted), iso(now), expires],
+                [
+                    key_id,
+                    actor.user_id,
+                    label,
+                    key[: len(KEY_PREFIX) + 6],
+                    hash_api_key(key),
+                    json.dumps(wanted),
+                    iso(now),
+                    expires,
+                ],
             )
             row = store.one(db, "SELECT * FROM api_keys WHERE id = ?", [key_id])
             assert row is not None

@@ -8,6 +8,7 @@ import os
 import secrets
 import uuid
 from pathlib import Path
+
 import sqlite_utils
 
 from makermatrix_edge.accounts import store
@@ -65,8 +66,8 @@ class AuthService:
         def create(db: sqlite_utils.Database) -> None:
             user_id = str(uuid.uuid4())
             db.execute(
-                "INSERT INTO users (id, username, email, hashed_password, password_change_required, created_at, updated_at) "
-                "VALUES (?, 'admin', NULL, ?, ?, ?, ?)",
+                "INSERT INTO users (id, username, email, hashed_password, password_change_required, "
+                "created_at, updated_at) VALUES (?, 'admin', NULL, ?, ?, ?, ?)",
                 [user_id, hashed, int(generated), now, now],
             )
             store.set_roles(db, user_id, store.role_ids(db, [ADMIN_ROLE]).values())
@@ -152,7 +153,9 @@ class AuthService:
             return
         now = iso(self._clock())
         await self._db.write(
-            lambda db: db.execute("UPDATE refresh_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL", [now, claims.jti])
+            lambda db: db.execute(
+                "UPDATE refresh_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL", [now, claims.jti]
+            )
         )
 
     # -- credentials -> principal ----------------------------------------------------------
@@ -208,7 +211,9 @@ class AuthService:
         principal, key_id, stale = await self._db.read(load)
         if stale:  # at most one write a minute per key, however fast a scanner calls
             when = iso(now_ts)
-            await self._db.write(lambda db: db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [when, key_id]))
+            await self._db.write(
+                lambda db: db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [when, key_id])
+            )
         return principal
 
     async def me(self, principal: Principal) -> UserView:
@@ -219,4 +224,3 @@ class AuthService:
             return store.user_view(db, row)
 
         return await self._db.read(load)
-

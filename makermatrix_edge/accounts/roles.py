@@ -54,15 +54,38 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "manager",
         "Runs the inventory: parts, categories, locations, imports, printing",
         frozenset(
-            {"parts:*", "categories:*", "locations:*", "tasks:read", "tasks:write", "csv:import", "printer:use", "users:read"}
+            {
+                "parts:*",
+                "categories:*",
+                "locations:*",
+                "tasks:read",
+                "tasks:write",
+                "csv:import",
+                "printer:use",
+                "users:read",
+            }
         ),
     ),
     BuiltinRole(
         "user",
         "Works at the bench: finds parts, takes and adds stock, prints labels",
-        frozenset({"parts:read", "parts:write", "categories:read", "locations:read", "tasks:read", "tasks:write", "printer:use"}),
+        frozenset(
+            {
+                "parts:read",
+                "parts:write",
+                "categories:read",
+                "locations:read",
+                "tasks:read",
+                "tasks:write",
+                "printer:use",
+            }
+        ),
     ),
-    BuiltinRole("viewer", "Looks things up, changes nothing", frozenset({"parts:read", "categories:read", "locations:read", "tasks:read"})),
+    BuiltinRole(
+        "viewer",
+        "Looks things up, changes nothing",
+        frozenset({"parts:read", "categories:read", "locations:read", "tasks:read"}),
+    ),
 )
 ROLE_NAMES = tuple(r.name for r in BUILTIN_ROLES)
 

@@ -36,12 +36,18 @@ def roles_of(db: sqlite_utils.Database, user_id: str) -> list[RoleView]:
         "JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = ? ORDER BY r.name",
         [user_id],
     ).fetchall()
-    return [RoleView(id=r["id"], name=r["name"], description=r["description"], permissions=json.loads(r["permissions"])) for r in rows]
+    return [
+        RoleView(id=r["id"], name=r["name"], description=r["description"], permissions=json.loads(r["permissions"]))
+        for r in rows
+    ]
 
 
 def all_roles(db: sqlite_utils.Database) -> list[RoleView]:
     rows = db.execute("SELECT id, name, description, permissions FROM roles ORDER BY name").fetchall()
-    return [RoleView(id=r["id"], name=r["name"], description=r["description"], permissions=json.loads(r["permissions"])) for r in rows]
+    return [
+        RoleView(id=r["id"], name=r["name"], description=r["description"], permissions=json.loads(r["permissions"]))
+        for r in rows
+    ]
 
 
 def permissions_of(roles: list[RoleView]) -> frozenset[str]:

@@ -34,20 +34,27 @@ class IssuedToken(msgspec.Struct, frozen=True):
     claims: Claims
 
 
+def _read_secret(path: Path) -> bytes:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("secret key %s was readable by others (mode %o); set to 0600", path, mode)
+        path.chmod(0o600)
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        key = b""
+    if len(key) < 32:
+        raise ValueError(f"{path} does not hold a 32-byte hex key; delete it to make a new one (logs everyone out)")
+    return key
+
+
 def load_or_create_secret(path: Path) -> bytes:
     """Read the signing key, creating it (0600) on first start."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            log.warning("secret key %s was readable by others (mode %o); set to 0600", path, mode)
-            path.chmod(0o600)
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-        if len(key) < 32:
-            raise ValueError(f"{path} holds a key shorter than 32 bytes; delete it to make a new one")
-        return key
+        return _read_secret(path)
     key = secrets.token_bytes(32)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key.hex() + "\n")
@@ -78,7 +85,13 @@ class TokenIssuer:
                 token,
                 self._secret,
                 algorithms=["HS256"],
-                options={"require": ["sub", "exp", "iat", "jti"], "verify_exp": False},
+                # Expiry is checked against our own clock below, not the library's.
+                options={
+                    "require": ["sub", "exp", "iat", "jti"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
             claims = msgspec.convert(raw, Claims)
         except (jwt.InvalidTokenError, msgspec.ValidationError):

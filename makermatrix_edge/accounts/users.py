@@ -26,7 +26,9 @@ DEFAULT_ROLE = "user"
 def check_username(username: str) -> str:
     name = username.strip()
     if not USERNAME_RE.match(name):
-        raise InvalidInput("use 2-64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit", "username")
+        raise InvalidInput(
+            "use 2-64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit", "username"
+        )
     return name
 
 
@@ -103,7 +105,8 @@ class UserService:
             user_id = str(uuid.uuid4())
             try:
                 db.execute(
-                    "INSERT INTO users (id, username, email, hashed_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO users (id, username, email, hashed_password, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     [user_id, name, mail, hashed, now, now],
                 )
             except sqlite3.IntegrityError as exc:
@@ -175,7 +178,10 @@ class UserService:
             if changes:
                 assignments = ", ".join(f"{column} = ?" for column in changes)
                 try:
-                    db.execute(f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?", [*changes.values(), now, user_id])
+                    db.execute(
+                        f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
+                        [*changes.values(), now, user_id],
+                    )
                 except sqlite3.IntegrityError as exc:
                     raise _unique_violation(exc, name or row["username"], mail) from None
             if roles is not None:

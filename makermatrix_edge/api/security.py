@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 
 from makermatrix_edge.accounts.models import Principal
@@ -41,7 +42,7 @@ def _credentials(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[str, s
     if api_key:
         return "api_key", api_key
     token = connection.query_params.get("token")  # WebSockets cannot send headers from a browser
-    if token and connection.scope["type"] == "websocket":
+    if token and connection.scope["type"] == ScopeType.WEBSOCKET:
         return ("api_key", token) if token.startswith("mme_") else ("token", token)
     return None
 
@@ -81,11 +82,12 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
 
 
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    principal = connection.scope.get("state", {}).get("principal")
+    principal = optional_principal(connection)
     if principal is None:
         raise Unauthorized("Log in first")
     return principal
 
 
 def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    return connection.scope.get("state", {}).get("principal")
+    principal = connection.scope.get("state", {}).get("principal")
+    return principal if isinstance(principal, Principal) else None

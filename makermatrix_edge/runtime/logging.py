@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import ClassVar
 
 _FORMAT = "%(levelname)s %(name)s: %(message)s"
 
@@ -11,7 +12,13 @@ _FORMAT = "%(levelname)s %(name)s: %(message)s"
 class _LevelPrefixFormatter(logging.Formatter):
     """Prefix each line with its syslog priority (<3>..<7>) so journald keeps the level."""
 
-    _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+    _PRIORITY: ClassVar[dict[int, int]] = {
+        logging.DEBUG: 7,
+        logging.INFO: 6,
+        logging.WARNING: 4,
+        logging.ERROR: 3,
+        logging.CRITICAL: 2,
+    }
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)

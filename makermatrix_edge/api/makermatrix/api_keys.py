@@ -6,6 +6,8 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from makermatrix_edge.accounts.models import ApiKeyView, NewApiKey, Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
@@ -24,7 +26,9 @@ class ApiKeysController(Controller):
     tags = ["api-keys"]
 
     @post("/", opt=access(AUTHENTICATED), status_code=201)
-    async def create(self, data: ApiKeyCreate, principal: Principal, services: Services) -> Envelope[NewApiKey]:
+    async def create(
+        self, data: JSONBody[ApiKeyCreate], principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Envelope[NewApiKey]:
         """Create a key; the key itself is in this answer only, store it now."""
         created = await services.api_keys.create(
             principal, name=data.name, permissions=data.permissions, expires_in_days=data.expires_in_days
@@ -32,11 +36,15 @@ class ApiKeysController(Controller):
         return ok(created, "API key created; copy it now, it is not shown again")
 
     @get("/", opt=access(AUTHENTICATED))
-    async def list_keys(self, principal: Principal, services: Services, all: bool = False) -> Envelope[list[ApiKeyView]]:
+    async def list_keys(
+        self, principal: NamedDependency[Principal], services: NamedDependency[Services], all: FromQuery[bool] = False
+    ) -> Envelope[list[ApiKeyView]]:
         keys = await services.api_keys.list_keys(principal, all_users=all)
         return ok(keys, f"{len(keys)} API keys")
 
     @delete("/{key_id:str}", opt=access(AUTHENTICATED), status_code=200)
-    async def revoke(self, key_id: str, principal: Principal, services: Services) -> Envelope[ApiKeyView]:
+    async def revoke(
+        self, key_id: FromPath[str], principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Envelope[ApiKeyView]:
         key = await services.api_keys.revoke(principal, key_id)
         return ok(key, f"API key {key.name} revoked")

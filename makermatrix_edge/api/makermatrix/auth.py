@@ -7,6 +7,8 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from makermatrix_edge.accounts.models import Principal, TokenPair, UserView
 from makermatrix_edge.api.body import json_or_form
@@ -79,7 +81,9 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", opt=access(PUBLIC), status_code=200)
-    async def login(self, request: Request[Any, Any, Any], services: Services) -> Response[LoginResponse]:
+    async def login(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+    ) -> Response[LoginResponse]:
         """Log in with JSON {username, password} or form fields; sets the refresh-token cookie."""
         creds = await json_or_form(request, Credentials)
         pair = await services.auth.login(creds.username, creds.password, _client(request))
@@ -94,14 +98,16 @@ class AuthController(Controller):
 
     @post("/mobile-login", opt=access(PUBLIC), status_code=200)
     async def mobile_login(
-        self, request: Request[Any, Any, Any], data: Credentials, services: Services
+        self, request: Request[Any, Any, Any], data: JSONBody[Credentials], services: NamedDependency[Services]
     ) -> Envelope[TokenData]:
         """JSON-only login for apps: both tokens in the body, no cookie."""
         pair = await services.auth.login(data.username, data.password, _client(request))
         return ok(_token_data(pair, with_refresh=True), "Login successful")
 
     @post("/refresh", opt=access(PUBLIC), status_code=200)
-    async def refresh(self, request: Request[Any, Any, Any], services: Services) -> Response[Envelope[TokenData]]:
+    async def refresh(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+    ) -> Response[Envelope[TokenData]]:
         """New access token from the refresh cookie (or a JSON {refresh_token}); the old one stops working."""
         body_token = None
         if (await request.body()).strip():
@@ -114,7 +120,9 @@ class AuthController(Controller):
         return Response(envelope, cookies=[] if body_token else [_refresh_cookie(request, pair)])
 
     @post("/logout", opt=access(PUBLIC), status_code=200)
-    async def logout(self, request: Request[Any, Any, Any], services: Services) -> Response[Envelope[None]]:
+    async def logout(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+    ) -> Response[Envelope[None]]:
         """Revoke the refresh token and clear the cookie."""
         body_token = None
         if (await request.body()).strip():
@@ -125,5 +133,7 @@ class AuthController(Controller):
         return response
 
     @get("/me", opt=access(AUTHENTICATED))
-    async def me(self, principal: Principal, services: Services) -> Envelope[UserView]:
+    async def me(
+        self, principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Envelope[UserView]:
         return ok(await services.auth.me(principal), "Current user")

@@ -44,6 +44,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     DeviceUnavailable: 503,
 }
 
+
 def _status_of(exc: DomainError) -> int:
     for cls in type(exc).__mro__:
         if cls in DOMAIN_STATUS:
@@ -97,7 +98,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     elif status >= 500:
         return internal_error(request, exc)
     else:
-        message = detail if detail and detail != _FRIENDLY.get(status) else _FRIENDLY.get(status, detail or "Bad request")
+        message = (
+            detail if detail and detail != _FRIENDLY.get(status) else _FRIENDLY.get(status, detail or "Bad request")
+        )
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in ("allow", "retry-after")}
     return response(status, message, headers=headers or None)
 

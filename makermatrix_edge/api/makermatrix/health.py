@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Response, get
+from litestar.di import NamedDependency
 
 from makermatrix_edge import __version__
 from makermatrix_edge.api.makermatrix.envelope import Envelope
@@ -26,7 +27,7 @@ class Health(msgspec.Struct):
 
 
 @get("/health", opt=access(PUBLIC), tags=["health"])
-async def health(services: Services) -> Response[Envelope[Health]]:
+async def health(services: NamedDependency[Services]) -> Response[Envelope[Health]]:
     try:
         version = await services.db.read(schema_version)
         database = DatabaseHealth(ok=True, schema_version=version)
@@ -38,6 +39,6 @@ async def health(services: Services) -> Response[Envelope[Health]]:
         database=database,
         devices=dict(services.devices),
     )
-    status = "success" if database.ok else "error"
-    message = "Healthy" if database.ok else "Database unavailable"
-    return Response(Envelope(status=status, message=message, data=body), status_code=200 if database.ok else 503)
+    if database.ok:
+        return Response(Envelope(status="success", message="Healthy", data=body))
+    return Response(Envelope(status="error", message="Database unavailable", data=body), status_code=503)

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from makermatrix_edge.accounts.models import Principal, RoleView, UserView
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
@@ -37,7 +39,9 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post(["/users/register", "/auth/register"], opt=access(OPTIONAL), tags=["users"])
-async def register(data: UserCreate, services: Services, maybe_principal: Principal | None) -> Envelope[UserView]:
+async def register(
+    data: JSONBody[UserCreate], services: NamedDependency[Services], maybe_principal: NamedDependency[Principal | None]
+) -> Envelope[UserView]:
     """Admins add users with any role; with open registration anyone may add themselves as 'user'."""
     user = await services.users.register(
         username=data.username,
@@ -55,25 +59,29 @@ class UsersController(Controller):
     tags = ["users"]
 
     @get("/all", opt=access("users:read"))
-    async def all_users(self, services: Services) -> Envelope[list[UserView]]:
+    async def all_users(self, services: NamedDependency[Services]) -> Envelope[list[UserView]]:
         users = await services.users.list_users()
         return ok(users, f"{len(users)} users")
 
     @get("/roles", opt=access("users:read"))
-    async def roles(self, services: Services) -> Envelope[list[RoleView]]:
+    async def roles(self, services: NamedDependency[Services]) -> Envelope[list[RoleView]]:
         return ok(await services.users.roles(), "Roles")
 
     @get("/by-username/{username:str}", opt=access("users:read", or_self_username="username"))
-    async def by_username(self, username: str, services: Services) -> Envelope[UserView]:
+    async def by_username(self, username: FromPath[str], services: NamedDependency[Services]) -> Envelope[UserView]:
         return ok(await services.users.get_by_username(username), "User found")
 
     @get("/{user_id:str}", opt=access("users:read", or_self="user_id"))
-    async def get_user(self, user_id: str, services: Services) -> Envelope[UserView]:
+    async def get_user(self, user_id: FromPath[str], services: NamedDependency[Services]) -> Envelope[UserView]:
         return ok(await services.users.get(user_id), "User found")
 
     @put("/{user_id:str}", opt=access("users:write", or_self="user_id"))
     async def update_user(
-        self, user_id: str, data: UserUpdate, principal: Principal, services: Services
+        self,
+        user_id: FromPath[str],
+        data: JSONBody[UserUpdate],
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
     ) -> Envelope[UserView]:
         user = await services.users.update(
             user_id,
@@ -87,7 +95,11 @@ class UsersController(Controller):
 
     @put("/{user_id:str}/password", opt=access("users:write", or_self="user_id"))
     async def change_password(
-        self, user_id: str, data: PasswordChange, principal: Principal, services: Services
+        self,
+        user_id: FromPath[str],
+        data: JSONBody[PasswordChange],
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
     ) -> Envelope[None]:
         await services.users.change_password(
             user_id, actor=principal, current_password=data.current_password, new_password=data.new_password
@@ -95,6 +107,6 @@ class UsersController(Controller):
         return ok(None, "Password changed; every session of this user has ended, log in again")
 
     @delete("/{user_id:str}", opt=access("users:delete"), status_code=200)
-    async def delete_user(self, user_id: str, services: Services) -> Envelope[UserView]:
+    async def delete_user(self, user_id: FromPath[str], services: NamedDependency[Services]) -> Envelope[UserView]:
         user = await services.users.delete(user_id)
         return ok(user, f"User {user.username} deleted")

@@ -1,0 +1,91 @@
+"""Shared fixtures: settings in a temp data dir, a movable clock, the app in-process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from makermatrix_edge.app import create_app
+from makermatrix_edge.daemon import build_services
+from makermatrix_edge.services import Services
+from makermatrix_edge.settings import Settings, load_settings
+
+ADMIN_PASSWORD = "bench-admin-pw-1"
+
+
+class FakeClock:
+    """A clock tests move by hand: `clock.advance(3600)`."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_settings(data_dir: Path, **sections: dict[str, Any]) -> Settings:
+    overrides: dict[str, dict[str, Any]] = {
+        "storage": {"data_dir": str(data_dir), "synchronous": "NORMAL"},
+        "accounts": {"bcrypt_cost": 4},
+    }
+    for name, values in sections.items():
+        overrides.setdefault(name, {}).update(values)
+    return load_settings(None, env={}, overrides=overrides)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FakeClock) -> Iterator[Services]:
+    built = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
+
+
+def login(client: TestClient[Any], username: str, password: str) -> str:
+    response = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin_token(client: TestClient[Any]) -> str:
+    return login(client, "admin", ADMIN_PASSWORD)
+
+
+def add_user(
+    client: TestClient[Any], admin_token: str, username: str, role: str, password: str = "password-123"
+) -> dict[str, Any]:
+    response = client.post(
+        "/api/users/register",
+        json={"username": username, "password": password, "roles": [role]},
+        headers=bearer(admin_token),
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json()["data"])
