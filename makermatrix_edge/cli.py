@@ -47,8 +47,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings.logging.level, journald="JOURNAL_STREAM" in os.environ)
     from makermatrix_edge.daemon import serve  # imported late: `config check` needs none of it
+    from makermatrix_edge.errors import InvalidInput
 
-    return serve(settings)
+    try:
+        return serve(settings)
+    except InvalidInput as exc:  # e.g. MAKERMATRIX_EDGE_ADMIN_PASSWORD too short
+        print(f"config error: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:

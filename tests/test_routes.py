@@ -1,0 +1,88 @@
+"""Properties of the whole route table and error shaping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.testing import TestClient
+
+from makermatrix_edge.api.security import ACCESS_KEY, PUBLIC
+from makermatrix_edge.app import create_app
+from makermatrix_edge.services import Services
+
+PUBLIC_ROUTES = {
+    "/api/health",
+    "/api/auth/login",
+    "/api/auth/mobile-login",
+    "/api/auth/refresh",
+    "/api/auth/logout",
+}
+
+
+def _api_handlers(app: Litestar) -> list[tuple[str, HTTPRouteHandler]]:
+    out = []
+    for route in app.routes:
+        if not route.path.startswith("/api"):
+            continue
+        for handler in route.route_handlers:  # type: ignore[union-attr]
+            if handler.http_methods != {"OPTIONS"}:  # Litestar's own automatic OPTIONS answer
+                out.append((route.path, handler))
+    return out
+
+
+def test_every_api_route_declares_access_and_only_known_ones_are_public(services: Services) -> None:
+    handlers = _api_handlers(create_app(services))
+    assert len(handlers) >= 15
+    for path, handler in handlers:
+        rule = handler.opt.get(ACCESS_KEY)
+        assert rule, f"{path} declares no access rule"
+        if rule == PUBLIC:
+            assert path in PUBLIC_ROUTES, f"{path} is public but not on the reviewed list"
+
+
+def test_unknown_route_and_method_use_the_envelope(client: TestClient[Any], admin_token: str) -> None:
+    missing = client.get("/api/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json() == {"status": "error", "message": "Not found: GET /api/nothing-here", "data": None}
+    wrong = client.delete("/api/health")
+    assert wrong.status_code == 405 and wrong.json()["status"] == "error"
+
+
+def test_unexpected_error_is_500_without_a_trace(
+    client: TestClient[Any], admin_token: str, services: Services, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("secret internals at /srv/x.py line 3")
+
+    monkeypatch.setattr(services.users, "list_users", broken)
+    response = client.get("/api/users/all", headers={"Authorization": f"Bearer {admin_token}"})
+    assert response.status_code == 500
+    body = response.json()
+    assert body["status"] == "error" and "ref " in body["message"]
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert "secret internals" in caplog.text  # the log has it for the person fixing it
+
+
+def test_health_is_public_and_reports_database(client: TestClient[Any]) -> None:
+    body = client.get("/api/health").json()
+    assert body["status"] == "success"
+    assert body["data"]["database"]["ok"] is True
+    assert body["data"]["database"]["schema_version"].startswith("0001")
+    assert body["data"]["devices"] == {}
+    assert isinstance(body["data"]["uptime_seconds"], int)
+
+
+def test_openapi_is_served(client: TestClient[Any]) -> None:
+    schema = client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/auth/login" in schema.json()["paths"]
+
+
+def test_cors_is_same_origin_unless_configured(client: TestClient[Any]) -> None:
+    response = client.options(
+        "/api/health", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"}
+    )
+    assert "access-control-allow-origin" not in response.headers
