@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.testing import TestClient
-
 from conftest import add_user, bearer, login
+from litestar.testing import TestClient
 
 
 def _create(client: TestClient[Any], token: str, **body: Any) -> Any:

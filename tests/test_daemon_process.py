@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from daemon_process import CONSOLE_SCRIPT, ROOT, Daemon
 
 
