@@ -12,7 +12,7 @@ from litestar.openapi import OpenAPIConfig
 
 from makermatrix_edge import __version__
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.makermatrix import api_keys, auth, health, users
+from makermatrix_edge.api.makermatrix import api_keys, auth, categories, counts, health, locations, parts, users
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import authorize, current_principal, optional_principal
 from makermatrix_edge.services import Services
@@ -40,6 +40,10 @@ def create_app(services: Services) -> Litestar:
             users.register,
             users.UsersController,
             api_keys.ApiKeysController,
+            parts.PartsController,
+            categories.CategoriesController,
+            locations.LocationsController,
+            counts.get_counts,
         ],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,

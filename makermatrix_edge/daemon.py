@@ -20,6 +20,10 @@ from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.app import create_app
 from makermatrix_edge.clock import Clock, system_clock
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.inventory.categories import CategoryService
+from makermatrix_edge.inventory.locations import LocationService
+from makermatrix_edge.inventory.parts import PartService
+from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.services import Services
 from makermatrix_edge.settings import Settings
 
@@ -65,6 +69,10 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             auth=auth,
             users=UserService(db, hasher, clock, min_password_length=accounts.min_password_length),
             api_keys=ApiKeyService(db, clock),
+            parts=PartService(db, clock),
+            search=SearchService(db),
+            categories=CategoryService(db, clock),
+            locations=LocationService(db, clock),
         )
         services.initial_password_file = auth.ensure_admin(data_dir, admin_password)
     except BaseException:

@@ -10,6 +10,10 @@ from makermatrix_edge.accounts.auth import AuthService
 from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.inventory.categories import CategoryService
+from makermatrix_edge.inventory.locations import LocationService
+from makermatrix_edge.inventory.parts import PartService
+from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.settings import Settings
 
 
@@ -22,6 +26,10 @@ class Services:
     auth: AuthService
     users: UserService
     api_keys: ApiKeyService
+    parts: PartService
+    search: SearchService
+    categories: CategoryService
+    locations: LocationService
     initial_password_file: Path | None = None
     devices: dict[str, object] = field(default_factory=dict)
 

@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Literal
 
+from makermatrix_edge.db.text import fold
+
 
 def connect(
     path: Path,
@@ -22,6 +24,8 @@ def connect(
         timeout=busy_timeout_ms / 1000,
     )
     conn.row_factory = sqlite3.Row
+    # Used by the search-index triggers; every connection that writes parts needs it.
+    conn.create_function("mm_fold", 1, fold, deterministic=True)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
     if read_only:

@@ -1,0 +1,95 @@
+"""/api/locations: the MakerMatrix location routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.security import access
+from makermatrix_edge.inventory.locations import DeletePreview, DeleteResult, LocationDetails
+from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView
+from makermatrix_edge.services import Services
+
+Text = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class Cleanup(msgspec.Struct):
+    repaired: int
+
+
+class LocationsController(Controller):
+    path = "/locations"
+    tags = ["locations"]
+
+    @get("/get_all_locations", opt=access("locations:read"))
+    async def get_all(
+        self, services: NamedDependency[Services], tree: FromQuery[bool] = False
+    ) -> Envelope[list[LocationView]] | Envelope[list[LocationNode]]:
+        """Flat list ordered by path (each with parent_id and path); `?tree=true` nests children."""
+        if tree:
+            roots = await services.locations.tree()
+            return ok(roots, f"{len(roots)} top-level locations")
+        flat = await services.locations.list_flat()
+        return ok(flat, f"{len(flat)} locations")
+
+    @post("/add_location", opt=access("locations:write"), status_code=201)
+    async def add(self, data: JSONBody[LocationCreate], services: NamedDependency[Services]) -> Envelope[LocationView]:
+        location = await services.locations.add(data)
+        return ok(location, f"Location '{location.path}' added")
+
+    @get("/get_location", opt=access("locations:read"))
+    async def get_one(
+        self,
+        services: NamedDependency[Services],
+        location_id: FromQuery[Text | None] = None,
+        name: FromQuery[Text | None] = None,
+    ) -> Envelope[LocationView]:
+        return ok(await services.locations.get(location_id=location_id, name=name), "Location found")
+
+    @put("/update_location/{location_id:str}", opt=access("locations:write"))
+    async def update(
+        self, location_id: FromPath[str], data: JSONBody[LocationUpdate], services: NamedDependency[Services]
+    ) -> Envelope[LocationView]:
+        location = await services.locations.update(location_id, data)
+        return ok(location, f"Location '{location.path}' updated")
+
+    @get("/get_location_details/{location_id:str}", opt=access("locations:read"))
+    async def details(
+        self, location_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[LocationDetails]:
+        return ok(await services.locations.details(location_id), "Location details")
+
+    @get("/get_location_path/{location_id:str}", opt=access("locations:read"))
+    async def location_path(
+        self, location_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[list[LocationView]]:
+        chain = await services.locations.path(location_id)
+        return ok(chain, " / ".join(c.name for c in chain))
+
+    @get("/preview-location-delete/{location_id:str}", opt=access("locations:read"))
+    async def preview_delete(
+        self, location_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[DeletePreview]:
+        preview = await services.locations.preview_delete(location_id)
+        message = (
+            f"Deleting '{preview.path}' also deletes {preview.child_locations} locations below it; "
+            f"{preview.affected_parts} parts would lose their location"
+        )
+        return ok(preview, message)
+
+    @delete("/delete_location/{location_id:str}", opt=access("locations:delete"), status_code=200)
+    async def delete_location(
+        self, location_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[DeleteResult]:
+        result = await services.locations.delete(location_id)
+        return ok(result, result.message)
+
+    @delete("/cleanup-locations", opt=access("locations:write"), status_code=200)
+    async def cleanup(self, services: NamedDependency[Services]) -> Envelope[Cleanup]:
+        repaired = await services.locations.cleanup()
+        return ok(Cleanup(repaired=repaired), f"Repaired {repaired} locations with a missing parent")

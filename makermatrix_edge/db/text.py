@@ -1,0 +1,38 @@
+"""Text folding for search: case- and accent-insensitive, the same on both sides of a match."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Characters NFKD does not decompose but a person types without the accent.
+_EXTRA = str.maketrans({"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+def fold(text: str | None) -> str | None:
+    """'Résistance 10kΩ' -> 'resistance 10kω'. Registered in SQLite as mm_fold()."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", str(text).translate(_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def fts_phrase(term: str) -> str:
+    """Quote a term as one FTS5 string so user input is never parsed as query syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_query(search: str) -> str | None:
+    """An FTS5 MATCH expression for the trigram index, or None when no word is long enough.
+
+    Words of three or more characters must all appear (in any column); shorter words are
+    left to the caller's prefix match, because a trigram index cannot find them.
+    """
+    words = [w for w in (fold(search) or "").split() if len(w) >= 3]
+    if not words:
+        return None
+    return " AND ".join(fts_phrase(w) for w in words)
+
+
+def like_escape(text: str) -> str:
+    """Escape LIKE wildcards; use with ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

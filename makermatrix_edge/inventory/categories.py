@@ -1,0 +1,142 @@
+"""Categories: a tree of names; parts link to any number of them."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from typing import Any
+
+import sqlite_utils
+
+from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
+from makermatrix_edge.inventory.models import CategoryCreate, CategoryUpdate, CategoryView, provided
+
+_SELECT = (
+    "SELECT c.*, (SELECT count(*) FROM part_categories pc WHERE pc.category_id = c.id) AS part_count FROM categories c"
+)
+
+
+def _view(row: sqlite3.Row) -> CategoryView:
+    return CategoryView(
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        parent_id=row["parent_id"],
+        part_count=row["part_count"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _find(db: sqlite_utils.Database, category_id: str | None, name: str | None) -> sqlite3.Row:
+    if category_id:
+        row: sqlite3.Row | None = db.execute(f"{_SELECT} WHERE c.id = ?", [category_id]).fetchone()
+        if row is None:
+            raise NotFound(f"No category with id {category_id}")
+        return row
+    if name:
+        named: sqlite3.Row | None = db.execute(f"{_SELECT} WHERE c.name = ?", [name.strip()]).fetchone()
+        if named is None:
+            raise NotFound(f"No category named '{name}'")
+        return named
+    raise InvalidInput("give a category id or a name", "category_id")
+
+
+def _check_parent(db: sqlite_utils.Database, category_id: str | None, parent_id: str | None) -> None:
+    """The parent must exist and must not be the category itself or one of its descendants."""
+    if parent_id is None:
+        return
+    if db.execute("SELECT 1 FROM categories WHERE id = ?", [parent_id]).fetchone() is None:
+        raise InvalidInput(f"no category with id {parent_id}", "parent_id")
+    if category_id is None:
+        return
+    ancestors = db.execute(
+        "WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT c.parent_id FROM categories c JOIN up ON c.id = up.id "
+        "WHERE c.parent_id IS NOT NULL) SELECT 1 FROM up WHERE id = ?",
+        [parent_id, category_id],
+    ).fetchone()
+    if ancestors is not None:
+        raise InvalidInput("a category cannot be placed under itself or one of its subcategories", "parent_id")
+
+
+def _unique(exc: sqlite3.IntegrityError, name: str) -> Exception:
+    return Conflict(f"A category named '{name}' already exists") if "categories.name" in str(exc) else exc
+
+
+class CategoryService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def list_categories(self) -> list[CategoryView]:
+        return await self._db.read(lambda db: [_view(r) for r in db.execute(f"{_SELECT} ORDER BY c.name")])
+
+    async def get(self, *, category_id: str | None = None, name: str | None = None) -> CategoryView:
+        return await self._db.read(lambda db: _view(_find(db, category_id, name)))
+
+    async def add(self, data: CategoryCreate) -> CategoryView:
+        name = data.name.strip()
+        if not name:
+            raise InvalidInput("must not be empty", "name")
+        now = iso(self._clock())
+        new_id = str(uuid.uuid4())
+
+        def insert(db: sqlite_utils.Database) -> CategoryView:
+            _check_parent(db, None, data.parent_id)
+            try:
+                db.execute(
+                    "INSERT INTO categories (id, name, description, parent_id, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [new_id, name, data.description, data.parent_id, now, now],
+                )
+            except sqlite3.IntegrityError as exc:
+                raise _unique(exc, name) from None
+            return _view(_find(db, new_id, None))
+
+        return await self._db.write(insert)
+
+    async def update(self, category_id: str, data: CategoryUpdate) -> CategoryView:
+        changes: dict[str, Any] = provided(data)
+        if "name" in changes:
+            changes["name"] = str(changes["name"]).strip()
+            if not changes["name"]:
+                raise InvalidInput("must not be empty", "name")
+        now = iso(self._clock())
+
+        def apply(db: sqlite_utils.Database) -> CategoryView:
+            _find(db, category_id, None)
+            if "parent_id" in changes:
+                _check_parent(db, category_id, changes["parent_id"])
+            if changes:
+                sets = ", ".join(f"{c} = ?" for c in changes)
+                try:
+                    db.execute(
+                        f"UPDATE categories SET {sets}, updated_at = ? WHERE id = ?",
+                        [*changes.values(), now, category_id],
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise _unique(exc, str(changes.get("name"))) from None
+            return _view(_find(db, category_id, None))
+
+        return await self._db.write(apply)
+
+    async def remove(self, *, category_id: str | None = None, name: str | None = None) -> CategoryView:
+        """Delete one category; its parts stay (without it) and its subcategories move up a level."""
+
+        def apply(db: sqlite_utils.Database) -> CategoryView:
+            row = _find(db, category_id, name)
+            view = _view(row)
+            db.execute("UPDATE categories SET parent_id = ? WHERE parent_id = ?", [row["parent_id"], row["id"]])
+            db.execute("DELETE FROM categories WHERE id = ?", [row["id"]])
+            return view
+
+        return await self._db.write(apply)
+
+    async def delete_all(self) -> int:
+        def apply(db: sqlite_utils.Database) -> int:
+            db.execute("UPDATE categories SET parent_id = NULL")
+            return int(db.execute("DELETE FROM categories").rowcount)
+
+        return await self._db.write(apply)

@@ -1,0 +1,264 @@
+"""Parts: create, read, update, adjust stock, delete — every quantity change a stock movement."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from typing import Any
+
+import sqlite_utils
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
+from makermatrix_edge.inventory import queries, stock
+from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartUpdate, PartView
+
+MAX_PAGE_SIZE = 100
+_COLUMNS = (
+    "part_name",
+    "part_number",
+    "manufacturer",
+    "manufacturer_part_number",
+    "description",
+    "min_quantity",
+    "supplier",
+    "location_id",
+    "image_url",
+    "unit_price",
+    "currency",
+)
+
+
+def _clean(value: Any) -> Any:
+    """Trim text; blank text becomes NULL."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _duplicate(exc: sqlite3.IntegrityError, name: str) -> Exception:
+    if "parts.part_name" in str(exc):
+        return Conflict(f"A part named '{name}' already exists")
+    return exc
+
+
+def check_page(page: int, page_size: int) -> None:
+    if page < 1:
+        raise InvalidInput("must be 1 or more", "page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"must be between 1 and {MAX_PAGE_SIZE}", "page_size")
+
+
+def find_part_id(
+    db: sqlite_utils.Database, *, part_id: str | None, part_number: str | None, part_name: str | None
+) -> str:
+    """Resolve one of the three selectors the MakerMatrix API accepts to a part id."""
+    if part_id:
+        row = db.execute("SELECT id FROM parts WHERE id = ?", [part_id]).fetchone()
+        if row is None:
+            raise NotFound(f"No part with id {part_id}")
+        return str(row[0])
+    if part_name:
+        row = db.execute("SELECT id FROM parts WHERE part_name = ?", [part_name.strip()]).fetchone()
+        if row is None:
+            raise NotFound(f"No part named '{part_name}'")
+        return str(row[0])
+    if part_number:
+        rows = db.execute(
+            "SELECT id, part_name FROM parts WHERE part_number = ? LIMIT 6", [part_number.strip()]
+        ).fetchall()
+        if not rows:
+            raise NotFound(f"No part with part number '{part_number}'")
+        if len(rows) > 1:
+            names = ", ".join(r[1] for r in rows[:5])
+            raise Conflict(f"Several parts have part number '{part_number}' ({names}); ask by part_id or part_name")
+        return str(rows[0][0])
+    raise InvalidInput("give part_id, part_number or part_name", "part_id")
+
+
+class PartService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def add(self, data: PartCreate, actor: Principal | None, *, source: stock.Source = "api") -> PartView:
+        name = (data.part_name or "").strip()
+        if not name:
+            raise InvalidInput("must not be empty", "part_name")
+        props = queries.encode_properties(data.additional_properties)
+        image_url = queries.check_image_url(data.image_url)
+        now = iso(self._clock())
+        part_id = str(uuid.uuid4())
+
+        def insert(db: sqlite_utils.Database) -> PartView:
+            location_id = _clean(data.location_id)
+            queries.require_location(db, location_id)
+            stock.record(db, part_id, new_quantity=data.quantity, reason="created", source=source, actor=actor, now=now)
+            values = {c: _clean(getattr(data, c)) for c in _COLUMNS}
+            values.update(part_name=name, location_id=location_id, image_url=image_url, min_quantity=data.min_quantity)
+            try:
+                db.execute(
+                    f"INSERT INTO parts (id, {', '.join(values)}, quantity, additional_properties, "
+                    "created_at, updated_at) "
+                    f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, ?, ?)",
+                    [part_id, *values.values(), data.quantity, props, now, now],
+                )
+            except sqlite3.IntegrityError as exc:
+                raise _duplicate(exc, name) from None
+            queries.set_part_categories(db, part_id, queries.ensure_categories(db, data.category_names, now))
+            view = queries.part_view(db, part_id)
+            assert view is not None
+            return view
+
+        return await self._db.write(insert)
+
+    async def get(
+        self, *, part_id: str | None = None, part_number: str | None = None, part_name: str | None = None
+    ) -> PartView:
+        def load(db: sqlite_utils.Database) -> PartView:
+            found = find_part_id(db, part_id=part_id, part_number=part_number, part_name=part_name)
+            view = queries.part_view(db, found)
+            assert view is not None
+            return view
+
+        return await self._db.read(load)
+
+    async def list_parts(self, page: int, page_size: int) -> Page:
+        check_page(page, page_size)
+
+        def load(db: sqlite_utils.Database) -> Page:
+            total = db.execute("SELECT count(*) FROM parts").fetchone()[0]
+            rows = db.execute(
+                f"{queries.PART_SELECT} ORDER BY p.part_name LIMIT ? OFFSET ?", [page_size, (page - 1) * page_size]
+            ).fetchall()
+            return Page(items=queries.to_views(db, rows), total=total, page=page, page_size=page_size)
+
+        return await self._db.read(load)
+
+    async def update(
+        self, part_id: str, data: PartUpdate, actor: Principal | None, *, source: stock.Source = "api"
+    ) -> PartView:
+        changes = data.changes()
+        if "part_name" in changes and not str(changes["part_name"]).strip():
+            raise InvalidInput("must not be empty", "part_name")
+        props = (
+            queries.encode_properties(changes.pop("additional_properties"))
+            if "additional_properties" in changes
+            else None
+        )
+        if "image_url" in changes:
+            changes["image_url"] = queries.check_image_url(changes["image_url"])
+        category_names = changes.pop("category_names", None)
+        quantity = changes.pop("quantity", None)
+        reason = data.reason if isinstance(data.reason, str) and data.reason.strip() else "updated"
+        now = iso(self._clock())
+
+        def apply(db: sqlite_utils.Database) -> PartView:
+            found = find_part_id(db, part_id=part_id, part_number=None, part_name=None)
+            columns = {k: _clean(v) for k, v in changes.items()}
+            if "location_id" in columns:
+                queries.require_location(db, columns["location_id"])
+            if props is not None:
+                columns["additional_properties"] = props
+            if quantity is not None and stock.record(
+                db, found, new_quantity=quantity, reason=reason, source=source, actor=actor, now=now
+            ):
+                columns["quantity"] = quantity
+            if columns:
+                assignments = ", ".join(f"{c} = ?" for c in columns)
+                try:
+                    db.execute(
+                        f"UPDATE parts SET {assignments}, updated_at = ? WHERE id = ?", [*columns.values(), now, found]
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise _duplicate(exc, str(columns.get("part_name"))) from None
+            if category_names is not None:
+                queries.set_part_categories(db, found, queries.ensure_categories(db, category_names, now))
+                db.execute("UPDATE parts SET updated_at = ? WHERE id = ?", [now, found])
+            view = queries.part_view(db, found)
+            assert view is not None
+            return view
+
+        return await self._db.write(apply)
+
+    async def adjust(
+        self, part_id: str, delta: int, reason: str, actor: Principal | None, *, source: stock.Source = "api"
+    ) -> PartView:
+        """Add or take stock atomically (two phones taking at once both count)."""
+        if delta == 0:
+            raise InvalidInput("must not be 0", "delta")
+        now = iso(self._clock())
+
+        def apply(db: sqlite_utils.Database) -> PartView:
+            found = find_part_id(db, part_id=part_id, part_number=None, part_name=None)
+            current = stock.last_quantity(db, found)
+            if current + delta < 0:
+                raise InvalidInput(f"only {current} in stock, cannot take {-delta}", "delta")
+            stock.record(db, found, new_quantity=current + delta, reason=reason, source=source, actor=actor, now=now)
+            db.execute("UPDATE parts SET quantity = ?, updated_at = ? WHERE id = ?", [current + delta, now, found])
+            view = queries.part_view(db, found)
+            assert view is not None
+            return view
+
+        return await self._db.write(apply)
+
+    async def delete(
+        self,
+        actor: Principal | None,
+        *,
+        part_id: str | None = None,
+        part_number: str | None = None,
+        part_name: str | None = None,
+    ) -> PartView:
+        now = iso(self._clock())
+
+        def remove(db: sqlite_utils.Database) -> PartView:
+            found = find_part_id(db, part_id=part_id, part_number=part_number, part_name=part_name)
+            view = queries.part_view(db, found)
+            assert view is not None
+            stock.record(db, found, new_quantity=0, reason="part deleted", source="api", actor=actor, now=now)
+            db.execute("DELETE FROM parts WHERE id = ?", [found])
+            return view
+
+        return await self._db.write(remove)
+
+    async def clear_all(self, actor: Principal | None) -> int:
+        """Delete every part; their stock history is kept, each closed with a movement to zero."""
+        now = iso(self._clock())
+
+        def remove(db: sqlite_utils.Database) -> int:
+            db.execute(
+                "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, "
+                "created_at) SELECT id, -quantity, 0, 'all parts cleared', 'api', ?, ?, ? "
+                "FROM parts WHERE quantity > 0",
+                [actor.user_id if actor else None, actor.username if actor else None, now],
+            )
+            return int(db.execute("DELETE FROM parts").rowcount)
+
+        return await self._db.write(remove)
+
+    async def history(self, part_id: str, page: int, page_size: int) -> tuple[list[Movement], int]:
+        check_page(page, page_size)
+
+        def load(db: sqlite_utils.Database) -> tuple[list[Movement], int]:
+            found = find_part_id(db, part_id=part_id, part_number=None, part_name=None)
+            total = db.execute("SELECT count(*) FROM stock_movements WHERE part_id = ?", [found]).fetchone()[0]
+            rows = db.execute(
+                "SELECT * FROM stock_movements WHERE part_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                [found, page_size, (page - 1) * page_size],
+            ).fetchall()
+            return [Movement(**dict(r)) for r in rows], total
+
+        return await self._db.read(load)
+
+    async def counts(self) -> dict[str, int]:
+        def load(db: sqlite_utils.Database) -> dict[str, int]:
+            return {
+                table: int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                for table in ("parts", "locations", "categories")
+            }
+
+        return await self._db.read(load)

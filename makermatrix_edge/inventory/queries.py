@@ -1,0 +1,140 @@
+"""SQL shared by the inventory services: loading parts as views, categories by name, lookups."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.inventory.models import CategoryRef, LocationRef, PartView
+
+PART_SELECT = (
+    "SELECT p.*, l.name AS loc_name, l.path AS loc_path, l.location_type AS loc_type "
+    "FROM parts p LEFT JOIN locations l ON l.id = p.location_id"
+)
+CHUNK = 500  # stay well below SQLite's bound-parameter limit
+
+
+def categories_for(db: sqlite_utils.Database, part_ids: Sequence[str]) -> dict[str, list[CategoryRef]]:
+    out: dict[str, list[CategoryRef]] = {pid: [] for pid in part_ids}
+    for start in range(0, len(part_ids), CHUNK):
+        chunk = list(part_ids[start : start + CHUNK])
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT pc.part_id, c.id, c.name, c.description FROM part_categories pc "
+            f"JOIN categories c ON c.id = pc.category_id WHERE pc.part_id IN ({marks}) ORDER BY c.name",
+            chunk,
+        ).fetchall()
+        for row in rows:
+            out[row[0]].append(CategoryRef(id=row[1], name=row[2], description=row[3]))
+    return out
+
+
+def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[PartView]:
+    """Part rows (selected with PART_SELECT) as views, categories loaded in one query."""
+    materialized = list(rows)
+    cats = categories_for(db, [r["id"] for r in materialized])
+    views = []
+    for r in materialized:
+        location = (
+            LocationRef(id=r["location_id"], name=r["loc_name"], path=r["loc_path"], location_type=r["loc_type"])
+            if r["location_id"] and r["loc_name"] is not None
+            else None
+        )
+        views.append(
+            PartView(
+                id=r["id"],
+                part_name=r["part_name"],
+                part_number=r["part_number"],
+                manufacturer=r["manufacturer"],
+                manufacturer_part_number=r["manufacturer_part_number"],
+                description=r["description"],
+                quantity=r["quantity"],
+                min_quantity=r["min_quantity"],
+                is_low_stock=r["min_quantity"] > 0 and r["quantity"] <= r["min_quantity"],
+                supplier=r["supplier"],
+                location_id=r["location_id"],
+                location=location,
+                image_url=r["image_url"],
+                unit_price=r["unit_price"],
+                currency=r["currency"],
+                additional_properties=json.loads(r["additional_properties"]),
+                categories=cats[r["id"]],
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+            )
+        )
+    return views
+
+
+def part_view(db: sqlite_utils.Database, part_id: str) -> PartView | None:
+    rows = db.execute(f"{PART_SELECT} WHERE p.id = ?", [part_id]).fetchall()
+    views = to_views(db, rows)
+    return views[0] if views else None
+
+
+def ensure_categories(db: sqlite_utils.Database, names: Iterable[str], now: str) -> list[str]:
+    """Ids of the named categories (case-insensitive), creating the ones that do not exist."""
+    ids: list[str] = []
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            raise InvalidInput("category names must not be empty", "category_names")
+        row = db.execute("SELECT id FROM categories WHERE name = ?", [name]).fetchone()
+        if row is None:
+            new_id = str(uuid.uuid4())
+            db.execute(
+                "INSERT INTO categories (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                [new_id, name, now, now],
+            )
+            ids.append(new_id)
+        elif row[0] not in ids:
+            ids.append(row[0])
+    return ids
+
+
+def set_part_categories(db: sqlite_utils.Database, part_id: str, category_ids: Sequence[str]) -> None:
+    current = {r[0] for r in db.execute("SELECT category_id FROM part_categories WHERE part_id = ?", [part_id])}
+    wanted = set(category_ids)
+    for gone in current - wanted:
+        db.execute("DELETE FROM part_categories WHERE part_id = ? AND category_id = ?", [part_id, gone])
+    for new in wanted - current:
+        db.execute("INSERT INTO part_categories (part_id, category_id) VALUES (?, ?)", [part_id, new])
+
+
+def require_location(db: sqlite_utils.Database, location_id: str | None, field: str = "location_id") -> None:
+    if location_id is not None and db.execute("SELECT 1 FROM locations WHERE id = ?", [location_id]).fetchone() is None:
+        raise InvalidInput(f"no location with id {location_id}", field)
+
+
+def location_subtree_sql(param: str = "?") -> str:
+    """SQL for the ids of a location and everything below it."""
+    return (
+        f"WITH RECURSIVE subtree(id) AS (SELECT id FROM locations WHERE id = {param} "
+        "UNION SELECT l.id FROM locations l JOIN subtree s ON l.parent_id = s.id) SELECT id FROM subtree"
+    )
+
+
+def encode_properties(props: dict[str, Any]) -> str:
+    text = json.dumps(props, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > 32_768:
+        raise InvalidInput("must be at most 32 KB of JSON", "additional_properties")
+    if len(props) > 200:
+        raise InvalidInput("must have at most 200 keys", "additional_properties")
+    return text
+
+
+def check_image_url(url: str | None) -> str | None:
+    """Our own image URLs or http(s) links; nothing a browser would run (javascript:, data:)."""
+    if url is None or url == "":
+        return None
+    if url.startswith("/") and not url.startswith("//"):
+        return url
+    if url.lower().startswith(("http://", "https://")):
+        return url
+    raise InvalidInput("must be a path like /api/utility/get_image/<id>.png or an http(s) URL", "image_url")

@@ -1,0 +1,156 @@
+"""Finding parts: trigram full-text search with ranking, filters, sorting, suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.db.text import fold, fts_query, like_escape
+from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.inventory import queries
+from makermatrix_edge.inventory.models import Page, PartSearch
+from makermatrix_edge.inventory.parts import check_page
+
+_SORTS = {
+    "part_name": "p.part_name",
+    "part_number": "p.part_number",
+    "quantity": "p.quantity",
+    "location": "l.path",
+}
+# Exact part number (supplier or manufacturer) first, then exact name, then prefixes.
+_TIER = (
+    "CASE WHEN p.part_number = :term OR p.manufacturer_part_number = :term THEN 0 "
+    "WHEN p.part_name = :term THEN 1 "
+    "WHEN p.part_number LIKE :prefix ESCAPE '\\' OR p.manufacturer_part_number LIKE :prefix ESCAPE '\\' "
+    "OR p.part_name LIKE :prefix ESCAPE '\\' THEN 2 ELSE 3 END"
+)
+
+
+class _Query:
+    """A WHERE clause built from filters, with named parameters."""
+
+    def __init__(self) -> None:
+        self.joins = ""
+        self.where: list[str] = []
+        self.params: dict[str, Any] = {}
+        self.ranked = False
+
+    def text(self, term: str) -> None:
+        term = term.strip()
+        if not term:
+            return
+        self.params.update(term=term, prefix=like_escape(term) + "%")
+        match = fts_query(term)
+        if match is None:  # one or two characters: a trigram index cannot help, match prefixes
+            self.where.append(
+                "(p.part_name LIKE :prefix ESCAPE '\\' OR p.part_number LIKE :prefix ESCAPE '\\' "
+                "OR p.manufacturer_part_number LIKE :prefix ESCAPE '\\')"
+            )
+        else:
+            self.joins = " JOIN parts_fts f ON f.rowid = p.seq"
+            self.where.append("parts_fts MATCH :match")
+            self.params["match"] = match
+        self.ranked = True
+
+    def sql(self, select: str) -> str:
+        base = select + self.joins
+        return base + (" WHERE " + " AND ".join(self.where) if self.where else "")
+
+    def order(self, sort_by: str | None, descending: bool) -> str:
+        if sort_by is not None:
+            direction = "DESC" if descending else "ASC"
+            return f" ORDER BY {_SORTS[sort_by]} {direction} NULLS LAST, p.part_name"
+        if self.ranked:
+            return f" ORDER BY {_TIER}" + (", f.rank" if self.joins else "") + ", p.part_name"
+        return " ORDER BY p.part_name"
+
+
+class SearchService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def search_text(self, query: str, page: int, page_size: int) -> Page:
+        if not query.strip():
+            raise InvalidInput("must not be empty", "query")
+        return await self.search(PartSearch(search_term=query, page=page, page_size=page_size))
+
+    async def search(self, request: PartSearch) -> Page:
+        check_page(request.page, request.page_size)
+        if (
+            request.min_quantity is not None
+            and request.max_quantity is not None
+            and request.min_quantity > request.max_quantity
+        ):
+            raise InvalidInput("must not be more than max_quantity", "min_quantity")
+        q = _Query()
+        if request.search_term:
+            q.text(request.search_term)
+        if request.min_quantity is not None:
+            q.where.append("p.quantity >= :min_q")
+            q.params["min_q"] = request.min_quantity
+        if request.max_quantity is not None:
+            q.where.append("p.quantity <= :max_q")
+            q.params["max_q"] = request.max_quantity
+        if request.supplier:
+            q.where.append("p.supplier = :supplier")
+            q.params["supplier"] = request.supplier.strip()
+        if request.location_id:
+            q.where.append(f"p.location_id IN ({queries.location_subtree_sql(':location')})")
+            q.params["location"] = request.location_id
+        if request.category_names:
+            names = {f"cat{i}": n.strip() for i, n in enumerate(request.category_names)}
+            q.where.append(
+                "p.id IN (SELECT pc.part_id FROM part_categories pc JOIN categories c ON c.id = pc.category_id "
+                f"WHERE c.name IN ({', '.join(':' + k for k in names)}))"
+            )
+            q.params.update(names)
+        order = q.order(request.sort_by, request.sort_order == "desc")
+        offset = (request.page - 1) * request.page_size
+
+        def run(db: sqlite_utils.Database) -> Page:
+            if request.location_id:
+                queries.require_location(db, request.location_id)
+            total = db.execute(q.sql("SELECT count(*) FROM parts p"), q.params).fetchone()[0]
+            select = queries.PART_SELECT
+            rows = db.execute(
+                q.sql(select) + order + " LIMIT :limit OFFSET :offset",
+                {**q.params, "limit": request.page_size, "offset": offset},
+            ).fetchall()
+            return Page(items=queries.to_views(db, rows), total=total, page=request.page, page_size=request.page_size)
+
+        return await self._db.read(run)
+
+    async def suggestions(self, query: str, limit: int) -> list[str]:
+        """Part names for autocomplete: names that start with the text first, then names containing it."""
+        if not 1 <= limit <= 50:
+            raise InvalidInput("must be between 1 and 50", "limit")
+        term = query.strip()
+        if len(term) < 3:
+            return []
+        prefix = like_escape(term) + "%"
+        match = fts_query(term)
+
+        def run(db: sqlite_utils.Database) -> list[str]:
+            names = [
+                r[0]
+                for r in db.execute(
+                    "SELECT part_name FROM parts WHERE part_name LIKE ? ESCAPE '\\' ORDER BY part_name LIMIT ?",
+                    [prefix, limit],
+                )
+            ]
+            if len(names) < limit and match is not None:
+                folded = fold(term) or ""
+                for (name,) in db.execute(
+                    "SELECT p.part_name FROM parts_fts f JOIN parts p ON p.seq = f.rowid "
+                    "WHERE f.part_name MATCH ? ORDER BY p.part_name LIMIT ?",
+                    [match, limit * 2],
+                ):
+                    if name not in names and folded in (fold(name) or ""):
+                        names.append(name)
+                    if len(names) >= limit:
+                        break
+            return names
+
+        return await self._db.read(run)

@@ -1,0 +1,63 @@
+"""The one way a part's quantity changes: append a stock movement, then set the quantity.
+
+A trigger refuses any quantity that differs from the newest movement, so this module is the
+only path, and a part's history always adds up to its quantity.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import sqlite_utils
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.errors import InvalidInput
+
+Source = Literal["api", "alora", "import", "scan", "print", "phone", "restore", "system"]
+MAX_QUANTITY = 1_000_000_000
+
+
+def last_quantity(db: sqlite_utils.Database, part_id: str) -> int:
+    row = db.execute(
+        "SELECT quantity_after FROM stock_movements WHERE part_id = ? ORDER BY id DESC LIMIT 1", [part_id]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def record(
+    db: sqlite_utils.Database,
+    part_id: str,
+    *,
+    new_quantity: int,
+    reason: str,
+    source: Source,
+    actor: Principal | None,
+    now: str,
+) -> int:
+    """Append the movement that takes the part to new_quantity; returns the delta (0 = nothing written).
+
+    Call inside the write transaction, before writing parts.quantity.
+    """
+    if new_quantity < 0:
+        raise InvalidInput("must not be negative", "quantity")
+    if new_quantity > MAX_QUANTITY:
+        raise InvalidInput(f"must be at most {MAX_QUANTITY}", "quantity")
+    before = last_quantity(db, part_id)
+    delta = new_quantity - before
+    if delta == 0:
+        return 0
+    db.execute(
+        "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            part_id,
+            delta,
+            new_quantity,
+            reason[:200] or "change",
+            source,
+            actor.user_id if actor else None,
+            actor.username if actor else None,
+            now,
+        ],
+    )
+    return delta
