@@ -84,36 +84,46 @@ class PartService:
         self._db = db
         self._clock = clock
 
-    async def add(self, data: PartCreate, actor: Principal | None, *, source: stock.Source = "api") -> PartView:
+    def insert_part(
+        self, db: sqlite_utils.Database, data: PartCreate, actor: Principal | None, source: stock.Source, now: str
+    ) -> str:
+        """Insert one part inside the caller's write transaction; returns its id."""
         name = (data.part_name or "").strip()
         if not name:
             raise InvalidInput("must not be empty", "part_name")
         props = queries.encode_properties(data.additional_properties)
         image_url = queries.check_image_url(data.image_url)
-        now = iso(self._clock())
         part_id = str(uuid.uuid4())
+        location_id = _clean(data.location_id)
+        queries.require_location(db, location_id)
+        stock.record(db, part_id, new_quantity=data.quantity, reason="created", source=source, actor=actor, now=now)
+        values = {c: _clean(getattr(data, c)) for c in _COLUMNS}
+        values.update(part_name=name, location_id=location_id, image_url=image_url, min_quantity=data.min_quantity)
+        try:
+            db.execute(
+                f"INSERT INTO parts (id, {', '.join(values)}, quantity, additional_properties, created_at, updated_at) "
+                f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, ?, ?)",
+                [part_id, *values.values(), data.quantity, props, now, now],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise _duplicate(exc, name) from None
+        queries.set_part_categories(db, part_id, queries.ensure_categories(db, data.category_names, now))
+        return part_id
+
+    async def add(self, data: PartCreate, actor: Principal | None, *, source: stock.Source = "api") -> PartView:
+        now = iso(self._clock())
 
         def insert(db: sqlite_utils.Database) -> PartView:
-            location_id = _clean(data.location_id)
-            queries.require_location(db, location_id)
-            stock.record(db, part_id, new_quantity=data.quantity, reason="created", source=source, actor=actor, now=now)
-            values = {c: _clean(getattr(data, c)) for c in _COLUMNS}
-            values.update(part_name=name, location_id=location_id, image_url=image_url, min_quantity=data.min_quantity)
-            try:
-                db.execute(
-                    f"INSERT INTO parts (id, {', '.join(values)}, quantity, additional_properties, "
-                    "created_at, updated_at) "
-                    f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, ?, ?)",
-                    [part_id, *values.values(), data.quantity, props, now, now],
-                )
-            except sqlite3.IntegrityError as exc:
-                raise _duplicate(exc, name) from None
-            queries.set_part_categories(db, part_id, queries.ensure_categories(db, data.category_names, now))
-            view = queries.part_view(db, part_id)
+            view = queries.part_view(db, self.insert_part(db, data, actor, source, now))
             assert view is not None
             return view
 
         return await self._db.write(insert)
+
+    def add_many_sync(self, items: list[PartCreate], actor: Principal | None, *, source: stock.Source) -> list[str]:
+        """Insert many parts in one transaction (all or nothing); blocking, for imports and seeding."""
+        now = iso(self._clock())
+        return self._db.write_sync(lambda db: [self.insert_part(db, item, actor, source, now) for item in items])
 
     async def get(
         self, *, part_id: str | None = None, part_number: str | None = None, part_name: str | None = None
