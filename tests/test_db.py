@@ -77,3 +77,19 @@ def test_async_calls_run_off_the_event_loop_thread(tmp_path: Path) -> None:
     assert loop_thread not in (reader, writer)
     db.close()
     db.close()  # idempotent
+
+
+def test_an_older_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="0002_inventory")  # as the first release left it
+    old.execute(
+        "INSERT INTO users (id, username, hashed_password, created_at, updated_at) VALUES ('u1', 'old', 'x', 't', 't')"
+    )
+    old.conn.commit()
+    old.close()
+    db = Database(path)
+    assert "0002_inventory" in db.open()
+    assert db.read_sync(lambda d: d.execute("SELECT username FROM users").fetchone()[0]) == "old"
+    assert db.read_sync(lambda d: d.execute("SELECT count(*) FROM parts").fetchone()[0]) == 0
+    db.close()

@@ -8,6 +8,7 @@ reference the client is given.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from typing import Any
 
@@ -31,6 +32,7 @@ from makermatrix_edge.errors import (
 )
 
 log = logging.getLogger(__name__)
+_MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     BadRequest: 400,
@@ -69,6 +71,9 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     if any(i.get("source") == "body" and i.get("message") == "'data'" for i in items):
         return response(400, "A JSON request body is required")
     problems = [field_problem(str(i.get("message", "is not valid")), str(i.get("key") or "")) for i in items]
+    missing = _MISSING.match(str(exc.detail or ""))
+    if missing:
+        problems.append((missing.group(2), f"is required ({missing.group(1)} parameter)"))
     if not problems:
         return response(400, f"Bad request: {exc.detail}")
     message = "; ".join(f"{field}: {text}" for field, text in problems)

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from conftest import add_user, bearer, login
+from inventory_helpers import add_location, add_part
+from litestar.testing import TestClient
+
+from makermatrix_edge.services import Services
+
+
+@pytest.fixture
+def h(admin_token: str) -> dict[str, str]:
+    return bearer(admin_token)
+
+
+@pytest.fixture
+def tree(client: TestClient[Any], h: dict[str, str]) -> dict[str, str]:
+    room = add_location(client, h, "Workshop")
+    shelf = add_location(client, h, "Shelf 2", room)
+    drawer = add_location(client, h, "Drawer B", shelf)
+    bin7 = add_location(client, h, "Bin 7", drawer)
+    return {"room": room, "shelf": shelf, "drawer": drawer, "bin": bin7}
+
+
+def test_paths_tree_and_flat(client: TestClient[Any], h: dict[str, str], tree: dict[str, str]) -> None:
+    flat = client.get("/api/locations/get_all_locations", headers=h).json()["data"]
+    assert [loc["path"] for loc in flat] == [
+        "Workshop",
+        "Workshop / Shelf 2",
+        "Workshop / Shelf 2 / Drawer B",
+        "Workshop / Shelf 2 / Drawer B / Bin 7",
+    ]
+    roots = client.get("/api/locations/get_all_locations?tree=true", headers=h).json()["data"]
+    assert len(roots) == 1 and roots[0]["children"][0]["children"][0]["children"][0]["name"] == "Bin 7"
+    chain = client.get(f"/api/locations/get_location_path/{tree['bin']}", headers=h).json()
+    assert [c["name"] for c in chain["data"]] == ["Workshop", "Shelf 2", "Drawer B", "Bin 7"]
+    assert chain["message"] == "Workshop / Shelf 2 / Drawer B / Bin 7"
+
+
+def test_sibling_names_are_unique_but_cousins_may_share(
+    client: TestClient[Any], h: dict[str, str], tree: dict[str, str]
+) -> None:
+    duplicate = client.post(
+        "/api/locations/add_location", json={"name": "bin 7", "parent_id": tree["drawer"]}, headers=h
+    )
+    assert duplicate.status_code == 409
+    add_location(client, h, "Bin 7", tree["shelf"])  # same name elsewhere is fine
+    add_location(client, h, "Garage")
+    assert client.post("/api/locations/add_location", json={"name": "GARAGE"}, headers=h).status_code == 409
+    ambiguous = client.get("/api/locations/get_location?name=Bin 7", headers=h)
+    assert ambiguous.status_code == 409 and "Drawer B / Bin 7" in ambiguous.json()["message"]
+    unique = client.get("/api/locations/get_location?name=garage", headers=h).json()["data"]
+    assert unique["name"] == "Garage"
+
+
+def test_moving_and_renaming_updates_every_path_below(
+    client: TestClient[Any], h: dict[str, str], tree: dict[str, str]
+) -> None:
+    part = add_part(client, h, "NE555", location_id=tree["bin"])
+    garage = add_location(client, h, "Garage")
+    moved = client.put(f"/api/locations/update_location/{tree['shelf']}", json={"parent_id": garage}, headers=h)
+    assert moved.status_code == 200 and moved.json()["data"]["path"] == "Garage / Shelf 2"
+    client.put(f"/api/locations/update_location/{tree['drawer']}", json={"name": "Drawer C"}, headers=h)
+    got = client.get(f"/api/parts/get_part?part_id={part['id']}", headers=h).json()["data"]
+    assert got["location"]["path"] == "Garage / Shelf 2 / Drawer C / Bin 7"
+
+
+def test_moving_under_itself_or_a_descendant_is_422(
+    client: TestClient[Any], h: dict[str, str], tree: dict[str, str]
+) -> None:
+    for parent in (tree["shelf"], tree["bin"]):
+        response = client.put(f"/api/locations/update_location/{tree['shelf']}", json={"parent_id": parent}, headers=h)
+        assert response.status_code == 422 and "under itself" in response.json()["message"]
+    unknown = client.put(f"/api/locations/update_location/{tree['shelf']}", json={"parent_id": "nope"}, headers=h)
+    assert unknown.status_code == 422
+    assert client.put("/api/locations/update_location/nope", json={"name": "x"}, headers=h).status_code == 404
+    path = client.get(f"/api/locations/get_location?location_id={tree['bin']}", headers=h).json()["data"]["path"]
+    assert path == "Workshop / Shelf 2 / Drawer B / Bin 7"
+
+
+def test_details_count_the_subtree(client: TestClient[Any], h: dict[str, str], tree: dict[str, str]) -> None:
+    add_part(client, h, "On shelf", location_id=tree["shelf"])
+    add_part(client, h, "In bin", location_id=tree["bin"])
+    add_part(client, h, "Elsewhere")
+    details = client.get(f"/api/locations/get_location_details/{tree['shelf']}", headers=h).json()["data"]
+    assert details["parts_count"] == 1 and details["subtree_parts_count"] == 2
+    assert details["subtree_locations_count"] == 2
+    assert [c["name"] for c in details["children"]] == ["Drawer B"]
+    assert sorted(p["part_name"] for p in details["parts"]) == ["In bin", "On shelf"]
+    assert [p["name"] for p in details["path"]] == ["Workshop", "Shelf 2"]
+
+
+def test_preview_then_delete_subtree_keeps_parts(
+    client: TestClient[Any], h: dict[str, str], tree: dict[str, str], services: Services
+) -> None:
+    part = add_part(client, h, "Survivor", location_id=tree["bin"], quantity=3)
+    preview = client.get(f"/api/locations/preview-location-delete/{tree['shelf']}", headers=h).json()
+    assert preview["data"]["child_locations"] == 2 and preview["data"]["affected_parts"] == 1
+    assert preview["data"]["affected_part_names"] == ["Survivor"]
+    deleted = client.delete(f"/api/locations/delete_location/{tree['shelf']}", headers=h).json()
+    assert deleted["data"]["deleted_locations"] == 3 and deleted["data"]["parts_unassigned"] == 1
+    assert "1 parts no longer have a location" in deleted["message"]
+    got = client.get(f"/api/parts/get_part?part_id={part['id']}", headers=h).json()["data"]
+    assert got["location_id"] is None and got["location"] is None and got["quantity"] == 3
+    remaining = [loc["name"] for loc in client.get("/api/locations/get_all_locations", headers=h).json()["data"]]
+    assert remaining == ["Workshop"]
+    assert client.delete(f"/api/locations/delete_location/{tree['shelf']}", headers=h).status_code == 404
+
+
+def test_cleanup_repairs_dangling_parents(client: TestClient[Any], h: dict[str, str], services: Services) -> None:
+    orphan = add_location(client, h, "Orphan box")
+
+    # As an old import or a hand edit could leave it: a plain connection has foreign keys off.
+    raw = sqlite3.connect(services.db.path)
+    with raw:
+        raw.execute("UPDATE locations SET parent_id = 'gone' WHERE id = ?", [orphan])
+    raw.close()
+    repaired = client.delete("/api/locations/cleanup-locations", headers=h).json()
+    assert repaired["data"]["repaired"] == 1
+    assert (
+        client.get(f"/api/locations/get_location?location_id={orphan}", headers=h).json()["data"]["parent_id"] is None
+    )
+
+
+def test_location_input_and_permissions(client: TestClient[Any], admin_token: str, h: dict[str, str]) -> None:
+    for body, fragment in [
+        ({}, "name: is required"),
+        ({"name": "  "}, "name: must not be empty"),
+        ({"name": "x", "parent_id": "nope"}, "parent_id: no location"),
+        ({"name": "x", "image_url": "data:text/html,hi"}, "image_url"),
+        ({"name": 5}, "name: expected str"),
+    ]:
+        response = client.post("/api/locations/add_location", json=body, headers=h)
+        assert response.status_code == 422 and fragment in response.json()["message"], (body, response.text)
+    add_user(client, admin_token, "bench", "user")
+    user = bearer(login(client, "bench", "password-123"))
+    assert client.get("/api/locations/get_all_locations", headers=user).status_code == 200
+    assert client.post("/api/locations/add_location", json={"name": "x"}, headers=user).status_code == 403
+    assert client.get("/api/locations/get_all_locations").status_code == 401
