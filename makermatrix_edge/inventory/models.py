@@ -155,10 +155,7 @@ class PartUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     updated_at: Any = UNSET
 
     def changes(self) -> dict[str, Any]:
-        ignored = {"id", "categories", "location", "is_low_stock", "created_at", "updated_at", "reason"}
-        return {
-            f: getattr(self, f) for f in self.__struct_fields__ if f not in ignored and getattr(self, f) is not UNSET
-        }
+        return provided(self, ignore=frozenset({"categories", "location", "is_low_stock", "reason"}))
 
 
 class PartSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
