@@ -12,7 +12,17 @@ from litestar.openapi import OpenAPIConfig
 
 from makermatrix_edge import __version__
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.makermatrix import api_keys, auth, categories, counts, health, locations, parts, users
+from makermatrix_edge.api.makermatrix import (
+    api_keys,
+    auth,
+    categories,
+    counts,
+    health,
+    locations,
+    parts,
+    users,
+    utility,
+)
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import authorize, current_principal, optional_principal
 from makermatrix_edge.services import Services
@@ -44,6 +54,7 @@ def create_app(services: Services) -> Litestar:
             categories.CategoriesController,
             locations.LocationsController,
             counts.get_counts,
+            utility.UtilityController,
         ],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,

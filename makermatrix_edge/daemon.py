@@ -21,6 +21,7 @@ from makermatrix_edge.app import create_app
 from makermatrix_edge.clock import Clock, system_clock
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.inventory.categories import CategoryService
+from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
@@ -73,7 +74,9 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             search=SearchService(db),
             categories=CategoryService(db, clock),
             locations=LocationService(db, clock),
+            images=ImageStore(data_dir / "images"),
         )
+        services.images.sweep_temp_files()
         services.initial_password_file = auth.ensure_admin(data_dir, admin_password)
     except BaseException:
         db.close()

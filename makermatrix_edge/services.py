@@ -11,6 +11,7 @@ from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.inventory.categories import CategoryService
+from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
@@ -30,6 +31,7 @@ class Services:
     search: SearchService
     categories: CategoryService
     locations: LocationService
+    images: ImageStore
     initial_password_file: Path | None = None
     devices: dict[str, object] = field(default_factory=dict)
 

@@ -20,6 +20,7 @@ PUBLIC_ROUTES = {
     "/api/auth/mobile-login",
     "/api/auth/refresh",
     "/api/auth/logout",
+    "/api/utility/get_image/{image_id:str}",  # <img> tags cannot send a token; ids are random UUIDs
 }
 
 

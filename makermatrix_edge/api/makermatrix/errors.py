@@ -30,6 +30,7 @@ from makermatrix_edge.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from makermatrix_edge.inventory.images import ImageTooLarge, UnsupportedImage
 
 log = logging.getLogger(__name__)
 _MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
@@ -44,6 +45,8 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     Gone: 410,
     TooManyRequests: 429,
     DeviceUnavailable: 503,
+    ImageTooLarge: 413,
+    UnsupportedImage: 415,
 }
 
 

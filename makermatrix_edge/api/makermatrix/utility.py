@@ -1,0 +1,86 @@
+"""/api/utility: image upload and serving."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import File
+
+from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.security import PUBLIC, access
+from makermatrix_edge.services import Services
+
+IMAGE_URL = "/api/utility/get_image/"
+# Room for a 5 MB file plus the multipart framing; the exact file limit is the store's (a clear 413).
+UPLOAD_BODY_LIMIT = 6 * 1024 * 1024
+CACHE_FOREVER = "public, max-age=31536000, immutable"  # an image id never names other bytes
+
+
+class ImageUpload(msgspec.Struct):
+    file: UploadFile
+
+
+class UploadedImage(msgspec.Struct):
+    image_id: str
+    image_url: str
+    content_type: str
+    width: int
+    height: int
+
+
+class UtilityController(Controller):
+    path = "/utility"
+    tags = ["utility"]
+
+    @post(
+        "/upload_image",
+        opt=access("parts:write"),
+        status_code=201,
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+    )
+    async def upload_image(
+        self,
+        data: Annotated[ImageUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        services: NamedDependency[Services],
+    ) -> Envelope[UploadedImage]:
+        """Store a PNG, JPEG, GIF or WebP image (at most 5 MB, judged by its content)."""
+        store = services.images
+        try:
+            content = await data.file.read(store.max_bytes + 1)  # one byte over is enough to refuse
+        finally:
+            await data.file.close()
+        stored = await asyncio.to_thread(store.save, content)
+        body = UploadedImage(
+            image_id=stored.image_id,
+            image_url=IMAGE_URL + stored.filename,
+            content_type=stored.content_type,
+            width=stored.width,
+            height=stored.height,
+        )
+        return ok(body, "Image uploaded")
+
+    # PUBLIC on purpose: <img> tags on the phone page cannot send a bearer token, and the ids are
+    # random UUIDs handed out only to callers who may see them (capability URLs).
+    @get("/get_image/{image_id:str}", opt=access(PUBLIC))
+    async def get_image(
+        self,
+        image_id: FromPath[str],
+        services: NamedDependency[Services],
+        size: FromQuery[Literal["thumb"] | None] = None,
+    ) -> File:
+        """The image as uploaded, or `?size=thumb` for one at most 256 px on its long side."""
+        path, content_type = await asyncio.to_thread(services.images.path_for, image_id, thumb=size == "thumb")
+        return File(
+            path,
+            media_type=content_type,
+            filename=path.name,
+            content_disposition_type="inline",
+            headers={"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"},
+        )

@@ -1,0 +1,193 @@
+"""Uploaded part/location images: judged by content with Pillow, stored as <uuid>.<ext>, thumbnails on demand.
+
+Blocking (Pillow and file I/O): callers on the event loop run these methods in a worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import stat
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import msgspec
+from PIL import Image, ImageOps
+
+from makermatrix_edge.errors import DomainError, NotFound
+
+MAX_BYTES = 5 * 1024 * 1024
+# Well under Pillow's own bomb limit (~89 Mpx): a decoded 40 Mpx RGBA frame is ~160 MB, already a lot on a Pi.
+MAX_PIXELS = 40_000_000
+THUMB_SIZE = 256
+_ORIENTATION = 0x0112  # EXIF tag; values 5-8 swap width and height
+_TEMP_PREFIX = ".upload-"
+
+
+class ImageTooLarge(DomainError):
+    """The file is bigger than the store accepts (HTTP 413)."""
+
+
+class UnsupportedImage(DomainError):
+    """Not a PNG, JPEG, GIF or WebP image, or a damaged or oversized one (HTTP 415)."""
+
+
+class StoredImage(msgspec.Struct, frozen=True):
+    image_id: str
+    filename: str
+    content_type: str
+    width: int
+    height: int
+
+
+class _Kind(NamedTuple):
+    ext: str
+    content_type: str
+    pillow_format: str
+
+
+_KINDS: dict[str, _Kind] = {
+    "PNG": _Kind("png", "image/png", "PNG"),
+    "JPEG": _Kind("jpg", "image/jpeg", "JPEG"),
+    "MPO": _Kind("jpg", "image/jpeg", "JPEG"),  # phone JPEGs with a multi-picture index; plain JPEG to a browser
+    "GIF": _Kind("gif", "image/gif", "GIF"),
+    "WEBP": _Kind("webp", "image/webp", "WEBP"),
+}
+_BY_EXT: dict[str, _Kind] = {kind.ext: kind for kind in _KINDS.values()}
+_OPEN_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")  # only these decoders ever see uploaded bytes
+# Exactly a lowercase UUID, optionally with one of our extensions; nothing else names a file here.
+_REF = re.compile(
+    r"(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(?P<ext>png|jpg|gif|webp))?"
+)
+_SAVE_MODES = {"JPEG": {"L", "RGB", "CMYK"}, "PNG": {"1", "L", "LA", "I", "I;16", "RGB", "RGBA"}}
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {"JPEG": {"quality": 85}, "WEBP": {"quality": 80}}
+
+
+class ImageStore:
+    """Images in one folder, thumbnails in its `thumbs/` subfolder."""
+
+    def __init__(
+        self, folder: Path, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS, thumb_size: int = THUMB_SIZE
+    ) -> None:
+        self.folder = folder
+        self.thumbs = folder / "thumbs"
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.thumb_size = thumb_size
+
+    def save(self, data: bytes) -> StoredImage:
+        """Check the bytes are a supported image and store them unchanged under a new id."""
+        if len(data) > self.max_bytes:
+            raise ImageTooLarge(f"Image is larger than {self.max_bytes // (1024 * 1024)} MB")
+        kind, width, height = self._inspect(data)
+        image_id = str(uuid.uuid4())
+        filename = f"{image_id}.{kind.ext}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write_atomically(self.folder / filename, data)
+        return StoredImage(image_id, filename, kind.content_type, width, height)
+
+    def path_for(self, image_ref: str, *, thumb: bool = False) -> tuple[Path, str]:
+        """The file (and its content type) for '<uuid>.<ext>' or a bare '<uuid>'; a thumbnail is made once."""
+        match = _REF.fullmatch(image_ref)  # before any filesystem access: nothing else can name a path
+        if match is None:
+            raise NotFound("Image not found")
+        exts = [match["ext"]] if match["ext"] else list(_BY_EXT)
+        for ext in exts:
+            path = self.folder / f"{match['id']}.{ext}"
+            if self._is_own_file(path, self.folder):
+                kind = _BY_EXT[ext]
+                return (self._thumbnail(path, kind) if thumb else path), kind.content_type
+        raise NotFound("Image not found")
+
+    def sweep_temp_files(self) -> int:
+        """Remove half-written files a crash left behind; call at startup only (it would race live uploads)."""
+        removed = 0
+        for folder in (self.folder, self.thumbs):
+            for path in folder.glob(f"{_TEMP_PREFIX}*") if folder.is_dir() else ():
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+        return removed
+
+    def _inspect(self, data: bytes) -> tuple[_Kind, int, int]:
+        """(kind, width, height as displayed) or UnsupportedImage; decodes the first frame in full."""
+        try:
+            with Image.open(io.BytesIO(data), formats=_OPEN_FORMATS) as image:
+                kind = _KINDS.get(image.format or "")
+                width, height = image.size
+                if kind is None or width * height > self.max_pixels:
+                    raise UnsupportedImage(self._refusal(kind, width, height))
+                image.verify()
+            with Image.open(io.BytesIO(data), formats=_OPEN_FORMATS) as image:
+                image.draft(None, (1, 1))  # JPEG: decode at 1/8 scale; every byte is still read and checked
+                image.load()  # truncated or corrupt data fails here (verify() does not check JPEG data)
+                orientation = image.getexif().get(_ORIENTATION)
+        except UnsupportedImage:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UnsupportedImage(f"Image has too many pixels (at most {self.max_pixels:,})") from None
+        except Exception:  # Pillow raises many kinds (OSError, SyntaxError, ValueError, ...) on hostile bytes
+            raise UnsupportedImage("Not a PNG, JPEG, GIF or WebP image, or the image is damaged") from None
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        return kind, width, height
+
+    def _refusal(self, kind: _Kind | None, width: int, height: int) -> str:
+        if kind is None:
+            return "Not a PNG, JPEG, GIF or WebP image"
+        return f"Image has too many pixels ({width}x{height}; at most {self.max_pixels:,})"
+
+    def _thumbnail(self, original: Path, kind: _Kind) -> Path:
+        target = self.thumbs / original.name
+        if self._is_own_file(target, self.thumbs):
+            return target
+        with Image.open(original, formats=_OPEN_FORMATS) as source:
+            image: Image.Image = source  # GIF and WebP: the first frame only
+            if image.mode == "P":
+                image = image.convert("RGBA")  # resample in colour, not by palette index
+            image.thumbnail((self.thumb_size, self.thumb_size))  # square box: fine before the EXIF turn
+            image = ImageOps.exif_transpose(image)
+            if image.mode not in _SAVE_MODES.get(kind.pillow_format, {image.mode}):
+                image = image.convert("RGB" if kind.pillow_format == "JPEG" else "RGBA")
+            out = io.BytesIO()
+            options = dict(_SAVE_OPTIONS.get(kind.pillow_format, {}))
+            if kind.pillow_format != "GIF" and source.info.get("icc_profile"):
+                options["icc_profile"] = source.info["icc_profile"]
+            image.save(out, kind.pillow_format, **options)
+        self.thumbs.mkdir(parents=True, exist_ok=True)
+        _write_atomically(target, out.getvalue())  # a racing request writes the same bytes; last rename wins
+        return target
+
+    @staticmethod
+    def _is_own_file(path: Path, folder: Path) -> bool:
+        """A regular file (not a symlink) whose real location is directly in `folder`."""
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                return False
+            return path.resolve(strict=True).parent == folder.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return False
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Temp file in the same folder, fsync, rename: a crash never leaves a half file under the final name."""
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=_TEMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    folder_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder_fd)  # make the rename itself durable
+    finally:
+        os.close(folder_fd)
