@@ -286,6 +286,121 @@ def _tasks(db: sqlite_utils.Database) -> None:
     )
 
 
+# Electrical fields of the ALORA face: the text as given, and the number in SI units for search.
+SPEC_TEXT_FIELDS = (
+    "v_max", "i_max", "power_max", "gain_min", "gain_max",
+    "rds_on", "vgs_max", "vgs_th", "qg", "ciss",
+    "vf", "trr", "cj",
+    "v_in_max", "v_out", "i_out_max", "accuracy",
+)  # fmt: skip
+SPEC_WORD_FIELDS = (
+    "marking", "technology", "polarity", "channel", "package",
+    "switching_type", "diode_type", "internal_config", "reg_type",
+)  # fmt: skip
+SPEC_NUMBER_COLUMNS = (
+    "v_max_si", "i_max_si", "power_max_si", "gain_min_si", "gain_max_si",
+    "rds_on_si", "vgs_max_si", "vgs_th_min_si", "vgs_th_max_si", "qg_si", "ciss_si",
+    "vf_si", "trr_si", "cj_si",
+    "v_in_max_si", "v_out_si", "i_out_max_si", "accuracy_si",
+)  # fmt: skip
+
+
+def _fts_values_v2(p: str) -> str:
+    """0002's search document plus the component's marking, technology, polarity and package."""
+    # SQLite 3.40 (Raspberry Pi OS bookworm) has no concat_ws().
+    words = " || ' ' || ".join(f"coalesce(s.{f}, '')" for f in ("marking", "technology", "polarity", "package"))
+    specs = f"(SELECT {words} FROM component_specs s WHERE s.part_id = {p}.id)"
+    props = f"(SELECT group_concat(value, ' ') FROM json_each({p}.additional_properties))"
+    return _fts_values(p).replace(
+        f"mm_fold({props})", f"mm_fold(coalesce({props}, '') || ' ' || coalesce({specs}, ''))"
+    )
+
+
+@migrations(name="0004_components")
+def _components(db: sqlite_utils.Database) -> None:
+    words = ", ".join(f"{f} TEXT COLLATE NOCASE" for f in SPEC_WORD_FIELDS)
+    texts = ", ".join(f"{f} TEXT" for f in SPEC_TEXT_FIELDS)
+    numbers = ", ".join(f"{c} REAL" for c in SPEC_NUMBER_COLUMNS)
+    db.execute(
+        "CREATE TABLE component_specs ("
+        " part_id TEXT PRIMARY KEY REFERENCES parts(id) ON DELETE CASCADE,"
+        " category_id TEXT REFERENCES categories(id) ON DELETE SET NULL,"
+        " status TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (status IN ('ACTIVE', 'INACTIVE')),"
+        f" {words}, {texts}, {numbers})"
+    )
+    run_script(
+        db,
+        """
+        CREATE INDEX component_specs_kind ON component_specs (technology, package, v_max_si);
+        CREATE INDEX component_specs_polarity ON component_specs (polarity, v_max_si);
+        CREATE INDEX component_specs_v_max ON component_specs (v_max_si);
+        CREATE INDEX component_specs_i_max ON component_specs (i_max_si);
+        CREATE INDEX component_specs_power ON component_specs (power_max_si);
+        CREATE INDEX component_specs_category ON component_specs (category_id);
+        CREATE INDEX component_specs_marking ON component_specs (marking);
+
+        ALTER TABLE categories ADD COLUMN status TEXT NOT NULL DEFAULT 'ACTIVE'
+            CHECK (status IN ('ACTIVE', 'INACTIVE'));
+
+        -- ALORA: a component may exist before anyone records stock for it.
+        ALTER TABLE parts ADD COLUMN inventory_tracked INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE parts ADD COLUMN inventory_updated_at TEXT;
+        UPDATE parts SET inventory_updated_at = updated_at;
+        CREATE TRIGGER parts_inventory_touched AFTER UPDATE OF quantity, min_quantity, location_id, inventory_tracked
+        ON parts BEGIN
+            UPDATE parts SET inventory_updated_at = NEW.updated_at WHERE seq = NEW.seq;
+        END;
+
+        -- A stable integer id per user for the ALORA face (users.id stays the UUID).
+        ALTER TABLE users ADD COLUMN seq INTEGER;
+        UPDATE users SET seq = rowid;
+        CREATE UNIQUE INDEX users_seq ON users (seq);
+        CREATE TRIGGER users_seq_assign AFTER INSERT ON users WHEN NEW.seq IS NULL BEGIN
+            UPDATE users SET seq = (SELECT coalesce(max(seq), 0) + 1 FROM users) WHERE id = NEW.id;
+        END;
+
+        CREATE TABLE equivalents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            part_id TEXT NOT NULL REFERENCES parts(id) ON DELETE CASCADE,
+            equivalent_part_id TEXT NOT NULL REFERENCES parts(id) ON DELETE CASCADE,
+            reason TEXT NOT NULL DEFAULT '',
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (part_id, equivalent_part_id),
+            CHECK (part_id != equivalent_part_id)
+        );
+        CREATE INDEX equivalents_equivalent ON equivalents (equivalent_part_id);
+
+        DROP TRIGGER parts_fts_insert;
+        DROP TRIGGER parts_fts_update;
+        """,
+    )
+    searchable = (
+        "part_name, part_number, manufacturer_part_number, description, supplier, manufacturer, "
+        "location_id, additional_properties"
+    )
+    refresh = (
+        f"DELETE FROM parts_fts WHERE rowid = (SELECT seq FROM parts WHERE id = NEW.part_id); "
+        f"INSERT INTO parts_fts (rowid, {_FTS_COLUMNS}) SELECT p.seq, {_fts_values_v2('p')} "
+        "FROM parts p WHERE p.id = NEW.part_id;"
+    )
+    run_script(
+        db,
+        f"""
+        CREATE TRIGGER parts_fts_insert AFTER INSERT ON parts BEGIN
+            INSERT INTO parts_fts (rowid, {_FTS_COLUMNS}) VALUES (NEW.seq, {_fts_values_v2("NEW")});
+        END;
+        CREATE TRIGGER parts_fts_update AFTER UPDATE OF {searchable} ON parts BEGIN
+            DELETE FROM parts_fts WHERE rowid = NEW.seq;
+            INSERT INTO parts_fts (rowid, {_FTS_COLUMNS}) VALUES (NEW.seq, {_fts_values_v2("NEW")});
+        END;
+        CREATE TRIGGER parts_fts_specs_insert AFTER INSERT ON component_specs BEGIN {refresh} END;
+        CREATE TRIGGER parts_fts_specs_update AFTER UPDATE OF marking, technology, polarity, package
+        ON component_specs BEGIN {refresh} END;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]
