@@ -12,10 +12,13 @@ from litestar.openapi import OpenAPIConfig
 
 from makermatrix_edge import __version__
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.api.alora import errors as alora_errors
+from makermatrix_edge.api.alora.router import alora_router
 from makermatrix_edge.api.makermatrix import (
     api_keys,
     auth,
     categories,
+    components,
     counts,
     health,
     locations,
@@ -36,6 +39,15 @@ def _provide_maybe_principal(request: Request[Any, Any, Any]) -> Principal | Non
     return optional_principal(request)
 
 
+def _error_by_face(request: Request[Any, Any, Any], exc: Exception) -> Any:
+    """Errors raised before a route matched (404, 405): answered in the shape of the face asked."""
+    handlers = alora_errors.EXCEPTION_HANDLERS if request.url.path.startswith("/alora") else EXCEPTION_HANDLERS
+    for cls in type(exc).__mro__:
+        if cls in handlers:
+            return handlers[cls](request, exc)
+    return handlers[Exception](request, exc)
+
+
 def create_app(services: Services) -> Litestar:
     settings = services.settings
 
@@ -53,6 +65,7 @@ def create_app(services: Services) -> Litestar:
             parts.PartsController,
             categories.CategoriesController,
             locations.LocationsController,
+            components.ComponentFeaturesController,
             counts.get_counts,
             utility.UtilityController,
         ],
@@ -61,13 +74,13 @@ def create_app(services: Services) -> Litestar:
     )
     origins = settings.server.cors_origins
     return Litestar(
-        route_handlers=[makermatrix_api],
+        route_handlers=[makermatrix_api, alora_router()],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "principal": Provide(_provide_principal, sync_to_thread=False),
             "maybe_principal": Provide(_provide_maybe_principal, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={Exception: _error_by_face},
         cors_config=CORSConfig(allow_origins=origins, allow_credentials=True) if origins else None,
         openapi_config=OpenAPIConfig(title="makermatrix-edge", version=__version__, path="/schema"),
         request_max_body_size=settings.server.max_body_bytes,

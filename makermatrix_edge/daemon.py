@@ -20,7 +20,10 @@ from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.app import create_app
 from makermatrix_edge.clock import Clock, system_clock
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.inventory.categories import CategoryService
+from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
+from makermatrix_edge.inventory.component_stock import ComponentStockService
+from makermatrix_edge.inventory.components import ComponentService
+from makermatrix_edge.inventory.equivalents import EquivalentService
 from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
@@ -62,6 +65,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         )
         throttle = LoginThrottle(accounts.login_max_failures, accounts.login_window_seconds, clock)
         auth = AuthService(db, hasher, tokens, throttle, clock)
+        parts = PartService(db, clock)
         services = Services(
             settings=settings,
             clock=clock,
@@ -70,11 +74,15 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             auth=auth,
             users=UserService(db, hasher, clock, min_password_length=accounts.min_password_length),
             api_keys=ApiKeyService(db, clock),
-            parts=PartService(db, clock),
+            parts=parts,
             search=SearchService(db),
             categories=CategoryService(db, clock),
             locations=LocationService(db, clock),
             images=ImageStore(data_dir / "images"),
+            components=ComponentService(db, parts, clock),
+            component_stock=ComponentStockService(db, parts, clock),
+            alora_categories=AloraCategoryService(db, clock),
+            equivalents=EquivalentService(db, clock),
         )
         services.images.sweep_temp_files()
         services.initial_password_file = auth.ensure_admin(data_dir, admin_password)

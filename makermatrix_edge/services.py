@@ -10,7 +10,10 @@ from makermatrix_edge.accounts.auth import AuthService
 from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.inventory.categories import CategoryService
+from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
+from makermatrix_edge.inventory.component_stock import ComponentStockService
+from makermatrix_edge.inventory.components import ComponentService
+from makermatrix_edge.inventory.equivalents import EquivalentService
 from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
@@ -32,6 +35,10 @@ class Services:
     categories: CategoryService
     locations: LocationService
     images: ImageStore
+    components: ComponentService
+    component_stock: ComponentStockService
+    alora_categories: AloraCategoryService
+    equivalents: EquivalentService
     initial_password_file: Path | None = None
     devices: dict[str, object] = field(default_factory=dict)
 

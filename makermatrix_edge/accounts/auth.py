@@ -85,7 +85,8 @@ class AuthService:
         return path
 
     # -- login / refresh / logout ------------------------------------------------------
-    async def login(self, username: str, password: str, client: str) -> TokenPair:
+    async def _verify(self, username: str, password: str, client: str) -> str:
+        """Check a login (throttled); returns the user id."""
         keys = [f"user:{username.strip().lower()}", f"addr:{client}"]
         wait = self._throttle.retry_after(keys)
         if wait:
@@ -101,7 +102,28 @@ class AuthService:
         now = iso(self._clock())
         await self._db.write(lambda db: db.execute("UPDATE users SET last_login = ? WHERE id = ?", [now, user_id]))
         log.info("login ok user=%s client=%s", row["username"], client)
-        return await self._issue_pair(user_id)
+        return str(user_id)
+
+    async def login(self, username: str, password: str, client: str) -> TokenPair:
+        """Log in: an access token and a refresh token (for the cookie or a mobile app)."""
+        return await self._issue_pair(await self._verify(username, password, client))
+
+    async def login_access_only(self, username: str, password: str, client: str) -> str:
+        """Log in for clients that only keep an access token (the ALORA face)."""
+        return await self.access_token_for(await self._verify(username, password, client))
+
+    async def access_token_for(self, user_id: str) -> str:
+        row = await self._db.read(lambda db: store.user_by_id(db, user_id))
+        if row is None or not row["is_active"]:
+            raise Unauthorized("This account is disabled")
+        return self._tokens.issue(user_id, row["token_version"], "access").token
+
+    async def user_number(self, user_id: str) -> int:
+        """The stable integer id of a user (the ALORA face's user id)."""
+        row = await self._db.read(lambda db: store.one(db, "SELECT seq FROM users WHERE id = ?", [user_id]))
+        if row is None:
+            raise NotFound("User not found")
+        return int(row["seq"])
 
     async def _issue_pair(self, user_id: str) -> TokenPair:
         def issue(db: sqlite_utils.Database) -> tuple[str, str, UserView]:

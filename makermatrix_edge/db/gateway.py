@@ -56,7 +56,8 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = connect(self.path, busy_timeout_ms=self._busy_timeout_ms, synchronous=self._synchronous)
         self._track(conn)
-        self._write_db = sqlite_utils.Database(conn)
+        # Our triggers are written for SQLite's default: a trigger's own writes do not fire it again.
+        self._write_db = sqlite_utils.Database(conn, recursive_triggers=False)
         return apply_migrations(self._write_db)
 
     def close(self) -> None:
@@ -105,7 +106,7 @@ class Database:
         if db is None:
             conn = connect(self.path, busy_timeout_ms=self._busy_timeout_ms, read_only=True)
             self._track(conn)
-            db = sqlite_utils.Database(conn)
+            db = sqlite_utils.Database(conn, recursive_triggers=False)
             self._local.db = db
         return fn(db)
 

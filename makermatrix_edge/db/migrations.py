@@ -346,9 +346,13 @@ def _components(db: sqlite_utils.Database) -> None:
         ALTER TABLE parts ADD COLUMN inventory_tracked INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE parts ADD COLUMN inventory_updated_at TEXT;
         UPDATE parts SET inventory_updated_at = updated_at;
-        CREATE TRIGGER parts_inventory_touched AFTER UPDATE OF quantity, min_quantity, location_id, inventory_tracked
+        -- Any change of stock, minimum or place means the part has an inventory record now.
+        CREATE TRIGGER parts_inventory_touched AFTER UPDATE OF quantity, min_quantity, location_id
         ON parts BEGIN
-            UPDATE parts SET inventory_updated_at = NEW.updated_at WHERE seq = NEW.seq;
+            UPDATE parts SET inventory_updated_at = NEW.updated_at,
+                inventory_tracked = CASE WHEN NEW.quantity != OLD.quantity OR NEW.min_quantity != OLD.min_quantity
+                    OR NEW.location_id IS NOT OLD.location_id THEN 1 ELSE NEW.inventory_tracked END
+            WHERE seq = NEW.seq;
         END;
 
         -- A stable integer id per user for the ALORA face (users.id stays the UUID).

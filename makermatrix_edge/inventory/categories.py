@@ -10,7 +10,8 @@ import sqlite_utils
 
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
+from makermatrix_edge.errors import BadRequest, Conflict, InvalidInput, NotFound
+from makermatrix_edge.inventory.component_models import AloraCategory, AloraCategoryCreate, AloraCategoryUpdate
 from makermatrix_edge.inventory.models import CategoryCreate, CategoryUpdate, CategoryView, provided
 
 _SELECT = (
@@ -140,3 +141,95 @@ class CategoryService:
             return int(db.execute("DELETE FROM categories").rowcount)
 
         return await self._db.write(apply)
+
+
+def _alora(row: sqlite3.Row) -> AloraCategory:
+    return AloraCategory(id=row["seq"], name=row["name"], description=row["description"], status=row["status"])
+
+
+class AloraCategoryService:
+    """Categories as the ALORA face sees them: integer ids, a status, soft delete."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def list_categories(self, status: str | None) -> list[AloraCategory]:
+        status = _status(status) if status is not None else None
+
+        def run(db: sqlite_utils.Database) -> list[AloraCategory]:
+            if status is None:
+                return [_alora(r) for r in db.execute("SELECT * FROM categories ORDER BY seq")]
+            return [_alora(r) for r in db.execute("SELECT * FROM categories WHERE status = ? ORDER BY seq", [status])]
+
+        return await self._db.read(run)
+
+    async def get(self, seq: int) -> AloraCategory:
+        return await self._db.read(lambda db: _alora(_by_seq(db, seq)))
+
+    async def create(self, data: AloraCategoryCreate) -> AloraCategory:
+        name = data.name.strip()
+        if not name:
+            raise BadRequest("Category name must not be empty")
+        now = iso(self._clock())
+        new_id = str(uuid.uuid4())
+
+        def insert(db: sqlite_utils.Database) -> AloraCategory:
+            try:
+                db.execute(
+                    "INSERT INTO categories (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    [new_id, name, data.description, now, now],
+                )
+            except sqlite3.IntegrityError:
+                raise Conflict(f"Category with name '{name}' already exists") from None
+            return _alora(db.execute("SELECT * FROM categories WHERE id = ?", [new_id]).fetchone())
+
+        return await self._db.write(insert)
+
+    async def update(self, seq: int, data: AloraCategoryUpdate) -> AloraCategory:
+        changes: dict[str, Any] = {}
+        if data.name is not None:
+            changes["name"] = data.name.strip()
+            if not changes["name"]:
+                raise BadRequest("Category name must not be empty")
+        if data.description is not None:
+            changes["description"] = data.description
+        if data.status is not None:
+            changes["status"] = _status(data.status)
+        if not changes:
+            raise BadRequest("No fields provided for update")
+        now = iso(self._clock())
+
+        def apply(db: sqlite_utils.Database) -> AloraCategory:
+            row = _by_seq(db, seq)
+            sets = ", ".join(f"{c} = ?" for c in changes)
+            try:
+                db.execute(f"UPDATE categories SET {sets}, updated_at = ? WHERE seq = ?", [*changes.values(), now, seq])
+            except sqlite3.IntegrityError:
+                raise Conflict(f"Category with name '{changes.get('name', row['name'])}' already exists") from None
+            return _alora(_by_seq(db, seq))
+
+        return await self._db.write(apply)
+
+    async def soft_delete(self, seq: int) -> None:
+        now = iso(self._clock())
+
+        def apply(db: sqlite_utils.Database) -> None:
+            _by_seq(db, seq)
+            db.execute("UPDATE categories SET status = 'INACTIVE', updated_at = ? WHERE seq = ?", [now, seq])
+
+        await self._db.write(apply)
+
+
+def _by_seq(db: sqlite_utils.Database, seq: int) -> sqlite3.Row:
+    row: sqlite3.Row | None = db.execute("SELECT * FROM categories WHERE seq = ?", [seq]).fetchone()
+    if row is None:
+        raise NotFound(f"Category {seq} not found")
+    return row
+
+
+def _status(value: str) -> str:
+    status = value.strip().upper()
+    if status not in ("ACTIVE", "INACTIVE"):
+        raise BadRequest(f"Invalid status '{value}': use ACTIVE or INACTIVE")
+    return status

@@ -124,6 +124,25 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
+def find_or_create(db: sqlite_utils.Database, name: str, now: str) -> str:
+    """The location a free-text name like "A2-B3" means: a top-level one of that name first, else any
+    (the shortest path), else a new top-level location. Used by the ALORA face and imports."""
+    cleaned = _clean_name(name)
+    row = db.execute(
+        "SELECT id FROM locations WHERE name = ? COLLATE NOCASE "
+        "ORDER BY parent_id IS NOT NULL, length(path), path LIMIT 1",
+        [cleaned],
+    ).fetchone()
+    if row is not None:
+        return str(row[0])
+    new_id = str(uuid.uuid4())
+    db.execute(
+        "INSERT INTO locations (id, name, path, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        [new_id, cleaned, cleaned, now, now],
+    )
+    return new_id
+
+
 class LocationService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db

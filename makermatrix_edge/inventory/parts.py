@@ -206,7 +206,7 @@ class PartService:
             found = find_part_id(db, part_id=part_id, part_number=None, part_name=None)
             current = stock.last_quantity(db, found)
             if current + delta < 0:
-                raise InvalidInput(f"only {current} in stock, cannot take {-delta}", "delta")
+                raise stock.InsufficientStock(current, delta)
             stock.record(db, found, new_quantity=current + delta, reason=reason, source=source, actor=actor, now=now)
             db.execute("UPDATE parts SET quantity = ?, updated_at = ? WHERE id = ?", [current + delta, now, found])
             view = queries.part_view(db, found)

@@ -56,7 +56,7 @@ def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[Par
                 description=r["description"],
                 quantity=r["quantity"],
                 min_quantity=r["min_quantity"],
-                is_low_stock=r["min_quantity"] > 0 and r["quantity"] <= r["min_quantity"],
+                is_low_stock=r["quantity"] < r["min_quantity"],  # below the minimum, as ALORA counts a shortage
                 supplier=r["supplier"],
                 location_id=r["location_id"],
                 location=location,

@@ -17,6 +17,15 @@ Source = Literal["api", "alora", "import", "scan", "print", "phone", "restore", 
 MAX_QUANTITY = 1_000_000_000
 
 
+class InsufficientStock(InvalidInput):
+    """Taking more than there is; each API face words it its own way from the numbers."""
+
+    def __init__(self, current: int, delta: int) -> None:
+        super().__init__(f"only {current} in stock, cannot take {-delta}", "delta")
+        self.current = current
+        self.delta = delta
+
+
 def last_quantity(db: sqlite_utils.Database, part_id: str) -> int:
     row = db.execute(
         "SELECT quantity_after FROM stock_movements WHERE part_id = ? ORDER BY id DESC LIMIT 1", [part_id]

@@ -1,0 +1,25 @@
+"""The ALORA face, served under /alora on the same port and over the same data as /api."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from makermatrix_edge.api.alora import auth, categories, components, errors, inventory
+from makermatrix_edge.api.security import authorize
+
+
+def alora_router() -> Router:
+    return Router(
+        path="/alora",
+        route_handlers=[
+            auth.health,
+            auth.register,
+            auth.login,
+            auth.me,
+            components.ComponentsController,
+            inventory.InventoryController,
+            categories.AloraCategoriesController,
+        ],
+        guards=[authorize],
+        exception_handlers=errors.EXCEPTION_HANDLERS,
+    )

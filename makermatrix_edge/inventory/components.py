@@ -1,0 +1,333 @@
+"""Components (the ALORA face): parts with electrical specs; create, read, update, soft delete, filter."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import sqlite_utils
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.db.migrations import SPEC_TEXT_FIELDS, SPEC_WORD_FIELDS
+from makermatrix_edge.errors import BadRequest, Conflict, InvalidInput, NotFound
+from makermatrix_edge.inventory import queries, units
+from makermatrix_edge.inventory.component_models import Component, ComponentCreate, ComponentUpdate
+from makermatrix_edge.inventory.models import PartCreate
+from makermatrix_edge.inventory.parts import PartService
+
+# The component's one category: the one chosen on the ALORA face, else the part's oldest category.
+_CATEGORY = (
+    "coalesce(s.category_id, (SELECT pc.category_id FROM part_categories pc JOIN categories c2 "
+    "ON c2.id = pc.category_id WHERE pc.part_id = p.id ORDER BY c2.seq LIMIT 1))"
+)
+SELECT = (
+    "SELECT p.seq AS seq, p.id AS part_uuid, p.part_name, p.description, p.unit_price, p.additional_properties, "
+    "p.quantity, p.min_quantity, p.inventory_tracked, p.inventory_updated_at, l.name AS location_name, "
+    "coalesce(s.status, 'ACTIVE') AS component_status, c.seq AS category_seq, c.name AS category_name, "
+    + ", ".join(f"s.{f}" for f in (*SPEC_WORD_FIELDS, *SPEC_TEXT_FIELDS))
+    + f" FROM parts p LEFT JOIN component_specs s ON s.part_id = p.id"
+    f" LEFT JOIN locations l ON l.id = p.location_id LEFT JOIN categories c ON c.id = {_CATEGORY}"
+)
+# Numbers kept beside the text, in SI units, for parametric search: field -> (column, unit).
+NUMERIC: dict[str, tuple[str, str | None]] = {
+    "v_max": ("v_max_si", "V"),
+    "i_max": ("i_max_si", "A"),
+    "power_max": ("power_max_si", "W"),
+    "gain_min": ("gain_min_si", None),
+    "gain_max": ("gain_max_si", None),
+    "rds_on": ("rds_on_si", "Ω"),
+    "vgs_max": ("vgs_max_si", "V"),
+    "vgs_th": ("vgs_th_max_si", "V"),
+    "qg": ("qg_si", "C"),
+    "ciss": ("ciss_si", "F"),
+    "vf": ("vf_si", "V"),
+    "trr": ("trr_si", "s"),
+    "cj": ("cj_si", "F"),
+    "v_in_max": ("v_in_max_si", "V"),
+    "v_out": ("v_out_si", "V"),
+    "i_out_max": ("i_out_max_si", "A"),
+    "accuracy": ("accuracy_si", "%"),
+}
+WORD_FILTERS = ("technology", "polarity", "channel", "package", "marking")
+MAX_LIST = 1000
+
+
+def money(quantity: int, price: float | None) -> float:
+    """quantity × price without binary-float noise: 150 × 0.12 is 18.0, not 17.999999999999996."""
+    return float(Decimal(repr(price or 0.0)) * quantity)
+
+
+def to_component(r: sqlite3.Row) -> Component:
+    tracked = bool(r["inventory_tracked"])
+    props = json.loads(r["additional_properties"]) if r["additional_properties"] else {}
+    price = float(r["unit_price"] or 0.0)
+    quantity = int(r["quantity"]) if tracked else 0
+    specs = {f: r[f] for f in (*SPEC_WORD_FIELDS, *SPEC_TEXT_FIELDS)}
+    return Component(
+        id=r["seq"],
+        part_number=r["part_name"],
+        category_id=r["category_seq"],
+        category_name=r["category_name"],
+        unit_price=price,
+        status=r["component_status"],
+        notes=r["description"],
+        additional_characteristics=props or None,
+        quantity=quantity,
+        min_qty=int(r["min_quantity"]) if tracked else None,
+        location=r["location_name"] if tracked else None,
+        inventory_last_updated=r["inventory_updated_at"] if tracked else None,
+        total_value=money(quantity, price),
+        part_id=r["part_uuid"],
+        **specs,
+    )
+
+
+def load(db: sqlite_utils.Database, seq: int) -> Component:
+    row = db.execute(f"{SELECT} WHERE p.seq = ?", [seq]).fetchone()
+    if row is None:
+        raise NotFound(f"Component {seq} not found")
+    return to_component(row)
+
+
+def part_uuid(db: sqlite_utils.Database, seq: int) -> str:
+    row = db.execute("SELECT id FROM parts WHERE seq = ?", [seq]).fetchone()
+    if row is None:
+        raise NotFound(f"Component {seq} not found")
+    return str(row[0])
+
+
+def category_uuid(db: sqlite_utils.Database, seq: int | None) -> str | None:
+    if seq is None:
+        return None
+    row = db.execute("SELECT id FROM categories WHERE seq = ?", [seq]).fetchone()
+    if row is None:
+        raise InvalidInput(f"no category with id {seq}", "category_id")
+    return str(row[0])
+
+
+def _numbers(specs: Mapping[str, Any]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for field, (column, _unit) in NUMERIC.items():
+        if field not in specs:
+            continue
+        measure = units.parse(specs[field])
+        wrong_unit = measure is None or (measure.unit is not None and measure.unit != _unit)
+        if field == "vgs_th":
+            # Magnitudes, like every other column: a P-channel "-1 to -3V" is 1..3 V.
+            ends = sorted(abs(x) for x in (measure.low, measure.high) if x is not None) if measure else []
+            out["vgs_th_min_si"] = ends[0] if ends and not wrong_unit else None
+            out["vgs_th_max_si"] = ends[-1] if ends and not wrong_unit else None
+        elif field == "v_out":
+            out[column] = measure.value if measure and not wrong_unit else None  # signed: a 7905 is -5 V
+        else:
+            out[column] = units.si_value(specs[field], _unit)
+    return out
+
+
+def write_specs(db: sqlite_utils.Database, part_id: str, specs: Mapping[str, Any]) -> None:
+    """Insert or update the part's component_specs row with the given text fields and their numbers."""
+    values: dict[str, Any] = {k: v for k, v in specs.items() if k in (*SPEC_WORD_FIELDS, *SPEC_TEXT_FIELDS)}
+    values.update(_numbers(values))
+    for key in ("status", "category_id"):
+        if key in specs:
+            values[key] = specs[key]
+    db.execute("INSERT INTO component_specs (part_id) VALUES (?) ON CONFLICT (part_id) DO NOTHING", [part_id])
+    if values:
+        sets = ", ".join(f"{c} = ?" for c in values)
+        db.execute(f"UPDATE component_specs SET {sets} WHERE part_id = ?", [*values.values(), part_id])
+
+
+def _clean_specs(given: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in given.items()}
+
+
+class ComponentService:
+    def __init__(self, db: Database, parts: PartService, clock: Clock) -> None:
+        self._db = db
+        self._parts = parts
+        self._clock = clock
+
+    async def create(self, data: ComponentCreate, actor: Principal | None) -> Component:
+        specs = _clean_specs(data.given())
+        name = data.part_number.strip()
+        now = iso(self._clock())
+
+        def insert(db: sqlite_utils.Database) -> Component:
+            category_id = category_uuid(db, specs.pop("category_id", None))
+            category_names = (
+                [db.execute("SELECT name FROM categories WHERE id = ?", [category_id]).fetchone()[0]]
+                if category_id
+                else []
+            )
+            part = PartCreate(
+                part_name=name,
+                manufacturer_part_number=name,
+                description=specs.pop("notes", None),
+                unit_price=specs.pop("unit_price", None) or 0.0,
+                additional_properties=specs.pop("additional_characteristics", None) or {},
+                category_names=category_names,
+            )
+            try:
+                part_id = self._parts.insert_part(db, part, actor, "alora", now)
+            except Conflict:
+                raise Conflict(f"Component with part_number '{name}' already exists") from None
+            db.execute("UPDATE parts SET inventory_tracked = 0 WHERE id = ?", [part_id])
+            write_specs(db, part_id, {**specs, "category_id": category_id})
+            return load(db, db.execute("SELECT seq FROM parts WHERE id = ?", [part_id]).fetchone()[0])
+
+        return await self._db.write(insert)
+
+    async def get(self, seq: int) -> Component:
+        return await self._db.read(lambda db: load(db, seq))
+
+    async def update(self, seq: int, data: ComponentUpdate) -> Component:
+        given = _clean_specs(data.given())
+        if not given:
+            raise BadRequest("No fields provided for update")
+        now = iso(self._clock())
+
+        def apply(db: sqlite_utils.Database) -> Component:
+            part_id = part_uuid(db, seq)
+            columns: dict[str, Any] = {}
+            if "part_number" in given:
+                name = given.pop("part_number")
+                if not name:
+                    raise InvalidInput("must not be empty", "part_number")
+                old = db.execute(
+                    "SELECT part_name, manufacturer_part_number FROM parts WHERE id = ?", [part_id]
+                ).fetchone()
+                columns["part_name"] = name
+                if old["manufacturer_part_number"] in (None, old["part_name"]):
+                    columns["manufacturer_part_number"] = name
+            if "notes" in given:
+                columns["description"] = given.pop("notes")
+            if "unit_price" in given:
+                columns["unit_price"] = given.pop("unit_price") or 0.0
+            if "additional_characteristics" in given:
+                columns["additional_properties"] = queries.encode_properties(
+                    given.pop("additional_characteristics") or {}
+                )
+            if "category_id" in given:
+                category_id = category_uuid(db, given["category_id"])
+                given["category_id"] = category_id
+                if category_id:
+                    db.execute(
+                        "INSERT OR IGNORE INTO part_categories (part_id, category_id) VALUES (?, ?)",
+                        [part_id, category_id],
+                    )
+            if columns:
+                sets = ", ".join(f"{c} = ?" for c in columns)
+                try:
+                    db.execute(
+                        f"UPDATE parts SET {sets}, updated_at = ? WHERE id = ?", [*columns.values(), now, part_id]
+                    )
+                except sqlite3.IntegrityError as exc:
+                    if "part_name" in str(exc):
+                        raise Conflict(f"Component with part_number '{columns['part_name']}' already exists") from None
+                    raise
+            write_specs(db, part_id, given)
+            return load(db, seq)
+
+        return await self._db.write(apply)
+
+    async def soft_delete(self, seq: int) -> None:
+        def apply(db: sqlite_utils.Database) -> None:
+            write_specs(db, part_uuid(db, seq), {"status": "INACTIVE"})
+
+        await self._db.write(apply)
+
+    async def search(self, filters: Mapping[str, str]) -> tuple[list[Component], int]:
+        """Filter by status, category, words (technology, package, ...) and unit-aware number ranges."""
+        where, params, limit, offset = parse_filters(filters)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+
+        def run(db: sqlite_utils.Database) -> tuple[list[Component], int]:
+            total = db.execute(
+                "SELECT count(*) FROM parts p LEFT JOIN component_specs s ON s.part_id = p.id "
+                f"LEFT JOIN categories c ON c.id = {_CATEGORY}{clause}",
+                params,
+            ).fetchone()[0]
+            rows = db.execute(f"{SELECT}{clause} ORDER BY p.seq LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+            return [to_component(r) for r in rows], total
+
+        return await self._db.read(run)
+
+
+def parse_filters(filters: Mapping[str, str]) -> tuple[list[str], list[Any], int, int]:
+    """Query parameters -> SQL conditions. Unknown names and wrong units answer 400 naming the parameter."""
+    where: list[str] = []
+    params: list[Any] = []
+    limit, offset = MAX_LIST, 0
+    for key, raw in filters.items():
+        value = raw.strip()
+        if key == "status_filter":
+            if value.upper() not in ("ACTIVE", "INACTIVE"):
+                raise InvalidInput("must be ACTIVE or INACTIVE", key)
+            where.append("coalesce(s.status, 'ACTIVE') = ?")
+            params.append(value.upper())
+        elif key == "category":
+            where.append("c.name = ?")
+            params.append(value)
+        elif key == "category_id":
+            where.append("c.seq = ?")
+            params.append(_int(value, key))
+        elif key in WORD_FILTERS:
+            where.append(f"s.{key} = ?")
+            params.append(value)
+        elif key == "in_stock":
+            wanted = value.lower() in ("1", "true", "yes")
+            where.append(
+                "p.inventory_tracked = 1 AND p.quantity > 0"
+                if wanted
+                else "(p.inventory_tracked = 0 OR p.quantity = 0)"
+            )
+        elif key == "min_quantity":
+            where.append("p.inventory_tracked = 1 AND p.quantity >= ?")
+            params.append(_int(value, key))
+        elif key in ("limit", "offset"):
+            number = _int(value, key)
+            if key == "limit":
+                if not 1 <= number <= MAX_LIST:
+                    raise InvalidInput(f"must be between 1 and {MAX_LIST}", key)
+                limit = number
+            else:
+                offset = max(0, number)
+        elif key.endswith(("_min", "_max")) and key[:-4] in NUMERIC:
+            column, unit = NUMERIC[key[:-4]]
+            bound = units.parse_filter(value, unit, key) if unit else _float(value, key)
+            where.append(f"s.{column} {'>=' if key.endswith('_min') else '<='} ?")
+            params.append(bound)
+        else:
+            known = ", ".join(
+                [
+                    "status_filter",
+                    "category",
+                    "category_id",
+                    *WORD_FILTERS,
+                    "in_stock",
+                    "min_quantity",
+                    "limit",
+                    "offset",
+                ]
+            )
+            raise InvalidInput(f"unknown filter; use {known} or <spec>_min / <spec>_max for {', '.join(NUMERIC)}", key)
+    return where, params, limit, offset
+
+
+def _int(value: str, field: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput("must be a whole number", field) from None
+
+
+def _float(value: str, field: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidInput("must be a number", field) from None
