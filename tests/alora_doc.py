@@ -1,0 +1,40 @@
+"""Code and commands taken verbatim from ../shared/spec/alora-api.md, for tests that run them."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "alora-api.md"
+DOC_URL = "http://localhost:8000"
+
+
+def _text() -> str:
+    return SPEC.read_text(encoding="utf-8")
+
+
+def python_client() -> tuple[str, str]:
+    """The '## Python Example' block, split into the ALORAClient class and the usage after '# Usage'."""
+    section = _text().split("## Python Example", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None, "no Python example in alora-api.md"
+    definition, usage = code.group(1).split("\n# Usage\n", 1)
+    return definition, usage
+
+
+def curl_examples() -> list[str]:
+    """Every curl command of the document's bash blocks, in document order, line continuations joined."""
+    commands: list[str] = []
+    for block in re.findall(r"```bash\n(.*?)```", _text(), re.S):
+        buffer = ""
+        for line in re.sub(r"\\\n\s*", " ", block).splitlines():
+            buffer = f"{buffer}\n{line}" if buffer else line.strip()
+            try:
+                shlex.split(buffer)  # a quoted JSON body may span lines: wait for the closing quote
+            except ValueError:
+                continue
+            if buffer.startswith("curl "):
+                commands.append(buffer)
+            buffer = ""
+    return commands
