@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ADMIN_PASSWORD, add_user, bearer, login
 from litestar.testing import TestClient
+
+from conftest import ADMIN_PASSWORD, add_user, bearer, login
 
 S9012 = {
     "part_number": "S9012",

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import add_user, bearer, login
 from litestar.testing import TestClient
+
+from conftest import add_user, bearer, login
 
 
 def _create(client: TestClient[Any], token: str, **body: Any) -> Any:

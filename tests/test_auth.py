@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
-from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login
 from litestar.testing import TestClient
+
+from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login
 
 
 def test_login_json_returns_token_and_strict_httponly_cookie(client: TestClient[Any]) -> None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
+
 from conftest import add_user, bearer, login
 from inventory_helpers import add_part
-from litestar.testing import TestClient
 
 
 @pytest.fixture

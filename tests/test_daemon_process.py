@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from daemon_process import CONSOLE_SCRIPT, ROOT, Daemon
 
 

@@ -4,8 +4,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock, make_settings
 
+from conftest import FakeClock, make_settings
 from makermatrix_edge.accounts.tokens import load_or_create_secret
 from makermatrix_edge.daemon import build_services
 

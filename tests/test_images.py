@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import add_user, bearer, login
 from litestar.testing import TestClient
 from PIL import Image
 
+from conftest import add_user, bearer, login
 from makermatrix_edge.errors import NotFound
 from makermatrix_edge.inventory.images import ImageStore, UnsupportedImage
 from makermatrix_edge.services import Services

@@ -4,10 +4,10 @@ import sqlite3
 from typing import Any
 
 import pytest
-from conftest import add_user, bearer, login
-from inventory_helpers import add_location, add_part
 from litestar.testing import TestClient
 
+from conftest import add_user, bearer, login
+from inventory_helpers import add_location, add_part
 from makermatrix_edge.services import Services
 
 

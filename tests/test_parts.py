@@ -5,10 +5,10 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import add_user, bearer, login
-from inventory_helpers import add_location, add_part, history_sum
 from litestar.testing import TestClient
 
+from conftest import add_user, bearer, login
+from inventory_helpers import add_location, add_part, history_sum
 from makermatrix_edge.services import Services
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
+
 from conftest import bearer
 from inventory_helpers import add_location, add_part
-from litestar.testing import TestClient
 
 
 @pytest.fixture

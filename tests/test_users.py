@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
 from litestar.testing import TestClient
 
+from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 
