@@ -166,3 +166,24 @@ def test_suggestions(client: TestClient[Any], h: dict[str, str], bench: dict[str
     assert suggest("2n").json()["data"] == []  # from three characters on
     assert suggest("700", limit=1).json()["data"] == ["7002 adapter board"]
     assert suggest("700", limit=0).status_code == 422
+
+
+def test_broad_terms_list_exact_match_then_newest_and_cap_the_count(
+    client: TestClient[Any], h: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from makermatrix_edge.inventory import search
+
+    monkeypatch.setattr(search, "RANK_LIMIT", 3)  # pretend these few parts are a big inventory
+    monkeypatch.setattr(search, "COUNT_CAP", 4)
+    for i in range(6):
+        add_part(client, h, f"Capacitor {i}", part_number=f"CAP-{i}")
+    add_part(client, h, "Bypass", part_number="capacitor", quantity=1)
+    response = client.get("/api/parts/search_text?query=capacitor&page_size=3", headers=h).json()
+    assert [p["part_name"] for p in response["data"]] == ["Bypass", "Capacitor 5", "Capacitor 4"]
+    assert response["total_parts"] == 4 and response["message"].startswith("More than 4 parts found")
+    second = client.get("/api/parts/search_text?query=capacitor&page=2&page_size=3", headers=h).json()
+    assert [p["part_name"] for p in second["data"]] == ["Capacitor 3", "Capacitor 2", "Capacitor 1"]
+    filtered = client.post("/api/parts/search", json={"search_term": "capacitor", "min_quantity": 1}, headers=h)
+    assert [p["part_name"] for p in filtered.json()["data"]] == ["Bypass"]
+    narrow = client.get("/api/parts/search_text?query=capacitor 3", headers=h).json()
+    assert [p["part_name"] for p in narrow["data"]] == ["Capacitor 3"]  # under the limit: ranked as usual

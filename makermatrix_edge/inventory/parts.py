@@ -141,8 +141,11 @@ class PartService:
 
         def load(db: sqlite_utils.Database) -> Page:
             total = db.execute("SELECT count(*) FROM parts").fetchone()[0]
+            # Page through the name index first, then join: deep pages skip rows without joining them.
             rows = db.execute(
-                f"{queries.PART_SELECT} ORDER BY p.part_name LIMIT ? OFFSET ?", [page_size, (page - 1) * page_size]
+                f"{queries.PART_SELECT} JOIN (SELECT seq FROM parts ORDER BY part_name LIMIT ? OFFSET ?) page "
+                "ON page.seq = p.seq ORDER BY p.part_name",
+                [page_size, (page - 1) * page_size],
             ).fetchall()
             return Page(items=queries.to_views(db, rows), total=total, page=page, page_size=page_size)
 

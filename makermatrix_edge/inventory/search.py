@@ -13,6 +13,9 @@ from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.models import Page, PartSearch
 from makermatrix_edge.inventory.parts import check_page
 
+RANK_LIMIT = 2000  # up to this many text matches are ranked; more are listed newest first
+COUNT_CAP = 1000  # a broad search counts its matches up to here
+
 _SORTS = {
     "part_name": "p.part_name",
     "part_number": "p.part_number",
@@ -52,6 +55,13 @@ class _Query:
             self.joins = " JOIN parts_fts f ON f.rowid = p.seq"
             self.where.append("parts_fts MATCH :match")
             self.params["match"] = match
+            # Words too short for the trigram index ("capacitor 3") still narrow the result.
+            for i, word in enumerate(w for w in term.split() if len(w) < 3):
+                self.params[f"short{i}"] = f"%{like_escape(word)}%"
+                self.where.append(
+                    f"(p.part_name LIKE :short{i} ESCAPE '\\' OR p.part_number LIKE :short{i} ESCAPE '\\' "
+                    f"OR p.manufacturer_part_number LIKE :short{i} ESCAPE '\\')"
+                )
         self.ranked = True
 
     def sql(self, select: str) -> str:
@@ -65,6 +75,45 @@ class _Query:
         if self.ranked:
             return f" ORDER BY {_TIER}" + (", f.rank" if self.joins else "") + ", p.part_name"
         return " ORDER BY p.part_name"
+
+
+def _is_broad(db: sqlite_utils.Database, match: str) -> bool:
+    """More matches than ranking can sort quickly (a word like "capacitor" in a big inventory)."""
+    sql = "SELECT count(*) FROM (SELECT 1 FROM parts_fts WHERE parts_fts MATCH ? LIMIT ?)"
+    return int(db.execute(sql, [match, RANK_LIMIT + 1]).fetchone()[0]) > RANK_LIMIT
+
+
+def _broad_page(db: sqlite_utils.Database, q: _Query, page: int, page_size: int) -> Page:
+    """Exact part number or name matches first, then the other matches newest first, unranked.
+
+    Ranking tens of thousands of matches costs more than a phone should wait; the index gives
+    them in insertion order for free. The total is counted up to COUNT_CAP (Page.capped says so).
+    """
+    offset = (page - 1) * page_size
+    filters = [w for w in q.where if "MATCH" not in w]
+    exact_where = " AND ".join(
+        ["(p.part_number = :term OR p.manufacturer_part_number = :term OR p.part_name = :term)", *filters]
+    )
+    exact = db.execute(f"{queries.PART_SELECT} WHERE {exact_where} ORDER BY p.part_name", q.params).fetchall()
+    seqs = [r["seq"] for r in exact]
+    rows = exact[offset : offset + page_size]
+    need = page_size - len(rows)
+    if need > 0:
+        skip = f" AND p.seq NOT IN ({', '.join(str(s) for s in seqs)})" if seqs else ""
+        rows += db.execute(
+            q.sql(queries.PART_SELECT) + skip + " ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset",
+            {**q.params, "limit": need, "offset": max(0, offset - len(exact))},
+        ).fetchall()
+    counted = db.execute(
+        f"SELECT count(*) FROM ({q.sql('SELECT 1 FROM parts p')} LIMIT :cap)", {**q.params, "cap": COUNT_CAP + 1}
+    ).fetchone()[0]
+    return Page(
+        items=queries.to_views(db, rows),
+        total=min(counted, COUNT_CAP),
+        page=page,
+        page_size=page_size,
+        capped=counted > COUNT_CAP,
+    )
 
 
 class SearchService:
@@ -101,9 +150,10 @@ class SearchService:
             q.params["location"] = request.location_id
         if request.category_names:
             names = {f"cat{i}": n.strip() for i, n in enumerate(request.category_names)}
+            # EXISTS probes (category_id, part_id) per row; IN would build the whole member list twice.
             q.where.append(
-                "p.id IN (SELECT pc.part_id FROM part_categories pc JOIN categories c ON c.id = pc.category_id "
-                f"WHERE c.name IN ({', '.join(':' + k for k in names)}))"
+                "EXISTS (SELECT 1 FROM part_categories pc JOIN categories c ON c.id = pc.category_id "
+                f"WHERE pc.part_id = p.id AND c.name IN ({', '.join(':' + k for k in names)}))"
             )
             q.params.update(names)
         order = q.order(request.sort_by, request.sort_order == "desc")
@@ -112,10 +162,11 @@ class SearchService:
         def run(db: sqlite_utils.Database) -> Page:
             if request.location_id:
                 queries.require_location(db, request.location_id)
+            if q.joins and request.sort_by is None and _is_broad(db, q.params["match"]):
+                return _broad_page(db, q, request.page, request.page_size)
             total = db.execute(q.sql("SELECT count(*) FROM parts p"), q.params).fetchone()[0]
-            select = queries.PART_SELECT
             rows = db.execute(
-                q.sql(select) + order + " LIMIT :limit OFFSET :offset",
+                q.sql(queries.PART_SELECT) + order + " LIMIT :limit OFFSET :offset",
                 {**q.params, "limit": request.page_size, "offset": offset},
             ).fetchall()
             return Page(items=queries.to_views(db, rows), total=total, page=request.page, page_size=request.page_size)

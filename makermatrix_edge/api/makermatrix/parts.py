@@ -13,7 +13,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
 from makermatrix_edge.api.security import access
-from makermatrix_edge.inventory.models import Movement, PartCreate, PartSearch, PartUpdate, PartView
+from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartSearch, PartUpdate, PartView
 from makermatrix_edge.services import Services
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -28,6 +28,12 @@ class StockAdjust(msgspec.Struct, forbid_unknown_fields=True):
 
 class Cleared(msgspec.Struct):
     deleted_parts: int
+
+
+def _found(result: Page) -> str:
+    if result.capped:
+        return f"More than {result.total} parts found; the newest come first, add words to narrow it down"
+    return f"{result.total} parts found"
 
 
 class PartsController(Controller):
@@ -116,9 +122,7 @@ class PartsController(Controller):
     @post("/search", opt=access("parts:read"), status_code=200)
     async def search(self, data: JSONBody[PartSearch], services: NamedDependency[Services]) -> Envelope[list[PartView]]:
         result = await services.search.search(data)
-        return paged(
-            result.items, f"{result.total} parts found", page=data.page, page_size=data.page_size, total=result.total
-        )
+        return paged(result.items, _found(result), page=data.page, page_size=data.page_size, total=result.total)
 
     @get("/search_text", opt=access("parts:read"))
     async def search_text(
@@ -129,7 +133,7 @@ class PartsController(Controller):
         page_size: FromQuery[int] = 20,
     ) -> Envelope[list[PartView]]:
         result = await services.search.search_text(text, page, page_size)
-        return paged(result.items, f"{result.total} parts found", page=page, page_size=page_size, total=result.total)
+        return paged(result.items, _found(result), page=page, page_size=page_size, total=result.total)
 
     @get("/suggestions", opt=access("parts:read"))
     async def suggestions(
