@@ -1,8 +1,9 @@
-"""`makermatrix-edge` subcommands: serve, config check|dump, users set-password, --version."""
+"""`makermatrix-edge` subcommands: serve, config check|dump, users set-password, demo-data, --version."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import logging
 import os
@@ -50,6 +51,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from makermatrix_edge.errors import InvalidInput
 
     try:
+        if args.demo:
+            _load_demo_if_empty(settings)
         return serve(settings)
     except InvalidInput as exc:  # e.g. MAKERMATRIX_EDGE_ADMIN_PASSWORD too short
         print(f"config error: {exc.message}", file=sys.stderr)
@@ -108,6 +111,51 @@ def _cmd_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin_password() -> str | None:
+    return os.environ.get("MAKERMATRIX_EDGE_ADMIN_PASSWORD") or None
+
+
+def _load_demo_if_empty(settings: Settings) -> None:
+    """serve --demo: fill an inventory that has no parts yet with the demo bench, then close it again."""
+    from makermatrix_edge.daemon import build_services
+    from makermatrix_edge.inventory.demo import load_demo_if_empty
+
+    log = logging.getLogger(__name__)
+    services = build_services(settings, admin_password=_admin_password())
+    try:
+        report = asyncio.run(load_demo_if_empty(services))
+    finally:
+        services.close()
+    if report is None:
+        log.info("--demo: the inventory already has parts; demo data not loaded")
+    else:
+        log.info("--demo: loaded demo data (%s)", "; ".join(report.lines()))
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    configure_logging("WARNING", journald=False)
+    from makermatrix_edge.daemon import DB_FILE, build_services
+    from makermatrix_edge.errors import DomainError
+    from makermatrix_edge.inventory.demo import load_demo
+
+    try:
+        services = build_services(settings, admin_password=_admin_password())
+    except DomainError as exc:  # e.g. MAKERMATRIX_EDGE_ADMIN_PASSWORD too short
+        print(f"config error: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        report = asyncio.run(load_demo(services))
+    except DomainError as exc:
+        print(f"demo data not loaded: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    print(f"demo data in {settings.data_dir / DB_FILE}:")
+    print("\n".join(report.lines(names=args.verbose)))
+    return 0
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -126,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(serve)
     serve.add_argument("--host", help="override server.host")
     serve.add_argument("--port", type=int, help="override server.port")
+    serve.add_argument("--demo", action="store_true", help="load the demo data first if the inventory has no parts")
     serve.set_defaults(func=_cmd_serve)
 
     config = sub.add_parser("config", help="check or show configuration")
@@ -143,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     set_password.add_argument("username")
     _add_common(set_password)
     set_password.set_defaults(func=_cmd_set_password)
+
+    demo = sub.add_parser("demo-data", help="load a small demo bench (locations, categories, ~50 parts)")
+    _add_common(demo)
+    demo.add_argument("-v", "--verbose", action="store_true", help="list every item added or left alone")
+    demo.set_defaults(func=_cmd_demo_data)
     return parser
 
 
