@@ -24,12 +24,19 @@ def free_port() -> int:
 
 
 class Daemon:
-    def __init__(self, data_dir: Path, *, config: Path | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        config: Path | None = None,
+        env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"daemon-{self.port}.log"
         args = [str(CONSOLE_SCRIPT), "serve", "--config", str(config or ROOT / "config" / "dev.toml")]
-        args += ["--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(self.port)]
+        args += ["--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(self.port), *(extra_args or [])]
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("MAKERMATRIX_EDGE_")}
         full_env.update({"MAKERMATRIX_EDGE_ACCOUNTS__BCRYPT_COST": "4", **(env or {})})
         self._log = self.log_path.open("wb")

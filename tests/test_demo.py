@@ -14,6 +14,7 @@ import httpx
 
 from conftest import ADMIN_PASSWORD
 from daemon_process import CONSOLE_SCRIPT, ROOT, free_port
+from makermatrix_edge.inventory.alora_demo import ALORA_COMPONENTS
 from makermatrix_edge.inventory.demo import (
     DEMO_CATEGORIES,
     DEMO_PARTS,
@@ -25,7 +26,10 @@ from makermatrix_edge.inventory.demo import (
 from makermatrix_edge.inventory.models import LocationCreate, PartCreate, PartView
 from makermatrix_edge.services import Services
 
+# The document's components add their own free-text places (A1-B2, A2-B3, B1-C2) as top-level locations.
+DOC_PLACES = {c.location for c in ALORA_COMPONENTS if not c.location.startswith("Workshop")}
 LOCATION_COUNT = len(list(walk()))
+PART_COUNT = len(DEMO_PARTS) + len(ALORA_COMPONENTS)
 
 
 def _load(services: Services) -> DemoReport:
@@ -61,33 +65,41 @@ def test_the_data_is_consistent() -> None:
 
 def test_loads_once_and_adds_nothing_the_second_time(services: Services) -> None:
     first = _load(services)
-    assert len(first.parts_added) == len(DEMO_PARTS) and not first.parts_skipped
+    assert len(first.parts_added) == PART_COUNT and not first.parts_skipped
     assert len(first.locations_added) == LOCATION_COUNT and not first.locations_skipped
     assert len(first.categories_added) == len(DEMO_CATEGORIES) and not first.categories_skipped
     counts = asyncio.run(services.parts.counts())
-    assert counts == {"parts": len(DEMO_PARTS), "locations": LOCATION_COUNT, "categories": len(DEMO_CATEGORIES)}
+    assert counts == {
+        "parts": PART_COUNT,
+        "locations": LOCATION_COUNT + len(DOC_PLACES),
+        "categories": len(DEMO_CATEGORIES),
+    }
     movements = _movements(services)
-    assert movements == sum(1 for p in DEMO_PARTS if p.quantity > 0)  # one "created" movement each
+    stocked = [p.quantity for p in DEMO_PARTS] + [c.quantity for c in ALORA_COMPONENTS]
+    assert movements == sum(1 for q in stocked if q > 0)  # one movement each: "created" or "inventory set"
 
     second = _load(services)
     assert second.parts_added == [] and second.locations_added == [] and second.categories_added == []
-    assert len(second.parts_skipped) == len(DEMO_PARTS)
+    assert len(second.parts_skipped) == PART_COUNT
     assert len(second.locations_skipped) == LOCATION_COUNT
     assert len(second.categories_skipped) == len(DEMO_CATEGORIES)
     assert asyncio.run(services.parts.counts()) == counts
     assert _movements(services) == movements
-    assert f"parts: 0 added, {len(DEMO_PARTS)} already there" in "\n".join(second.lines())
+    assert f"parts: 0 added, {PART_COUNT} already there" in "\n".join(second.lines())
 
 
 def test_every_part_sits_in_a_bin_with_its_full_path(services: Services) -> None:
     _load(services)
     parts = _all_parts(services)
-    assert len(parts) == len(DEMO_PARTS)
-    by_name = {p.part_name: p for p in DEMO_PARTS}
+    assert len(parts) == PART_COUNT
+    by_name = {p.part_name: p.bin for p in DEMO_PARTS} | {c.part_number: c.location for c in ALORA_COMPONENTS}
     for part in parts:
+        if by_name[part.part_name] in DOC_PLACES:
+            assert part.location is not None and part.location.path == by_name[part.part_name]
+            continue
         assert part.location is not None, part.part_name
         assert part.location.location_type == "bin"
-        assert part.location.path == by_name[part.part_name].bin
+        assert part.location.path == by_name[part.part_name]
         room, shelf, drawer, bin_name = part.location.path.split(" / ")
         assert room == "Workshop" and shelf.startswith("Shelf ") and drawer.startswith("Drawer ")
         assert bin_name.startswith("Bin ")
@@ -97,27 +109,30 @@ def test_every_part_sits_in_a_bin_with_its_full_path(services: Services) -> None
     assert resistor.manufacturer_part_number == "0603WAF1002T5E" and resistor.supplier == "LCSC"
     assert resistor.additional_properties["package"] == "0603" and resistor.currency == "USD"
     tree = asyncio.run(services.locations.tree())
-    assert [n.name for n in tree] == ["Workshop"]
-    assert {n.location_type for n in tree[0].children} == {"shelf"}
+    assert sorted(n.name for n in tree) == sorted(["Workshop", *DOC_PLACES])
+    workshop = next(n for n in tree if n.name == "Workshop")
+    assert {n.location_type for n in workshop.children} == {"shelf"}
 
 
 def test_search_finds_the_demo_parts(services: Services) -> None:
     _load(services)
     found = asyncio.run(services.search.search_text("7002", 1, 20))
-    assert [p.part_name for p in found.items][:1] == ["2N7002 N-MOSFET SOT-23"]
+    assert [p.part_name for p in found.items][:1] == ["2N7002"]
     assert asyncio.run(services.search.search_text("C25804", 1, 20)).items[0].part_name == "10kΩ 0603 1% resistor"
     assert asyncio.run(services.search.search_text("10k", 1, 20)).total >= 2
 
 
 def test_existing_items_are_left_alone(services: Services) -> None:
     asyncio.run(services.locations.add(LocationCreate(name="workshop", location_type="room")))
-    mine = asyncio.run(services.parts.add(PartCreate(part_name="2n7002 n-mosfet sot-23", quantity=3), None))
+    mine = asyncio.run(services.parts.add(PartCreate(part_name="ao3400a n-mosfet sot-23", quantity=3), None))
+    doc = asyncio.run(services.parts.add(PartCreate(part_name="bc857b", quantity=1), None))
     report = _load(services)
     assert "Workshop" in report.locations_skipped
-    assert report.parts_skipped == ["2N7002 N-MOSFET SOT-23"]
+    assert sorted(report.parts_skipped) == ["AO3400A N-MOSFET SOT-23", "BC857B"]
     after = asyncio.run(services.parts.get(part_id=mine.id))
-    assert after.quantity == 3 and after.location is None and after.part_name == "2n7002 n-mosfet sot-23"
-    assert asyncio.run(services.parts.counts())["parts"] == len(DEMO_PARTS)
+    assert after.quantity == 3 and after.location is None and after.part_name == "ao3400a n-mosfet sot-23"
+    assert asyncio.run(services.parts.get(part_id=doc.id)).quantity == 1
+    assert asyncio.run(services.parts.counts())["parts"] == PART_COUNT
 
 
 def test_if_empty_only_loads_into_an_empty_inventory(services: Services) -> None:
@@ -135,7 +150,7 @@ def _env() -> dict[str, str]:
 def test_cli_subcommand_runs_twice(tmp_path: Path) -> None:
     args = [str(CONSOLE_SCRIPT), "demo-data", "--config", str(ROOT / "config" / "dev.toml")]
     args += ["--data-dir", str(tmp_path / "data")]
-    n = len(DEMO_PARTS)
+    n = PART_COUNT
     first = subprocess.run(args, capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=60)
     assert first.returncode == 0, first.stderr
     assert f"parts: {n} added, 0 already there" in first.stdout
@@ -172,7 +187,7 @@ def test_serve_demo_loads_the_bench_before_serving(tmp_path: Path) -> None:
                 time.sleep(0.05)
         login = httpx.post(url + "/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
         token = login.json()["access_token"]
-        assert _get(url + "/api/parts/get_all_parts", token)["total_parts"] == len(DEMO_PARTS)
+        assert _get(url + "/api/parts/get_all_parts", token)["total_parts"] == PART_COUNT
         found = _get(url + "/api/parts/search_text", token, query="7002")
         assert any(p["part_name"].startswith("2N7002") for p in found["data"])
         proc.send_signal(signal.SIGTERM)
@@ -182,3 +197,21 @@ def test_serve_demo_loads_the_bench_before_serving(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_the_documents_components_with_its_ids_numbers_and_suggestion(services: Services) -> None:
+    _load(services)
+    categories = {c.id: c.name for c in asyncio.run(services.alora_categories.list_categories(None))}
+    assert (categories[1], categories[6], categories[7], categories[10]) == (
+        "Transistor", "MOSFET", "Diode", "Voltage Regulator"
+    )  # fmt: skip
+    listed = asyncio.run(services.components.search({"limit": "1000"}))[0]
+    by_number = {c.part_number: c for c in listed}
+    assert {c.part_number for c in ALORA_COMPONENTS} <= set(by_number)
+    bc857b = by_number["BC857B"]
+    assert (bc857b.quantity, bc857b.unit_price, bc857b.total_value, bc857b.location) == (150, 0.12, 18.0, "A2-B3")
+    assert by_number["2N7002"].rds_on == "5Ω @ 4.5V" and by_number["2N7002"].category_id == 6
+    suggestions = asyncio.run(services.equivalents.suggest(by_number["S9012"].id, 10))
+    first = suggestions[0]
+    assert first.component.part_number == "BC857B" and first.in_stock
+    assert "45V ≥ 25V" in first.reason and "0.1A < 0.5A" in first.reason

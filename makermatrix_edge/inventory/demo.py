@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from makermatrix_edge.errors import Conflict, NotFound
+from makermatrix_edge.inventory.alora_demo import ALORA_COMPONENTS
+from makermatrix_edge.inventory.component_models import ComponentCreate, InventoryCreate
 from makermatrix_edge.inventory.locations import SEPARATOR
-from makermatrix_edge.inventory.models import CategoryCreate, LocationCreate, PartCreate
+from makermatrix_edge.inventory.models import CategoryCreate, LocationCreate, PartCreate, PartUpdate
 
 if TYPE_CHECKING:
     from makermatrix_edge.services import Services
@@ -105,17 +107,22 @@ DEMO_LOCATIONS: tuple[DemoLocation, ...] = (
 )
 
 DEMO_CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("Resistors", "Fixed resistors, SMD and through-hole"),
-    ("Capacitors", "Ceramic, electrolytic and film capacitors"),
-    ("Transistors", "Bipolar junction transistors"),
-    ("MOSFETs", "Field-effect transistors"),
-    ("Diodes", "Signal, Schottky, Zener and rectifier diodes"),
-    ("Voltage Regulators", "Linear regulators, LDOs and references"),
-    ("ICs", "Integrated circuits"),
-    ("Microcontrollers", "MCUs and wireless modules"),
-    ("Connectors", "Headers, wire-to-board, USB and terminal blocks"),
-    ("LEDs", "Indicator LEDs"),
-    ("Crystals", "Quartz crystals and oscillators"),
+    # The first ten in the order of alora-api.md's examples, so that in a fresh database their ALORA
+    # ids are the document's (Transistor = 1, ..., MOSFET = 6, Diode = 7, Voltage Regulator = 10).
+    ("Transistor", "Bipolar junction transistors"),
+    ("IC", "Integrated circuits"),
+    ("Resistor", "Fixed resistors, SMD and through-hole"),
+    ("Capacitor", "Ceramic, electrolytic and film capacitors"),
+    ("Inductor", "Inductors and ferrite beads"),
+    ("MOSFET", "Field-effect transistors"),
+    ("Diode", "Signal, Zener and rectifier diodes"),
+    ("Dual Diode", "Two diodes in one package"),
+    ("Schottky Diode", "Schottky barrier diodes"),
+    ("Voltage Regulator", "Linear regulators, LDOs and references"),
+    ("Microcontroller", "MCUs and wireless modules"),
+    ("Connector", "Headers, wire-to-board, USB and terminal blocks"),
+    ("LED", "Indicator LEDs"),
+    ("Crystal", "Quartz crystals and oscillators"),
 )
 
 _R1 = "Workshop / Shelf 1 / Drawer A / "
@@ -131,7 +138,7 @@ def _uniroyal(value: str, code: str, lcsc: str | None, bin_no: int, qty: int, mi
     return DemoPart(
         part_name=f"{value} 0603 1% resistor",
         bin=f"{_R1}Bin {bin_no}",
-        categories=("Resistors",),
+        categories=("Resistor",),
         manufacturer="UNI-ROYAL",
         mpn=f"0603WAF{code}T5E",
         supplier="LCSC",
@@ -163,7 +170,7 @@ _RESISTORS = (
     DemoPart(
         "10kΩ 1/4W 1% metal film resistor",
         f"{_C1}Bin 8",
-        ("Resistors",),
+        ("Resistor",),
         "YAGEO",
         "MFR-25FBF52-10K",
         "DigiKey",
@@ -192,7 +199,7 @@ def _mlcc(
     return DemoPart(
         part_name=f"{value} {package} {volts} {dielectric} capacitor",
         bin=f"{_C1}Bin {bin_no}",
-        categories=("Capacitors",),
+        categories=("Capacitor",),
         manufacturer=maker,
         mpn=mpn,
         supplier="LCSC",
@@ -220,7 +227,7 @@ _CAPACITORS = (
     DemoPart(
         "100µF 25V electrolytic capacitor",
         f"{_C1}Bin 5",
-        ("Capacitors",),
+        ("Capacitor",),
         "Panasonic",
         "EEU-FR1E101",
         "DigiKey",
@@ -271,30 +278,15 @@ def _semi(
     )
 
 
-_BJT = ("Transistors",)
-_FET = ("MOSFETs",)
+_BJT = ("Transistor",)
+_FET = ("MOSFET",)
 _TRANSISTORS = (
-    _semi("2N3904 NPN transistor TO-92", f"{_T2}Bin 1", _BJT, "onsemi", "2N3904BU", "DigiKey", 48, 0.19,
-          "NPN general purpose transistor 40V 200mA, TO-92",
-          {"package": "TO-92", "polarity": "NPN", "vceo": "40V", "ic": "200mA"}),
     _semi("2N3906 PNP transistor TO-92", f"{_T2}Bin 1", _BJT, "onsemi", "2N3906BU", "DigiKey", 35, 0.19,
           "PNP general purpose transistor 40V 200mA, TO-92",
           {"package": "TO-92", "polarity": "PNP", "vceo": "40V", "ic": "200mA"}),
-    _semi("BC547B NPN transistor TO-92", f"{_T2}Bin 2", _BJT, "onsemi", "BC547BTA", "DigiKey", 60, 0.12,
-          "NPN small signal transistor 45V 100mA, hFE 200-450, TO-92",
-          {"package": "TO-92", "polarity": "NPN", "vceo": "45V", "ic": "100mA", "hfe_group": "B"}),
-    _semi("BC857B PNP transistor SOT-23", f"{_T2}Bin 2", _BJT, "Nexperia", "BC857B,215", "Mouser", 150, 0.09,
-          "PNP small signal transistor 45V 100mA, hFE 220-475, SOT-23",
-          {"package": "SOT-23", "polarity": "PNP", "vceo": "45V", "ic": "100mA", "hfe_group": "B"}),
-    _semi("S9012 PNP transistor SOT-23", f"{_T2}Bin 3", _BJT, "Changjiang Electronics (CJ)", "S9012", "LCSC", 180,
-          0.011, "PNP general purpose transistor 20V 500mA, SOT-23",
-          {"package": "SOT-23", "polarity": "PNP", "vceo": "20V", "ic": "500mA"}),
     _semi("MMBT3904 NPN transistor SOT-23", f"{_T2}Bin 3", _BJT, "Changjiang Electronics (CJ)", "MMBT3904", "LCSC",
           450, 0.0085, "NPN general purpose transistor 40V 200mA, SOT-23 (SMD 2N3904)",
           {"package": "SOT-23", "polarity": "NPN", "vceo": "40V", "ic": "200mA"}, lcsc="C20526"),
-    _semi("2N7002 N-MOSFET SOT-23", f"{_T2}Bin 4", _FET, "Changjiang Electronics (CJ)", "2N7002", "LCSC", 300,
-          0.012, "N-channel small signal MOSFET 60V 115mA, SOT-23",
-          {"package": "SOT-23", "channel": "N", "vds": "60V", "id": "115mA"}, lcsc="C8545"),
     _semi("AO3400A N-MOSFET SOT-23", f"{_T2}Bin 5", _FET, "Alpha & Omega Semiconductor", "AO3400A", "LCSC", 25,
           0.035, "N-channel MOSFET 30V 5.7A, logic level, SOT-23",
           {"package": "SOT-23", "channel": "N", "vds": "30V", "id": "5.7A"}, lcsc="C20917", minimum=50),
@@ -306,27 +298,19 @@ _TRANSISTORS = (
           {"package": "TO-220AB", "channel": "N", "vds": "55V", "id": "47A", "rds_on": "22mΩ @ 10V"}),
 )  # fmt: skip
 
-_DIODE = ("Diodes",)
-_REG = ("Voltage Regulators",)
+_DIODE = ("Diode",)
+_SCHOTTKY = ("Schottky Diode",)
+_REG = ("Voltage Regulator",)
 _DIODES_AND_REGULATORS = (
-    _semi("1N4148 signal diode DO-35", f"{_D2}Bin 1", _DIODE, "onsemi", "1N4148", "DigiKey", 200, 0.1,
-          "Small signal switching diode 100V 200mA, DO-35 through-hole",
-          {"package": "DO-35", "vrrm": "100V", "if": "200mA"}),
     _semi("1N4148W signal diode SOD-123", f"{_D2}Bin 1", _DIODE, "Changjiang Electronics (CJ)", "1N4148W", "LCSC",
           900, 0.0065, "Small signal switching diode 75V 150mA, SOD-123",
           {"package": "SOD-123", "vr": "75V", "if": "150mA"}, lcsc="C81598"),
-    _semi("1N5819 Schottky diode DO-41", f"{_D2}Bin 2", _DIODE, "Diodes Incorporated", "1N5819-T", "DigiKey", 40,
+    _semi("1N5819 Schottky diode DO-41", f"{_D2}Bin 2", _SCHOTTKY, "Diodes Incorporated", "1N5819-T", "DigiKey", 40,
           0.26, "Schottky barrier rectifier 40V 1A, DO-41",
           {"package": "DO-41", "vrrm": "40V", "if": "1A", "type": "Schottky"}),
-    _semi("SS34 Schottky diode SMA", f"{_D2}Bin 2", _DIODE, "MDD (Microdiode Electronics)", "SS34", "LCSC", 240,
+    _semi("SS34 Schottky diode SMA", f"{_D2}Bin 2", _SCHOTTKY, "MDD (Microdiode Electronics)", "SS34", "LCSC", 240,
           0.025, "Schottky barrier rectifier 40V 3A, SMA (DO-214AC)",
           {"package": "SMA", "vrrm": "40V", "if": "3A", "type": "Schottky"}, lcsc="C8678"),
-    _semi("BAT54 Schottky diode SOT-23", f"{_D2}Bin 3", _DIODE, "Nexperia", "BAT54,215", "Mouser", 90, 0.11,
-          "Schottky barrier diode 30V 200mA, SOT-23",
-          {"package": "SOT-23", "vr": "30V", "if": "200mA", "type": "Schottky"}),
-    _semi("BAV99 dual switching diode SOT-23", f"{_D2}Bin 3", _DIODE, "Nexperia", "BAV99,215", "Mouser", 110, 0.1,
-          "Dual high-speed switching diode in series 100V 215mA, SOT-23",
-          {"package": "SOT-23", "vrrm": "100V", "if": "215mA", "configuration": "series pair"}),
     _semi("BZT52C3V3 Zener diode 3.3V SOD-123", f"{_D2}Bin 4", _DIODE, "Diodes Incorporated", "BZT52C3V3-7-F",
           "Mouser", 75, 0.12, "Zener diode 3.3V 500mW ±5%, SOD-123",
           {"package": "SOD-123", "vz": "3.3V", "power": "500mW", "type": "Zener"}),
@@ -334,12 +318,6 @@ _DIODES_AND_REGULATORS = (
           "LCSC", 70, 0.09, "Low-dropout linear regulator 3.3V 1A, SOT-223",
           {"package": "SOT-223", "output_voltage": "3.3V", "output_current": "1A", "max_input": "15V"},
           lcsc="C6186", minimum=20),
-    _semi("CJ78L05 5V regulator SOT-89", f"{_D2}Bin 6", _REG, "Changjiang Electronics (CJ)", "CJ78L05", "LCSC", 45,
-          0.03, "Linear voltage regulator 5V 100mA, SOT-89",
-          {"package": "SOT-89", "output_voltage": "5V", "output_current": "100mA"}),
-    _semi("TL431 shunt reference SOT-23", f"{_D2}Bin 6", _REG, "Texas Instruments", "TL431AIDBZR", "Mouser", 30,
-          0.24, "Adjustable precision shunt regulator 2.495V to 36V, 1%, SOT-23-3",
-          {"package": "SOT-23-3", "reference_voltage": "2.495V", "max_voltage": "36V", "tolerance": "±1%"}),
     _semi("LM7805 5V regulator TO-220", f"{_D2}Bin 7", _REG, "STMicroelectronics", "L7805CV", "DigiKey", 12, 0.58,
           "Linear voltage regulator 5V 1.5A, TO-220",
           {"package": "TO-220", "output_voltage": "5V", "output_current": "1.5A", "max_input": "35V"}),
@@ -349,8 +327,8 @@ _DIODES_AND_REGULATORS = (
           minimum=10),
 )  # fmt: skip
 
-_IC = ("ICs",)
-_MCU = ("ICs", "Microcontrollers")
+_IC = ("IC",)
+_MCU = ("IC", "Microcontroller")
 _ICS = (
     _semi("NE555 timer DIP-8", f"{_I2}Bin 1", _IC, "Texas Instruments", "NE555P", "DigiKey", 22, 0.45,
           "Precision timer, 4.5V to 16V, PDIP-8", {"package": "DIP-8", "supply_voltage": "4.5V-16V"}),
@@ -377,17 +355,17 @@ _ICS = (
           "LCSC", 9, 3.1, "Wi-Fi + Bluetooth/BLE module, dual-core ESP32-D0WDQ6, 4MB flash, PCB antenna",
           {"package": "SMD module 18x25.5mm", "flash": "4MB", "wireless": "Wi-Fi 802.11 b/g/n, Bluetooth 4.2",
            "supply_voltage": "3.0V-3.6V"}, lcsc="C82899"),
-    _semi("Red LED 0603", f"{_I2}Bin 7", ("LEDs",), "Hubei KENTO Electronic", "KT-0603R", "LCSC", 600, 0.006,
+    _semi("Red LED 0603", f"{_I2}Bin 7", ("LED",), "Hubei KENTO Electronic", "KT-0603R", "LCSC", 600, 0.006,
           "Red chip LED 0603", {"package": "0603", "color": "red"}, lcsc="C2286"),
-    _semi("Green LED 0603", f"{_I2}Bin 7", ("LEDs",), "Everlight", "19-217/GHC-YR1S2/3T", "DigiKey", 150, 0.19,
+    _semi("Green LED 0603", f"{_I2}Bin 7", ("LED",), "Everlight", "19-217/GHC-YR1S2/3T", "DigiKey", 150, 0.19,
           "Green chip LED 0603", {"package": "0603", "color": "green"}),
-    _semi("16MHz crystal 3225", f"{_I2}Bin 8", ("Crystals",), "Yangxing Tech (YXC)", "X322516MLB4SI", "LCSC", 35,
+    _semi("16MHz crystal 3225", f"{_I2}Bin 8", ("Crystal",), "Yangxing Tech (YXC)", "X322516MLB4SI", "LCSC", 35,
           0.07, "Quartz crystal 16MHz ±10ppm 20pF, SMD 3.2x2.5mm",
           {"package": "SMD3225-4P", "frequency": "16MHz", "load_capacitance": "20pF", "tolerance": "±10ppm"},
           lcsc="C13738"),
 )  # fmt: skip
 
-_CONN = ("Connectors",)
+_CONN = ("Connector",)
 _CONNECTORS = (
     _semi("JST-XH 2P header, vertical", f"{_X3}Bin 1", _CONN, "JST", "B2B-XH-A(LF)(SN)", "LCSC", 85, 0.03,
           "JST XH wire-to-board header, 2 positions, 2.50mm pitch, top entry, through-hole",
@@ -534,7 +512,30 @@ async def load_demo(services: Services) -> DemoReport:
         # add_many_sync blocks until the writer thread has committed; keep it off the event loop.
         await asyncio.to_thread(services.parts.add_many_sync, new, None, source="system")
         report.parts_added.extend(p.part_name for p in new)
+    await _load_components(services, report, location_ids)
     return report
+
+
+async def _load_components(services: Services, report: DemoReport, location_ids: dict[str, str]) -> None:
+    """The components of alora-api.md, through the ALORA services (specs, stock, free-text locations)."""
+    category_ids = {c.name.casefold(): c.id for c in await services.alora_categories.list_categories(None)}
+    for component in ALORA_COMPONENTS:
+        if await _exists(services, component.part_number):
+            report.parts_skipped.append(component.part_number)
+            continue
+        fields = {**component.fields, "category_id": category_ids.get(component.category.casefold())}
+        created = await services.components.create(msgspec.convert(fields, ComponentCreate), None)
+        in_bin = location_ids.get(component.location)
+        stock = InventoryCreate(
+            component_id=created.id,
+            quantity=component.quantity,
+            min_qty=component.min_qty,
+            location=None if in_bin else component.location,
+        )
+        await services.component_stock.put(stock, None)
+        if in_bin:
+            await services.parts.update(created.part_id, PartUpdate(location_id=in_bin), None, source="system")
+        report.parts_added.append(component.part_number)
 
 
 async def load_demo_if_empty(services: Services) -> DemoReport | None:
