@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from decimal import Decimal
 from typing import Any
 
 import sqlite_utils
@@ -22,7 +20,7 @@ from makermatrix_edge.inventory.component_models import (
     InventoryUpdate,
     LowStockItem,
 )
-from makermatrix_edge.inventory.components import SELECT, load, money, part_uuid, to_component
+from makermatrix_edge.inventory.components import CATEGORY_OF_PART, SELECT, load, part_uuid, to_component
 from makermatrix_edge.inventory.parts import PartService
 
 DEFAULT_CURRENCY = "USD"
@@ -157,53 +155,63 @@ class ComponentStockService:
         return await self._db.read(run)
 
     async def cost(self, *, category_id: int | None, status: str, include_low_stock: bool) -> CostSummary:
+        """Totals computed by SQLite (a Pi sums 100 000 parts in well under a second), low stock listed."""
+        where = "p.inventory_tracked = 1 AND coalesce(s.status, 'ACTIVE') = ?"
+        params: list[Any] = [status]
+        if category_id is not None:
+            where += " AND c.seq = ?"
+            params.append(category_id)
+
         def run(db: sqlite_utils.Database) -> CostSummary:
-            sql = f"{SELECT} WHERE p.inventory_tracked = 1 AND coalesce(s.status, 'ACTIVE') = ?"
-            params: list[Any] = [status]
-            if category_id is not None:
-                sql += " AND c.seq = ?"
-                params.append(category_id)
-            rows = db.execute(sql + " ORDER BY p.seq", params).fetchall()
-            currencies = Counter(
-                r[0]
-                for r in db.execute("SELECT currency FROM parts WHERE currency IS NOT NULL AND inventory_tracked = 1")
-            )
-            return _summarize([to_component(r) for r in rows], currencies, include_low_stock)
+            groups = db.execute(
+                "SELECT c.name, count(*), coalesce(sum(p.quantity), 0), "
+                "coalesce(sum(p.quantity * coalesce(p.unit_price, 0)), 0) FROM parts p "
+                f"LEFT JOIN component_specs s ON s.part_id = p.id LEFT JOIN categories c ON c.id = {CATEGORY_OF_PART} "
+                f"WHERE {where} GROUP BY c.id ORDER BY c.name",
+                params,
+            ).fetchall()
+            low = [
+                to_component(r)
+                for r in db.execute(f"{SELECT} WHERE {where} AND p.quantity < p.min_quantity ORDER BY p.seq", params)
+            ]
+            currency = db.execute(
+                "SELECT currency FROM parts WHERE currency IS NOT NULL AND inventory_tracked = 1 "
+                "GROUP BY currency ORDER BY count(*) DESC LIMIT 1"
+            ).fetchone()
+            return _summary(groups, low if include_low_stock else None, currency[0] if currency else DEFAULT_CURRENCY)
 
         return await self._db.read(run)
 
 
-def _summarize(components: list[Component], currencies: Counter[str], include_low_stock: bool) -> CostSummary:
-    total_value = Decimal(0)
-    groups: dict[str, tuple[int, int, Decimal]] = {}
-    low: list[LowStockItem] = []
-    for c in components:
-        value = Decimal(repr(c.unit_price)) * c.quantity
-        total_value += value
-        name = c.category_name or UNCATEGORIZED
-        count, quantity, group_value = groups.get(name, (0, 0, Decimal(0)))
-        groups[name] = (count + 1, quantity + c.quantity, group_value + value)
-        if c.min_qty is not None and c.quantity < c.min_qty:
-            low.append(
-                LowStockItem(
-                    component_id=c.id,
-                    part_number=c.part_number,
-                    category_name=c.category_name,
-                    quantity=c.quantity,
-                    min_qty=c.min_qty,
-                    unit_price=c.unit_price,
-                    total_value=money(c.quantity, c.unit_price),
-                    shortage=c.min_qty - c.quantity,
-                )
-            )
+def _cents(value: float) -> float:
+    """Sums of float prices carry binary noise (17.999999999999996); prices have at most a few decimals."""
+    return round(float(value), 6)
+
+
+def _summary(groups: list[Any], low: list[Component] | None, currency: str) -> CostSummary:
+    breakdown = {
+        (name or UNCATEGORIZED): CategoryTotals(component_count=n, total_quantity=int(q), total_value=_cents(v))
+        for name, n, q, v in groups
+    }
     return CostSummary(
-        total_components=len(components),
-        total_quantity=sum(c.quantity for c in components),
-        total_value=float(total_value),
-        currency=currencies.most_common(1)[0][0] if currencies else DEFAULT_CURRENCY,
-        breakdown_by_category={
-            name: CategoryTotals(component_count=n, total_quantity=q, total_value=float(v))
-            for name, (n, q, v) in sorted(groups.items())
-        },
-        low_stock_items=low if include_low_stock else None,
+        total_components=sum(g.component_count for g in breakdown.values()),
+        total_quantity=sum(g.total_quantity for g in breakdown.values()),
+        total_value=_cents(sum(v for *_, v in groups)),
+        currency=currency,
+        breakdown_by_category=breakdown,
+        low_stock_items=None
+        if low is None
+        else [
+            LowStockItem(
+                component_id=c.id,
+                part_number=c.part_number,
+                category_name=c.category_name,
+                quantity=c.quantity,
+                min_qty=c.min_qty or 0,
+                unit_price=c.unit_price,
+                total_value=c.total_value,
+                shortage=(c.min_qty or 0) - c.quantity,
+            )
+            for c in low
+        ],
     )

@@ -21,7 +21,7 @@ from makermatrix_edge.inventory.models import PartCreate
 from makermatrix_edge.inventory.parts import PartService
 
 # The component's one category: the one chosen on the ALORA face, else the part's oldest category.
-_CATEGORY = (
+CATEGORY_OF_PART = (
     "coalesce(s.category_id, (SELECT pc.category_id FROM part_categories pc JOIN categories c2 "
     "ON c2.id = pc.category_id WHERE pc.part_id = p.id ORDER BY c2.seq LIMIT 1))"
 )
@@ -31,7 +31,7 @@ SELECT = (
     "coalesce(s.status, 'ACTIVE') AS component_status, c.seq AS category_seq, c.name AS category_name, "
     + ", ".join(f"s.{f}" for f in (*SPEC_WORD_FIELDS, *SPEC_TEXT_FIELDS))
     + f" FROM parts p LEFT JOIN component_specs s ON s.part_id = p.id"
-    f" LEFT JOIN locations l ON l.id = p.location_id LEFT JOIN categories c ON c.id = {_CATEGORY}"
+    f" LEFT JOIN locations l ON l.id = p.location_id LEFT JOIN categories c ON c.id = {CATEGORY_OF_PART}"
 )
 # Numbers kept beside the text, in SI units, for parametric search: field -> (column, unit).
 NUMERIC: dict[str, tuple[str, str | None]] = {
@@ -249,7 +249,7 @@ class ComponentService:
         def run(db: sqlite_utils.Database) -> tuple[list[Component], int]:
             total = db.execute(
                 "SELECT count(*) FROM parts p LEFT JOIN component_specs s ON s.part_id = p.id "
-                f"LEFT JOIN categories c ON c.id = {_CATEGORY}{clause}",
+                f"LEFT JOIN categories c ON c.id = {CATEGORY_OF_PART}{clause}",
                 params,
             ).fetchone()[0]
             rows = db.execute(f"{SELECT}{clause} ORDER BY p.seq LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
