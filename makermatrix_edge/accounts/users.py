@@ -15,6 +15,7 @@ from makermatrix_edge.accounts.models import Principal, RoleView, UserView
 from makermatrix_edge.accounts.passwords import PasswordHasher, check_password
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
@@ -176,12 +177,8 @@ class UserService:
             if is_active is not None:
                 changes["is_active"] = int(is_active)
             if changes:
-                assignments = ", ".join(f"{column} = ?" for column in changes)
                 try:
-                    db.execute(
-                        f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
-                        [*changes.values(), now, user_id],
-                    )
+                    sql.update(db, "users", changes, where="id = ?", params=[user_id], now=now)
                 except sqlite3.IntegrityError as exc:
                     raise _unique_violation(exc, name or row["username"], mail) from None
             if roles is not None:

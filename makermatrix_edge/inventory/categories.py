@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import BadRequest, Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory.component_models import AloraCategory, AloraCategoryCreate, AloraCategoryUpdate
@@ -111,12 +112,8 @@ class CategoryService:
             if "parent_id" in changes:
                 _check_parent(db, category_id, changes["parent_id"])
             if changes:
-                sets = ", ".join(f"{c} = ?" for c in changes)
                 try:
-                    db.execute(
-                        f"UPDATE categories SET {sets}, updated_at = ? WHERE id = ?",
-                        [*changes.values(), now, category_id],
-                    )
+                    sql.update(db, "categories", changes, where="id = ?", params=[category_id], now=now)
                 except sqlite3.IntegrityError as exc:
                     raise _unique(exc, str(changes.get("name"))) from None
             return _view(_find(db, category_id, None))
@@ -202,9 +199,8 @@ class AloraCategoryService:
 
         def apply(db: sqlite_utils.Database) -> AloraCategory:
             row = _by_seq(db, seq)
-            sets = ", ".join(f"{c} = ?" for c in changes)
             try:
-                db.execute(f"UPDATE categories SET {sets}, updated_at = ? WHERE seq = ?", [*changes.values(), now, seq])
+                sql.update(db, "categories", changes, where="seq = ?", params=[seq], now=now)
             except sqlite3.IntegrityError:
                 raise Conflict(f"Category with name '{changes.get('name', row['name'])}' already exists") from None
             return _alora(_by_seq(db, seq))

@@ -8,6 +8,7 @@ import sqlite_utils
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import BadRequest, NotFound
 from makermatrix_edge.inventory import locations, stock
@@ -84,8 +85,7 @@ class ComponentStockService:
             columns["min_quantity"] = min_qty
         if location is not None:
             columns["location_id"] = locations.find_or_create(db, location, now) if location.strip() else None
-        sets = ", ".join(f"{c} = ?" for c in columns)
-        db.execute(f"UPDATE parts SET {sets}, updated_at = ? WHERE id = ?", [*columns.values(), now, part_id])
+        sql.update(db, "parts", columns, where="id = ?", params=[part_id], now=now)
         # The trigger stamps inventory_updated_at only when a value changes; a POST always counts.
         db.execute("UPDATE parts SET inventory_updated_at = ? WHERE id = ?", [now, part_id])
 

@@ -12,6 +12,7 @@ import sqlite_utils
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.db.migrations import SPEC_TEXT_FIELDS, SPEC_WORD_FIELDS
 from makermatrix_edge.errors import BadRequest, Conflict, InvalidInput, NotFound
@@ -137,9 +138,7 @@ def write_specs(db: sqlite_utils.Database, part_id: str, specs: Mapping[str, Any
         if key in specs:
             values[key] = specs[key]
     db.execute("INSERT INTO component_specs (part_id) VALUES (?) ON CONFLICT (part_id) DO NOTHING", [part_id])
-    if values:
-        sets = ", ".join(f"{c} = ?" for c in values)
-        db.execute(f"UPDATE component_specs SET {sets} WHERE part_id = ?", [*values.values(), part_id])
+    sql.update(db, "component_specs", values, where="part_id = ?", params=[part_id])
 
 
 def _clean_specs(given: dict[str, Any]) -> dict[str, Any]:
@@ -221,11 +220,8 @@ class ComponentService:
                         [part_id, category_id],
                     )
             if columns:
-                sets = ", ".join(f"{c} = ?" for c in columns)
                 try:
-                    db.execute(
-                        f"UPDATE parts SET {sets}, updated_at = ? WHERE id = ?", [*columns.values(), now, part_id]
-                    )
+                    sql.update(db, "parts", columns, where="id = ?", params=[part_id], now=now)
                 except sqlite3.IntegrityError as exc:
                     if "part_name" in str(exc):
                         raise Conflict(f"Component with part_number '{columns['part_name']}' already exists") from None

@@ -10,6 +10,7 @@ import msgspec
 import sqlite_utils
 
 from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries
@@ -235,12 +236,8 @@ class LocationService:
             if "parent_id" in changes:
                 _check_parent(db, location_id, changes["parent_id"])
             if changes:
-                sets = ", ".join(f"{c} = ?" for c in changes)
                 try:
-                    db.execute(
-                        f"UPDATE locations SET {sets}, updated_at = ? WHERE id = ?",
-                        [*changes.values(), now, location_id],
-                    )
+                    sql.update(db, "locations", changes, where="id = ?", params=[location_id], now=now)
                 except sqlite3.IntegrityError as exc:
                     raise _sibling_conflict(exc, changes.get("name", current["name"])) from None
                 if "name" in changes or "parent_id" in changes:

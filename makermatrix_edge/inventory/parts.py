@@ -10,6 +10,7 @@ import sqlite_utils
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries, stock
@@ -181,11 +182,8 @@ class PartService:
             ):
                 columns["quantity"] = quantity
             if columns:
-                assignments = ", ".join(f"{c} = ?" for c in columns)
                 try:
-                    db.execute(
-                        f"UPDATE parts SET {assignments}, updated_at = ? WHERE id = ?", [*columns.values(), now, found]
-                    )
+                    sql.update(db, "parts", columns, where="id = ?", params=[found], now=now)
                 except sqlite3.IntegrityError as exc:
                     raise _duplicate(exc, str(columns.get("part_name"))) from None
             if category_names is not None:
