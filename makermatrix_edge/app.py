@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Router
@@ -23,11 +26,14 @@ from makermatrix_edge.api.makermatrix import (
     health,
     locations,
     parts,
+    tasks,
+    tasks_quick,
     users,
     utility,
 )
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import authorize, current_principal, optional_principal
+from makermatrix_edge.api.ws import WEBSOCKET_HANDLERS
 from makermatrix_edge.services import Services
 
 
@@ -46,6 +52,26 @@ def _error_by_face(request: Request[Any, Any, Any], exc: Exception) -> Any:
         if cls in handlers:
             return handlers[cls](request, exc)
     return handlers[Exception](request, exc)
+
+
+def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Task worker and scheduler run on the server's event loop, from startup to shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        services.events.bind(asyncio.get_running_loop())
+        await services.tasks.start()
+        try:
+            await services.scheduler.start()
+            try:
+                yield
+            finally:
+                await services.scheduler.stop()
+        finally:
+            await services.tasks.stop()
+            services.events.unbind()
+
+    return lifespan
 
 
 def create_app(services: Services) -> Litestar:
@@ -68,19 +94,22 @@ def create_app(services: Services) -> Litestar:
             components.ComponentFeaturesController,
             counts.get_counts,
             utility.UtilityController,
+            tasks_quick.QuickTasksController,
+            tasks.TasksController,
         ],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,
     )
     origins = settings.server.cors_origins
     return Litestar(
-        route_handlers=[makermatrix_api, alora_router()],
+        route_handlers=[makermatrix_api, alora_router(), *WEBSOCKET_HANDLERS],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "principal": Provide(_provide_principal, sync_to_thread=False),
             "maybe_principal": Provide(_provide_maybe_principal, sync_to_thread=False),
         },
         exception_handlers={Exception: _error_by_face},
+        lifespan=[_background(services)],
         cors_config=CORSConfig(allow_origins=origins, allow_credentials=True) if origins else None,
         openapi_config=OpenAPIConfig(title="makermatrix-edge", version=__version__, path="/schema"),
         request_max_body_size=settings.server.max_body_bytes,

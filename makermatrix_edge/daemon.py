@@ -17,6 +17,7 @@ from makermatrix_edge.accounts.passwords import PasswordHasher
 from makermatrix_edge.accounts.throttle import LoginThrottle
 from makermatrix_edge.accounts.tokens import TokenIssuer, load_or_create_secret
 from makermatrix_edge.accounts.users import UserService
+from makermatrix_edge.api.ws import RedactTokens
 from makermatrix_edge.app import create_app
 from makermatrix_edge.clock import Clock, system_clock
 from makermatrix_edge.db.gateway import Database
@@ -28,8 +29,12 @@ from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
+from makermatrix_edge.runtime.events import EventBus
+from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.services import Services
 from makermatrix_edge.settings import Settings
+from makermatrix_edge.tasks import build_registry, scheduled_jobs
+from makermatrix_edge.tasks.service import TaskService
 
 log = logging.getLogger(__name__)
 DB_FILE = "makermatrix.db"
@@ -65,7 +70,16 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         )
         throttle = LoginThrottle(accounts.login_max_failures, accounts.login_window_seconds, clock)
         auth = AuthService(db, hasher, tokens, throttle, clock)
+        events = EventBus(clock)
         parts = PartService(db, clock)
+        tasks = TaskService(db, clock, settings.tasks, build_registry(settings), events)
+        scheduler = Scheduler(
+            db,
+            clock,
+            scheduled_jobs(settings.schedule, tasks),
+            timezone=settings.schedule.timezone,
+            catch_up_seconds=settings.schedule.catch_up_hours * 3600,
+        )
         services = Services(
             settings=settings,
             clock=clock,
@@ -83,6 +97,9 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             component_stock=ComponentStockService(db, parts, clock),
             alora_categories=AloraCategoryService(db, clock),
             equivalents=EquivalentService(db, clock),
+            events=events,
+            tasks=tasks,
+            scheduler=scheduler,
         )
         services.images.sweep_temp_files()
         services.initial_password_file = auth.ensure_admin(data_dir, admin_password)
@@ -117,8 +134,14 @@ def serve(settings: Settings) -> int:
             server_header=False,
             timeout_graceful_shutdown=settings.server.shutdown_grace_seconds,
             ws="auto",
+            ws_ping_interval=settings.websocket.heartbeat_seconds or None,
+            ws_ping_timeout=settings.websocket.heartbeat_seconds or None,
+            ws_per_message_deflate=False,  # compressing every small update for every client costs a Pi's CPU
+            ws_max_size=65_536,
         )
         server = _Server(config)
+        for name in ("uvicorn.error", "uvicorn.access"):
+            logging.getLogger(name).addFilter(RedactTokens())
         log.info(
             "makermatrix-edge %s serving on http://%s:%d (data in %s)",
             __version__,

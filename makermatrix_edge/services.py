@@ -18,7 +18,10 @@ from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
+from makermatrix_edge.runtime.events import EventBus
+from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.settings import Settings
+from makermatrix_edge.tasks.service import TaskService
 
 
 @dataclass
@@ -39,6 +42,9 @@ class Services:
     component_stock: ComponentStockService
     alora_categories: AloraCategoryService
     equivalents: EquivalentService
+    events: EventBus
+    tasks: TaskService
+    scheduler: Scheduler
     initial_password_file: Path | None = None
     devices: dict[str, object] = field(default_factory=dict)
 

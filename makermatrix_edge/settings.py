@@ -77,11 +77,71 @@ class LoggingSettings(_Section):
     access_log: Annotated[bool, doc("Log one line per HTTP request.")] = False
 
 
+class TasksSettings(_Section):
+    concurrency: Annotated[int, doc("Background tasks that run at the same time.", ge=1, le=16)] = 2
+    default_timeout_seconds: Annotated[
+        int, doc("Timeout of a task whose type sets none; a task running longer fails as timed out.", ge=1)
+    ] = 3600
+    default_max_retries: Annotated[
+        int, doc("Retries of a failed task whose type sets no number of its own.", ge=0, le=20)
+    ] = 3
+    retry_backoff_seconds: Annotated[
+        int, doc("Wait before the first retry of a failed task; it doubles with each further retry.", ge=0)
+    ] = 30
+    retry_backoff_max_seconds: Annotated[int, doc("Longest wait between two retries.", ge=0)] = 1800
+    cancel_grace_seconds: Annotated[
+        int,
+        doc("How long a cancelled or timed-out task may take to stop before its slot is given to another.", ge=1),
+    ] = 5
+    poll_seconds: Annotated[
+        float, doc("How often the worker checks timeouts and retries that are due (new tasks start at once).", gt=0)
+    ] = 0.5
+    progress_store_seconds: Annotated[
+        float, doc("Progress is pushed live at once but stored in the database at most this often per task.", ge=0)
+    ] = 1.0
+    keep_finished_days: Annotated[
+        int, doc("The cleanup task deletes finished tasks older than this many days.", ge=1)
+    ] = 30
+    max_active_per_user: Annotated[
+        int, doc("Tasks a user may have pending, running or waiting to retry at once (429 beyond).", ge=1)
+    ] = 10
+    max_per_user_per_hour: Annotated[int, doc("Tasks a user may create per hour (429 beyond).", ge=1)] = 60
+    enable_test_tasks: Annotated[
+        bool, doc("Offer the test_progress task type (benchmarks and tests only; never in production).")
+    ] = False
+
+
+class ScheduleSettings(_Section):
+    timezone: Annotated[
+        str, doc("IANA time zone of the cron expressions, e.g. Europe/Berlin; empty means the system's.")
+    ] = ""
+    catch_up_hours: Annotated[
+        int, doc("A scheduled run missed while the daemon was off runs once at start if at most this old.", ge=0)
+    ] = 24
+    database_cleanup: Annotated[bool, doc("Run the database cleanup task on database_cleanup_cron.")] = True
+    database_cleanup_cron: Annotated[
+        str, doc("When the cleanup runs: minute hour day month weekday (0 or 7 = Sunday); weekly by default.")
+    ] = "30 3 * * 0"
+
+
+class WebSocketSettings(_Section):
+    queue_size: Annotated[
+        int, doc("Messages waiting for one live client; a client further behind is closed with a reason.", ge=8)
+    ] = 256
+    heartbeat_seconds: Annotated[
+        float, doc("Ping interval and pong timeout that detect dead connections; 0 turns pings off.", ge=0)
+    ] = 20.0
+    max_connections: Annotated[int, doc("Live WebSocket clients at once; more are refused.", ge=1)] = 100
+
+
 class Settings(_Section):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     storage: StorageSettings = msgspec.field(default_factory=StorageSettings)
     accounts: AccountsSettings = msgspec.field(default_factory=AccountsSettings)
     logging: LoggingSettings = msgspec.field(default_factory=LoggingSettings)
+    tasks: TasksSettings = msgspec.field(default_factory=TasksSettings)
+    schedule: ScheduleSettings = msgspec.field(default_factory=ScheduleSettings)
+    websocket: WebSocketSettings = msgspec.field(default_factory=WebSocketSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -1,0 +1,58 @@
+"""DATABASE_CLEANUP: prune old finished tasks, refresh planner statistics, checkpoint the WAL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from makermatrix_edge.accounts.roles import ADMIN
+from makermatrix_edge.clock import iso
+from makermatrix_edge.db.connection import connect
+from makermatrix_edge.tasks import store
+from makermatrix_edge.tasks.context import TaskContext
+from makermatrix_edge.tasks.registry import TaskHandler
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def database_cleanup(*, keep_finished_days: int, busy_timeout_ms: int) -> TaskHandler:
+    def run(ctx: TaskContext) -> dict[str, Any]:
+        days = ctx.input.get("older_than_days", keep_finished_days)
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 36500:
+            raise ValueError(f"older_than_days must be a whole number of days from 1, not {days!r}")
+        path = ctx.db.path
+        size_before = _size(path)
+        ctx.progress(5, f"Deleting finished tasks older than {days} days")
+        before = iso(ctx.clock() - days * 86400)
+        deleted = ctx.db.write_sync(lambda db: store.prune_finished(db, before))
+        ctx.progress(35, "Refreshing query planner statistics (PRAGMA optimize)")
+        # Its own connection: a checkpoint cannot run inside the gateway's write transaction.
+        conn = connect(path, busy_timeout_ms=busy_timeout_ms)
+        try:
+            conn.execute("PRAGMA optimize")
+            ctx.progress(65, "Checkpointing the write-ahead log")
+            busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            conn.close()
+        ctx.progress(100, f"Deleted {deleted} old tasks; database checkpointed")
+        return {
+            "deleted_tasks": deleted,
+            "older_than_days": days,
+            "optimized": True,
+            "wal_checkpoint": {"busy": bool(busy), "wal_frames": wal_frames, "checkpointed_frames": checkpointed},
+            "database_bytes_before": size_before,
+            "database_bytes_after": _size(path),
+        }
+
+    return TaskHandler(
+        task_type="database_cleanup",
+        name="Database cleanup",
+        description="Deletes finished tasks past their age, refreshes planner statistics, checkpoints the WAL",
+        run=run,
+        permission=ADMIN,
+        priority="LOW",
+        max_retries=1,
+        timeout_seconds=600,
+    )
