@@ -179,3 +179,21 @@ def test_too_many_connections_are_refused(tmp_path: Path, clock: FakeClock) -> N
         with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(f"/ws/tasks?token={admin}"):
             pass
         assert refused.value.code == 1013 and "Too many" in str(refused.value.detail)
+
+
+def test_inventory_changes_reach_the_events_socket(client: TestClient[Any], admin_token: str) -> None:
+    h = bearer(admin_token)
+    with client.websocket_connect(f"/ws/events?token={admin_token}") as ws:
+        ws.receive_json(timeout=5)
+        part = client.post("/api/parts/add_part", json={"part_name": "NE555", "quantity": 5}, headers=h).json()["data"]
+        created = receive_until(ws, lambda m: m["type"] == "entity_created")[-1]["data"]
+        assert (created["entity_type"], created["entity_id"], created["username"]) == ("part", part["id"], "admin")
+        assert created["entity_data"]["quantity"] == 5
+        client.post(f"/api/parts/{part['id']}/adjust", json={"delta": -2, "reason": "took"}, headers=h)
+        updated = receive_until(ws, lambda m: m["type"] == "entity_updated")[-1]["data"]
+        assert updated["changes"] == {"delta": -2, "reason": "took", "quantity": 3}
+        client.post("/api/locations/add_location", json={"name": "Bin 9"}, headers=h)
+        assert receive_until(ws, lambda m: m["type"] == "entity_created")[-1]["data"]["entity_type"] == "location"
+        client.delete(f"/api/parts/delete_part?part_id={part['id']}", headers=h)
+        deleted = receive_until(ws, lambda m: m["type"] == "entity_deleted")[-1]["data"]
+        assert (deleted["entity_type"], deleted["entity_name"]) == ("part", "NE555")

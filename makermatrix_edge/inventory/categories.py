@@ -14,6 +14,7 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import BadRequest, Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory.component_models import AloraCategory, AloraCategoryCreate, AloraCategoryUpdate
 from makermatrix_edge.inventory.models import CategoryCreate, CategoryUpdate, CategoryView, provided
+from makermatrix_edge.runtime.events import EventBus
 
 _SELECT = (
     "SELECT c.*, (SELECT count(*) FROM part_categories pc WHERE pc.category_id = c.id) AS part_count FROM categories c"
@@ -68,9 +69,10 @@ def _unique(exc: sqlite3.IntegrityError, name: str) -> Exception:
 
 
 class CategoryService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._events = events or EventBus(clock)
 
     async def list_categories(self) -> list[CategoryView]:
         return await self._db.read(lambda db: [_view(r) for r in db.execute(f"{_SELECT} ORDER BY c.name")])
@@ -97,7 +99,9 @@ class CategoryService:
                 raise _unique(exc, name) from None
             return _view(_find(db, new_id, None))
 
-        return await self._db.write(insert)
+        done = await self._db.write(insert)
+        self._events.entity("created", "category", done.id, done.name, None, entity_data=done)
+        return done
 
     async def update(self, category_id: str, data: CategoryUpdate) -> CategoryView:
         changes: dict[str, Any] = provided(data)
@@ -118,7 +122,9 @@ class CategoryService:
                     raise _unique(exc, str(changes.get("name"))) from None
             return _view(_find(db, category_id, None))
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity("updated", "category", done.id, done.name, None, entity_data=done)
+        return done
 
     async def remove(self, *, category_id: str | None = None, name: str | None = None) -> CategoryView:
         """Delete one category; its parts stay (without it) and its subcategories move up a level."""
@@ -130,14 +136,18 @@ class CategoryService:
             db.execute("DELETE FROM categories WHERE id = ?", [row["id"]])
             return view
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity("deleted", "category", done.id, done.name, None)
+        return done
 
     async def delete_all(self) -> int:
         def apply(db: sqlite_utils.Database) -> int:
             db.execute("UPDATE categories SET parent_id = NULL")
             return int(db.execute("DELETE FROM categories").rowcount)
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity("deleted", "category", None, None, None, changes={"deleted_categories": done})
+        return done
 
 
 def _alora(row: sqlite3.Row) -> AloraCategory:
@@ -147,9 +157,10 @@ def _alora(row: sqlite3.Row) -> AloraCategory:
 class AloraCategoryService:
     """Categories as the ALORA face sees them: integer ids, a status, soft delete."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._events = events or EventBus(clock)
 
     async def list_categories(self, status: str | None) -> list[AloraCategory]:
         status = _status(status) if status is not None else None
@@ -181,7 +192,9 @@ class AloraCategoryService:
                 raise Conflict(f"Category with name '{name}' already exists") from None
             return _alora(db.execute("SELECT * FROM categories WHERE id = ?", [new_id]).fetchone())
 
-        return await self._db.write(insert)
+        done = await self._db.write(insert)
+        self._events.entity("created", "category", str(done.id), done.name, None, entity_data=done)
+        return done
 
     async def update(self, seq: int, data: AloraCategoryUpdate) -> AloraCategory:
         changes: dict[str, Any] = {}
@@ -205,7 +218,9 @@ class AloraCategoryService:
                 raise Conflict(f"Category with name '{changes.get('name', row['name'])}' already exists") from None
             return _alora(_by_seq(db, seq))
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity("updated", "category", str(done.id), done.name, None, entity_data=done)
+        return done
 
     async def soft_delete(self, seq: int) -> None:
         now = iso(self._clock())
@@ -215,6 +230,7 @@ class AloraCategoryService:
             db.execute("UPDATE categories SET status = 'INACTIVE', updated_at = ? WHERE seq = ?", [now, seq])
 
         await self._db.write(apply)
+        self._events.entity("updated", "category", str(seq), None, None, changes={"status": "INACTIVE"})
 
 
 def _by_seq(db: sqlite_utils.Database, seq: int) -> sqlite3.Row:

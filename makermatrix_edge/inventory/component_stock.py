@@ -23,6 +23,7 @@ from makermatrix_edge.inventory.component_models import (
 )
 from makermatrix_edge.inventory.components import CATEGORY_OF_PART, SELECT, load, part_uuid, to_component
 from makermatrix_edge.inventory.parts import PartService
+from makermatrix_edge.runtime.events import EventBus
 
 DEFAULT_CURRENCY = "USD"
 UNCATEGORIZED = "Uncategorized"
@@ -59,10 +60,11 @@ def _tracked(db: sqlite_utils.Database, seq: int) -> str:
 
 
 class ComponentStockService:
-    def __init__(self, db: Database, parts: PartService, clock: Clock) -> None:
+    def __init__(self, db: Database, parts: PartService, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
         self._parts = parts
         self._clock = clock
+        self._events = events or EventBus(clock)
 
     def _set(
         self,
@@ -105,7 +107,11 @@ class ComponentStockService:
             )
             return to_item(load(db, data.component_id))
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity(
+            "updated", "component", str(done.component_id), done.component_name, actor, entity_data=done
+        )
+        return done
 
     async def update(self, seq: int, data: InventoryUpdate, actor: Principal | None) -> InventoryItem:
         if data.quantity is None and data.min_qty is None and data.location is None:
@@ -124,7 +130,11 @@ class ComponentStockService:
             )
             return to_item(load(db, seq))
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity(
+            "updated", "component", str(done.component_id), done.component_name, actor, entity_data=done
+        )
+        return done
 
     async def adjust(self, seq: int, adjustment: int, actor: Principal | None) -> InventoryItem:
         part_id = await self._db.read(lambda db: _tracked(db, seq))

@@ -20,6 +20,7 @@ from makermatrix_edge.inventory import queries, units
 from makermatrix_edge.inventory.component_models import Component, ComponentCreate, ComponentUpdate
 from makermatrix_edge.inventory.models import PartCreate
 from makermatrix_edge.inventory.parts import PartService
+from makermatrix_edge.runtime.events import EventBus
 
 # The component's one category: the one chosen on the ALORA face, else the part's oldest category.
 CATEGORY_OF_PART = (
@@ -146,10 +147,11 @@ def _clean_specs(given: dict[str, Any]) -> dict[str, Any]:
 
 
 class ComponentService:
-    def __init__(self, db: Database, parts: PartService, clock: Clock) -> None:
+    def __init__(self, db: Database, parts: PartService, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
         self._parts = parts
         self._clock = clock
+        self._events = events or EventBus(clock)
 
     async def create(self, data: ComponentCreate, actor: Principal | None) -> Component:
         specs = _clean_specs(data.given())
@@ -179,7 +181,9 @@ class ComponentService:
             write_specs(db, part_id, {**specs, "category_id": category_id})
             return load(db, db.execute("SELECT seq FROM parts WHERE id = ?", [part_id]).fetchone()[0])
 
-        return await self._db.write(insert)
+        done = await self._db.write(insert)
+        self._events.entity("created", "component", str(done.id), done.part_number, actor, entity_data=done)
+        return done
 
     async def get(self, seq: int) -> Component:
         return await self._db.read(lambda db: load(db, seq))
@@ -229,13 +233,16 @@ class ComponentService:
             write_specs(db, part_id, given)
             return load(db, seq)
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity("updated", "component", str(done.id), done.part_number, None, entity_data=done)
+        return done
 
     async def soft_delete(self, seq: int) -> None:
         def apply(db: sqlite_utils.Database) -> None:
             write_specs(db, part_uuid(db, seq), {"status": "INACTIVE"})
 
         await self._db.write(apply)
+        self._events.entity("updated", "component", str(seq), None, None, changes={"status": "INACTIVE"})
 
     async def search(self, filters: Mapping[str, str]) -> tuple[list[Component], int]:
         """Filter by status, category, words (technology, package, ...) and unit-aware number ranges."""

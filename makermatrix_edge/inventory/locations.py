@@ -22,6 +22,7 @@ from makermatrix_edge.inventory.models import (
     PartView,
     provided,
 )
+from makermatrix_edge.runtime.events import EventBus
 
 SEPARATOR = " / "
 DETAIL_PARTS_LIMIT = 200
@@ -145,9 +146,10 @@ def find_or_create(db: sqlite_utils.Database, name: str, now: str) -> str:
 
 
 class LocationService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._events = events or EventBus(clock)
 
     async def list_flat(self) -> list[LocationView]:
         return await self._db.read(lambda db: [_view(r) for r in db.execute(f"{_SELECT} ORDER BY l.path")])
@@ -221,7 +223,9 @@ class LocationService:
                 raise _sibling_conflict(exc, name) from None
             return _view(_get_row(db, new_id))
 
-        return await self._db.write(insert)
+        done = await self._db.write(insert)
+        self._events.entity("created", "location", done.id, done.name, None, entity_data=done)
+        return done
 
     async def update(self, location_id: str, data: LocationUpdate) -> LocationView:
         changes: dict[str, Any] = provided(data)
@@ -244,7 +248,9 @@ class LocationService:
                     _refresh_paths(db, location_id, now)
             return _view(_get_row(db, location_id))
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity("updated", "location", done.id, done.name, None, entity_data=done)
+        return done
 
     async def path(self, location_id: str) -> list[LocationView]:
         """Root to leaf."""
@@ -326,7 +332,16 @@ class LocationService:
                 deleted_locations=len(ids), parts_unassigned=parts, message=f"Deleted {len(ids)} locations{note}"
             )
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity(
+            "deleted",
+            "location",
+            location_id,
+            None,
+            None,
+            changes={"deleted_locations": done.deleted_locations, "parts_unassigned": done.parts_unassigned},
+        )
+        return done
 
     async def cleanup(self) -> int:
         """Move locations whose parent no longer exists to the top level; returns how many."""
@@ -345,4 +360,6 @@ class LocationService:
                 _refresh_paths(db, orphan, now)
             return len(orphans)
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity("updated", "location", None, None, None, changes={"repaired": done})
+        return done

@@ -15,6 +15,7 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries, stock
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartUpdate, PartView
+from makermatrix_edge.runtime.events import EventBus
 
 MAX_PAGE_SIZE = 100
 _COLUMNS = (
@@ -81,9 +82,10 @@ def find_part_id(
 
 
 class PartService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._events = events or EventBus(clock)
 
     def insert_part(
         self, db: sqlite_utils.Database, data: PartCreate, actor: Principal | None, source: stock.Source, now: str
@@ -119,12 +121,17 @@ class PartService:
             assert view is not None
             return view
 
-        return await self._db.write(insert)
+        done = await self._db.write(insert)
+        self._events.entity("created", "part", done.id, done.part_name, actor, entity_data=done)
+        return done
 
     def add_many_sync(self, items: list[PartCreate], actor: Principal | None, *, source: stock.Source) -> list[str]:
         """Insert many parts in one transaction (all or nothing); blocking, for imports and seeding."""
         now = iso(self._clock())
-        return self._db.write_sync(lambda db: [self.insert_part(db, item, actor, source, now) for item in items])
+        ids = self._db.write_sync(lambda db: [self.insert_part(db, item, actor, source, now) for item in items])
+        # One summary event: a big import must not flood every phone with a message per part.
+        self._events.entity("created", "part", None, None, actor, changes={"count": len(ids), "source": source})
+        return ids
 
     async def get(
         self, *, part_id: str | None = None, part_number: str | None = None, part_name: str | None = None
@@ -193,7 +200,9 @@ class PartService:
             assert view is not None
             return view
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity("updated", "part", done.id, done.part_name, actor, changes=data.changes(), entity_data=done)
+        return done
 
     async def adjust(
         self, part_id: str, delta: int, reason: str, actor: Principal | None, *, source: stock.Source = "api"
@@ -214,7 +223,17 @@ class PartService:
             assert view is not None
             return view
 
-        return await self._db.write(apply)
+        done = await self._db.write(apply)
+        self._events.entity(
+            "updated",
+            "part",
+            done.id,
+            done.part_name,
+            actor,
+            changes={"delta": delta, "reason": reason, "quantity": done.quantity},
+            entity_data=done,
+        )
+        return done
 
     async def delete(
         self,
@@ -234,7 +253,9 @@ class PartService:
             db.execute("DELETE FROM parts WHERE id = ?", [found])
             return view
 
-        return await self._db.write(remove)
+        done = await self._db.write(remove)
+        self._events.entity("deleted", "part", done.id, done.part_name, actor)
+        return done
 
     async def clear_all(self, actor: Principal | None) -> int:
         """Delete every part; their stock history is kept, each closed with a movement to zero."""
@@ -249,7 +270,9 @@ class PartService:
             )
             return int(db.execute("DELETE FROM parts").rowcount)
 
-        return await self._db.write(remove)
+        done = await self._db.write(remove)
+        self._events.entity("deleted", "part", None, None, actor, changes={"deleted_parts": done})
+        return done
 
     async def history(self, part_id: str, page: int, page_size: int) -> tuple[list[Movement], int]:
         check_page(page, page_size)
