@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
+from makermatrix_edge.db import sql
 from makermatrix_edge.tasks.models import ACTIVE, FINISHED, PRIORITIES, TaskFilter
 
 Row = dict[str, Any]
@@ -31,8 +32,7 @@ def insert(db: sqlite_utils.Database, row: Row) -> None:
 
 
 def update(db: sqlite_utils.Database, task_id: str, now: str, **values: Any) -> None:
-    assignments = ", ".join(f"{c} = ?" for c in values)
-    db.execute(f"UPDATE tasks SET {assignments}, updated_at = ? WHERE id = ?", [*values.values(), now, task_id])
+    sql.update(db, "tasks", values, where="id = ?", params=[task_id], now=now)
 
 
 def encode(data: Any) -> str | None:
