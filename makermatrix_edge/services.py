@@ -10,6 +10,7 @@ from makermatrix_edge.accounts.auth import AuthService
 from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.devices import Device
 from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
 from makermatrix_edge.inventory.component_stock import ComponentStockService
 from makermatrix_edge.inventory.components import ComponentService
@@ -46,7 +47,8 @@ class Services:
     tasks: TaskService
     scheduler: Scheduler
     initial_password_file: Path | None = None
-    devices: dict[str, object] = field(default_factory=dict)
+    # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
+    devices: dict[str, Device] = field(default_factory=dict)
 
     def close(self) -> None:
         self.db.close()

@@ -45,3 +45,23 @@ ensure_venv() {
         echo "$want" > "$stamp"
     fi
 }
+
+# ensure_apt_packages FILE: install the Debian packages listed in FILE that are missing (root only).
+ensure_apt_packages() {
+    local file=$1 missing=() pkg
+    [ -f "$file" ] || return 0
+    while read -r pkg _; do
+        case "$pkg" in ""|\#*) continue ;; esac
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+            missing+=("$pkg")
+        fi
+    done < "$file"
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing system packages the tests need: ${missing[*]}"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "the tests need these Debian packages: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+}

@@ -10,6 +10,7 @@ from makermatrix_edge import __version__
 from makermatrix_edge.api.makermatrix.envelope import Envelope
 from makermatrix_edge.api.security import PUBLIC, access
 from makermatrix_edge.db.migrations import schema_version
+from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.services import Services
 
 
@@ -23,7 +24,7 @@ class Health(msgspec.Struct):
     version: str
     uptime_seconds: int
     database: DatabaseHealth
-    devices: dict[str, object]
+    devices: dict[str, DeviceState]
 
 
 @get("/health", opt=access(PUBLIC), tags=["health"])
@@ -37,7 +38,7 @@ async def health(services: NamedDependency[Services]) -> Response[Envelope[Healt
         version=__version__,
         uptime_seconds=int(services.clock() - services.started_at),
         database=database,
-        devices=dict(services.devices),
+        devices={name: device.state() for name, device in services.devices.items()},
     )
     if database.ok:
         return Response(Envelope(status="success", message="Healthy", data=body))
