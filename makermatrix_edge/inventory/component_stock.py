@@ -21,7 +21,14 @@ from makermatrix_edge.inventory.component_models import (
     InventoryUpdate,
     LowStockItem,
 )
-from makermatrix_edge.inventory.components import CATEGORY_OF_PART, SELECT, load, part_uuid, to_component
+from makermatrix_edge.inventory.components import (
+    CATEGORY_OF_PART,
+    SELECT,
+    load,
+    parse_filters,
+    part_uuid,
+    to_component,
+)
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.runtime.events import EventBus
 
@@ -169,8 +176,9 @@ class ComponentStockService:
         where = "p.inventory_tracked = 1 AND coalesce(s.status, 'ACTIVE') = ?"
         params: list[Any] = [status]
         if category_id is not None:
-            where += " AND c.seq = ?"
-            params.append(category_id)
+            conditions, extra, _, _ = parse_filters({"category_id": str(category_id)})
+            where += " AND " + " AND ".join(conditions)
+            params += extra
 
         def run(db: sqlite_utils.Database) -> CostSummary:
             groups = db.execute(
@@ -180,15 +188,21 @@ class ComponentStockService:
                 f"WHERE {where} GROUP BY c.id ORDER BY c.name",
                 params,
             ).fetchall()
-            low = [
-                to_component(r)
-                for r in db.execute(f"{SELECT} WHERE {where} AND p.quantity < p.min_quantity ORDER BY p.seq", params)
-            ]
+            low = (
+                [
+                    to_component(r)
+                    for r in db.execute(
+                        f"{SELECT} WHERE {where} AND p.quantity < p.min_quantity ORDER BY p.seq", params
+                    )
+                ]
+                if include_low_stock
+                else None
+            )
             currency = db.execute(
                 "SELECT currency FROM parts WHERE currency IS NOT NULL AND inventory_tracked = 1 "
                 "GROUP BY currency ORDER BY count(*) DESC LIMIT 1"
             ).fetchone()
-            return _summary(groups, low if include_low_stock else None, currency[0] if currency else DEFAULT_CURRENCY)
+            return _summary(groups, low, currency[0] if currency else DEFAULT_CURRENCY)
 
         return await self._db.read(run)
 

@@ -23,10 +23,7 @@ from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.runtime.events import EventBus
 
 # The component's one category: the one chosen on the ALORA face, else the part's oldest category.
-CATEGORY_OF_PART = (
-    "coalesce(s.category_id, (SELECT pc.category_id FROM part_categories pc JOIN categories c2 "
-    "ON c2.id = pc.category_id WHERE pc.part_id = p.id ORDER BY c2.seq LIMIT 1))"
-)
+CATEGORY_OF_PART = "coalesce(s.category_id, p.first_category_id)"
 SELECT = (
     "SELECT p.seq AS seq, p.id AS part_uuid, p.part_name, p.description, p.unit_price, p.additional_properties, "
     "p.quantity, p.min_quantity, p.inventory_tracked, p.inventory_updated_at, l.name AS location_name, "
@@ -55,6 +52,7 @@ NUMERIC: dict[str, tuple[str, str | None]] = {
     "i_out_max": ("i_out_max_si", "A"),
     "accuracy": ("accuracy_si", "%"),
 }
+_CATEGORY_BY_SEQ = "(SELECT id FROM categories WHERE seq = ?)"
 WORD_FILTERS = ("technology", "polarity", "channel", "package", "marking")
 MAX_LIST = 1000
 
@@ -273,12 +271,15 @@ def parse_filters(filters: Mapping[str, str]) -> tuple[list[str], list[Any], int
                 raise InvalidInput("must be ACTIVE or INACTIVE", key)
             where.append("coalesce(s.status, 'ACTIVE') = ?")
             params.append(value.upper())
-        elif key == "category":
-            where.append("c.name = ?")
-            params.append(value)
-        elif key == "category_id":
-            where.append("c.seq = ?")
-            params.append(_int(value, key))
+        elif key in ("category", "category_id"):
+            # The exact test is on c; the OR before it lets SQLite start from an index.
+            lookup = "(SELECT id FROM categories WHERE name = ?)" if key == "category" else _CATEGORY_BY_SEQ
+            where.append(
+                f"(p.first_category_id = {lookup} OR p.id IN (SELECT part_id FROM component_specs "
+                f"WHERE category_id = {lookup})) AND c.{'name' if key == 'category' else 'seq'} = ?"
+            )
+            wanted: Any = value if key == "category" else _int(value, key)
+            params.extend([wanted, wanted, wanted])
         elif key in WORD_FILTERS:
             where.append(f"s.{key} = ?")
             params.append(value)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 import random
+import re
+import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from makermatrix_edge.inventory.models import PartCreate
@@ -92,6 +94,7 @@ class Spec:
     props: dict[str, Any]
     price: tuple[float, float]
     bulk: bool  # reels of passives, or a handful of ICs
+    electrical: dict[str, str] = field(default_factory=dict)  # component_specs fields (ALORA face)
 
 
 @dataclass
@@ -340,6 +343,230 @@ SEMI_CHOICES = [
 ]
 
 
+# Electrical specs of the semiconductors, after their datasheets ("_" stands for a space). Values are written
+# with SI prefixes; `spelled` rewrites them per maker the way shop listings do ("100mA", "0.1A", "100 mA").
+def table(text: str) -> dict[str, list[str]]:
+    rows = [words(line) for line in text.strip().splitlines()]
+    return {row[0]: [cell.replace("_", " ") for cell in row[1:]] for row in rows}
+
+
+# base: polarity v_max i_max power_max gain_min
+BJTS = table("""
+MMBT3904 NPN 40V 200mA 350mW 100
+MMBT3906 PNP 40V 200mA 350mW 100
+MMBT2222A NPN 40V 600mA 350mW 100
+MMBT4401 NPN 40V 600mA 350mW 100
+MMBT5551 NPN 160V 600mA 350mW 80
+BC817-25 NPN 45V 500mA 250mW 160
+BC817-40 NPN 45V 500mA 250mW 250
+BC807-40 PNP 45V 500mA 250mW 250
+BC847B NPN 45V 100mA 250mW 200
+BC847C NPN 45V 100mA 250mW 420
+BC857B PNP 45V 100mA 250mW 220
+BC857C PNP 45V 100mA 250mW 420
+BC846B NPN 65V 100mA 250mW 200
+BC856B PNP 65V 100mA 250mW 220
+S8050 NPN 25V 500mA 300mW 120
+S8550 PNP 25V 500mA 300mW 120
+S9012 PNP 20V 500mA 300mW 64
+S9013 NPN 20V 500mA 300mW 64
+S9014 NPN 45V 100mA 300mW 60
+SS8050 NPN 25V 1.5A 300mW 120
+PBSS4041NT NPN 60V 4.1A 700mW 250
+2N3904 NPN 40V 200mA 625mW 100
+2N3906 PNP 40V 200mA 625mW 100
+2N2222A NPN 40V 600mA 625mW 100
+2N2907A PNP 60V 600mA 625mW 100
+2N4401 NPN 40V 600mA 625mW 100
+2N4403 PNP 40V 600mA 625mW 100
+2N5551 NPN 160V 600mA 625mW 80
+2N5401 PNP 150V 600mA 625mW 60
+BC547B NPN 45V 100mA 500mW 200
+BC547C NPN 45V 100mA 500mW 420
+BC548B NPN 30V 100mA 500mW 200
+BC557B PNP 45V 100mA 500mW 220
+BC337-40 NPN 45V 800mA 625mW 250
+BC327-40 PNP 45V 800mA 625mW 250
+2SC1815 NPN 50V 150mA 400mW 70
+2SA1015 PNP 50V 150mA 400mW 70
+TIP120 NPN 60V 5A 65W 1000
+TIP122 NPN 100V 5A 65W 1000
+TIP127 PNP 100V 5A 65W 1000
+TIP31C NPN 100V 3A 40W 25
+TIP32C PNP 100V 3A 40W 25
+TIP41C NPN 100V 6A 65W 15
+TIP42C PNP 100V 6A 65W 15
+BD139 NPN 80V 1.5A 12.5W 40
+BD140 PNP 80V 1.5A 12.5W 40
+""")
+# base: channel v_max i_max power_max rds_on vgs_th vgs_max
+MOSFETS = table("""
+2N7002 N 60V 115mA 200mW 7.5Ω_@_10V 1–2.5V ±20V
+2N7002K N 60V 300mA 350mW 2.5Ω_@_10V 1–2.5V ±20V
+BSS138 N 50V 220mA 360mW 3.5Ω_@_10V 0.8–1.5V ±20V
+BSS84 P 50V 130mA 360mW 10Ω_@_5V -0.8_to_-2V ±20V
+BSS123 N 100V 170mA 360mW 6Ω_@_10V 0.8–2.8V ±20V
+AO3400A N 30V 5.7A 1.4W 28mΩ_@_4.5V 0.65–1.45V ±12V
+AO3401A P 30V 4A 1.4W 60mΩ_@_4.5V -0.5_to_-1.3V ±12V
+AO3402 N 30V 4A 1.4W 70mΩ_@_4.5V 0.7–1.4V ±12V
+AO3407A P 30V 4.3A 1.4W 72mΩ_@_4.5V -1.3_to_-2.4V ±20V
+SI2301CDS P 20V 3.1A 860mW 112mΩ_@_4.5V -0.4_to_-1V ±8V
+SI2302CDS N 20V 2.9A 860mW 57mΩ_@_4.5V 0.4–1V ±8V
+SI2305CDS P 8V 5.8A 1.6W 40mΩ_@_4.5V -0.4_to_-1V ±8V
+IRLML2502 N 20V 4.2A 1.25W 45mΩ_@_4.5V 0.6–1.2V ±12V
+IRLML6402 P 20V 3.7A 1.3W 65mΩ_@_4.5V -0.4_to_-1.2V ±12V
+DMG2305UX P 20V 4.2A 1.4W 52mΩ_@_4.5V -0.5_to_-0.9V ±8V
+DMN2041L N 20V 6.4A 1.4W 28mΩ_@_4.5V 0.5–1V ±8V
+PMV16XN N 20V 6.8A 1.7W 20mΩ_@_4.5V 0.45–0.9V ±12V
+NTR4003N N 30V 560mA 690mW 1.5Ω_@_4.5V 0.8–1.4V ±20V
+IRLZ44N N 55V 47A 110W 22mΩ_@_10V 1–2V ±16V
+IRLZ34N N 55V 30A 68W 35mΩ_@_10V 1–2V ±16V
+IRF540N N 100V 33A 130W 44mΩ_@_10V 2–4V ±20V
+IRF9540N P 100V 23A 140W 117mΩ_@_10V -2_to_-4V ±20V
+IRF3205 N 55V 110A 200W 8mΩ_@_10V 2–4V ±20V
+IRF1404 N 40V 162A 200W 4mΩ_@_10V 2–4V ±20V
+IRF520N N 100V 9.7A 48W 200mΩ_@_10V 2–4V ±20V
+IRFZ44N N 55V 49A 94W 17.5mΩ_@_10V 2–4V ±20V
+IRLB8721 N 30V 62A 65W 16mΩ_@_4.5V 1.35–2.35V ±20V
+FQP30N06L N 60V 32A 79W 45mΩ_@_5V 1–2.5V ±20V
+STP55NF06L N 60V 55A 95W 20mΩ_@_5V 1–2.5V ±16V
+""")
+# base: diode_type v_max i_max vf trr internal_config ("-": not given); Zeners are made from their names.
+DIODES = table("""
+1N4148 Switching 100V 300mA 1V_@_10mA 4ns Single
+1N4148W Switching 75V 150mA 1V_@_10mA 4ns Single
+1N914 Switching 100V 200mA 1V_@_10mA 4ns Single
+BAS16 Switching 100V 215mA 1V_@_50mA 4ns Single
+BAV99 Switching 100V 215mA 1.25V_@_150mA 4ns Series
+BAV70 Switching 100V 215mA 1.25V_@_150mA 6ns Common_Cathode
+1N4001 Rectifier 50V 1A 1.1V_@_1A - Single
+1N4004 Rectifier 400V 1A 1.1V_@_1A - Single
+1N4007 Rectifier 1kV 1A 1.1V_@_1A - Single
+US1M Fast_Recovery 1kV 1A 1.7V_@_1A 75ns Single
+ES1J Fast_Recovery 600V 1A 1.7V_@_1A 35ns Single
+RS1M Fast_Recovery 1kV 1A 1.3V_@_1A 500ns Single
+1N5817 Schottky 20V 1A 450mV_@_1A - Single
+1N5819 Schottky 40V 1A 600mV_@_1A - Single
+1N5822 Schottky 40V 3A 525mV_@_3A - Single
+SS14 Schottky 40V 1A 500mV_@_1A - Single
+SS16 Schottky 60V 1A 700mV_@_1A - Single
+SS24 Schottky 40V 2A 500mV_@_2A - Single
+SS34 Schottky 40V 3A 500mV_@_3A - Single
+SS36 Schottky 60V 3A 750mV_@_3A - Single
+SS54 Schottky 40V 5A 550mV_@_5A - Single
+SS510 Schottky 100V 5A 850mV_@_5A - Single
+BAT54 Schottky 30V 200mA 400mV_@_10mA - Single
+BAT54C Schottky 30V 200mA 400mV_@_10mA - Common_Cathode
+BAT54S Schottky 30V 200mA 400mV_@_10mA - Series
+BAT85 Schottky 30V 200mA 400mV_@_10mA - Single
+MBR0520 Schottky 20V 500mA 350mV_@_100mA - Single
+MBRS340 Schottky 40V 3A 525mV_@_3A - Single
+SMBJ5.0A TVS 5V 65.2A 3.5V_@_50A - Single
+SMBJ12A TVS 12V 30.2A 3.5V_@_50A - Single
+SMBJ24A TVS 24V 15.4A 3.5V_@_50A - Single
+SMAJ5.0A TVS 5V 43.5A 3.5V_@_25A - Single
+SMAJ15A TVS 15V 16.4A 3.5V_@_25A - Single
+P6KE6.8A TVS 5.8V 57A 3.5V_@_50A - Single
+P6KE15A TVS 12.8V 28A 3.5V_@_50A - Single
+""")
+TVS_POWER = {"SMBJ": "600W", "SMAJ": "400W", "P6KE": "600W"}
+# base: reg_type v_in_max v_out i_out_max accuracy ("-": not given)
+REGULATORS = table("""
+AMS1117-1.8 LDO 15V 1.8V 1A ±1%
+AMS1117-3.3 LDO 15V 3.3V 1A ±1%
+AMS1117-5.0 LDO 15V 5V 1A ±1%
+LM1117-3.3 LDO 15V 3.3V 800mA ±1%
+MCP1700-3302E LDO 6V 3.3V 250mA ±2%
+XC6206P332MR LDO 6V 3.3V 200mA ±2%
+HT7333 LDO 12V 3.3V 250mA ±3%
+RT9013-33 LDO 5.5V 3.3V 500mA ±2%
+AP2112K-3.3 LDO 6V 3.3V 600mA ±1.5%
+ME6211C33 LDO 6.5V 3.3V 500mA ±2%
+TLV1117-33 LDO 15V 3.3V 800mA ±1.5%
+LP2985-33 LDO 16V 3.3V 150mA ±1%
+L7805C Linear 35V 5V 1.5A ±4%
+L7812C Linear 35V 12V 1.5A ±4%
+L7833C Linear 35V 3.3V 1.5A ±4%
+LM317 Linear 40V 1.25–37V 1.5A -
+LM337 Linear -40V -1.25_to_-37V 1.5A -
+L7905C Linear -35V -5V 1.5A ±4%
+L7912C Linear -35V -12V 1.5A ±4%
+LM2596S-5.0 Buck 40V 5V 3A ±4%
+LM2596S-ADJ Buck 40V 1.23–37V 3A -
+MP1584EN Buck 28V 0.8–25V 3A -
+MP2307DN Buck 23V 0.925–20V 3A -
+TPS5430 Buck 36V 1.22–31V 3A -
+TPS54331 Buck 28V 0.8–25V 3A -
+TPS563200 Buck 17V 0.76–7V 3A -
+TPS62160 Buck 17V 0.9–6V 1A -
+TPS63020 Buck-Boost 5.5V 1.2–5.5V 2A -
+MT3608 Boost 24V 5–28V 2A -
+XL6009 Boost 32V 5–35V 4A -
+TL431A Voltage_Reference 36V 2.5–36V 100mA ±1%
+TL432 Voltage_Reference 36V 2.5–36V 100mA ±2%
+LM385-2.5 Voltage_Reference - 2.5V 20mA ±1.5%
+LM4040-4.1 Voltage_Reference - 4.096V 15mA ±0.1%
+REF3030 Voltage_Reference 5.5V 3V 25mA ±0.2%
+""")
+
+
+def zener(base: str) -> list[str]:
+    """BZT52C5V1 and kin (500 mW): the Zener voltage as the rating, Izm = P / Vz; columns as in DIODES."""
+    vz = float(base.removeprefix("BZT52C").replace("V", "."))
+    return ["Zener", f"{vz:g}V", f"{500 / vz:.0f}mA", "900mV @ 10mA", "-", "Single"]
+
+
+_PREFIXED = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)([mk]?)(A|W|Ω|V)")
+
+
+def spelled(text: str, style: int) -> str:
+    """Style 0 as written ("350mW"), 1 in base units ("0.35W", "1000V"), 2 spaced with words ("28 mOhm")."""
+
+    def one(m: re.Match[str]) -> str:
+        number, prefix, unit = m.groups()
+        if style == 1 and prefix:
+            return f"{float(number) * (1e-3 if prefix == 'm' else 1e3):.6g}{unit}"
+        if style == 2:
+            return f"{number} {prefix}{'Ohm' if unit == 'Ω' else unit}"
+        return m.group()
+
+    return text if style == 0 else _PREFIXED.sub(one, text)
+
+
+def electrical(base: str, package: str, mpn: str) -> dict[str, str]:
+    """The component_specs fields of a semiconductor ({} for ICs without any); each maker spells units its way."""
+    package = package.removesuffix(" ammo")
+    if base in BJTS:
+        polarity, v_max, i_max, power, gain = BJTS[base]
+        specs = {"technology": polarity, "polarity": polarity, "channel": "SINGLE", "package": package}
+        specs |= {"v_max": v_max, "i_max": i_max, "power_max": power, "gain_min": gain}
+    elif base in MOSFETS:
+        channel, v_max, i_max, power, rds_on, vgs_th, vgs_max = MOSFETS[base]
+        logic = float(re.findall(r"[0-9.]+", vgs_th)[-1]) <= 2.5
+        specs = {"technology": "MOSFET", "polarity": f"{channel}-MOSFET", "channel": channel, "package": package}
+        specs |= {"v_max": v_max, "i_max": i_max, "power_max": power, "rds_on": rds_on, "vgs_th": vgs_th}
+        specs |= {"vgs_max": vgs_max, "switching_type": "Logic-Level" if logic else "Standard"}
+    elif base in DIODES or base.startswith("BZT52C"):
+        diode_type, v_max, i_max, vf, trr, config = DIODES.get(base) or zener(base)
+        specs = {"technology": "DIODE", "polarity": "PN", "channel": "SINGLE", "package": package}
+        specs |= {"v_max": v_max, "i_max": i_max, "vf": vf, "diode_type": diode_type, "internal_config": config}
+        specs |= {"trr": trr} if trr != "-" else {}
+        if diode_type in ("TVS", "Zener"):
+            specs["power_max"] = TVS_POWER.get(base[:4], "500mW")
+    elif base in REGULATORS:
+        reg_type, v_in_max, v_out, i_out_max, accuracy = REGULATORS[base]
+        specs = {"technology": "IC", "package": package, "v_out": v_out, "i_out_max": i_out_max, "reg_type": reg_type}
+        specs |= {"v_in_max": v_in_max} if v_in_max != "-" else {}
+        specs |= {"accuracy": accuracy} if accuracy != "-" else {}
+    else:
+        return {}
+    style = zlib.crc32(mpn.encode()) % 3
+    return {k: spelled(v, style) if k in UNIT_FIELDS else v for k, v in specs.items()}
+
+
+UNIT_FIELDS = frozenset(words("v_max i_max power_max rds_on vgs_th vgs_max vf v_in_max v_out i_out_max"))
+
+
 def semiconductor(choice: tuple[list[str], str, str, tuple[str, str, str]]) -> Spec:
     categories, kind, base, (maker, suffix, package) = choice
     return Spec(
@@ -351,6 +578,7 @@ def semiconductor(choice: tuple[list[str], str, str, tuple[str, str, str]]) -> S
         props={"package": package, "family": base},
         price=(0.01, 6.0),
         bulk=False,
+        electrical=electrical(base, package, f"{base}{suffix}"),
     )
 
 
@@ -467,6 +695,8 @@ class PartGenerator:
             category_names=spec.categories,
         )
 
-    def batches(self, size: int, bins: Sequence[str]) -> Iterator[list[PartCreate]]:
+    def batches(self, size: int, bins: Sequence[str]) -> Iterator[list[tuple[PartCreate, dict[str, str]]]]:
+        """Parts in lists of `size`, each with its electrical specs ({} for most: passives, connectors, ICs)."""
         for start in range(0, len(self.plan), size):
-            yield [self.part(f.spec(i), self.rng.choice(bins)) for f, i in self.plan[start : start + size]]
+            specs = [f.spec(i) for f, i in self.plan[start : start + size]]
+            yield [(self.part(spec, self.rng.choice(bins)), spec.electrical) for spec in specs]
