@@ -1,0 +1,100 @@
+"""Request and answer shapes of the printer API (one Struct per direction)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from makermatrix_edge.labels.printing import Job
+from makermatrix_edge.labels.templates import TemplateBody
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+SizeName = Annotated[str, msgspec.Meta(max_length=20)]
+
+
+class PrintRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    copies: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    template: Id | None = None  # a template id or name; else the default for label_size
+    label_size: SizeName | None = None
+    wait: bool = False  # answer once the printer confirmed (or failed), bounded by wait_max_seconds
+
+
+class BatchPrintRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    part_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=100)]
+    copies: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    template: Id | None = None
+    label_size: SizeName | None = None
+
+
+class PartRef(msgspec.Struct, kw_only=True):
+    """The spec's `part` object: only its id is used."""
+
+    id: Id | None = None
+    part_id: Id | None = None
+
+
+class PrintLabelRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """POST /api/printer/print_label as the MakerMatrix spec has it, plus our options."""
+
+    part: PartRef | None = None
+    part_id: Id | None = None
+    part_name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    label_size: SizeName | None = None
+    template: Id | None = None
+    copies: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    wait: bool = False
+
+
+class PrintQrRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    part_id: Id | None = None
+    data: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    label_size: SizeName | None = None
+    copies: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    wait: bool = False
+
+
+class PreviewRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    template_id: Id | None = None
+    template: TemplateBody | None = None  # a draft, not saved
+    label_size: SizeName | None = None
+    part_id: Id | None = None
+    location_id: Id | None = None
+    data: dict[str, Any] | None = None  # placeholder values when no part or location is named
+    qr_data: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class Media(msgspec.Struct):
+    width_mm: int
+    type: str
+    length_mm: int
+    description: str
+
+
+class PrinterStatusView(msgspec.Struct):
+    kind: str
+    model: str
+    identifier: str | None
+    state: str
+    reason: str | None
+    media: Media | None
+    errors: list[str]
+    job: Job | None
+    queued: int
+
+
+class PrinterConfig(msgspec.Struct, kw_only=True):
+    """POST /api/printer/config body (MakerMatrix spec) and the current configuration."""
+
+    backend: str = "pyusb"
+    driver: str = "brother_ql"
+    printer_identifier: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    dpi: int = 300
+    model: str = "QL-700"
+    scaling_factor: float = 1.0
+    additional_settings: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class SimulatorRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    state: str | None = None
+    media: str | None = None  # a label name; "" for none

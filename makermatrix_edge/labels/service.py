@@ -1,0 +1,288 @@
+"""Label printing as the API sees it: templates, previews, print requests, printer status and config."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+from typing import Any, get_args
+
+import msgspec
+import sqlite_utils
+from PIL import Image
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.clock import Clock
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.devices.printer import build_printer
+from makermatrix_edge.devices.printer.simulator import SimState, SimulatedQL, SimulatedUsb
+from makermatrix_edge.errors import DeviceUnavailable, InvalidInput, NotFound
+from makermatrix_edge.labels import models as m
+from makermatrix_edge.labels.geometry import MODELS, LabelSize, find_loaded, label_size, labels_for_model
+from makermatrix_edge.labels.printing import Job, PrintQueue
+from makermatrix_edge.labels.raster import decode, printable_area, to_instructions
+from makermatrix_edge.labels.render import render
+from makermatrix_edge.labels.sources import LabelData, location_data, part_data, public_url
+from makermatrix_edge.labels.store import TemplateStore
+from makermatrix_edge.labels.templates import BUILTIN_BY_ID, DEFAULT_FOR, Kind, Template, check
+from makermatrix_edge.settings import PrinterSettings, Settings
+
+CONFIG_FILE = "printer.json"
+
+
+def png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def _generic(kind: Kind, size: LabelSize) -> Template:
+    """A template for a label size without a built-in one: the name (and number) beside the QR."""
+    long_tape = (size.kind == "endless" and size.width_mm < 50) or size.length_dots > size.width_dots
+    text = "{part_name}\n{part_number}\n{location}" if kind == "part" else "{location}\n{location_path}"
+    return msgspec.convert(
+        {
+            "id": f"{kind}-{size.name}",
+            "builtin": True,
+            "name": f"{kind.title()} {size.describe()}",
+            "kind": kind,
+            "label_size": size.name,
+            "text": text,
+            "qr_position": "left",
+            "orientation": "landscape" if long_tape else "portrait",
+            "margin_px": 2 if size.width_dots < 200 else 8,
+        },
+        Template,
+    )
+
+
+def _qr_only(size: LabelSize) -> Template:
+    return msgspec.convert(
+        {"id": "qr", "builtin": True, "name": "QR code", "kind": "part", "label_size": size.name, "text": "{qr}",
+         "qr_position": "left", "orientation": "portrait" if size.width_mm >= 29 else "landscape",
+         "length_mm": max(20.0, size.width_mm + 4.0), "margin_px": 4},
+        Template,
+    )  # fmt: skip
+
+
+class LabelService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, queue: PrintQueue) -> None:
+        self._db = db
+        self._settings = settings
+        self.cfg: PrinterSettings = settings.printer
+        self.queue = queue
+        self.templates = TemplateStore(db, clock)
+        self.base_url = public_url(settings.server.public_url, settings.server.port)
+        self._config_path = settings.data_dir / CONFIG_FILE
+
+    # -- choosing what to render --------------------------------------------------------
+    async def _template(self, kind: Kind, template_id: str | None, size_name: str | None) -> Template:
+        if template_id:
+            template = await self.templates.get(template_id)
+            if template.kind != kind:
+                raise InvalidInput(f"template '{template.name}' is for {template.kind} labels", "template")
+            if size_name and label_size(size_name).name != template.label_size:
+                raise InvalidInput(
+                    f"template '{template.name}' is for {template.label_size} labels, not {size_name}", "label_size"
+                )
+            return template
+        size = label_size(size_name or self.cfg.default_label)
+        builtin = DEFAULT_FOR.get((kind, size.name))
+        return BUILTIN_BY_ID[builtin] if builtin else _generic(kind, size)
+
+    async def _data(self, entity_type: str, entity_id: str) -> LabelData:
+        def load(db: sqlite_utils.Database) -> LabelData:
+            if entity_type == "part":
+                return part_data(db, entity_id, self.base_url)
+            return location_data(db, entity_id, self.base_url)
+
+        return await self._db.read(load)
+
+    def _check_model(self, size: LabelSize) -> None:
+        if all(s.name != size.name for s in labels_for_model(self.queue.printer.model or self.cfg.model)):
+            raise InvalidInput(f"the {self.queue.printer.model} cannot print {size.describe()} labels", "label_size")
+
+    # -- previews -------------------------------------------------------------------
+    async def preview(self, req: m.PreviewRequest) -> tuple[bytes, tuple[int, int]]:
+        """PNG of exactly the dots that will print (the same render() as the print path)."""
+        kind: Kind = "location" if req.location_id else "part"
+        if req.template is not None:
+            check(req.template)
+            template = msgspec.convert({**msgspec.to_builtins(req.template), "id": "draft"}, Template)
+        else:
+            template = await self._template(kind, req.template_id, req.label_size)
+        if req.part_id or req.location_id:
+            data = await self._data(kind, req.part_id or req.location_id or "")
+            values, qr = data.values, data.qr
+        else:
+            values = {k: str(v) for k, v in (req.data or {}).items()}
+            qr = req.qr_data or f"{self.base_url}/p/{values.get('id', 'preview')}"
+        image = await asyncio.to_thread(render, template, values, qr)
+        return await asyncio.to_thread(png, image), image.size
+
+    # -- printing -------------------------------------------------------------------
+    async def print_entity(
+        self, entity_type: Kind, entity_id: str, req: m.PrintRequest, actor: Principal | None
+    ) -> Job:
+        template = await self._template(entity_type, req.template, req.label_size)
+        data = await self._data(entity_type, entity_id)
+        return await self._submit(template, data, req, actor)
+
+    async def print_batch(self, req: m.BatchPrintRequest, actor: Principal | None) -> list[Job]:
+        template = await self._template("part", req.template, req.label_size)
+        datas = [await self._data("part", pid) for pid in req.part_ids]  # all found before any is queued
+        one = m.PrintRequest(copies=req.copies)
+        return [await self._submit(template, d, one, actor) for d in datas]
+
+    async def print_qr(self, req: m.PrintQrRequest, actor: Principal | None) -> Job:
+        size = label_size(req.label_size or self.cfg.default_label)
+        if req.part_id:
+            data = await self._data("part", req.part_id)
+        elif req.data:
+            data = LabelData("qr", None, req.data[:60], {}, req.data)
+        else:
+            raise InvalidInput("give part_id or data", "data")
+        return await self._submit(_qr_only(size), data, m.PrintRequest(copies=req.copies, wait=req.wait), actor)
+
+    async def _submit(self, template: Template, data: LabelData, req: m.PrintRequest, actor: Principal | None) -> Job:
+        size = label_size(template.label_size)
+        self._check_model(size)
+        if not 1 <= req.copies <= self.cfg.max_copies:
+            raise InvalidInput(f"must be between 1 and {self.cfg.max_copies}", "copies")
+        state = self.queue.state()
+        if state.state == "disabled":
+            raise DeviceUnavailable(state.reason or "printing is turned off")
+        queue = self.queue
+
+        def build() -> bytes:
+            return to_instructions(render(template, data.values, data.qr), size, queue.printer.model)
+
+        job = queue.submit(
+            build,
+            size,
+            entity_type=data.entity_type,
+            entity_id=data.entity_id,
+            title=data.title,
+            template_id=template.id,
+            copies=req.copies,
+            user=actor.username if actor else None,
+        )
+        if req.wait:
+            return await queue.wait(job.id, self.cfg.wait_max_seconds)
+        return job
+
+    # -- status and config --------------------------------------------------------------
+    async def status(self, refresh: bool = True) -> m.PrinterStatusView:
+        if refresh and self.queue.current is None:
+            await self.queue.poll()
+        printer = self.queue.printer
+        state = printer.state()
+        st = self.queue.last_status
+        media = None
+        if st is not None:
+            media = m.Media(width_mm=st.media_width_mm, type=st.media_type, length_mm=st.media_length_mm,
+                            description=st.media())  # fmt: skip
+        return m.PrinterStatusView(
+            kind=printer.kind,
+            model=printer.model,
+            identifier=getattr(printer, "identifier", None),
+            state=state.state,
+            reason=state.reason,
+            media=media,
+            errors=list(st.errors) if st else [],
+            job=self.queue.current,
+            queued=self.queue.queued(),
+        )
+
+    def labels(self) -> list[LabelSize]:
+        return labels_for_model(self.queue.printer.model or self.cfg.model)
+
+    def current(self) -> m.PrinterConfig:
+        printer = self.queue.printer
+        return m.PrinterConfig(
+            backend=_backend_of(getattr(printer, "identifier", "")) if printer.kind != "file" else "file",
+            driver=printer.kind,
+            printer_identifier=getattr(printer, "identifier", ""),
+            dpi=300,
+            model=printer.model,
+            scaling_factor=1.0,
+            additional_settings={"default_label": self.cfg.default_label},
+        )
+
+    async def configure(self, req: m.PrinterConfig) -> m.PrinterConfig:
+        if req.model not in MODELS:
+            raise InvalidInput(f"unknown model '{req.model}'; models are {', '.join(MODELS)}", "model")
+        if req.dpi != 300:
+            raise InvalidInput("only 300 dpi is supported", "dpi")
+        default_label = str(req.additional_settings.get("default_label", self.cfg.default_label))
+        label_size(default_label)
+        changes: dict[str, Any] = {"model": req.model, "default_label": default_label}
+        if req.printer_identifier and self.cfg.kind == "brother_ql":
+            changes["identifier"] = req.printer_identifier
+        if self.cfg.kind == "fake":
+            changes["fake_model"] = req.model
+        self.cfg = msgspec.structs.replace(self.cfg, **changes)
+        await self.queue.replace_printer(build_printer(self.cfg, self._settings.data_dir))
+        await asyncio.to_thread(self._save, changes)
+        return self.current()
+
+    def _save(self, changes: dict[str, Any]) -> None:
+        tmp = self._config_path.with_suffix(".tmp")
+        tmp.write_bytes(msgspec.json.encode(changes))
+        tmp.replace(self._config_path)
+
+    async def load_config(self) -> m.PrinterConfig:
+        """Apply the configuration saved by POST /api/printer/config (data_dir/printer.json)."""
+        path: Path = self._config_path
+        if not path.exists():
+            return self.current()
+        saved = msgspec.json.decode(await asyncio.to_thread(path.read_bytes))
+        keys = ("model", "identifier", "default_label", "fake_model")
+        self.cfg = msgspec.structs.replace(self.cfg, **{k: v for k, v in saved.items() if k in keys})
+        await self.queue.replace_printer(build_printer(self.cfg, self._settings.data_dir))
+        return self.current()
+
+    # -- the simulated printer (kind "fake") ---------------------------------------------
+    def simulated(self) -> SimulatedQL:
+        bus = getattr(self.queue.printer, "simulator", None)
+        if not isinstance(bus, SimulatedUsb):
+            raise NotFound('There is no simulated printer: [printer] kind is not "fake"')
+        return bus.printers[0]
+
+    def script_simulator(self, state: str, media: str | None) -> None:
+        sim = self.simulated()
+        if state not in get_args(SimState):
+            raise InvalidInput(f"must be one of {', '.join(get_args(SimState))}", "state")
+        if media is not None:
+            sim.media = label_size(media).name if media else None
+        sim.state = state  # type: ignore[assignment]
+
+    async def last_simulated_print(self) -> bytes:
+        sim = self.simulated()
+        if not sim.jobs:
+            raise NotFound("The simulated printer has printed nothing yet")
+        job, model = sim.jobs[-1], sim.model
+
+        def decode_last() -> bytes:
+            page = decode(job)[-1]
+            label = self._label_of(job)
+            return png(printable_area(page, label, model))
+
+        return await asyncio.to_thread(decode_last)
+
+    @staticmethod
+    def _label_of(job: bytes) -> LabelSize:
+        at = job.find(b"\x1biz")
+        width, length, mtype = job[at + 5], job[at + 6], job[at + 4]
+        found = find_loaded(width, length, mtype)
+        if found is None:
+            raise NotFound(f"no label of {width}x{length} mm")
+        return found
+
+
+def _backend_of(identifier: str) -> str:
+    if identifier.startswith("tcp://"):
+        return "network"
+    if identifier.startswith(("file://", "/dev/")):
+        return "linux_kernel"
+    return "pyusb"
