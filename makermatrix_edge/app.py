@@ -20,12 +20,16 @@ from makermatrix_edge.api.alora.router import alora_router
 from makermatrix_edge.api.makermatrix import (
     api_keys,
     auth,
+    backup,
     categories,
     components,
     counts,
+    diagnostics,
     health,
     locations,
     parts,
+    printer,
+    scan,
     tasks,
     tasks_quick,
     users,
@@ -61,6 +65,8 @@ def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContext
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         services.events.bind(asyncio.get_running_loop())
         await services.tasks.start()
+        await services.labels.queue.start()
+        await services.scans.autostart()
         try:
             await services.scheduler.start()
             try:
@@ -68,6 +74,8 @@ def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContext
             finally:
                 await services.scheduler.stop()
         finally:
+            await services.scans.stop_camera()
+            await services.labels.queue.stop()
             await services.tasks.stop()
             services.events.unbind()
 
@@ -94,8 +102,16 @@ def create_app(services: Services) -> Litestar:
             components.ComponentFeaturesController,
             counts.get_counts,
             utility.UtilityController,
+            diagnostics.diagnostics,
+            backup.BackupController,
+            scan.ScanController,
+            scan.ScannerController,
             tasks_quick.QuickTasksController,
             tasks.TasksController,
+            printer.PrinterController,
+            printer.TemplatesController,
+            printer.EntityPrintController,
+            printer.SimulatorController,
         ],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,

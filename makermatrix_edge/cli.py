@@ -156,6 +156,45 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    configure_logging("WARNING", journald=False)
+    from makermatrix_edge.backups.commands import run_backup
+
+    return run_backup(settings, args.name)
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    configure_logging("WARNING", journald=False)
+    from makermatrix_edge.backups.commands import run_restore
+
+    return run_restore(settings, Path(args.archive), args.passphrase_file)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the machine and the config; one line each, a fix under each problem; exit 0/1/2."""
+    configure_logging("WARNING", journald=False)
+    import msgspec
+
+    from makermatrix_edge.doctor import Check, render_text, run_checks
+    from makermatrix_edge.doctor_host import host_checks, host_for
+
+    path = _config_path(args.config)
+    try:
+        settings = _settings(args)
+        config = Check("config", "ok", f"{path or 'no config file: built-in defaults'} is valid")
+    except ConfigError as exc:
+        settings = load_settings(None, env={}, overrides=_overrides(args))
+        config = Check("config", "fail", str(exc), f"correct it, then: makermatrix-edge config check {path}")
+    report = run_checks([lambda: config, *host_checks(host_for(settings, root=Path(args.root)))])
+    if args.json:
+        print(msgspec.json.encode(report).decode())
+    else:
+        print(render_text(report), end="")
+    return report.exit_code
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -197,6 +236,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(demo)
     demo.add_argument("-v", "--verbose", action="store_true", help="list every item added or left alone")
     demo.set_defaults(func=_cmd_demo_data)
+
+    doctor = sub.add_parser("doctor", help="check config, data, printer, camera, drive, clock; say how to fix")
+    _add_common(doctor)
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--root", default="/", metavar="DIR", help="read /sys, /dev, /proc under DIR (tests)")
+    doctor.set_defaults(func=_cmd_doctor)
+
+    backup = sub.add_parser("backup", help="take a verified backup now (to backup.target)")
+    _add_common(backup)
+    backup.add_argument("--name", help="file name without .zip (default makermatrix_backup_<UTC time>)")
+    backup.set_defaults(func=_cmd_backup)
+
+    restore = sub.add_parser("restore", help="restore a backup ZIP onto the data dir (daemon stopped)")
+    restore.add_argument("archive", help="the backup ZIP")
+    _add_common(restore)
+    restore.add_argument("--passphrase-file", metavar="PATH", help="passphrase of an encrypted backup")
+    restore.set_defaults(func=_cmd_restore)
     return parser
 
 

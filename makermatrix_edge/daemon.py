@@ -6,6 +6,8 @@ import asyncio
 import logging
 import os
 import signal
+import socket
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -19,8 +21,14 @@ from makermatrix_edge.accounts.tokens import TokenIssuer, load_or_create_secret
 from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.api.ws import RedactTokens
 from makermatrix_edge.app import create_app
+from makermatrix_edge.backups.service import BackupDriveDevice, BackupService
+from makermatrix_edge.backups.task import backup_creation, backup_jobs
 from makermatrix_edge.clock import Clock, system_clock
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.devices.camera import build_camera
+from makermatrix_edge.devices.mdns import build_mdns
+from makermatrix_edge.devices.printer import build_printer
+from makermatrix_edge.devices.usbdrive import make_drive
 from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
 from makermatrix_edge.inventory.component_stock import ComponentStockService
 from makermatrix_edge.inventory.components import ComponentService
@@ -29,8 +37,13 @@ from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
+from makermatrix_edge.labels.printing import PrintQueue
+from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.scheduler import Scheduler
+from makermatrix_edge.runtime.sdnotify import Notifier
+from makermatrix_edge.runtime.supervisor import Supervisor
+from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.services import Services
 from makermatrix_edge.settings import Settings
 from makermatrix_edge.tasks import build_registry, scheduled_jobs
@@ -73,10 +86,15 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         events = EventBus(clock)
         parts = PartService(db, clock, events)
         tasks = TaskService(db, clock, settings.tasks, build_registry(settings), events)
+        printer = build_printer(settings.printer, data_dir)
+        backup = settings.backup
+        drive = make_drive(backup.target, backup.drive_label, Path(backup.drive_root))
+        backups = BackupService(settings, db, drive, clock)
+        tasks.registry.register(backup_creation(backups))
         scheduler = Scheduler(
             db,
             clock,
-            scheduled_jobs(settings.schedule, tasks),
+            [*scheduled_jobs(settings.schedule, tasks), *backup_jobs(settings, tasks)],
             timezone=settings.schedule.timezone,
             catch_up_seconds=settings.schedule.catch_up_hours * 3600,
         )
@@ -100,7 +118,17 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             events=events,
             tasks=tasks,
             scheduler=scheduler,
+            labels=LabelService(db, clock, settings, PrintQueue(printer, settings.printer, events, clock)),
+            scans=ScanService(db, parts, events, clock, settings.scanner),
+            backups=backups,
         )
+        services.devices["printer"] = services.labels.queue
+        services.devices["backup_drive"] = BackupDriveDevice(backups)
+        services.status_fragments.append(backups.status_fragment)
+        scans = services.scans
+        scans.camera = build_camera(settings.camera, settings.scanner, scans.on_camera_codes, scans.decoder)
+        scans.camera_autostart = settings.camera.autostart
+        services.devices["camera"] = scans.camera
         services.images.sweep_temp_files()
         services.initial_password_file = auth.ensure_admin(data_dir, admin_password)
     except BaseException:
@@ -110,6 +138,19 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
 
 
 class _Server(uvicorn.Server):
+    supervisor: Supervisor | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        # READY=1 only now: the lifespan ran (database, worker, scheduler) and the sockets listen.
+        if self.started and not self.should_exit and self.supervisor is not None:
+            await self.supervisor.started()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.supervisor is not None:
+            await self.supervisor.stopping()
+        await super().shutdown(sockets)
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # uvicorn re-raises a caught SIGTERM after shutting down, which ends the process
         # with status 143; a requested stop is a clean stop, so we only ask it to exit.
@@ -140,6 +181,22 @@ def serve(settings: Settings) -> int:
             ws_max_size=65_536,
         )
         server = _Server(config)
+        advertiser = build_mdns(
+            settings.mdns,
+            port=settings.server.port,
+            version=__version__,
+            data_dir=settings.data_dir,
+            listen_host=settings.server.host,
+        )
+        services.devices["mdns"] = advertiser  # only while serving: it exists to find this port
+        server.supervisor = Supervisor(
+            notifier=Notifier(),
+            db=services.db,
+            port=settings.server.port,
+            devices=services.devices,
+            fragments=services.status_fragments,
+            advertiser=advertiser,
+        )
         for name in ("uvicorn.error", "uvicorn.access"):
             logging.getLogger(name).addFilter(RedactTokens())
         log.info(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from makermatrix_edge.accounts.apikeys import ApiKeyService
 from makermatrix_edge.accounts.auth import AuthService
 from makermatrix_edge.accounts.users import UserService
+from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices import Device
@@ -19,8 +21,10 @@ from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
+from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.scheduler import Scheduler
+from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.settings import Settings
 from makermatrix_edge.tasks.service import TaskService
 
@@ -46,9 +50,14 @@ class Services:
     events: EventBus
     tasks: TaskService
     scheduler: Scheduler
+    labels: LabelService
+    scans: ScanService
+    backups: BackupService
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
     devices: dict[str, Device] = field(default_factory=dict)
+    # Extra pieces of the systemd STATUS line, e.g. lambda: "last backup 02:30 ok" (None leaves it out).
+    status_fragments: list[Callable[[], str | None]] = field(default_factory=list)
 
     def close(self) -> None:
         self.db.close()

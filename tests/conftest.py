@@ -35,6 +35,8 @@ def make_settings(data_dir: Path, **sections: dict[str, Any]) -> Settings:
     overrides: dict[str, dict[str, Any]] = {
         "storage": {"data_dir": str(data_dir), "synchronous": "NORMAL"},
         "accounts": {"bcrypt_cost": 4},
+        # No nightly backup job unless a test asks for one (it would add a scheduler job and a catch-up run).
+        "backup": {"enabled": False},
     }
     for name, values in sections.items():
         overrides.setdefault(name, {}).update(values)

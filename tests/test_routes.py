@@ -73,7 +73,8 @@ def test_health_is_public_and_reports_database(client: TestClient[Any]) -> None:
     assert body["status"] == "success"
     assert body["data"]["database"]["ok"] is True
     assert body["data"]["database"]["schema_version"] == migrations._migrations[-1].name
-    assert body["data"]["devices"] == {}
+    devices = body["data"]["devices"]  # each registered device with its kind and state
+    assert all({"kind", "state"} <= set(device) for device in devices.values())
     assert isinstance(body["data"]["uptime_seconds"], int)
 
 

@@ -36,7 +36,8 @@ def test_both_shipped_files_parse() -> None:
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[printer]\nmodel = 'QL-700'\n", "printer: unknown section"),
+        ("[plotter]\nmodel = 'HP-7475A'\n", "plotter: unknown section"),
+        ("[printer]\nkind = 'laser'\n", "printer.kind: invalid enum value 'laser'"),
         ("[server]\nprot = 8080\n", "server.prot: unknown key"),
         ("[server]\nport = 'eighty'\n", "server.port: expected int, got str"),
         ("[server]\nport = 70000\n", "server.port: expected int <= 65535"),

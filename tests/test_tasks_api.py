@@ -20,7 +20,6 @@ UNBUILT = {
     "csv_enrichment": ({}, "order-file importer"),
     "file_import_enrichment": ({}, "order-file importer"),
     "price_update": ({}, "price lookups"),
-    "database_backup": ({"backup_name": "x"}, "backups"),
 }
 
 
@@ -48,7 +47,7 @@ def test_test_tasks_are_off_by_default_and_capabilities_need_suppliers(
     assert off.status_code == 404
     types = client.get("/api/tasks/types/available", headers=bearer(admin_token)).json()["data"]
     available = {t["task_type"] for t in types if t["available"]}
-    assert available == {"database_cleanup", "inventory_audit"}
+    assert available == {"database_cleanup", "inventory_audit", "backup_creation"}
     assert {t["task_type"] for t in types} >= set(UNBUILT) - {"database_backup"} | {"backup_creation"}
     caps = client.get("/api/tasks/capabilities/suppliers", headers=bearer(admin_token))
     assert caps.status_code == 503 and "supplier enrichment" in caps.json()["message"]

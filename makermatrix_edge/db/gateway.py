@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -46,6 +47,11 @@ class Database:
         self._lock = threading.Lock()
         self._write_db: sqlite_utils.Database | None = None
         self._closed = False
+        # swap_file(): readers wait at the gate while the file is being replaced.
+        self._gate = threading.Condition()
+        self._active_reads = 0
+        self._swapping = False
+        self._generation = 0
 
     # -- lifecycle -----------------------------------------------------------------
     def open(self) -> list[str]:
@@ -107,13 +113,71 @@ class Database:
         return result
 
     def _run_read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
-        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
-        if db is None:
-            conn = connect(self.path, busy_timeout_ms=self._busy_timeout_ms, read_only=True)
-            self._track(conn)
-            db = sqlite_utils.Database(conn, recursive_triggers=False)
-            self._local.db = db
-        return fn(db)
+        with self._gate:
+            while self._swapping:
+                self._gate.wait()
+            self._active_reads += 1
+        try:
+            db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+            if db is None or getattr(self._local, "generation", -1) != self._generation:
+                conn = connect(self.path, busy_timeout_ms=self._busy_timeout_ms, read_only=True)
+                self._track(conn)
+                db = sqlite_utils.Database(conn, recursive_triggers=False)
+                self._local.db = db
+                self._local.generation = self._generation
+            return fn(db)
+        finally:
+            with self._gate:
+                self._active_reads -= 1
+                self._gate.notify_all()
+
+    # -- replacing the file (restore) ----------------------------------------------
+    def swap_file(self, new_path: Path) -> list[str]:
+        """Replace the database with the complete file `new_path` (same filesystem) while running.
+
+        Runs on the writer thread, so queued writes wait; readers wait at the gate until the new
+        file is open, so nobody ever sees a half-replaced database. The old file is kept aside
+        until the new one has opened and migrated; if that fails, the old one is put back.
+        Returns the migrations applied to the new file.
+        """
+        return self._writer.submit(self._swap_on_writer, new_path).result()
+
+    def _swap_on_writer(self, new_path: Path) -> list[str]:
+        with self._gate:
+            self._swapping = True
+            while self._active_reads:
+                self._gate.wait()
+        try:
+            self._close_all_connections()
+            aside = self.path.with_name(self.path.name + ".swap-old")
+            try:
+                os.replace(self.path, aside)
+                for suffix in ("-wal", "-shm"):  # empty after the TRUNCATE checkpoint; stale for the new file
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                os.replace(new_path, self.path)
+                applied = self._open_on_writer()
+            except BaseException:
+                self._close_all_connections()
+                if aside.exists():
+                    os.replace(aside, self.path)
+                self._open_on_writer()
+                raise
+            aside.unlink(missing_ok=True)
+            return applied
+        finally:
+            with self._gate:
+                self._generation += 1
+                self._swapping = False
+                self._gate.notify_all()
+
+    def _close_all_connections(self) -> None:
+        if self._write_db is not None:
+            self._checkpoint()
+        with self._lock:
+            for conn in self._all_conns:
+                conn.close()
+            self._all_conns.clear()
+        self._write_db = None
 
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run fn in one transaction on the writer thread."""

@@ -429,6 +429,46 @@ def _first_category(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0006_scans")
+def _scans(db: sqlite_utils.Database) -> None:
+    # Bags received by scanning: the same bag payload received twice adds stock once (unless forced).
+    run_script(
+        db,
+        """
+        CREATE TABLE scan_receipts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            receipt_key TEXT NOT NULL,
+            part_id TEXT,
+            quantity INTEGER NOT NULL DEFAULT 0,
+            action TEXT NOT NULL DEFAULT 'pending',
+            payload TEXT NOT NULL,
+            user_id TEXT,
+            username TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX scan_receipts_key ON scan_receipts (receipt_key);
+        """,
+    )
+
+
+@migrations(name="0005_labels")
+def _label_templates(db: sqlite_utils.Database) -> None:
+    # Users' own label templates; the built-in ones live in code (labels/templates.py).
+    run_script(
+        db,
+        """
+        CREATE TABLE label_templates (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            body TEXT NOT NULL,
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

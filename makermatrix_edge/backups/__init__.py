@@ -1,0 +1,1 @@
+"""Nightly verified backups (snapshot, archive, verify, retention) and restore."""

@@ -1,0 +1,131 @@
+"""Which backups to keep: the newest of each of the last N days, weeks and months (grandfather-father-son).
+
+Only files this daemon wrote and verified are ever candidates: each target folder holds a small
+ledger (`makermatrix_backups.json`) naming them. Files someone else put there are never touched,
+and the newest verified backup is never deleted whatever the numbers say.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from makermatrix_edge.backups.archive import fsync_dir
+
+LEDGER = "makermatrix_backups.json"
+AUTO_NAME = re.compile(r"makermatrix_backup_(\d{8})_(\d{6})(?:_\d+)?\.zip")
+
+
+class LedgerEntry(msgspec.Struct, kw_only=True):
+    created_at: str  # ISO 8601 UTC
+    size_bytes: int
+    verified: bool
+    encrypted: bool = False
+    scheduled: bool = False
+
+
+class Ledger(msgspec.Struct, kw_only=True):
+    version: int = 1
+    backups: dict[str, LedgerEntry] = msgspec.field(default_factory=dict)
+
+
+def read_ledger(folder: Path) -> Ledger:
+    try:
+        return msgspec.json.decode((folder / LEDGER).read_bytes(), type=Ledger)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return Ledger()
+
+
+def write_ledger(folder: Path, ledger: Ledger) -> None:
+    temp = folder / (LEDGER + ".partial")
+    with temp.open("wb") as out:
+        out.write(msgspec.json.format(msgspec.json.encode(ledger)))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, folder / LEDGER)
+    fsync_dir(folder)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    created_at: datetime
+
+
+def _newest_per_bucket(items: list[Candidate], count: int, bucket: Callable[[datetime], Hashable]) -> set[str]:
+    kept: set[str] = set()
+    seen: set[Hashable] = set()
+    for item in items:  # newest first
+        key = bucket(item.created_at)
+        if key in seen:
+            continue
+        if len(seen) >= count:
+            break
+        seen.add(key)
+        kept.add(item.name)
+    return kept
+
+
+def to_keep(candidates: Iterable[Candidate], *, daily: int, weekly: int, monthly: int) -> set[str]:
+    items = sorted(candidates, key=lambda c: c.created_at, reverse=True)
+    if not items:
+        return set()
+    keep = {items[0].name}  # the newest verified backup, always
+    keep |= _newest_per_bucket(items, daily, lambda t: t.date())
+    keep |= _newest_per_bucket(items, weekly, lambda t: t.isocalendar()[:2])
+    keep |= _newest_per_bucket(items, monthly, lambda t: (t.year, t.month))
+    return keep
+
+
+def candidates(ledger: Ledger) -> list[Candidate]:
+    """Verified backups with the automatic name pattern; named (manual) backups are kept for good."""
+    out = []
+    for name, entry in ledger.backups.items():
+        if entry.verified and AUTO_NAME.fullmatch(name):
+            created = datetime.fromisoformat(entry.created_at)
+            out.append(Candidate(name, created if created.tzinfo else created.replace(tzinfo=UTC)))
+    return out
+
+
+def prune(folder: Path, *, daily: int, weekly: int, monthly: int) -> list[str]:
+    """Delete what retention does not keep, in folder; returns the names deleted."""
+    ledger = read_ledger(folder)
+    pool = candidates(ledger)
+    keep = to_keep(pool, daily=daily, weekly=weekly, monthly=monthly)
+    deleted = []
+    for item in pool:
+        if item.name in keep:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            (folder / item.name).unlink()
+        del ledger.backups[item.name]
+        deleted.append(item.name)
+    if deleted:
+        write_ledger(folder, ledger)
+        fsync_dir(folder)
+    return sorted(deleted)
+
+
+def record(folder: Path, name: str, entry: LedgerEntry) -> None:
+    ledger = read_ledger(folder)
+    ledger.backups[name] = entry
+    write_ledger(folder, ledger)
+
+
+def forget_missing(folder: Path) -> dict[str, Any]:
+    """Ledger entries whose file is gone (deleted by hand) are dropped; returns what is left."""
+    ledger = read_ledger(folder)
+    gone = [n for n in ledger.backups if not (folder / n).is_file()]
+    for name in gone:
+        del ledger.backups[name]
+    if gone:
+        write_ledger(folder, ledger)
+    return dict(ledger.backups)
