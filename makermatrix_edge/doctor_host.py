@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from makermatrix_edge.backups.state import load_state
+from makermatrix_edge.clock import parse_iso
 from makermatrix_edge.doctor import Check, CheckFn, Level
 from makermatrix_edge.settings import Settings
 
@@ -255,17 +257,30 @@ def check_backup_drive(host: Host) -> list[Check]:
     out = [
         Check("backup drive", level, f"{mount} writable, {_gib(free)} free", "delete old backups or use a larger drive")
     ]
-    newest = max((p.stat().st_mtime for p in mount.rglob("*") if p.is_file()), default=None)
-    if newest is None:
-        out.append(Check("last backup", "warn", "no backup on the drive yet", "run one: makermatrix-edge backup"))
-    else:
-        age = host.now() - newest
-        hours = age / 3600
-        if age > BACKUP_MAX_AGE:
-            out.append(Check("last backup", "warn", f"last backup {hours / 24:.0f} days ago", "check the nightly job"))
-        else:
-            out.append(Check("last backup", "ok", f"last backup {hours:.0f} h ago"))
+    out.append(check_last_backup(host, mount))
     return out
+
+
+def check_last_backup(host: Host, mount: Path) -> Check:
+    """The daemon's own record of the last backup when there is one, else the newest file on the drive."""
+    state = load_state(host.data_dir / "backup_state.json")
+    if state.last_result == "failed":
+        return Check(
+            "last backup",
+            "fail",
+            f"the last backup ({state.last_attempt_at}) failed: {state.last_error}",
+            "fix what it names, then run one: makermatrix-edge backup",
+        )
+    if state.last_success_at:
+        newest: float | None = parse_iso(state.last_success_at)
+    else:
+        newest = max((p.stat().st_mtime for p in mount.rglob("*") if p.is_file()), default=None)
+    if newest is None:
+        return Check("last backup", "warn", "no backup on the drive yet", "run one: makermatrix-edge backup")
+    age = host.now() - newest
+    if age > BACKUP_MAX_AGE:
+        return Check("last backup", "warn", f"last backup {age / 86400:.0f} days ago", "check the nightly job")
+    return Check("last backup", "ok", f"last backup {age / 3600:.0f} h ago")
 
 
 def check_clock(host: Host) -> Check:

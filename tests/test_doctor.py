@@ -292,3 +292,26 @@ def test_mdns_state_comes_from_the_running_daemon(tmp_path: Path) -> None:
     stopped = check_mdns(host(tmp_path))  # nothing listens on port 9
     assert stopped.level == "warn" and stopped.fix is not None and "systemctl start" in stopped.fix
     assert check_mdns(host(tmp_path, mdns_enabled=False)).level == "warn"
+
+
+def test_last_backup_comes_from_the_daemons_record(tmp_path: Path) -> None:
+    from makermatrix_edge.backups.state import BackupState, save_state
+    from makermatrix_edge.clock import iso
+    from makermatrix_edge.doctor_host import check_last_backup
+
+    checked = host(tmp_path)
+    checked.data_dir.mkdir(parents=True, exist_ok=True)
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    (drive / "fresh-but-not-a-backup.txt").write_text("x")
+    save_state(
+        checked.data_dir / "backup_state.json",
+        BackupState(last_result="failed", last_attempt_at="2026-11-25T02:30:00Z", last_error="drive is read-only"),
+    )
+    failed = check_last_backup(checked, drive)
+    assert failed.level == "fail" and "drive is read-only" in failed.message
+    save_state(
+        checked.data_dir / "backup_state.json",
+        BackupState(last_result="success", last_success_at=iso(time.time() - 3 * 86400)),
+    )
+    assert check_last_backup(checked, drive).level == "warn"  # the fresh file on the drive does not count
