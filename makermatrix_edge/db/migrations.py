@@ -405,26 +405,20 @@ def _components(db: sqlite_utils.Database) -> None:
     )
 
 
-@migrations(name="0008_first_category")
-def _first_category(db: sqlite_utils.Database) -> None:
-    # A part's first category (oldest category it is in), kept by triggers: the ALORA face shows one
-    # category per component, and grouping 100 000 parts by a per-row subquery is too slow on a Pi.
-    first = (
-        "(SELECT pc.category_id FROM part_categories pc JOIN categories c ON c.id = pc.category_id "
-        "WHERE pc.part_id = {part} ORDER BY c.seq LIMIT 1)"
-    )
+@migrations(name="0005_labels")
+def _label_templates(db: sqlite_utils.Database) -> None:
+    # Users' own label templates; the built-in ones live in code (labels/templates.py).
     run_script(
         db,
-        f"""
-        ALTER TABLE parts ADD COLUMN first_category_id TEXT;
-        UPDATE parts SET first_category_id = {first.format(part="parts.id")};
-        CREATE INDEX parts_first_category ON parts (first_category_id);
-        CREATE TRIGGER parts_first_category_added AFTER INSERT ON part_categories BEGIN
-            UPDATE parts SET first_category_id = {first.format(part="NEW.part_id")} WHERE id = NEW.part_id;
-        END;
-        CREATE TRIGGER parts_first_category_removed AFTER DELETE ON part_categories BEGIN
-            UPDATE parts SET first_category_id = {first.format(part="OLD.part_id")} WHERE id = OLD.part_id;
-        END;
+        """
+        CREATE TABLE label_templates (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            body TEXT NOT NULL,
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
         """,
     )
 
@@ -451,20 +445,26 @@ def _scans(db: sqlite_utils.Database) -> None:
     )
 
 
-@migrations(name="0005_labels")
-def _label_templates(db: sqlite_utils.Database) -> None:
-    # Users' own label templates; the built-in ones live in code (labels/templates.py).
+@migrations(name="0007_first_category")
+def _first_category(db: sqlite_utils.Database) -> None:
+    # A part's first category (oldest category it is in), kept by triggers: the ALORA face shows one
+    # category per component, and grouping 100 000 parts by a per-row subquery is too slow on a Pi.
+    first = (
+        "(SELECT pc.category_id FROM part_categories pc JOIN categories c ON c.id = pc.category_id "
+        "WHERE pc.part_id = {part} ORDER BY c.seq LIMIT 1)"
+    )
     run_script(
         db,
-        """
-        CREATE TABLE label_templates (
-            id TEXT PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-            body TEXT NOT NULL,
-            created_by TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
+        f"""
+        ALTER TABLE parts ADD COLUMN first_category_id TEXT;
+        UPDATE parts SET first_category_id = {first.format(part="parts.id")};
+        CREATE INDEX parts_first_category ON parts (first_category_id);
+        CREATE TRIGGER parts_first_category_added AFTER INSERT ON part_categories BEGIN
+            UPDATE parts SET first_category_id = {first.format(part="NEW.part_id")} WHERE id = NEW.part_id;
+        END;
+        CREATE TRIGGER parts_first_category_removed AFTER DELETE ON part_categories BEGIN
+            UPDATE parts SET first_category_id = {first.format(part="OLD.part_id")} WHERE id = OLD.part_id;
+        END;
         """,
     )
 
