@@ -93,3 +93,32 @@ def test_an_older_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
     assert db.read_sync(lambda d: d.execute("SELECT username FROM users").fetchone()[0]) == "old"
     assert db.read_sync(lambda d: d.execute("SELECT count(*) FROM parts").fetchone()[0]) == 0
     db.close()
+
+
+def test_planner_statistics_only_for_a_big_enough_inventory(tmp_path: Path) -> None:
+    """Statistics of a nearly empty database made imports quadratic (SQLite scanned instead of seeking)."""
+    from makermatrix_edge.db.connection import STATS_MIN_PARTS
+
+    db = Database(tmp_path / "m.db")
+    db.open()
+    db.write_sync(lambda d: d.execute("ANALYZE"))  # as an old version left it: stats of an empty database
+    db.close()
+    db = Database(tmp_path / "m.db")
+    db.open()
+    assert db.read_sync(lambda d: d.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0]) == 0
+
+    def fill(d: sqlite_utils.Database) -> None:
+        d.execute("DROP TRIGGER parts_quantity_on_insert")  # bulk rows without stock, for this test only
+        d.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO parts (id, part_name, created_at, updated_at) SELECT 'p' || i, 'part ' || i, 't', 't' FROM n",
+            [STATS_MIN_PARTS],
+        )
+
+    db.write_sync(fill)
+    db.close()
+    db = Database(tmp_path / "m.db")
+    db.open()
+    tables = db.read_sync(lambda d: {r[0] for r in d.execute("SELECT tbl FROM sqlite_stat1")})
+    assert "parts" in tables
+    db.close()

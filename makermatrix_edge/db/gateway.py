@@ -14,7 +14,7 @@ from typing import Literal, TypeVar
 
 import sqlite_utils
 
-from makermatrix_edge.db.connection import connect
+from makermatrix_edge.db.connection import connect, refresh_statistics
 from makermatrix_edge.db.migrations import apply_migrations
 
 T = TypeVar("T")
@@ -65,10 +65,7 @@ class Database:
         # Our triggers are written for SQLite's default: a trigger's own writes do not fire it again.
         self._write_db = sqlite_utils.Database(conn, recursive_triggers=False)
         applied = apply_migrations(self._write_db)
-        # Planner statistics, sampled (tens of ms at 100 000 parts): without them SQLite may start a
-        # parametric search from the wrong index.
-        conn.execute("PRAGMA analysis_limit = 1000")
-        conn.execute("ANALYZE")
+        refresh_statistics(conn)
         return applied
 
     def close(self) -> None:
@@ -88,7 +85,7 @@ class Database:
     def _checkpoint(self) -> None:
         assert self._write_db is not None
         try:
-            self._write_db.execute("PRAGMA optimize")
+            refresh_statistics(self._write_db.conn)
             self._write_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:  # a busy reader elsewhere is not a reason to fail shutdown
             log.warning("wal checkpoint at close failed: %s", exc)

@@ -7,7 +7,7 @@ from typing import Any
 
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.clock import iso
-from makermatrix_edge.db.connection import connect
+from makermatrix_edge.db.connection import connect, refresh_statistics
 from makermatrix_edge.tasks import store
 from makermatrix_edge.tasks.context import TaskContext
 from makermatrix_edge.tasks.registry import TaskHandler
@@ -27,11 +27,11 @@ def database_cleanup(*, keep_finished_days: int, busy_timeout_ms: int) -> TaskHa
         ctx.progress(5, f"Deleting finished tasks older than {days} days")
         before = iso(ctx.clock() - days * 86400)
         deleted = ctx.db.write_sync(lambda db: store.prune_finished(db, before))
-        ctx.progress(35, "Refreshing query planner statistics (PRAGMA optimize)")
+        ctx.progress(35, "Refreshing query planner statistics")
         # Its own connection: a checkpoint cannot run inside the gateway's write transaction.
         conn = connect(path, busy_timeout_ms=busy_timeout_ms)
         try:
-            conn.execute("PRAGMA optimize")
+            refresh_statistics(conn)
             ctx.progress(65, "Checkpointing the write-ahead log")
             busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         finally:
