@@ -469,6 +469,12 @@ def _first_category(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0008_location_index")
+def _location_index(db: sqlite_utils.Database) -> None:
+    # Listing a shelf sorted by stock reads (location, quantity, name) from the index alone.
+    db.execute("CREATE INDEX parts_location_quantity ON parts (location_id, quantity, part_name)")
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -72,6 +72,15 @@ def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[Par
     return views
 
 
+def views_by_seq(db: sqlite_utils.Database, seqs: Sequence[int]) -> list[PartView]:
+    """Part views for these integer ids, in the order given."""
+    if not seqs:
+        return []
+    marks = ",".join("?" * len(seqs))
+    rows = {r["seq"]: r for r in db.execute(f"{PART_SELECT} WHERE p.seq IN ({marks})", list(seqs))}
+    return to_views(db, [rows[s] for s in seqs if s in rows])
+
+
 def part_view(db: sqlite_utils.Database, part_id: str) -> PartView | None:
     rows = db.execute(f"{PART_SELECT} WHERE p.id = ?", [part_id]).fetchall()
     views = to_views(db, rows)

@@ -165,11 +165,20 @@ class SearchService:
             if q.joins and request.sort_by is None and _is_broad(db, q.params["match"]):
                 return _broad_page(db, q, request.page, request.page_size)
             total = db.execute(q.sql("SELECT count(*) FROM parts p"), q.params).fetchone()[0]
-            rows = db.execute(
-                q.sql(queries.PART_SELECT) + order + " LIMIT :limit OFFSET :offset",
-                {**q.params, "limit": request.page_size, "offset": offset},
-            ).fetchall()
-            return Page(items=queries.to_views(db, rows), total=total, page=request.page, page_size=request.page_size)
+            # The page's ids first (from indexes where it can), then the full rows of just those.
+            ids_from = "SELECT p.seq FROM parts p" + (
+                " LEFT JOIN locations l ON l.id = p.location_id" if request.sort_by == "location" else ""
+            )
+            seqs = [
+                r[0]
+                for r in db.execute(
+                    q.sql(ids_from) + order + " LIMIT :limit OFFSET :offset",
+                    {**q.params, "limit": request.page_size, "offset": offset},
+                )
+            ]
+            return Page(
+                items=queries.views_by_seq(db, seqs), total=total, page=request.page, page_size=request.page_size
+            )
 
         return await self._db.read(run)
 
