@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import struct
+import zipfile
 from pathlib import Path
 
 
@@ -38,3 +40,13 @@ def fake_drive_root(
         lines.append(f"/dev/sda1 {escaped} {fstype} {options} 0 0")
     (root / "proc" / "mounts").write_text("\n".join(lines) + "\n")
     return root, folder
+
+
+def inside_largest_member(archive: Path, fraction: float = 0.5) -> int:
+    """An offset in the middle of the largest member's stored bytes (local header: 30 bytes + name + extra)."""
+    with zipfile.ZipFile(archive) as zf:
+        info = max(zf.infolist(), key=lambda i: i.compress_size)
+    raw = archive.read_bytes()
+    start = info.header_offset
+    name_len, extra_len = struct.unpack_from("<HH", raw, start + 26)
+    return start + 30 + name_len + extra_len + int(info.compress_size * fraction)
