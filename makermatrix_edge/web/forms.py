@@ -1,0 +1,132 @@
+"""Add and edit a part (a plain form; validation errors come back on the same form, in words)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.errors import Conflict, InvalidInput
+from makermatrix_edge.inventory.models import PartCreate, PartUpdate, PartView
+from makermatrix_edge.services import Services
+from makermatrix_edge.web.pages import Form
+from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.session import check_csrf, require
+
+TEXT_FIELDS = ("part_name", "part_number", "manufacturer", "manufacturer_part_number", "supplier", "description")
+PREFILL = (*TEXT_FIELDS, "quantity", "min_quantity", "location_id")
+
+
+class PartForm(msgspec.Struct):
+    csrf_token: str = ""
+    part_name: str = ""
+    part_number: str = ""
+    manufacturer: str = ""
+    manufacturer_part_number: str = ""
+    supplier: str = ""
+    description: str = ""
+    quantity: str = "0"
+    min_quantity: str = "0"
+    location_id: str = ""
+    categories: str = ""
+
+
+def _fields(form: PartForm, *, with_quantity: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {k: getattr(form, k).strip() or None for k in TEXT_FIELDS}
+    out["part_name"] = form.part_name.strip()
+    out["location_id"] = form.location_id.strip() or None
+    names = [n.strip() for n in form.categories.split(",") if n.strip()]
+    out["category_names"] = names
+    numbers = ("quantity", "min_quantity") if with_quantity else ("min_quantity",)
+    for name in numbers:
+        text = getattr(form, name).strip() or "0"
+        if not text.isdigit():
+            raise InvalidInput("must be a whole number, 0 or more", name)
+        out[name] = int(text)
+    return out
+
+
+def _values(
+    part: PartView | None, form: PartForm | None = None, prefill: dict[str, str] | None = None
+) -> dict[str, str]:
+    if form is not None:
+        return {k: v for k, v in msgspec.structs.asdict(form).items() if k != "csrf_token"}
+    if part is not None:
+        values = {k: str(getattr(part, k) or "") for k in (*TEXT_FIELDS, "location_id")}
+        values["min_quantity"] = str(part.min_quantity)
+        values["categories"] = ", ".join(c.name for c in part.categories)
+        return values
+    return {"quantity": "0", "min_quantity": "0", **(prefill or {})}
+
+
+class PartForms(Controller):
+    async def _form(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        principal: Principal,
+        part: PartView | None,
+        values: dict[str, str],
+        error: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        return page(
+            request,
+            "part_form.html",
+            principal,
+            status_code=status_code,
+            part=part,
+            v=values,
+            error=error,
+            locations=await services.locations.list_flat(),
+        )
+
+    @get("/parts/new")
+    async def new_part(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+        principal = await require(request, services, "parts:write")
+        prefill = {k: request.query_params[k][:200] for k in PREFILL if request.query_params.get(k)}
+        return await self._form(request, services, principal, None, _values(None, prefill=prefill))
+
+    @post("/parts/new", status_code=200)
+    async def add_part(
+        self, request: Request[Any, Any, Any], data: Annotated[PartForm, Form], services: NamedDependency[Services]
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "parts:write")
+        try:
+            create = msgspec.convert(_fields(data, with_quantity=True), PartCreate)
+            made = await services.parts.add(create, principal, source="phone")
+        except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
+            return await self._form(request, services, principal, None, _values(None, data), str(exc), 400)
+        return back(f"/p/{made.id}", f"Added '{made.part_name}'")
+
+    @get("/p/{part_id:str}/edit")
+    async def edit_part(
+        self, request: Request[Any, Any, Any], part_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Template:
+        principal = await require(request, services, "parts:write")
+        part = await services.parts.get(part_id=part_id)
+        return await self._form(request, services, principal, part, _values(part))
+
+    @post("/p/{part_id:str}/edit", status_code=200)
+    async def save_part(
+        self,
+        request: Request[Any, Any, Any],
+        part_id: FromPath[str],
+        data: Annotated[PartForm, Form],
+        services: NamedDependency[Services],
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "parts:write")
+        part = await services.parts.get(part_id=part_id)
+        try:
+            update = msgspec.convert(_fields(data, with_quantity=False), PartUpdate)
+            saved = await services.parts.update(part.id, update, principal, source="phone")
+        except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
+            return await self._form(request, services, principal, part, _values(part, data), str(exc), 400)
+        return back(f"/p/{saved.id}", "Saved")

@@ -1,0 +1,144 @@
+"""Login, logout, and the home page: search as you type, a scanner's payload, the bench-camera feed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+
+from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
+from makermatrix_edge.errors import TooManyRequests, Unauthorized
+from makermatrix_edge.services import Services
+from makermatrix_edge.web.render import page
+from makermatrix_edge.web.session import check_csrf, page_principal, require, safe_next
+
+SEARCH_LIMIT = 20
+FEED_LIMIT = 8
+
+
+class LoginForm(msgspec.Struct):
+    username: str = ""
+    password: str = ""
+    next: str = "/"
+    csrf_token: str = ""
+
+
+class CsrfForm(msgspec.Struct):
+    csrf_token: str = ""
+
+
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class AuthPages(Controller):
+    @get("/login")
+    async def login_page(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], next: FromQuery[str] = "/"
+    ) -> Template | Redirect:
+        if await page_principal(request, services) is not None:
+            return Redirect(path=safe_next(next), status_code=303)
+        return page(request, "login.html", None, next=safe_next(next), error=None, username="")
+
+    @post("/login", status_code=200)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[LoginForm, Form],
+        services: NamedDependency[Services],
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        target = safe_next(data.next)
+        try:
+            if not data.username.strip() or not data.password:
+                raise Unauthorized("Enter your user name and password")
+            pair = await services.auth.login(data.username, data.password, _client(request))
+        except (Unauthorized, TooManyRequests) as exc:
+            status = 429 if isinstance(exc, TooManyRequests) else 401
+            return page(
+                request, "login.html", None, status_code=status, next=target, error=exc.message, username=data.username
+            )
+        cookie = Cookie(
+            key=REFRESH_COOKIE,
+            value=pair.refresh_token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=pair.refresh_expires_in,
+            path="/",
+        )
+        return Redirect(path=target, status_code=303, cookies=[cookie])
+
+    @post("/logout", status_code=303)
+    async def logout(
+        self, request: Request[Any, Any, Any], data: Annotated[CsrfForm, Form], services: NamedDependency[Services]
+    ) -> Redirect:
+        check_csrf(request, data.csrf_token)
+        await services.auth.logout(request.cookies.get(REFRESH_COOKIE))
+        response = Redirect(path="/login", status_code=303)
+        response.delete_cookie(REFRESH_COOKIE, path="/")
+        return response
+
+
+class HomePages(Controller):
+    @get("/")
+    async def home(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], q: FromQuery[str] = ""
+    ) -> Template | Redirect:
+        """The search page; a submitted query with one hit (a scanner's Enter) lands on that part."""
+        principal = await require(request, services, "parts:read")
+        term = q.strip()[:200]
+        results, total, scan_note = [], 0, None
+        if term:
+            found = await services.search.search_text(term, 1, SEARCH_LIMIT)
+            results, total = found.items, found.total
+            if total == 0 and len(term) >= 6:
+                # Not a name or number: perhaps a supplier's barcode payload typed by a USB scanner.
+                hit = await services.scans.scan(term, source="api")
+                if hit.part is not None:
+                    return Redirect(path=f"/p/{hit.part.id}", status_code=303)
+                scan_note = hit.message
+            elif total == 1:
+                return Redirect(path=f"/p/{results[0].id}", status_code=303)
+        return page(
+            request,
+            "home.html",
+            principal,
+            q=term,
+            results=results,
+            total=total,
+            scan_note=scan_note,
+            scans=services.scans.recent(FEED_LIMIT),
+        )
+
+    @get("/search")
+    async def search_fragment(
+        self, request: Request[Any, Any, Any], services: NamedDependency[Services], q: FromQuery[str] = ""
+    ) -> Template:
+        """The results list alone, fetched as the user types."""
+        principal = await require(request, services, "parts:read")
+        term = q.strip()[:200]
+        found = await services.search.search_text(term, 1, SEARCH_LIMIT) if term else None
+        return page(
+            request,
+            "_results.html",
+            principal,
+            q=term,
+            results=found.items if found else [],
+            total=found.total if found else 0,
+            scan_note=None,
+        )
+
+    @get("/scans/feed")
+    async def scan_feed(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+        principal = await require(request, services, "parts:read")
+        return page(request, "_scans.html", principal, scans=services.scans.recent(FEED_LIMIT))

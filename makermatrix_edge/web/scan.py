@@ -1,0 +1,108 @@
+"""Scan with the phone: a photo from the camera app (works over plain HTTP), its codes, receive the bag."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
+from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.scanning.receive import ReceiveRequest, receive
+from makermatrix_edge.scanning.service import ScanResult
+from makermatrix_edge.services import Services
+from makermatrix_edge.web.forms import PREFILL
+from makermatrix_edge.web.pages import Form
+from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.session import check_csrf, require
+
+
+class PhotoForm(msgspec.Struct):
+    file: UploadFile | None = None
+    csrf_token: str = ""
+
+
+class ReceiveForm(msgspec.Struct):
+    csrf_token: str = ""
+    payload: str = ""
+    part_id: str = ""
+    quantity: str = ""
+    force: str = ""
+
+
+def add_links(results: list[ScanResult]) -> dict[str, str]:
+    """For each unknown bag, the add-part form prefilled from what its label says."""
+    return {
+        r.id: "/parts/new?" + urlencode({k: v for k, v in r.new_part.items() if k in PREFILL})
+        for r in results
+        if r.new_part
+    }
+
+
+class ScanPages(Controller):
+    @get("/scan")
+    async def scan_page(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+        principal = await require(request, services, "parts:read")
+        return page(request, "scan.html", principal, results=None, can_write=principal.can("parts:write"))
+
+    @post("/scan", status_code=200, request_max_body_size=IMAGE_BODY_LIMIT)
+    async def scan_photo(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[PhotoForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        services: NamedDependency[Services],
+    ) -> Template:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "parts:read")
+        if data.file is None or not data.file.filename:
+            raise InvalidInput("take or choose a photo first", "photo")
+        limit = services.scans.settings.max_image_bytes
+        try:
+            content = await data.file.read(limit + 1)
+        finally:
+            await data.file.close()
+        results = await services.scans.scan_image(content)
+        return page(
+            request,
+            "scan.html",
+            principal,
+            results=results,
+            add_links=add_links(results),
+            can_write=principal.can("parts:write"),
+        )
+
+    @post("/scan/receive", status_code=200)
+    async def receive_bag(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[ReceiveForm, Form],
+        services: NamedDependency[Services],
+    ) -> Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "parts:write")
+        quantity = None
+        if data.quantity.strip():
+            try:
+                quantity = int(data.quantity)
+            except ValueError:
+                raise InvalidInput("must be a whole number", "quantity") from None
+        try:
+            req = ReceiveRequest(
+                payload=data.payload,
+                part_id=data.part_id.strip() or None,
+                quantity=quantity,
+                force=data.force == "1",
+            )
+            msgspec.convert(msgspec.to_builtins(req), ReceiveRequest)  # the same limits as the API's body
+        except msgspec.ValidationError as exc:
+            raise InvalidInput(str(exc)) from None
+        done = await receive(services.scans, req, principal)
+        verb = "Added" if done.action == "created" else "Received"
+        return back(f"/p/{done.part.id}", f"{verb} {done.quantity_added}: {done.part.quantity} in stock")
