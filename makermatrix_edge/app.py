@@ -39,6 +39,8 @@ from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import authorize, current_principal, optional_principal
 from makermatrix_edge.api.ws import WEBSOCKET_HANDLERS
 from makermatrix_edge.services import Services
+from makermatrix_edge.web import errors as web_errors
+from makermatrix_edge.web import template_config, web_router
 
 
 def _provide_principal(request: Request[Any, Any, Any]) -> Principal:
@@ -51,7 +53,10 @@ def _provide_maybe_principal(request: Request[Any, Any, Any]) -> Principal | Non
 
 def _error_by_face(request: Request[Any, Any, Any], exc: Exception) -> Any:
     """Errors raised before a route matched (404, 405): answered in the shape of the face asked."""
-    handlers = alora_errors.EXCEPTION_HANDLERS if request.url.path.startswith("/alora") else EXCEPTION_HANDLERS
+    path = request.url.path
+    if not path.startswith(("/api", "/alora", "/ws", "/schema")):
+        return web_errors.handle(request, exc)  # the phone page's unknown addresses: a page, not JSON
+    handlers = alora_errors.EXCEPTION_HANDLERS if path.startswith("/alora") else EXCEPTION_HANDLERS
     for cls in type(exc).__mro__:
         if cls in handlers:
             return handlers[cls](request, exc)
@@ -118,7 +123,8 @@ def create_app(services: Services) -> Litestar:
     )
     origins = settings.server.cors_origins
     return Litestar(
-        route_handlers=[makermatrix_api, alora_router(), *WEBSOCKET_HANDLERS],
+        route_handlers=[makermatrix_api, alora_router(), *WEBSOCKET_HANDLERS, web_router()],
+        template_config=template_config(),
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "principal": Provide(_provide_principal, sync_to_thread=False),

@@ -181,16 +181,30 @@ class AuthService:
         )
 
     # -- credentials -> principal ----------------------------------------------------------
+    async def principal_from_refresh(self, refresh_token: str) -> Principal:
+        """The phone page's session: a live refresh token names its user, without rotating it."""
+        claims = self._tokens.decode(refresh_token, "refresh")
+
+        def live(db: sqlite_utils.Database) -> bool:
+            row = store.one(db, "SELECT user_id, revoked_at FROM refresh_tokens WHERE jti = ?", [claims.jti])
+            return row is not None and row["revoked_at"] is None and row["user_id"] == claims.sub
+
+        if not await self._db.read(live):
+            raise Unauthorized("Session ended; log in again")
+        return await self._principal(claims.sub, claims.ver)
+
     async def authenticate_token(self, token: str) -> Principal:
         claims = self._tokens.decode(token, "access")
+        return await self._principal(claims.sub, claims.ver)
 
+    async def _principal(self, user_id: str, version: int) -> Principal:
         def load(db: sqlite_utils.Database) -> Principal:
-            row = store.user_by_id(db, claims.sub)
+            row = store.user_by_id(db, user_id)
             if row is None:
                 raise Unauthorized("This account no longer exists")
             if not row["is_active"]:
                 raise Unauthorized("This account is disabled")
-            if row["token_version"] != claims.ver:
+            if row["token_version"] != version:
                 raise Unauthorized("Session ended (password changed); log in again")
             roles = store.roles_of(db, row["id"])
             return Principal(
