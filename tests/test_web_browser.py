@@ -164,6 +164,53 @@ def test_a_label_link_while_logged_out_lands_on_the_part(daemon: Daemon, phone: 
     expect(phone.get_by_role("heading", name="Log in")).to_be_visible()
 
 
+def test_a_bench_scan_appears_in_the_home_feed_without_reload(daemon: Daemon, phone: Page) -> None:
+    phone.goto(daemon.url + "/")
+    log_in(phone)
+    expect(phone.get_by_role("heading", name="Bench camera")).to_be_visible()
+    expect(phone.locator("body")).to_have_attribute("data-live", "open")  # /ws/events with the page's token
+    phone.evaluate(
+        "() => { window.sameLoad = true; document.querySelectorAll('#scans li').forEach(li => li.dataset.old = '1'); }"
+    )
+    found = httpx.post(
+        daemon.url + "/api/auth/mobile-login", json={"username": "admin", "password": PASSWORD}, timeout=5
+    ).json()["data"]
+    headers = {"Authorization": f"Bearer {found['access_token']}"}
+    scanned = httpx.post(daemon.url + "/api/scan", json={"payload": LCSC_BAG}, headers=headers, timeout=5)
+    assert scanned.status_code < 300, scanned.text
+    fresh = phone.locator("#scans li:not([data-old])").first
+    expect(fresh.get_by_role("link", name="MMBT3904 NPN transistor SOT-23")).to_be_visible()
+    assert phone.evaluate("() => window.sameLoad === true"), "the page reloaded instead of taking the event"
+    shot(phone, "07-live-feed")
+
+    fresh.get_by_role("link", name="MMBT3904 NPN transistor SOT-23").click()  # the part page follows its quantity
+    expect(phone.get_by_role("heading", level=1, name="MMBT3904 NPN transistor SOT-23")).to_be_visible()
+    expect(phone.locator("body")).to_have_attribute("data-live", "open")
+    before = int(phone.locator("#quantity").inner_text())
+    part_id = phone.url.rsplit("/", 1)[1]
+    moved = httpx.post(
+        f"{daemon.url}/api/parts/{part_id}/adjust", json={"delta": -3, "reason": "bench"}, headers=headers, timeout=5
+    )
+    assert moved.status_code == 200, moved.text
+    expect(phone.locator("#quantity")).to_have_text(str(before - 3))
+
+
+def test_without_the_socket_the_feed_falls_back_to_polling(daemon: Daemon, phone: Page) -> None:
+    phone.add_init_script("window.WebSocket = function () { throw new Error('blocked by a proxy'); };")
+    phone.goto(daemon.url + "/")
+    log_in(phone)
+    expect(phone.get_by_role("heading", name="Bench camera")).to_be_visible()
+    phone.evaluate("() => { window.sameLoad = true; }")
+    found = httpx.post(
+        daemon.url + "/api/auth/mobile-login", json={"username": "admin", "password": PASSWORD}, timeout=5
+    ).json()["data"]
+    headers = {"Authorization": f"Bearer {found['access_token']}"}
+    scanned = httpx.post(daemon.url + "/api/scan", json={"payload": "POLL-FALLBACK-42"}, headers=headers, timeout=5)
+    assert scanned.status_code < 300, scanned.text
+    expect(phone.locator("#scans")).to_contain_text("POLL-FALLBACK-42")  # the next poll, within 4 s
+    assert phone.evaluate("() => window.sameLoad === true && !document.body.dataset.live")
+
+
 def test_every_page_fits_a_phone_with_big_enough_targets(daemon: Daemon, phone: Page) -> None:
     phone.goto(daemon.url + "/login")
     log_in(phone)
@@ -171,6 +218,9 @@ def test_every_page_fits_a_phone_with_big_enough_targets(daemon: Daemon, phone: 
     first_part = phone.evaluate("fetch('/search?q=MOSFET').then(r => r.text())")
     part_url = re.search(r'href="(/p/[^"]+)"', first_part)
     assert part_url, "the demo bench has MOSFETs"
+    tree = phone.evaluate("fetch('/locations').then(r => r.text())")
+    edit_url = re.search(r'href="(/l/[^"]+)/edit"', tree)
+    assert edit_url, "the demo bench has locations an admin may change"
     pages = {
         "10-home": "/",
         "11-locations": "/locations",
@@ -181,6 +231,8 @@ def test_every_page_fits_a_phone_with_big_enough_targets(daemon: Daemon, phone: 
         "16-add-part": "/parts/new",
         "17-edit-part": part_url.group(1) + "/edit",
         "18-not-found": "/no/such/page",
+        "19-location-edit": edit_url.group(1) + "/edit",
+        "20-location-delete": edit_url.group(1) + "/delete",
     }
     for name, path in pages.items():
         phone.goto(daemon.url + path)

@@ -1,4 +1,4 @@
-"""Printer, tasks, backups and users pages. None waits on a device: they show what is already known."""
+"""Printer, tasks and backups pages. None waits on a device: they show what is already known."""
 
 from __future__ import annotations
 
@@ -65,8 +65,3 @@ class AdminPages(Controller):
         )
         await services.tasks.create(task, principal)
         return back("/tasks", f"Backup {name} started")
-
-    @get("/users")
-    async def users(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "users:read")
-        return page(request, "users.html", principal, users=await services.users.list_users())

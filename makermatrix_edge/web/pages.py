@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
 from makermatrix_edge.errors import TooManyRequests, Unauthorized
 from makermatrix_edge.services import Services
@@ -34,6 +35,14 @@ class CsrfForm(msgspec.Struct):
 
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+LIVE_TOKEN_SECONDS = 600  # enough to open the socket; a reload gets a fresh one
+
+
+async def live_token(services: Services, principal: Principal) -> str:
+    """A short-lived access token for /ws/events: the page holds only the httponly refresh cookie."""
+    return await services.auth.access_token_for(principal.user_id, seconds=LIVE_TOKEN_SECONDS)
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
@@ -118,6 +127,7 @@ class HomePages(Controller):
             total=total,
             scan_note=scan_note,
             scans=services.scans.recent(FEED_LIMIT),
+            live_token=await live_token(services, principal),
         )
 
     @get("/search")

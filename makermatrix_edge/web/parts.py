@@ -15,7 +15,7 @@ from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.templates import Template as LabelTemplate
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import Form
+from makermatrix_edge.web.pages import Form, live_token
 from makermatrix_edge.web.render import back, page
 from makermatrix_edge.web.session import check_csrf, require
 
@@ -93,6 +93,7 @@ class PartPages(Controller):
             templates=await _templates(services, "part"),
             can_write=principal.can("parts:write"),
             can_print=principal.can("printer:use"),
+            live_token=await live_token(services, principal),
         )
 
     @post("/p/{part_id:str}/adjust", status_code=303)
@@ -149,12 +150,8 @@ class LocationPages(Controller):
             d=details,
             templates=await _templates(services, "location"),
             can_print=principal.can("printer:use"),
+            can_edit=principal.can("locations:write"),
         )
-
-    @get("/locations")
-    async def locations(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "locations:read")
-        return page(request, "locations.html", principal, tree=await services.locations.tree())
 
     @get("/l/{location_id:str}/label.png")
     async def location_label(

@@ -9,7 +9,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.web import admin, errors, forms, pages, parts, scan
+from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, users
 
 HERE = Path(__file__).parent
 
@@ -34,9 +34,11 @@ def web_router() -> Router:
             pages.HomePages,
             parts.PartPages,
             parts.LocationPages,
+            locations.LocationEditPages,
             scan.ScanPages,
             forms.PartForms,
             admin.AdminPages,
+            users.UserPages,
             static,
         ],
         exception_handlers={Exception: errors.handle},

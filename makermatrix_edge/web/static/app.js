@@ -28,12 +28,86 @@
     });
   });
 
-  // The bench-camera feed: refreshed every few seconds while the page is visible.
-  document.querySelectorAll("[data-poll]").forEach(function (el) {
-    setInterval(function () {
-      if (!document.hidden) { fetchInto(el.dataset.poll, el).catch(function () {}); }
-    }, 4000);
-  });
+  // Fallback when the live socket cannot open: refresh every few seconds while the page is visible.
+  var polling = false;
+  function startPolling() {
+    if (polling) { return; }
+    polling = true;
+    document.querySelectorAll("[data-poll]").forEach(function (el) {
+      fetchInto(el.dataset.poll, el).catch(function () {});  // catch up on what the socket missed
+      setInterval(function () {
+        if (!document.hidden) { fetchInto(el.dataset.poll, el).catch(function () {}); }
+      }, 4000);
+    });
+  }
+
+  var FEED_SIZE = 8;
+  function scanItem(d) {
+    var li = document.createElement("li");
+    var what;
+    if (d.part) {
+      what = document.createElement("a");
+      what.href = "/p/" + encodeURIComponent(d.part.id);
+      what.textContent = d.part.part_name;
+    } else {
+      what = document.createElement("span");
+      what.textContent = d.message || "Unknown code";
+    }
+    var when = document.createElement("span");
+    when.className = "muted";
+    when.textContent = (d.source || "") + " · " + String(d.scanned_at || "").slice(11, 19);
+    li.appendChild(what);
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(when);
+    return li;
+  }
+
+  function showScan(feed, d) {
+    var list = feed.querySelector("ul.feed");
+    if (!list) {
+      feed.innerHTML = "";
+      list = document.createElement("ul");
+      list.className = "feed";
+      feed.appendChild(list);
+    }
+    list.insertBefore(scanItem(d), list.firstChild);
+    while (list.children.length > FEED_SIZE) { list.removeChild(list.lastChild); }
+  }
+
+  // Live updates from /ws/events with the short-lived token the page was given.
+  var token = document.body.dataset.liveToken;
+  var feed = document.querySelector("[data-feed=scan]");
+  var holder = document.querySelector("[data-live-part]");
+  var quantity = holder ? holder.querySelector("#quantity") : null;
+  if (token && "WebSocket" in window && (feed || quantity)) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket;
+    try {
+      socket = new WebSocket(scheme + window.location.host + "/ws/events?token=" + encodeURIComponent(token));
+    } catch (e) {
+      socket = null;
+    }
+    if (!socket) {
+      startPolling();
+    } else {
+      socket.addEventListener("message", function (ev) {
+        var msg;
+        try { msg = JSON.parse(ev.data); } catch (e) { return; }
+        // The server subscribes before it says hello: from here on no event is missed.
+        if (msg.type === "connection") { document.body.dataset.live = "open"; return; }
+        if (msg.type === "ping") { socket.send(JSON.stringify({ type: "pong" })); return; }
+        if (msg.type === "scan" && feed && msg.data) { showScan(feed, msg.data); return; }
+        if (msg.type === "entity_updated" && quantity && msg.data && msg.data.entity_type === "part" &&
+            msg.data.entity_id === holder.dataset.livePart && msg.data.entity_data) {
+          quantity.textContent = String(msg.data.entity_data.quantity);
+        }
+      });
+      // Refused, dropped or the token expired: the feed keeps working by polling.
+      socket.addEventListener("close", function () { document.body.dataset.live = "closed"; startPolling(); });
+    }
+  } else {
+    startPolling();
+  }
 
   // Label preview follows the chosen template; the print button says it is working.
   document.querySelectorAll("form[data-preview]").forEach(function (form) {

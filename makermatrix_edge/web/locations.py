@@ -1,0 +1,197 @@
+"""The locations tree page and its editing: add, rename, move under another, delete after a preview."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
+from makermatrix_edge.inventory.models import LocationCreate, LocationUpdate, LocationView
+from makermatrix_edge.services import Services
+from makermatrix_edge.web.pages import CsrfForm, Form
+from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.session import check_csrf, require
+
+LOCATION_TYPES = ("standard", "room", "cabinet", "shelf", "drawer", "box", "bin", "reel")
+_EDIT_ERRORS = (InvalidInput, Conflict, msgspec.ValidationError)
+
+
+class AddLocationForm(msgspec.Struct):
+    csrf_token: str = ""
+    name: str = ""
+    location_type: str = ""
+    parent_id: str = ""
+
+
+class RenameForm(msgspec.Struct):
+    csrf_token: str = ""
+    name: str = ""
+
+
+class MoveForm(msgspec.Struct):
+    csrf_token: str = ""
+    parent_id: str = ""
+
+
+def _words(exc: Exception) -> str:
+    """A form error as a sentence: "name: must not be empty" reads "The name must not be empty."."""
+    if isinstance(exc, InvalidInput) and exc.field:
+        text = exc.message.split(": ", 1)[-1]
+        label = {"name": "The name ", "location_type": "The type "}.get(exc.field, "")
+        sentence = f"{label}{text}" if label else text[:1].upper() + text[1:]
+        return sentence if sentence.endswith(".") else f"{sentence}."
+    if isinstance(exc, msgspec.ValidationError):
+        return f"That did not work: {exc}"
+    return str(getattr(exc, "message", exc))
+
+
+def _status(exc: Exception) -> int:
+    return 409 if isinstance(exc, Conflict) else 400
+
+
+class LocationEditPages(Controller):
+    async def _tree(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        principal: Principal,
+        error: str | None = None,
+        values: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        return page(
+            request,
+            "locations.html",
+            principal,
+            status_code=status_code,
+            tree=await services.locations.tree(),
+            locations=await services.locations.list_flat(),
+            types=LOCATION_TYPES,
+            can_write=principal.can("locations:write"),
+            error=error,
+            v=values or {"location_type": "standard", "parent_id": request.query_params.get("parent", "")},
+        )
+
+    async def _edit(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        principal: Principal,
+        location: LocationView,
+        error: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        others = [loc for loc in await services.locations.list_flat() if loc.id != location.id]
+        return page(
+            request,
+            "location_edit.html",
+            principal,
+            status_code=status_code,
+            loc=location,
+            others=others,
+            error=error,
+            can_delete=principal.can("locations:delete"),
+        )
+
+    @get("/locations")
+    async def locations(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+        principal = await require(request, services, "locations:read")
+        return await self._tree(request, services, principal)
+
+    @post("/locations/new", status_code=200)
+    async def add(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[AddLocationForm, Form],
+        services: NamedDependency[Services],
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "locations:write")
+        fields = {
+            "name": data.name.strip(),
+            "location_type": data.location_type.strip() or "standard",
+            "parent_id": data.parent_id.strip() or None,
+        }
+        try:
+            if not fields["name"]:
+                raise InvalidInput("must not be empty", "name")
+            made = await services.locations.add(msgspec.convert(fields, LocationCreate))
+        except _EDIT_ERRORS as exc:
+            values = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "csrf_token"}
+            return await self._tree(request, services, principal, _words(exc), values, _status(exc))
+        return back("/locations", f"Added '{made.path}'")
+
+    @get("/l/{location_id:str}/edit")
+    async def edit(
+        self, request: Request[Any, Any, Any], location_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Template:
+        principal = await require(request, services, "locations:write")
+        location = await services.locations.get(location_id=location_id)
+        return await self._edit(request, services, principal, location)
+
+    @post("/l/{location_id:str}/rename", status_code=200)
+    async def rename(
+        self,
+        request: Request[Any, Any, Any],
+        location_id: FromPath[str],
+        data: Annotated[RenameForm, Form],
+        services: NamedDependency[Services],
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "locations:write")
+        location = await services.locations.get(location_id=location_id)
+        try:
+            if not data.name.strip():
+                raise InvalidInput("must not be empty", "name")
+            done = await services.locations.update(location.id, msgspec.convert({"name": data.name}, LocationUpdate))
+        except _EDIT_ERRORS as exc:
+            return await self._edit(request, services, principal, location, _words(exc), _status(exc))
+        return back(f"/l/{done.id}/edit", f"Renamed to '{done.name}'")
+
+    @post("/l/{location_id:str}/move", status_code=200)
+    async def move(
+        self,
+        request: Request[Any, Any, Any],
+        location_id: FromPath[str],
+        data: Annotated[MoveForm, Form],
+        services: NamedDependency[Services],
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "locations:write")
+        location = await services.locations.get(location_id=location_id)
+        parent = data.parent_id.strip() or None
+        try:
+            done = await services.locations.update(location.id, LocationUpdate(parent_id=parent))
+        except _EDIT_ERRORS as exc:
+            return await self._edit(request, services, principal, location, _words(exc), _status(exc))
+        return back(f"/l/{done.id}/edit", f"Moved: now {done.path}")
+
+    @get("/l/{location_id:str}/delete")
+    async def confirm_delete(
+        self, request: Request[Any, Any, Any], location_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Template:
+        principal = await require(request, services, "locations:delete")
+        preview = await services.locations.preview_delete(location_id)
+        return page(request, "location_delete.html", principal, p=preview)
+
+    @post("/l/{location_id:str}/delete", status_code=303)
+    async def delete(
+        self,
+        request: Request[Any, Any, Any],
+        location_id: FromPath[str],
+        data: Annotated[CsrfForm, Form],
+        services: NamedDependency[Services],
+    ) -> Redirect:
+        check_csrf(request, data.csrf_token)
+        await require(request, services, "locations:delete")
+        try:
+            done = await services.locations.delete(location_id)
+        except NotFound:
+            return back("/locations", "That location was already gone")
+        return back("/locations", done.message)

@@ -1,0 +1,157 @@
+"""The users page (admin): add a user, change a role, deactivate and reactivate, reset a password."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.errors import Conflict, InvalidInput
+from makermatrix_edge.services import Services
+from makermatrix_edge.web.pages import Form
+from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.session import check_csrf, require
+
+_ERRORS = (InvalidInput, Conflict)
+_LABELS = {"username": "User names", "password": "The password", "new_password": "The new password", "roles": ""}
+
+
+class NewUserForm(msgspec.Struct):
+    csrf_token: str = ""
+    username: str = ""
+    password: str = ""
+    role: str = "user"
+
+
+class RoleForm(msgspec.Struct):
+    csrf_token: str = ""
+    role: str = ""
+
+
+class ActiveForm(msgspec.Struct):
+    csrf_token: str = ""
+    active: str = ""  # "1" reactivates, "0" deactivates
+
+
+class PasswordForm(msgspec.Struct):
+    csrf_token: str = ""
+    password: str = ""
+
+
+def _words(exc: Exception) -> str:
+    if isinstance(exc, InvalidInput) and exc.field in _LABELS:
+        text = exc.message.split(": ", 1)[-1]
+        label = _LABELS[exc.field or ""]
+        sentence = f"{label} {text}" if label else text[:1].upper() + text[1:]
+        return sentence if sentence.endswith(".") else f"{sentence}."
+    return str(getattr(exc, "message", exc))
+
+
+class UserPages(Controller):
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        principal: Principal,
+        error: str | None = None,
+        values: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        return page(
+            request,
+            "users.html",
+            principal,
+            status_code=status_code,
+            users=await services.users.list_users(),
+            roles=[r.name for r in await services.users.roles()],
+            can_write=principal.can("users:write"),
+            me=principal.user_id,
+            error=error,
+            v=values or {"role": "user"},
+        )
+
+    @get("/users")
+    async def users(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+        principal = await require(request, services, "users:read")
+        return await self._page(request, services, principal)
+
+    @post("/users/new", status_code=200)
+    async def add(
+        self, request: Request[Any, Any, Any], data: Annotated[NewUserForm, Form], services: NamedDependency[Services]
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "users:write")
+        try:
+            made = await services.users.register(
+                username=data.username,
+                password=data.password,
+                email=None,
+                roles=[data.role.strip() or "user"],
+                actor=principal,
+                open_registration=False,
+            )
+        except _ERRORS as exc:
+            values = {"username": data.username, "role": data.role}
+            return await self._page(request, services, principal, _words(exc), values, _status(exc))
+        return back("/users", f"Added {made.username} ({data.role})")
+
+    @post("/users/{user_id:str}/role", status_code=200)
+    async def role(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        data: Annotated[RoleForm, Form],
+        services: NamedDependency[Services],
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "users:write")
+        try:
+            done = await services.users.update(user_id, actor=principal, roles=[data.role.strip()])
+        except _ERRORS as exc:
+            return await self._page(request, services, principal, _words(exc), status_code=_status(exc))
+        return back("/users", f"{done.username} is now {data.role.strip()}")
+
+    @post("/users/{user_id:str}/active", status_code=200)
+    async def active(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        data: Annotated[ActiveForm, Form],
+        services: NamedDependency[Services],
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "users:write")
+        on = data.active.strip() == "1"
+        try:
+            done = await services.users.update(user_id, actor=principal, is_active=on)
+        except _ERRORS as exc:
+            return await self._page(request, services, principal, _words(exc), status_code=_status(exc))
+        return back("/users", f"{done.username} can log in again" if on else f"{done.username} is deactivated")
+
+    @post("/users/{user_id:str}/password", status_code=200)
+    async def password(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        data: Annotated[PasswordForm, Form],
+        services: NamedDependency[Services],
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "users:write")
+        try:
+            await services.users.change_password(
+                user_id, actor=principal, current_password=None, new_password=data.password
+            )
+        except _ERRORS as exc:
+            return await self._page(request, services, principal, _words(exc), status_code=_status(exc))
+        user = await services.users.get(user_id)
+        return back("/users", f"New password set for {user.username}; their sessions have ended")
+
+
+def _status(exc: Exception) -> int:
+    return 409 if isinstance(exc, Conflict) else 400

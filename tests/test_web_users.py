@@ -1,0 +1,136 @@
+"""The users page (admin): add a user, change a role, deactivate/reactivate, reset a password, the last-admin rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+from litestar.testing import TestClient
+
+from conftest import ADMIN_PASSWORD, FakeClock, add_user, login, make_settings
+from makermatrix_edge.app import create_app
+from makermatrix_edge.daemon import build_services
+from makermatrix_edge.services import Services
+from web_helpers import csrf_of, page_login, post_form
+
+
+@pytest.fixture
+def web(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], Services, str]]:
+    services = build_services(make_settings(tmp_path / "data"), clock=clock, admin_password=ADMIN_PASSWORD)
+    try:
+        with TestClient(create_app(services)) as client:
+            admin = login(client, "admin", ADMIN_PASSWORD)
+            client.cookies.clear()
+            assert page_login(client).status_code == 303
+            yield client, services, admin
+    finally:
+        services.close()
+
+
+def said(response: Any) -> str:
+    location = response.headers["location"]
+    return unquote_plus(location.split("said=", 1)[1]) if "said=" in location else ""
+
+
+def user(client: TestClient[Any], services: Services, name: str) -> dict[str, Any]:
+    with client.portal() as portal:
+        found = portal.call(services.users.get_by_username, name)
+    return {"id": found.id, "is_active": found.is_active, "roles": [r.name for r in found.roles]}
+
+
+def can_log_in(client: TestClient[Any], name: str, password: str) -> bool:
+    r = client.post("/api/auth/mobile-login", json={"username": name, "password": password})
+    return r.status_code == 200
+
+
+def test_add_a_user_with_a_role(web: tuple[TestClient[Any], Services, str]) -> None:
+    client, services, _ = web
+    page = client.get("/users")
+    assert page.status_code == 200 and "Add a user" in page.text and "at least one active admin" in page.text
+    r = post_form(client, "/users", "/users/new", username="alice", password="password-123", role="manager")
+    assert r.status_code == 303 and said(r) == "Added alice (manager)"
+    assert user(client, services, "alice")["roles"] == ["manager"]
+    assert can_log_in(client, "alice", "password-123")
+    assert "<strong>alice</strong>" in client.get("/users").text
+
+
+def test_add_mistakes_are_sentences(web: tuple[TestClient[Any], Services, str]) -> None:
+    client, _, _ = web
+    short = post_form(client, "/users", "/users/new", username="bob", password="short", role="user")
+    assert short.status_code == 400 and re.search(r"The password must be at least \d+ characters\.", short.text)
+    assert 'value="bob"' in short.text  # the name typed comes back
+    bad = post_form(client, "/users", "/users/new", username="!", password="password-123", role="user")
+    assert bad.status_code == 400 and "User names use 2-64 letters" in bad.text
+    taken = post_form(client, "/users", "/users/new", username="admin", password="password-123", role="user")
+    assert taken.status_code == 409 and "The username &#39;admin&#39; is already taken" in taken.text
+    role = post_form(client, "/users", "/users/new", username="carol", password="password-123", role="wizard")
+    assert role.status_code == 400 and "Unknown role &#39;wizard&#39;" in role.text
+
+
+def test_change_a_role(web: tuple[TestClient[Any], Services, str]) -> None:
+    client, services, admin = web
+    bob = add_user(client, admin, "bob", "viewer")
+    r = post_form(client, "/users", f"/users/{bob['id']}/role", role="user")
+    assert r.status_code == 303 and said(r) == "bob is now user"
+    assert user(client, services, "bob")["roles"] == ["user"]
+
+
+def test_deactivate_and_reactivate(web: tuple[TestClient[Any], Services, str]) -> None:
+    client, _, admin = web
+    bob = add_user(client, admin, "bob", "user")
+    r = post_form(client, "/users", f"/users/{bob['id']}/active", active="0")
+    assert r.status_code == 303 and said(r) == "bob is deactivated"
+    assert not can_log_in(client, "bob", "password-123")
+    assert "Reactivate bob" in client.get("/users").text
+    r = post_form(client, "/users", f"/users/{bob['id']}/active", active="1")
+    assert r.status_code == 303 and said(r) == "bob can log in again"
+    assert can_log_in(client, "bob", "password-123")
+
+
+def test_reset_a_password(web: tuple[TestClient[Any], Services, str]) -> None:
+    client, _, admin = web
+    bob = add_user(client, admin, "bob", "user")
+    short = post_form(client, "/users", f"/users/{bob['id']}/password", password="x")
+    assert short.status_code == 400 and "The new password must be at least" in short.text
+    r = post_form(client, "/users", f"/users/{bob['id']}/password", password="new-password-456")
+    assert r.status_code == 303 and said(r) == "New password set for bob; their sessions have ended"
+    assert not can_log_in(client, "bob", "password-123") and can_log_in(client, "bob", "new-password-456")
+    page = client.get("/users").text
+    assert f'action="/users/{bob["id"]}/password"' in page
+    assert "/password" not in page.split("<strong>admin</strong>", 1)[1].split("</li>", 1)[0]  # not for yourself
+
+
+def test_the_last_admin_rule_is_shown_in_words(web: tuple[TestClient[Any], Services, str]) -> None:
+    client, services, _ = web
+    me = user(client, services, "admin")["id"]
+    for action, fields in ((f"/users/{me}/active", {"active": "0"}), (f"/users/{me}/role", {"role": "manager"})):
+        r = post_form(client, "/users", action, **fields)
+        assert r.status_code == 409, action
+        assert "it is the last active admin. Make another user admin first." in r.text and 'role="alert"' in r.text
+    assert user(client, services, "admin") == {"id": me, "is_active": True, "roles": ["admin"]}
+
+
+def test_only_admins_change_users(web: tuple[TestClient[Any], Services, str]) -> None:
+    client, _, admin = web
+    add_user(client, admin, "mgr", "manager")  # users:read, not users:write
+    target = add_user(client, admin, "bob", "user")
+    post_form(client, "/", "/logout")
+    client.cookies.clear()
+    assert page_login(client, "mgr", "password-123").status_code == 303
+    page = client.get("/users")
+    assert page.status_code == 200 and "<strong>bob</strong>" in page.text
+    assert "Add a user" not in page.text and "Set role" not in page.text and "Deactivate" not in page.text
+    csrf = csrf_of(page.text)
+    for action, fields in (
+        ("/users/new", {"username": "eve", "password": "password-123", "role": "admin"}),
+        (f"/users/{target['id']}/role", {"role": "admin"}),
+        (f"/users/{target['id']}/active", {"active": "0"}),
+        (f"/users/{target['id']}/password", {"password": "password-999"}),
+    ):
+        r = client.post(action, data={"csrf_token": csrf, **fields}, follow_redirects=False)
+        assert r.status_code == 403 and "may not do this" in r.text, action
+    assert can_log_in(client, "bob", "password-123")
