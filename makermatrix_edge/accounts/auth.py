@@ -112,11 +112,11 @@ class AuthService:
         """Log in for clients that only keep an access token (the ALORA face)."""
         return await self.access_token_for(await self._verify(username, password, client))
 
-    async def access_token_for(self, user_id: str) -> str:
+    async def access_token_for(self, user_id: str, *, seconds: int | None = None) -> str:
         row = await self._db.read(lambda db: store.user_by_id(db, user_id))
         if row is None or not row["is_active"]:
             raise Unauthorized("This account is disabled")
-        return self._tokens.issue(user_id, row["token_version"], "access").token
+        return self._tokens.issue(user_id, row["token_version"], "access", seconds=seconds).token
 
     async def user_number(self, user_id: str) -> int:
         """The stable integer id of a user (the ALORA face's user id)."""

@@ -72,9 +72,11 @@ class TokenIssuer:
     def ttl(self, kind: TokenKind) -> int:
         return self._ttl[kind]
 
-    def issue(self, user_id: str, version: int, kind: TokenKind) -> IssuedToken:
+    def issue(self, user_id: str, version: int, kind: TokenKind, *, seconds: int | None = None) -> IssuedToken:
+        """A signed token; `seconds` shortens the configured lifetime (never lengthens it)."""
         now = int(self._clock())
-        claims = Claims(sub=user_id, jti=uuid.uuid4().hex, iat=now, exp=now + self._ttl[kind], typ=kind, ver=version)
+        ttl = min(seconds, self._ttl[kind]) if seconds is not None else self._ttl[kind]
+        claims = Claims(sub=user_id, jti=uuid.uuid4().hex, iat=now, exp=now + ttl, typ=kind, ver=version)
         token = jwt.encode(msgspec.structs.asdict(claims), self._secret, algorithm="HS256")
         return IssuedToken(token=token, claims=claims)
 
