@@ -31,7 +31,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 360, "height": 740}  # the narrowest phone the issue names
 PASSWORD = "bench-admin-pw-1"
 SHOTS = ROOT / "tests" / "artifacts" / "web"
 WAIT_MS = 10_000
