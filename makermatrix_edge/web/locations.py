@@ -15,7 +15,7 @@ from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory.models import LocationCreate, LocationUpdate, LocationView
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.pages import CsrfForm, Form
-from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.render import back, form_error, page
 from makermatrix_edge.web.session import check_csrf, require
 
 LOCATION_TYPES = ("standard", "room", "cabinet", "shelf", "drawer", "box", "bin", "reel")
@@ -39,20 +39,7 @@ class MoveForm(msgspec.Struct):
     parent_id: str = ""
 
 
-def _words(exc: Exception) -> str:
-    """A form error as a sentence: "name: must not be empty" reads "The name must not be empty."."""
-    if isinstance(exc, InvalidInput) and exc.field:
-        text = exc.message.split(": ", 1)[-1]
-        label = {"name": "The name ", "location_type": "The type "}.get(exc.field, "")
-        sentence = f"{label}{text}" if label else text[:1].upper() + text[1:]
-        return sentence if sentence.endswith(".") else f"{sentence}."
-    if isinstance(exc, msgspec.ValidationError):
-        return f"That did not work: {exc}"
-    return str(getattr(exc, "message", exc))
-
-
-def _status(exc: Exception) -> int:
-    return 409 if isinstance(exc, Conflict) else 400
+_LABELS = {"name": "The name", "location_type": "The type", "parent_id": ""}
 
 
 class LocationEditPages(Controller):
@@ -124,7 +111,8 @@ class LocationEditPages(Controller):
             made = await services.locations.add(msgspec.convert(fields, LocationCreate))
         except _EDIT_ERRORS as exc:
             values = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "csrf_token"}
-            return await self._tree(request, services, principal, _words(exc), values, _status(exc))
+            error, status = form_error(exc, _LABELS)
+            return await self._tree(request, services, principal, error, values, status)
         return back("/locations", f"Added '{made.path}'")
 
     @get("/l/{location_id:str}/edit")
@@ -151,7 +139,7 @@ class LocationEditPages(Controller):
                 raise InvalidInput("must not be empty", "name")
             done = await services.locations.update(location.id, msgspec.convert({"name": data.name}, LocationUpdate))
         except _EDIT_ERRORS as exc:
-            return await self._edit(request, services, principal, location, _words(exc), _status(exc))
+            return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
         return back(f"/l/{done.id}/edit", f"Renamed to '{done.name}'")
 
     @post("/l/{location_id:str}/move", status_code=200)
@@ -169,7 +157,7 @@ class LocationEditPages(Controller):
         try:
             done = await services.locations.update(location.id, LocationUpdate(parent_id=parent))
         except _EDIT_ERRORS as exc:
-            return await self._edit(request, services, principal, location, _words(exc), _status(exc))
+            return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
         return back(f"/l/{done.id}/edit", f"Moved: now {done.path}")
 
     @get("/l/{location_id:str}/delete")

@@ -14,7 +14,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.pages import Form
-from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.render import back, form_error, page
 from makermatrix_edge.web.session import check_csrf, require
 
 _ERRORS = (InvalidInput, Conflict)
@@ -41,15 +41,6 @@ class ActiveForm(msgspec.Struct):
 class PasswordForm(msgspec.Struct):
     csrf_token: str = ""
     password: str = ""
-
-
-def _words(exc: Exception) -> str:
-    if isinstance(exc, InvalidInput) and exc.field in _LABELS:
-        text = exc.message.split(": ", 1)[-1]
-        label = _LABELS[exc.field or ""]
-        sentence = f"{label} {text}" if label else text[:1].upper() + text[1:]
-        return sentence if sentence.endswith(".") else f"{sentence}."
-    return str(getattr(exc, "message", exc))
 
 
 class UserPages(Controller):
@@ -97,7 +88,8 @@ class UserPages(Controller):
             )
         except _ERRORS as exc:
             values = {"username": data.username, "role": data.role}
-            return await self._page(request, services, principal, _words(exc), values, _status(exc))
+            error, status = form_error(exc, _LABELS)
+            return await self._page(request, services, principal, error, values, status)
         return back("/users", f"Added {made.username} ({data.role})")
 
     @post("/users/{user_id:str}/role", status_code=200)
@@ -113,7 +105,8 @@ class UserPages(Controller):
         try:
             done = await services.users.update(user_id, actor=principal, roles=[data.role.strip()])
         except _ERRORS as exc:
-            return await self._page(request, services, principal, _words(exc), status_code=_status(exc))
+            error, status = form_error(exc, _LABELS)
+            return await self._page(request, services, principal, error, status_code=status)
         return back("/users", f"{done.username} is now {data.role.strip()}")
 
     @post("/users/{user_id:str}/active", status_code=200)
@@ -130,7 +123,8 @@ class UserPages(Controller):
         try:
             done = await services.users.update(user_id, actor=principal, is_active=on)
         except _ERRORS as exc:
-            return await self._page(request, services, principal, _words(exc), status_code=_status(exc))
+            error, status = form_error(exc, _LABELS)
+            return await self._page(request, services, principal, error, status_code=status)
         return back("/users", f"{done.username} can log in again" if on else f"{done.username} is deactivated")
 
     @post("/users/{user_id:str}/password", status_code=200)
@@ -148,10 +142,7 @@ class UserPages(Controller):
                 user_id, actor=principal, current_password=None, new_password=data.password
             )
         except _ERRORS as exc:
-            return await self._page(request, services, principal, _words(exc), status_code=_status(exc))
+            error, status = form_error(exc, _LABELS)
+            return await self._page(request, services, principal, error, status_code=status)
         user = await services.users.get(user_id)
         return back("/users", f"New password set for {user.username}; their sessions have ended")
-
-
-def _status(exc: Exception) -> int:
-    return 409 if isinstance(exc, Conflict) else 400
