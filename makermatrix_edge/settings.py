@@ -65,8 +65,14 @@ class AccountsSettings(_Section):
     refresh_token_days: Annotated[int, doc("Lifetime of the refresh-token cookie in days.", ge=1)] = 7
     min_password_length: Annotated[int, doc("Shortest password accepted when one is set.", ge=8, le=72)] = 8
     login_max_failures: Annotated[
-        int, doc("Failed logins per username or client address within the window before 429.", ge=1)
+        int, doc("Failed logins for one username from one client address within the window before 429.", ge=1)
     ] = 5
+    login_user_max_failures: Annotated[
+        int, doc("Failed logins for one username from all addresses together within the window before 429.", ge=1)
+    ] = 20
+    login_address_max_failures: Annotated[
+        int, doc("Failed logins from one client address for all usernames together within the window before 429.", ge=1)
+    ] = 20
     login_window_seconds: Annotated[int, doc("Window over which failed logins are counted, in seconds.", ge=1)] = 300
 
 

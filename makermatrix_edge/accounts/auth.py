@@ -17,7 +17,7 @@ from makermatrix_edge.accounts.passwords import PasswordHasher, check_password
 from makermatrix_edge.accounts.roles import ADMIN_ROLE
 from makermatrix_edge.accounts.throttle import LoginThrottle
 from makermatrix_edge.accounts.tokens import TokenIssuer
-from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.clock import Clock, iso, parse_iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import NotFound, TooManyRequests, Unauthorized
 
@@ -87,17 +87,23 @@ class AuthService:
     # -- login / refresh / logout ------------------------------------------------------
     async def _verify(self, username: str, password: str, client: str) -> str:
         """Check a login (throttled); returns the user id."""
-        keys = [f"user:{username.strip().lower()}", f"addr:{client}"]
-        wait = self._throttle.retry_after(keys)
-        if wait:
+        # The slot is taken before the slow check, so a parallel burst cannot outrun the count.
+        attempt, wait = self._throttle.reserve(username, client)
+        if attempt is None:
             raise TooManyRequests(f"Too many failed logins; try again in {wait} s", wait)
-        row = await self._db.read(lambda db: store.user_by_username(db, username.strip()))
-        ok = await self._hasher.verify(password, row["hashed_password"] if row else None)
-        if not ok or row is None or not row["is_active"]:
-            self._throttle.failed(keys)
-            log.info("login failed user=%r client=%s", username[:64], client)
-            raise Unauthorized(BAD_LOGIN)
-        self._throttle.succeeded(keys[0])
+        try:
+            row = await self._db.read(lambda db: store.user_by_username(db, username.strip()))
+            ok = await self._hasher.verify(password, row["hashed_password"] if row else None)
+            if not ok or row is None or not row["is_active"]:
+                attempt.failed()
+                if row is None:  # the "name" may be a password typed into the wrong field: never log it
+                    log.info("login failed: unknown username tried, client=%s", client)
+                else:
+                    log.info("login failed user=%s client=%s", row["username"], client)
+                raise Unauthorized(BAD_LOGIN)
+            attempt.succeeded()
+        finally:
+            attempt.release()
         user_id = row["id"]
         now = iso(self._clock())
         await self._db.write(lambda db: db.execute("UPDATE users SET last_login = ? WHERE id = ?", [now, user_id]))
@@ -191,13 +197,13 @@ class AuthService:
 
         if not await self._db.read(live):
             raise Unauthorized("Session ended; log in again")
-        return await self._principal(claims.sub, claims.ver)
+        return await self._principal(claims.sub, claims.ver, claims.exp)
 
     async def authenticate_token(self, token: str) -> Principal:
         claims = self._tokens.decode(token, "access")
-        return await self._principal(claims.sub, claims.ver)
+        return await self._principal(claims.sub, claims.ver, claims.exp)
 
-    async def _principal(self, user_id: str, version: int) -> Principal:
+    async def _principal(self, user_id: str, version: int, expires_at: float) -> Principal:
         def load(db: sqlite_utils.Database) -> Principal:
             row = store.user_by_id(db, user_id)
             if row is None:
@@ -214,6 +220,7 @@ class AuthService:
                 permissions=store.permissions_of(roles),
                 via="token",
                 password_change_required=bool(row["password_change_required"]),
+                expires_at=expires_at,
             )
 
         return await self._db.read(load)
@@ -240,6 +247,7 @@ class AuthService:
                 roles=tuple(r.name for r in roles),
                 permissions=granted,
                 via="api_key",
+                expires_at=parse_iso(row["expires_at"]) if row["expires_at"] is not None else None,
             )
             stale = row["last_used_at"] is None or row["last_used_at"] < iso(now_ts - KEY_TOUCH_SECONDS)
             return principal, row["id"], stale

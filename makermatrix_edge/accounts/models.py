@@ -18,6 +18,7 @@ class Principal(msgspec.Struct, frozen=True):
     permissions: frozenset[str]
     via: Literal["token", "api_key"]
     password_change_required: bool = False
+    expires_at: float | None = None  # when the credential stops working (a live WebSocket closes then)
 
     def can(self, permission: str) -> bool:
         return allows(self.permissions, permission)

@@ -1,49 +1,137 @@
-"""Login throttling: too many failures for one username or one client address answer 429."""
+"""Login throttling: count an attempt before the slow password check, settle it after.
+
+Three counters, each over the same sliding window:
+- (username, client address): the tight one, so a wrong guess costs its own address quickly;
+- username from every address: looser, so one address cannot lock the owner out elsewhere,
+  yet many addresses together still cannot guess without bound;
+- client address for every username: looser, so one address cannot spray many usernames.
+
+An attempt *reserves* a place on every counter before bcrypt runs; a parallel burst therefore
+gets at most the allowed number of password checks, and the rest answer 429 at once.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections import deque
+from dataclasses import dataclass, field
 
 from makermatrix_edge.clock import Clock
 
 MAX_TRACKED_KEYS = 10_000
+PENDING_RETRY_SECONDS = 1  # a slot held by a check still running frees within about a second
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `max_failures` failed (or still running) logins per key within the window."""
+
+    kind: str
+    max_failures: int
+
+
+@dataclass
+class _Counter:
+    failures: deque[float] = field(default_factory=deque)
+    pending: int = 0
+
+
+class Attempt:
+    """A reserved login attempt; settle it exactly once (later calls do nothing)."""
+
+    def __init__(self, throttle: LoginThrottle, keys: list[tuple[str, str]]) -> None:
+        self._throttle = throttle
+        self._keys = keys
+        self._open = True
+
+    def failed(self) -> None:
+        if self._open:
+            self._open = False
+            self._throttle._settle(self._keys, failed=True)
+
+    def succeeded(self) -> None:
+        if self._open:
+            self._open = False
+            self._throttle._settle(self._keys, failed=False, clear=self._keys[0])
+
+    def release(self) -> None:
+        """Neither success nor failure (the check itself broke): give the slot back."""
+        if self._open:
+            self._open = False
+            self._throttle._settle(self._keys, failed=False)
 
 
 class LoginThrottle:
-    def __init__(self, max_failures: int, window_seconds: int, clock: Clock) -> None:
-        self._max = max_failures
+    def __init__(
+        self,
+        window_seconds: int,
+        clock: Clock,
+        *,
+        per_pair: int,
+        per_user: int,
+        per_address: int,
+    ) -> None:
         self._window = window_seconds
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self._limits = {"pair": per_pair, "user": per_user, "addr": per_address}
+        self._counters: dict[tuple[str, str], _Counter] = {}
+        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self._window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
+    @staticmethod
+    def keys(username: str, client: str) -> list[tuple[str, str]]:
+        """The counters one attempt touches; the pair comes first (a success clears it)."""
+        user = username.strip().lower()
+        return [("pair", f"{user}\x00{client}"), ("user", user), ("addr", client)]
 
-    def retry_after(self, keys: list[str]) -> int:
-        """Seconds until any of these keys may try again; 0 when allowed now."""
-        now = self._clock()
-        wait = 0.0
-        for key in keys:
-            times = self._recent(key, now)
-            if len(times) >= self._max:
-                wait = max(wait, times[-self._max] + self._window - now)
-        return int(wait + 0.999)
+    def _prune(self, key: tuple[str, str], now: float) -> _Counter | None:
+        counter = self._counters.get(key)
+        if counter is None:
+            return None
+        while counter.failures and counter.failures[0] <= now - self._window:
+            counter.failures.popleft()
+        if not counter.failures and not counter.pending:
+            del self._counters[key]
+            return None
+        return counter
 
-    def failed(self, keys: list[str]) -> None:
-        now = self._clock()
-        if len(self._failures) >= MAX_TRACKED_KEYS:  # bound memory under a spray of usernames
-            oldest = min(self._failures, key=lambda k: self._failures[k][-1])
-            del self._failures[oldest]
-        for key in keys:
-            times = self._failures.setdefault(key, deque(maxlen=self._max * 4))
-            times.append(now)
+    def _wait(self, key: tuple[str, str], now: float) -> float:
+        """Seconds until this key has a free slot; 0 when it has one now."""
+        counter = self._prune(key, now)
+        limit = self._limits[key[0]]
+        if counter is None or len(counter.failures) + counter.pending < limit:
+            return 0.0
+        # Slots free as failures leave the window; one held by a running check frees soon.
+        expiring = len(counter.failures) + counter.pending - limit + 1
+        if expiring > len(counter.failures):
+            return PENDING_RETRY_SECONDS
+        return max(counter.failures[expiring - 1] + self._window - now, PENDING_RETRY_SECONDS)
 
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def reserve(self, username: str, client: str) -> tuple[Attempt | None, int]:
+        """Reserve a check: (attempt, 0), or (None, seconds to wait) when a counter is full."""
+        keys = self.keys(username, client)
+        with self._lock:
+            now = self._clock()
+            wait = max(self._wait(key, now) for key in keys)
+            if wait:
+                return None, int(wait + 0.999)
+            if len(self._counters) + len(keys) > MAX_TRACKED_KEYS:  # bound memory under a spray of names
+                idle = [k for k, c in self._counters.items() if not c.pending]
+                for key in sorted(idle, key=lambda k: self._counters[k].failures[-1])[: len(keys)]:
+                    del self._counters[key]
+            for key in keys:
+                self._counters.setdefault(key, _Counter()).pending += 1
+        return Attempt(self, keys), 0
+
+    def _settle(self, keys: list[tuple[str, str]], *, failed: bool, clear: tuple[str, str] | None = None) -> None:
+        with self._lock:
+            now = self._clock()
+            for key in keys:
+                counter = self._counters.setdefault(key, _Counter())
+                counter.pending = max(0, counter.pending - 1)
+                if failed:
+                    counter.failures.append(now)
+                    while len(counter.failures) > self._limits[key[0]] * 4:
+                        counter.failures.popleft()
+                if key == clear:
+                    counter.failures.clear()
+                self._prune(key, now)
