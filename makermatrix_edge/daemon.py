@@ -81,7 +81,13 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             refresh_seconds=accounts.refresh_token_days * 86400,
             clock=clock,
         )
-        throttle = LoginThrottle(accounts.login_max_failures, accounts.login_window_seconds, clock)
+        throttle = LoginThrottle(
+            accounts.login_window_seconds,
+            clock,
+            per_pair=accounts.login_max_failures,
+            per_user=accounts.login_user_max_failures,
+            per_address=accounts.login_address_max_failures,
+        )
         auth = AuthService(db, hasher, tokens, throttle, clock)
         events = EventBus(clock)
         parts = PartService(db, clock, events)
@@ -104,7 +110,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             started_at=clock(),
             db=db,
             auth=auth,
-            users=UserService(db, hasher, clock, min_password_length=accounts.min_password_length),
+            users=UserService(db, hasher, clock, min_password_length=accounts.min_password_length, events=events),
             api_keys=ApiKeyService(db, clock),
             parts=parts,
             search=SearchService(db),

@@ -18,6 +18,7 @@ from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from makermatrix_edge.runtime.events import EventBus, sessions_revoked_event
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
@@ -53,6 +54,14 @@ def _end_sessions(db: sqlite_utils.Database, user_id: str, now: str) -> None:
     db.execute("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user_id])
 
 
+def _guard_admin_target(db: sqlite_utils.Database, user_id: str, actor: Principal | None) -> None:
+    """Only an admin acting with admin rights may change an admin (a narrowed key is not enough)."""
+    if actor is not None and actor.can(ADMIN):
+        return
+    if ADMIN in store.permissions_of(store.roles_of(db, user_id)):
+        raise Forbidden("Only an admin acting with admin rights can change an admin account (an API key needs 'admin')")
+
+
 def _unique_violation(exc: sqlite3.IntegrityError, username: str, email: str | None) -> Conflict:
     text = str(exc)
     if "users.email" in text:
@@ -61,11 +70,25 @@ def _unique_violation(exc: sqlite3.IntegrityError, username: str, email: str | N
 
 
 class UserService:
-    def __init__(self, db: Database, hasher: PasswordHasher, clock: Clock, *, min_password_length: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        hasher: PasswordHasher,
+        clock: Clock,
+        *,
+        min_password_length: int,
+        events: EventBus | None = None,
+    ) -> None:
         self._db = db
         self._hasher = hasher
         self._clock = clock
         self._min_password = min_password_length
+        self._events = events
+
+    def _sessions_ended(self, user_id: str, reason: str) -> None:
+        """Tell live connections (WebSockets) of this user to close; call after the commit."""
+        if self._events is not None:
+            self._events.publish(sessions_revoked_event(user_id, reason, timestamp=self._clock()))
 
     def _resolve_roles(self, db: sqlite_utils.Database, names: Sequence[str]) -> list[str]:
         found = store.role_ids(db, names)
@@ -164,11 +187,13 @@ class UserService:
         name = check_username(username) if username is not None else None
         mail = check_email(email) if email is not None else None
         now = iso(self._clock())
+        ended: list[str] = []  # why this user's live connections must close, if they must
 
         def apply(db: sqlite_utils.Database) -> UserView:
             row = store.user_by_id(db, user_id)
             if row is None:
                 raise NotFound(f"No user with id {user_id}")
+            _guard_admin_target(db, user_id, actor)
             changes: dict[str, Any] = {}
             if name is not None:
                 changes["username"] = name
@@ -182,16 +207,23 @@ class UserService:
                 except sqlite3.IntegrityError as exc:
                     raise _unique_violation(exc, name or row["username"], mail) from None
             if roles is not None:
+                before = store.permissions_of(store.roles_of(db, user_id))
                 store.set_roles(db, user_id, self._resolve_roles(db, roles))
                 db.execute("UPDATE users SET updated_at = ? WHERE id = ?", [now, user_id])
+                if store.permissions_of(store.roles_of(db, user_id)) != before:
+                    ended[:] = ["Your roles changed; reconnect"]
             _ensure_admin_left(db, "remove admin rights from or deactivate this user")
             if is_active is False and row["is_active"]:
                 _end_sessions(db, user_id, now)
+                ended[:] = ["This account was deactivated"]
             fresh = store.user_by_id(db, user_id)
             assert fresh is not None
             return store.user_view(db, fresh)
 
-        return await self._db.write(apply)
+        view = await self._db.write(apply)
+        if ended:
+            self._sessions_ended(user_id, ended[0])
+        return view
 
     async def change_password(
         self, user_id: str, *, actor: Principal, current_password: str | None, new_password: str
@@ -201,16 +233,28 @@ class UserService:
         is_self = actor.user_id == user_id
         if not is_self and not actor.can("users:write"):
             raise Forbidden("You can only change your own password")
-        row = await self._db.read(lambda db: store.user_by_id(db, user_id))
-        if row is None:
-            raise NotFound(f"No user with id {user_id}")
+
+        def load(db: sqlite_utils.Database) -> dict[str, Any]:
+            found = store.user_by_id(db, user_id)
+            if found is None:
+                raise NotFound(f"No user with id {user_id}")
+            _guard_admin_target(db, user_id, actor)
+            return found
+
+        row = await self._db.read(load)
         if is_self:
             if not current_password:
                 raise InvalidInput("is required to change your own password", "current_password")
             if not await self._hasher.verify(current_password, row["hashed_password"]):
                 raise InvalidInput("is not your current password", "current_password")
         hashed = await self._hasher.hash(new_password)
-        await self._db.write(lambda db: self._store_password(db, user_id, hashed, must_change=not is_self))
+
+        def store_it(db: sqlite_utils.Database) -> None:
+            _guard_admin_target(db, user_id, actor)  # again: roles may have changed during the hash
+            self._store_password(db, user_id, hashed, must_change=not is_self)
+
+        await self._db.write(store_it)
+        self._sessions_ended(user_id, "Password changed; log in again")
 
     def _store_password(self, db: sqlite_utils.Database, user_id: str, hashed: str, *, must_change: bool) -> None:
         now = iso(self._clock())
@@ -236,14 +280,17 @@ class UserService:
 
         return self._db.write_sync(apply)
 
-    async def delete(self, user_id: str) -> UserView:
+    async def delete(self, user_id: str, *, actor: Principal) -> UserView:
         def remove(db: sqlite_utils.Database) -> UserView:
             row = store.user_by_id(db, user_id)
             if row is None:
                 raise NotFound(f"No user with id {user_id}")
+            _guard_admin_target(db, user_id, actor)
             view = store.user_view(db, row)
             db.execute("DELETE FROM users WHERE id = ?", [user_id])
             _ensure_admin_left(db, "delete this user")
             return view
 
-        return await self._db.write(remove)
+        view = await self._db.write(remove)
+        self._sessions_ended(user_id, "This account was deleted")
+        return view

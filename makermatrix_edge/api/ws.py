@@ -6,6 +6,8 @@ Each connection reads from its own bounded queue on the event bus and has one se
 slow client only ever delays itself; one that falls `queue_size` messages behind is closed
 with 1013 and a reason. Protocol pings (uvicorn, `heartbeat_seconds`) find dead connections;
 a `{"type": "ping"}` message every `heartbeat_seconds` keeps idle ones alive through proxies.
+A socket closes with 4001 and a reason when its user's sessions end (a SESSIONS signal on the
+bus from the accounts service) or when the credential it opened with expires (a timer).
 """
 
 from __future__ import annotations
@@ -218,6 +220,14 @@ async def _heartbeat(conn: Connection, every: float) -> None:
         conn.reply({"type": "ping"})
 
 
+async def _until(services: Services, expires_at: float | None) -> None:
+    """Return when the credential expires (by the services' clock); never for one without expiry."""
+    if expires_at is None:
+        await asyncio.Future()  # waits until cancelled
+    else:
+        await asyncio.sleep(max(0.0, expires_at - services.clock()))
+
+
 async def serve(
     socket: WebSocket[Any, Any, Any],
     services: Services,
@@ -234,6 +244,11 @@ async def serve(
     conn.reply({"type": "connection", "status": "connected", "connection_type": channel, "user": principal.username})
     jobs: list[asyncio.Task[Any]] = [asyncio.create_task(_receive(conn, handle)), asyncio.create_task(_send(conn))]
     jobs.append(asyncio.create_task(conn.sub.lagged.wait()))
+    # The account's sessions ending (deactivated, password or roles changed) or the credential
+    # expiring closes the socket: a signal on the bus and a timer, never a database poll.
+    jobs.append(asyncio.create_task(conn.sub.revoked.wait()))
+    expiry = asyncio.create_task(_until(services, principal.expires_at))
+    jobs.append(expiry)
     if settings.heartbeat_seconds > 0:
         jobs.append(asyncio.create_task(_heartbeat(conn, settings.heartbeat_seconds)))
     try:
@@ -244,7 +259,14 @@ async def serve(
         results = await asyncio.gather(*jobs, return_exceptions=True)
         services.events.unsubscribe(conn.sub)
     failures = [r for r in results if isinstance(r, Exception) and not isinstance(r, asyncio.CancelledError | Lagging)]
-    if conn.sub.lagging:
+    ended = conn.sub.revoke_reason if conn.sub.revoked.is_set() else None
+    if ended is None and expiry.done() and not expiry.cancelled():
+        ended = "Your login expired; log in again and reconnect"
+    if ended is not None:
+        log.info("closing %s connection of %s: %s", channel, principal.username, ended)
+        with contextlib.suppress(Exception, TimeoutError):
+            await asyncio.wait_for(socket.close(CLOSE_UNAUTHORIZED, ended[:120]), 2.0)
+    elif conn.sub.lagging:
         reason = f"Too far behind: more than {settings.queue_size} messages waiting; reconnect"
         log.info("closing %s connection of %s: %s", channel, principal.username, reason)
         with contextlib.suppress(Exception, TimeoutError):  # a stuck socket may not take even the close frame

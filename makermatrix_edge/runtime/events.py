@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 TASKS = "tasks"  # task_update, worker_status
 ENTITIES = "entities"  # entity_created / entity_updated / entity_deleted (later: scans, printer state)
 BROADCAST = "broadcast"  # notifications every connected client receives
+SESSIONS = "sessions"  # a user's sessions ended (deactivated, password or roles changed): close their sockets
 
 # Who may see an entity's events; "component" is a part on the ALORA face (integer id).
 _ENTITY_PERMISSION = {
@@ -51,7 +52,8 @@ class Event:
     text: str
     owner_id: str | None = None  # who may see it besides holders of `admin_permission`
     permission: str | None = None  # needed to see it at all (None: any authenticated client)
-    key: str | None = None  # what a client can subscribe to, e.g. a task id
+    key: str | None = None  # what a client can subscribe to, e.g. a task id; the user id on SESSIONS
+    reason: str | None = None  # on SESSIONS: why the user's connections close, shown to the client
 
 
 def make_event(
@@ -102,6 +104,12 @@ def entity_event(
     return make_event(f"entity_{action}", data, topic=ENTITIES, timestamp=timestamp, permission=permission)
 
 
+def sessions_revoked_event(user_id: str, reason: str, *, timestamp: float) -> Event:
+    """Not for clients: tells every live connection of `user_id` to close with `reason`."""
+    text = msgspec.json.encode({"type": "sessions_revoked", "user_id": user_id, "timestamp": iso_ms(timestamp)})
+    return Event("sessions_revoked", SESSIONS, text.decode(), key=user_id, reason=reason)
+
+
 class Lagging(Exception):
     """The subscriber fell too far behind and was cut off."""
 
@@ -118,6 +126,8 @@ class Subscription:
     accept: Callable[[Event], bool]
     maxsize: int
     lagged: asyncio.Event = field(default_factory=asyncio.Event)
+    revoked: asyncio.Event = field(default_factory=asyncio.Event)  # set when the user's sessions ended
+    revoke_reason: str = ""
     delivered: int = 0
     _queue: asyncio.Queue[object] = field(init=False)
 
@@ -129,6 +139,11 @@ class Subscription:
         return self.lagged.is_set()
 
     def offer(self, event: Event) -> None:
+        if event.topic == SESSIONS:  # a signal to the connection, never a message to send
+            if event.key is not None and event.key == self.user_id:
+                self.revoke_reason = event.reason or "Session ended; log in again"
+                self.revoked.set()
+            return
         if not self.lagging and self.accept(event):
             self.put(event.text)
 

@@ -107,6 +107,8 @@ class UsersController(Controller):
         return ok(None, "Password changed; every session of this user has ended, log in again")
 
     @delete("/{user_id:str}", opt=access("users:delete"), status_code=200)
-    async def delete_user(self, user_id: FromPath[str], services: NamedDependency[Services]) -> Envelope[UserView]:
-        user = await services.users.delete(user_id)
+    async def delete_user(
+        self, user_id: FromPath[str], principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Envelope[UserView]:
+        user = await services.users.delete(user_id, actor=principal)
         return ok(user, f"User {user.username} deleted")
