@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from makermatrix_edge.accounts.tokens import TokenIssuer, read_secret
 from makermatrix_edge.backups.state import load_state
 from makermatrix_edge.clock import parse_iso
 from makermatrix_edge.doctor import Check, CheckFn, Level
@@ -51,7 +52,9 @@ class Host:
     now: Callable[[], float] = time.time
     find_library: Callable[[str], str | None] = ctypes.util.find_library
     ntp_synced: Callable[[], bool | None] = field(default=lambda: _timedatectl_ntp())
-    http_get: Callable[[str], httpx.Response] = field(default=lambda url: httpx.get(url, timeout=2.0))
+    http_get: Callable[[str, dict[str, str]], httpx.Response] = field(
+        default=lambda url, headers: httpx.get(url, headers=headers, timeout=2.0)
+    )
     identity: Callable[[], tuple[int, set[int]]] | None = None  # uid, gids; default: service_user's
 
     def who(self) -> tuple[int, set[int]]:
@@ -205,7 +208,7 @@ def check_barcode_libraries(host: Host) -> Check:
 def check_ollama(host: Host) -> Check:
     url = host.ollama_url.rstrip("/")
     try:
-        response = host.http_get(f"{url}/api/tags")
+        response = host.http_get(f"{url}/api/tags", {})
         response.raise_for_status()
         models = [m.get("name", "") for m in response.json().get("models", [])]
     except (httpx.HTTPError, ValueError, AttributeError) as exc:
@@ -296,16 +299,48 @@ def check_clock(host: Host) -> Check:
     return Check("clock", "ok", f"year {year}" + (", NTP synchronised" if synced else ""))
 
 
+def daemon_login(host: Host) -> dict[str, str]:
+    """Headers with a one-minute token for the daemon's own /api/health details, or {} if unreadable.
+
+    /api/health shows devices only to a logged-in caller. Doctor signs the token with the
+    daemon's secret.key for its first active user: whoever can read that key can sign any
+    token anyway, and doctor run as another user just sees the public answer.
+    """
+    db_path = host.data_dir / host.db_file
+    try:
+        secret = read_secret(host.data_dir / "secret.key")
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute(
+                "SELECT id, token_version FROM users WHERE is_active = 1 ORDER BY seq LIMIT 1"
+            ).fetchone()
+        finally:
+            conn.close()
+    except (OSError, ValueError, sqlite3.Error):
+        return {}
+    if row is None:
+        return {}
+    issuer = TokenIssuer(secret, access_seconds=60, refresh_seconds=60, clock=host.now)
+    return {"Authorization": f"Bearer {issuer.issue(str(row[0]), int(row[1]), 'access').token}"}
+
+
 def check_mdns(host: Host) -> Check:
     if not host.mdns_enabled:
         return Check("mdns", "warn", "mDNS is off: phones cannot find the bench by name", "set [mdns] enabled = true")
     url = f"http://127.0.0.1:{host.port}/api/health"
     try:
-        state = host.http_get(url).json()["data"]["devices"]["mdns"]
+        data = host.http_get(url, daemon_login(host)).json()["data"]
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
         return Check(
             "mdns", "warn", f"the daemon is not answering on port {host.port}, so nothing is advertised",
             "sudo systemctl start makermatrix-edge; journalctl -u makermatrix-edge -e says why it stopped",
+        )  # fmt: skip
+    try:
+        state = data["devices"]["mdns"]
+    except (KeyError, TypeError):
+        return Check(
+            "mdns", "warn", "the daemon answers but shows its devices only to a logged-in caller",
+            f"run doctor as root or {host.service_user}: it needs {host.data_dir / 'secret.key'}",
         )  # fmt: skip
     if state.get("state") == "ready":
         names = ", ".join(n.split("._")[0] for n in state.get("details", {}).get("names", [])[:1])

@@ -32,6 +32,7 @@ class Daemon:
         env: dict[str, str] | None = None,
         extra_args: list[str] | None = None,
     ) -> None:
+        self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"daemon-{self.port}.log"
@@ -55,6 +56,16 @@ class Daemon:
                 pass
             time.sleep(0.05)
         raise AssertionError(f"daemon not healthy within {timeout} s:\n{self.log()}")
+
+    def health_details(self) -> dict[str, Any]:
+        """/api/health as a logged-in admin sees it (devices, database): the `data` object."""
+        password = (self.data_dir / "initial-admin-password").read_text().strip()
+        login = httpx.post(self.url + "/api/auth/login", json={"username": "admin", "password": password})
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        response = httpx.get(self.url + "/api/health", headers=headers, timeout=2.0)
+        assert response.status_code == 200, response.text
+        return dict(response.json()["data"])
 
     def stop(self, timeout: float = 20.0) -> int:
         if self.proc.poll() is None:

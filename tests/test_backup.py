@@ -167,7 +167,7 @@ def test_missing_drive_fails_the_task_and_shows_everywhere_until_a_backup_succee
         assert created.status_code == 201, created.text
         task = wait_task(client, admin, created.json()["data"]["task_id"], "failed")
         assert "no drive labelled MMBACKUP is plugged in" in task["error_message"]
-        health = client.get("/api/health").json()["data"]["devices"]["backup_drive"]
+        health = client.get("/api/health", headers=h).json()["data"]["devices"]["backup_drive"]
         assert health["state"] == "offline" and "last backup failed" in health["reason"]
         status = client.get("/api/utility/backup/status", headers=h).json()["data"]
         assert status["last_result"] == "failed" and "MMBACKUP" in status["last_error"]
@@ -178,7 +178,7 @@ def test_missing_drive_fails_the_task_and_shows_everywhere_until_a_backup_succee
         done = wait_task(client, admin, created["task_id"], "completed")
         assert done["result_data"]["verified"] is True
         assert (folder / done["result_data"]["filename"]).is_file()
-        health = client.get("/api/health").json()["data"]["devices"]["backup_drive"]
+        health = client.get("/api/health", headers=h).json()["data"]["devices"]["backup_drive"]
         assert health["state"] == "ready" and health["details"]["last_result"] == "success"
         status = client.get("/api/utility/backup/status", headers=h).json()["data"]
         assert status["last_result"] == "success" and status["last_error"] is None

@@ -284,7 +284,7 @@ class FakeResponse:
 def test_mdns_state_comes_from_the_running_daemon(tmp_path: Path) -> None:
     ready = {"state": "ready", "details": {"names": ["Bench-2._http._tcp.local."]}}
 
-    def answering(url: str) -> Any:
+    def answering(url: str, headers: dict[str, str]) -> Any:
         assert url == "http://127.0.0.1:9/api/health"
         return FakeResponse({"data": {"devices": {"mdns": ready}}})
 

@@ -170,7 +170,7 @@ def test_a_real_daemon_advertises_its_port_and_unregisters_on_sigterm(tmp_path: 
             info = await browser.resolve(MAKERMATRIX_TYPE, mm_name)
             assert info.parsed_addresses() == ["127.0.0.1"] and info.port == daemon.port
             for _ in range(100):  # ready once the announcements are out, shortly after the first is seen
-                mdns = daemon.wait_healthy()["data"]["devices"]["mdns"]
+                mdns = daemon.health_details()["devices"]["mdns"]
                 if mdns["state"] == "ready":
                     break
                 await asyncio.sleep(0.05)

@@ -104,7 +104,7 @@ def test_wrong_media_and_unplugged_give_clear_reasons(bench: Bench) -> None:
     assert failed["data"]["reason"] == "unplugged"  # the open USB handle went away
     status = bench.get("/api/printer/status").json()["data"]
     assert (status["state"], status["reason"]) == ("offline", "no printer on USB (04f9:2042)")
-    health = bench.client.get("/api/health").json()["data"]["devices"]["printer"]
+    health = bench.get("/api/health").json()["data"]["devices"]["printer"]
     assert health["state"] == "offline"
 
     bench.sim.state, bench.sim.media = "ready", "29x90"  # plugged back in; found without a restart

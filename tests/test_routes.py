@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.testing import TestClient
 
+from conftest import bearer
 from makermatrix_edge.api.security import ACCESS_KEY, PUBLIC
 from makermatrix_edge.app import create_app
 from makermatrix_edge.db.migrations import migrations
@@ -68,8 +69,9 @@ def test_unexpected_error_is_500_without_a_trace(
     assert "secret internals" in caplog.text  # the log has it for the person fixing it
 
 
-def test_health_is_public_and_reports_database(client: TestClient[Any]) -> None:
-    body = client.get("/api/health").json()
+def test_health_is_public_and_reports_database_to_a_login(client: TestClient[Any], admin_token: str) -> None:
+    assert client.get("/api/health").json()["data"]["status"] == "healthy"  # public: up or not, no details
+    body = client.get("/api/health", headers=bearer(admin_token)).json()
     assert body["status"] == "success"
     assert body["data"]["database"]["ok"] is True
     assert body["data"]["database"]["schema_version"] == migrations._migrations[-1].name

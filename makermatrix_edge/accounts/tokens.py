@@ -34,7 +34,8 @@ class IssuedToken(msgspec.Struct, frozen=True):
     claims: Claims
 
 
-def _read_secret(path: Path) -> bytes:
+def read_secret(path: Path) -> bytes:
+    """The signing key in `path` (never creates it); ValueError if it is not a key."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         log.warning("secret key %s was readable by others (mode %o); set to 0600", path, mode)
@@ -54,7 +55,7 @@ def load_or_create_secret(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return _read_secret(path)
+        return read_secret(path)
     key = secrets.token_bytes(32)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key.hex() + "\n")

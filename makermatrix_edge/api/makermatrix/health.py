@@ -1,4 +1,8 @@
-"""/api/health: is the daemon up, is the database answering, how are the devices."""
+"""/api/health: is the daemon up, is the database answering, how are the devices.
+
+Anyone may ask whether the daemon is up; only a logged-in caller (token or API key) sees the
+details (uptime, database, devices), because device details name paths and hardware.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 
 from makermatrix_edge import __version__
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope
-from makermatrix_edge.api.security import PUBLIC, access
+from makermatrix_edge.api.security import OPTIONAL, access
 from makermatrix_edge.db.migrations import schema_version
 from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.services import Services
@@ -20,26 +25,36 @@ class DatabaseHealth(msgspec.Struct):
     error: str | None = None
 
 
-class Health(msgspec.Struct):
+class Health(msgspec.Struct, omit_defaults=True):
+    """`status` and `version` for everyone; the rest only with credentials."""
+
+    status: str
     version: str
-    uptime_seconds: int
-    database: DatabaseHealth
-    devices: dict[str, DeviceState]
+    uptime_seconds: int | None = None
+    database: DatabaseHealth | None = None
+    devices: dict[str, DeviceState] | None = None
 
 
-@get("/health", opt=access(PUBLIC), tags=["health"])
-async def health(services: NamedDependency[Services]) -> Response[Envelope[Health]]:
+@get("/health", opt=access(OPTIONAL), tags=["health"])
+async def health(
+    services: NamedDependency[Services], maybe_principal: NamedDependency[Principal | None]
+) -> Response[Envelope[Health]]:
     try:
         version = await services.db.read(schema_version)
         database = DatabaseHealth(ok=True, schema_version=version)
     except Exception as exc:  # health must answer even when the database does not
         database = DatabaseHealth(ok=False, schema_version="", error=str(exc))
-    body = Health(
-        version=__version__,
-        uptime_seconds=int(services.clock() - services.started_at),
-        database=database,
-        devices={name: device.state() for name, device in services.devices.items()},
-    )
+    status = "healthy" if database.ok else "unhealthy"
+    if maybe_principal is None:
+        body = Health(status=status, version=__version__)
+    else:
+        body = Health(
+            status=status,
+            version=__version__,
+            uptime_seconds=int(services.clock() - services.started_at),
+            database=database,
+            devices={name: device.state() for name, device in services.devices.items()},
+        )
     if database.ok:
         return Response(Envelope(status="success", message="Healthy", data=body))
     return Response(Envelope(status="error", message="Database unavailable", data=body), status_code=503)
