@@ -8,6 +8,10 @@ Three counters, each over the same sliding window:
 
 An attempt *reserves* a place on every counter before bcrypt runs; a parallel burst therefore
 gets at most the allowed number of password checks, and the rest answer 429 at once.
+
+An address where the user logged in successfully lately is exempt from the per-username
+counter (not from the other two), so even guesses from many addresses do not lock the owner
+out of the places they usually log in from.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from makermatrix_edge.clock import Clock
 
 MAX_TRACKED_KEYS = 10_000
 PENDING_RETRY_SECONDS = 1  # a slot held by a check still running frees within about a second
+TRUST_SECONDS = 7 * 86400  # how long a successful login exempts its address from the per-user counter
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class LoginThrottle:
         self._clock = clock
         self._limits = {"pair": per_pair, "user": per_user, "addr": per_address}
         self._counters: dict[tuple[str, str], _Counter] = {}
+        self._trusted: dict[str, float] = {}  # pair key -> time of its last successful login
         self._lock = threading.Lock()
 
     @staticmethod
@@ -111,7 +117,8 @@ class LoginThrottle:
         keys = self.keys(username, client)
         with self._lock:
             now = self._clock()
-            wait = max(self._wait(key, now) for key in keys)
+            trusted = self._trusted.get(keys[0][1], -TRUST_SECONDS) > now - TRUST_SECONDS
+            wait = max(self._wait(key, now) for key in keys if not (trusted and key[0] == "user"))
             if wait:
                 return None, int(wait + 0.999)
             if len(self._counters) + len(keys) > MAX_TRACKED_KEYS:  # bound memory under a spray of names
@@ -135,3 +142,8 @@ class LoginThrottle:
                 if key == clear:
                     counter.failures.clear()
                 self._prune(key, now)
+            if clear is not None:
+                self._trusted.pop(clear[1], None)  # re-insert: the dict stays ordered oldest first
+                self._trusted[clear[1]] = now
+                while len(self._trusted) > MAX_TRACKED_KEYS:
+                    del self._trusted[next(iter(self._trusted))]
