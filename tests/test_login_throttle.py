@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from conftest import ADMIN_PASSWORD, FakeClock, add_user
 from makermatrix_edge.accounts.passwords import PasswordHasher
+from makermatrix_edge.accounts.throttle import LoginThrottle
 from makermatrix_edge.app import create_app
 from makermatrix_edge.services import Services
 
@@ -161,3 +162,28 @@ def test_a_failed_login_logs_only_names_that_exist(
     assert typed_in_the_wrong_field not in caplog.text
     assert "unknown username tried" in caplog.text
     assert "login failed user=alice" in caplog.text
+
+
+def test_the_exemption_of_a_known_address_lasts_seven_days() -> None:
+    clock = FakeClock()
+    throttle = LoginThrottle(300, clock, per_pair=5, per_user=2, per_address=20)
+
+    def fail(address: str) -> None:
+        attempt, wait = throttle.reserve("alice", address)
+        assert attempt is not None and wait == 0
+        attempt.failed()
+
+    known, _ = throttle.reserve("alice", "10.0.0.7")
+    assert known is not None
+    known.succeeded()
+    clock.advance(7 * 86400 - 600)
+    fail("10.0.1.1")
+    fail("10.0.1.2")
+    assert throttle.reserve("alice", "10.0.1.3")[0] is None  # the per-user limit is reached
+    still_known, _ = throttle.reserve("alice", "10.0.0.7")
+    assert still_known is not None
+    still_known.release()
+    clock.advance(600)  # a week after that login, the address is a stranger again
+    fail("10.0.1.1")
+    fail("10.0.1.2")
+    assert throttle.reserve("alice", "10.0.0.7") == (None, 300)
