@@ -200,7 +200,19 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     configure_logging("WARNING", journald=False)
     from makermatrix_edge.backups.commands import run_backup
 
-    return run_backup(settings, args.name)
+    # A running daemon is fine (the snapshot is an online backup, its migrations are applied);
+    # without one, the lock keeps a daemon from starting (and migrating) halfway through.
+    lock = DataDirLock(settings.data_dir, "backup")
+    try:
+        lock.acquire()
+    except DataDirBusy as exc:
+        if exc.command not in ("", "serve"):
+            print(f"nothing done: {exc.message}", file=sys.stderr)
+            return 1
+    try:
+        return run_backup(settings, args.name)
+    finally:
+        lock.release()
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:

@@ -84,6 +84,18 @@ def test_demo_data_and_a_second_daemon_are_refused_while_it_runs(daemon: Daemon,
     assert _parts_in(data) == []
 
 
+def test_a_backup_from_the_shell_runs_beside_the_daemon(daemon: Daemon, tmp_path: Path) -> None:
+    drive = tmp_path / "drive-2"
+    drive.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKERMATRIX_EDGE_")}
+    env["MAKERMATRIX_EDGE_BACKUP__TARGET"] = str(drive)
+    args = [str(CONSOLE_SCRIPT), "backup", "--data-dir", str(tmp_path / "data"), "--name", "beside"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert (drive / "beside.zip").is_file()
+    assert httpx.get(daemon.url + "/api/health").status_code == 200
+
+
 def test_a_killed_daemon_leaves_no_lock_behind(daemon: Daemon, archive: Path, tmp_path: Path) -> None:
     daemon.kill()  # SIGKILL: no clean-up ran, the lock file still names its pid
     assert (tmp_path / "data" / "daemon.lock").exists()
