@@ -50,7 +50,8 @@ def check_contents(path: Path, manifest: dict[str, Any]) -> dict[str, int]:
         size = path.stat().st_size
         what = "is empty (0 bytes)" if size == 0 else f"({size} bytes) has no makermatrix-edge migrations table"
         raise BackupInvalid(f"the database in the archive {what}; it is not a makermatrix-edge database")
-    known = [name for name in applied if name in set(known_migrations())]
+    ours = set(known_migrations())
+    known = [name for name in applied if name in ours]  # a newer daemon's extra ones are judged later
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
