@@ -38,6 +38,8 @@ from makermatrix_edge.api.makermatrix import (
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import authorize, current_principal, optional_principal
 from makermatrix_edge.api.ws import WEBSOCKET_HANDLERS
+from makermatrix_edge.errors import BeyondLimit
+from makermatrix_edge.inventory.queries import MAX_PROPERTY_DEPTH
 from makermatrix_edge.services import Services
 from makermatrix_edge.web import errors as web_errors
 from makermatrix_edge.web import template_config, web_router
@@ -61,6 +63,14 @@ def _error_by_face(request: Request[Any, Any, Any], exc: Exception) -> Any:
         if cls in handlers:
             return handlers[cls](request, exc)
     return handlers[Exception](request, exc)
+
+
+def _nested_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Any:
+    """msgspec gives up on JSON nested past Python's recursion limit; that is the body's fault, not ours."""
+    if "deserializing" not in str(exc):
+        return _error_by_face(request, exc)  # a real bug stays a 500 with a log line
+    problem = BeyondLimit(f"is nested too deeply (free-form properties allow {MAX_PROPERTY_DEPTH} levels)", "body")
+    return _error_by_face(request, problem)
 
 
 def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -130,7 +140,8 @@ def create_app(services: Services) -> Litestar:
             "principal": Provide(_provide_principal, sync_to_thread=False),
             "maybe_principal": Provide(_provide_maybe_principal, sync_to_thread=False),
         },
-        exception_handlers={Exception: _error_by_face},
+        # RecursionError: found before each face's own Exception handler (the lookup follows the MRO).
+        exception_handlers={Exception: _error_by_face, RecursionError: _nested_too_deep},
         lifespan=[_background(services)],
         cors_config=CORSConfig(allow_origins=origins, allow_credentials=True) if origins else None,
         openapi_config=OpenAPIConfig(title="makermatrix-edge", version=__version__, path="/schema"),

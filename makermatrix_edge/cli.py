@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from makermatrix_edge import __version__
+from makermatrix_edge.runtime.datadir_lock import DataDirBusy, DataDirLock
 from makermatrix_edge.runtime.logging import configure_logging
 from makermatrix_edge.settings import ConfigError, Settings, load_settings, render_toml
 
@@ -44,19 +45,37 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(_config_path(args.config), overrides=_overrides(args))
 
 
+def _hold(settings: Settings, command: str, hint: str) -> DataDirLock | None:
+    """The data-dir lock for a CLI command that writes; None (and a sentence on stderr) if it is taken."""
+    lock = DataDirLock(settings.data_dir, command, hint=hint)
+    try:
+        return lock.acquire()
+    except DataDirBusy as exc:
+        print(f"nothing done: {exc.message}", file=sys.stderr)
+        return None
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings.logging.level, journald="JOURNAL_STREAM" in os.environ)
-    from makermatrix_edge.daemon import serve  # imported late: `config check` needs none of it
+    from makermatrix_edge.daemon import serve, serve_lock  # imported late: `config check` needs none of it
     from makermatrix_edge.errors import InvalidInput
 
+    lock = serve_lock(settings)
+    try:
+        lock.acquire()  # before the demo bench is loaded, so that write is covered too
+    except DataDirBusy as exc:
+        print(f"not started: {exc.message}", file=sys.stderr)
+        return 1
     try:
         if args.demo:
             _load_demo_if_empty(settings)
-        return serve(settings)
+        return serve(settings, lock)
     except InvalidInput as exc:  # e.g. MAKERMATRIX_EDGE_ADMIN_PASSWORD too short
         print(f"config error: {exc.message}", file=sys.stderr)
         return EXIT_CONFIG
+    finally:
+        lock.release()
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
@@ -82,15 +101,25 @@ def _read_new_password() -> str:
 def _cmd_set_password(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging("WARNING", journald=False)
+    if not (settings.data_dir / "makermatrix.db").exists():
+        print(f"no database in {settings.data_dir}; start the daemon once first", file=sys.stderr)
+        return 1
+    lock = _hold(settings, "set-password", "stop it or change the password on the phone page or the API")
+    if lock is None:
+        return 1
+    try:
+        return _set_password_locked(settings, args.username)
+    finally:
+        lock.release()
+
+
+def _set_password_locked(settings: Settings, username: str) -> int:
     from makermatrix_edge.accounts.passwords import PasswordHasher
     from makermatrix_edge.accounts.users import UserService
     from makermatrix_edge.clock import system_clock
     from makermatrix_edge.daemon import open_database
     from makermatrix_edge.errors import DomainError
 
-    if not (settings.data_dir / "makermatrix.db").exists():
-        print(f"no database in {settings.data_dir}; start the daemon once first", file=sys.stderr)
-        return 1
     password = _read_new_password()
     db = open_database(settings)
     try:
@@ -100,7 +129,7 @@ def _cmd_set_password(args: argparse.Namespace) -> int:
             system_clock,
             min_password_length=settings.accounts.min_password_length,
         )
-        user = users.set_password_offline(args.username, password)
+        user = users.set_password_offline(username, password)
     except DomainError as exc:
         print(f"nothing changed: {exc.message}", file=sys.stderr)
         return 1
@@ -135,6 +164,16 @@ def _load_demo_if_empty(settings: Settings) -> None:
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging("WARNING", journald=False)
+    lock = _hold(settings, "demo-data", "stop it first, or start it with serve --demo")
+    if lock is None:
+        return 1
+    try:
+        return _demo_data_locked(settings, verbose=args.verbose)
+    finally:
+        lock.release()
+
+
+def _demo_data_locked(settings: Settings, *, verbose: bool) -> int:
     from makermatrix_edge.daemon import DB_FILE, build_services
     from makermatrix_edge.errors import DomainError
     from makermatrix_edge.inventory.demo import load_demo
@@ -152,7 +191,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     finally:
         services.close()
     print(f"demo data in {settings.data_dir / DB_FILE}:")
-    print("\n".join(report.lines(names=args.verbose)))
+    print("\n".join(report.lines(names=verbose)))
     return 0
 
 
@@ -161,7 +200,19 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     configure_logging("WARNING", journald=False)
     from makermatrix_edge.backups.commands import run_backup
 
-    return run_backup(settings, args.name)
+    # A running daemon is fine (the snapshot is an online backup, its migrations are applied);
+    # without one, the lock keeps a daemon from starting (and migrating) halfway through.
+    lock = DataDirLock(settings.data_dir, "backup")
+    try:
+        lock.acquire()
+    except DataDirBusy as exc:
+        if exc.command not in ("", "serve"):
+            print(f"nothing done: {exc.message}", file=sys.stderr)
+            return 1
+    try:
+        return run_backup(settings, args.name)
+    finally:
+        lock.release()
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
@@ -169,7 +220,13 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     configure_logging("WARNING", journald=False)
     from makermatrix_edge.backups.commands import run_restore
 
-    return run_restore(settings, Path(args.archive), args.passphrase_file)
+    lock = _hold(settings, "restore", "stop it or use the API restore")
+    if lock is None:
+        return 1
+    try:
+        return run_restore(settings, Path(args.archive), args.passphrase_file)
+    finally:
+        lock.release()
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

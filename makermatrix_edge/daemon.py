@@ -39,6 +39,7 @@ from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.printing import PrintQueue
 from makermatrix_edge.labels.service import LabelService
+from makermatrix_edge.runtime.datadir_lock import DataDirLock
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.runtime.sdnotify import Notifier
@@ -166,8 +167,28 @@ class _Server(uvicorn.Server):
             self.should_exit = True
 
 
-def serve(settings: Settings) -> int:
-    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the exit status."""
+def serve_lock(settings: Settings) -> DataDirLock:
+    """The daemon's hold on its data dir (not yet taken); a second daemon or a CLI writer is refused."""
+    hint = f"it already serves {settings.data_dir}; stop it before starting another"
+    return DataDirLock(settings.data_dir, "serve", hint=hint)
+
+
+def serve(settings: Settings, lock: DataDirLock | None = None) -> int:
+    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the exit status.
+
+    Holds the data-dir lock the whole time (raises DataDirBusy if another process has it);
+    a caller that already holds it (serve --demo loads the demo bench first) passes it in.
+    """
+    own = lock is None
+    held = serve_lock(settings).acquire() if lock is None else lock
+    try:
+        return _serve_locked(settings)
+    finally:
+        if own:
+            held.release()
+
+
+def _serve_locked(settings: Settings) -> int:
     services = build_services(settings, admin_password=os.environ.get("MAKERMATRIX_EDGE_ADMIN_PASSWORD") or None)
     try:
         app = create_app(services)

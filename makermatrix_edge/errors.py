@@ -31,6 +31,10 @@ class InvalidInput(DomainError):
         self.field = field
 
 
+class BeyondLimit(InvalidInput):
+    """Input past a hard limit (a number past bounds.MAX_INT, JSON nested too deep): 422 on both faces."""
+
+
 class Unauthorized(DomainError):
     """No valid credentials."""
 

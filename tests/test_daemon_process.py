@@ -105,17 +105,23 @@ def test_set_password_from_stdin_ends_sessions(daemon: Daemon, tmp_path: Path) -
         "access_token"
     ]
     command = [str(CONSOLE_SCRIPT), "users", "set-password", "admin", "--config", str(ROOT / "config" / "dev.toml")]
-    result = subprocess.run(
-        [*command, "--data-dir", str(data)], input="fresh-password-7\n", capture_output=True, text=True, timeout=60
-    )
+    command += ["--data-dir", str(data)]
+    # The daemon holds its data dir: a shell command that writes the database waits until it is stopped.
+    busy = subprocess.run(command, input="fresh-password-7\n", capture_output=True, text=True, timeout=60)
+    assert busy.returncode == 1 and f"the daemon is running (pid {daemon.proc.pid})" in busy.stderr
+    assert daemon.stop() == 0
+    result = subprocess.run(command, input="fresh-password-7\n", capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "password of admin changed" in result.stdout
-    assert httpx.get(daemon.url + "/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    login = httpx.post(daemon.url + "/api/auth/login", json={"username": "admin", "password": "fresh-password-7"})
-    assert login.status_code == 200 and login.json()["password_change_required"] is False
-    short = subprocess.run(
-        [*command, "--data-dir", str(data)], input="short\n", capture_output=True, text=True, timeout=60
-    )
+    again = Daemon(data)
+    try:
+        again.wait_healthy()
+        assert httpx.get(again.url + "/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        login = httpx.post(again.url + "/api/auth/login", json={"username": "admin", "password": "fresh-password-7"})
+        assert login.status_code == 200 and login.json()["password_change_required"] is False
+    finally:
+        again.stop()
+    short = subprocess.run(command, input="short\n", capture_output=True, text=True, timeout=60)
     assert short.returncode == 1 and "at least 8 characters" in short.stderr
 
 

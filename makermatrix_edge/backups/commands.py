@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from makermatrix_edge.backups.service import BackupOptions, BackupService
+from makermatrix_edge.backups.snapshot import counts
 from makermatrix_edge.clock import system_clock
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices.usbdrive import make_drive
@@ -53,7 +54,7 @@ def run_backup(settings: Settings, name: str | None) -> int:
 
 
 def run_restore(settings: Settings, archive: Path, passphrase_file: str | None) -> int:
-    """Restore onto this data dir with the daemon stopped (use the API to restore into a running one)."""
+    """Restore onto this data dir with the daemon stopped (the caller holds the data-dir lock)."""
     if not archive.is_file():
         print(f"no such backup file: {archive}", file=sys.stderr)
         return 1
@@ -65,7 +66,9 @@ def run_restore(settings: Settings, archive: Path, passphrase_file: str | None) 
         print(f"nothing restored: {exc.message}", file=sys.stderr)
         return 1
     print(f"restored {archive.name} (taken {result.manifest_created_at}) into {settings.data_dir}")
-    print("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())))
+    # Read back from the file now in place: what is really there, not what the manifest claims.
+    found = counts(settings.data_dir / DB_FILE)
+    print("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(found.items())))
     if result.migrations_applied:
         print("migrations applied: " + ", ".join(result.migrations_applied))
     if result.safety_backup:

@@ -1,7 +1,8 @@
 """Restore a backup into a data dir: verify first, refuse newer schemas, swap in, migrate.
 
 Everything is checked before anything is touched: the manifest, every checksum, the database's
-integrity and its migrations (a database from a newer daemon is refused). The members are
+integrity, its contents (backups/checks.py: ours, whole, as counted, with an admin) and its
+migrations (a database from a newer daemon is refused). The members are
 extracted next to the data, the folders (images/, datasheets/, labels/) are swapped by rename
 and the database last: into a running daemon through `Database.swap_file` (writes wait, readers
 wait, nobody sees a half-restored file), otherwise by rename. If the swap fails, the previous
@@ -19,18 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from makermatrix_edge.backups.archive import DATABASE_MEMBER, open_zip
-from makermatrix_edge.backups.snapshot import applied_migrations, unknown_migrations
+from makermatrix_edge.backups.checks import RestoreRefused, check_has_admin
+from makermatrix_edge.backups.snapshot import applied_migrations, counts, unknown_migrations
 from makermatrix_edge.backups.verify import BackupInvalid, safe_member, verify_archive
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.errors import Conflict
 
 DB_FILE = "makermatrix.db"
 FOLDERS = ("images", "datasheets", "labels")
 SECRET_KEY = "secret.key"
 
 
-class RestoreRefused(Conflict):
-    """The archive is valid but must not be restored here (e.g. it comes from a newer version)."""
+__all__ = ["RestoreRefused", "RestoreResult", "restore_archive"]
 
 
 @dataclass
@@ -104,6 +104,8 @@ def restore_archive(
                 f"the backup comes from a newer makermatrix-edge (schema has {', '.join(newer)}); "
                 "upgrade this daemon first"
             )
+        check_has_admin(staging / DATABASE_MEMBER)
+        restored_counts = counts(staging / DATABASE_MEMBER)  # what is being put in, not what the manifest says
         safety = safety_backup()
         included = [f for f in FOLDERS if f in manifest.get("included", [])]
         for name in included:
@@ -132,7 +134,7 @@ def restore_archive(
             migrations_applied=applied,
             folders_restored=included,
             safety_backup=safety.name if safety else None,
-            counts=dict(manifest.get("counts", {})),
+            counts=restored_counts,
         )
     finally:
         for live, old in reversed(moved):  # only when something failed after folders moved

@@ -1,4 +1,4 @@
-"""Read a backup back: the manifest, every member's sha256, and integrity_check on the database."""
+"""Read a backup back: the manifest, every member's sha256, integrity_check and the database's contents."""
 
 from __future__ import annotations
 
@@ -13,20 +13,20 @@ from typing import Any
 import msgspec
 
 from makermatrix_edge.backups.archive import DATABASE_MEMBER, FORMAT_VERSION, MANIFEST, open_zip
+from makermatrix_edge.backups.checks import BackupInvalid, check_contents
 from makermatrix_edge.backups.snapshot import integrity_problems
-from makermatrix_edge.errors import InvalidInput
 
 _CHUNK = 1024 * 1024
 
 
-class BackupInvalid(InvalidInput):
-    """The archive is damaged, incomplete, not ours, or the passphrase is wrong."""
+__all__ = ["BackupInvalid", "Verified", "safe_member", "verify_archive"]
 
 
 @dataclass(frozen=True)
 class Verified:
     manifest: dict[str, Any]
     members: list[str]
+    counts: dict[str, int]
 
 
 def safe_member(name: str) -> bool:
@@ -96,6 +96,7 @@ def verify_archive(path: Path, passphrase: str | None = None, *, scratch: Path |
         problems = integrity_problems(db_copy)
         if problems:
             raise BackupInvalid(f"database integrity check failed: {'; '.join(problems[:3])}")
-        return Verified(manifest, sorted(manifest["members"]))
+        found = check_contents(db_copy, manifest)
+        return Verified(manifest, sorted(manifest["members"]), found)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -16,6 +16,15 @@ def fold(text: str | None) -> str | None:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+def clean_term(text: str) -> str:
+    """A search term with control characters (NUL, tabs, escapes) turned into spaces, trimmed.
+
+    FTS5 reads a MATCH string as C text: a NUL ends it mid-phrase ("unterminated string"). No
+    part name holds a control character, so a space is what the person meant to type.
+    """
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).strip()
+
+
 def fts_phrase(term: str) -> str:
     """Quote a term as one FTS5 string so user input is never parsed as query syntax."""
     return '"' + term.replace('"', '""') + '"'
@@ -27,7 +36,7 @@ def fts_query(search: str) -> str | None:
     Words of three or more characters must all appear (in any column); shorter words are
     left to the caller's prefix match, because a trigram index cannot find them.
     """
-    words = [w for w in (fold(search) or "").split() if len(w) >= 3]
+    words = [w for w in (fold(clean_term(search)) or "").split() if len(w) >= 3]
     if not words:
         return None
     return " AND ".join(fts_phrase(w) for w in words)

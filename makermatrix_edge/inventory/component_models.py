@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from makermatrix_edge.bounds import Whole
+
 Status = Literal["ACTIVE", "INACTIVE"]
 Spec = Annotated[str, msgspec.Meta(max_length=100)]
 Word = Annotated[str, msgspec.Meta(max_length=100)]
@@ -23,7 +25,7 @@ class Component(msgspec.Struct):
     id: int
     part_number: str
     marking: str | None
-    category_id: int | None
+    category_id: Whole | None
     category_name: str | None
     technology: str | None
     polarity: str | None
@@ -64,7 +66,7 @@ class Component(msgspec.Struct):
 
 class _SpecFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     marking: Word | None | UnsetType = UNSET
-    category_id: int | None | UnsetType = UNSET
+    category_id: Whole | None | UnsetType = UNSET
     technology: Word | None | UnsetType = UNSET
     polarity: Word | None | UnsetType = UNSET
     channel: Word | None | UnsetType = UNSET
@@ -121,7 +123,7 @@ class ComponentUpdate(_SpecFields, kw_only=True, forbid_unknown_fields=True):
 
 
 class InventoryItem(msgspec.Struct):
-    component_id: int
+    component_id: Whole
     part_number: str
     component_name: str
     category_name: str | None
@@ -134,7 +136,7 @@ class InventoryItem(msgspec.Struct):
 
 
 class InventoryCreate(msgspec.Struct, forbid_unknown_fields=True):
-    component_id: int
+    component_id: Whole
     quantity: Count = 0
     min_qty: Count | None = None
     location: LocationText | None = None
@@ -153,7 +155,7 @@ class CategoryTotals(msgspec.Struct):
 
 
 class LowStockItem(msgspec.Struct):
-    component_id: int
+    component_id: Whole
     part_number: str
     category_name: str | None
     quantity: int
@@ -193,8 +195,8 @@ class AloraCategoryUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 class Equivalent(msgspec.Struct):
     id: int
-    component_id: int
-    equivalent_id: int
+    component_id: Whole
+    equivalent_id: Whole
     reason: str
     part_number: str
     marking: str | None
@@ -212,7 +214,7 @@ class Equivalent(msgspec.Struct):
 
 
 class EquivalentCreate(msgspec.Struct, forbid_unknown_fields=True):
-    equivalent_id: int | str  # an ALORA integer id, or a part UUID on the MakerMatrix face
+    equivalent_id: Whole | str  # an ALORA integer id, or a part UUID on the MakerMatrix face
     reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 

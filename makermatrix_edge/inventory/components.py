@@ -11,6 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.bounds import check_whole
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
@@ -325,9 +326,10 @@ def parse_filters(filters: Mapping[str, str]) -> tuple[list[str], list[Any], int
 
 def _int(value: str, field: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise InvalidInput("must be a whole number", field) from None
+    return check_whole(number, field)
 
 
 def _float(value: str, field: str) -> float:

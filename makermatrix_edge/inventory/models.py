@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from makermatrix_edge.bounds import Count, PageNumber
+
 
 class CategoryRef(msgspec.Struct):
     id: str
@@ -161,14 +163,14 @@ class PartUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class PartSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     search_term: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    min_quantity: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    max_quantity: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    min_quantity: Count | None = None
+    max_quantity: Count | None = None
     category_names: CategoryNames | None = None
     location_id: Short | None = None
     supplier: Short | None = None
     sort_by: Literal["part_name", "part_number", "quantity", "location"] | None = None
     sort_order: Literal["asc", "desc"] = "asc"
-    page: Annotated[int, msgspec.Meta(ge=1)] = 1
+    page: PageNumber = 1
     page_size: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.bounds import MAX_INT
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
@@ -50,6 +51,8 @@ def _duplicate(exc: sqlite3.IntegrityError, name: str) -> Exception:
 def check_page(page: int, page_size: int) -> None:
     if page < 1:
         raise InvalidInput("must be 1 or more", "page")
+    if page > MAX_INT:
+        raise InvalidInput(f"must be at most {MAX_INT}", "page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"must be between 1 and {MAX_PAGE_SIZE}", "page_size")
 

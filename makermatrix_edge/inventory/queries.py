@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.errors import BeyondLimit, InvalidInput
 from makermatrix_edge.inventory.models import CategoryRef, LocationRef, PartView
 
 PART_SELECT = (
@@ -129,7 +129,29 @@ def location_subtree_sql(param: str = "?") -> str:
     )
 
 
+MAX_PROPERTY_DEPTH = 32  # levels of dicts and lists, the properties object itself included
+
+
+def _depth(value: Any) -> int:
+    """How deeply dicts and lists nest (a loop, not recursion: the input is untrusted); stops past the limit."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack and deepest <= MAX_PROPERTY_DEPTH:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def encode_properties(props: dict[str, Any]) -> str:
+    if _depth(props) > MAX_PROPERTY_DEPTH:
+        raise BeyondLimit(f"must not nest deeper than {MAX_PROPERTY_DEPTH} levels", "additional_properties")
     text = json.dumps(props, ensure_ascii=False, separators=(",", ":"))
     if len(text) > 32_768:
         raise InvalidInput("must be at most 32 KB of JSON", "additional_properties")

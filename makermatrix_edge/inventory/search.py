@@ -7,7 +7,7 @@ from typing import Any
 import sqlite_utils
 
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.db.text import fold, fts_query, like_escape
+from makermatrix_edge.db.text import clean_term, fold, fts_query, like_escape
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.models import Page, PartSearch
@@ -41,7 +41,7 @@ class _Query:
         self.ranked = False
 
     def text(self, term: str) -> None:
-        term = term.strip()
+        term = clean_term(term)
         if not term:
             return
         self.params.update(term=term, prefix=like_escape(term) + "%")
@@ -121,7 +121,7 @@ class SearchService:
         self._db = db
 
     async def search_text(self, query: str, page: int, page_size: int) -> Page:
-        if not query.strip():
+        if not clean_term(query):
             raise InvalidInput("must not be empty", "query")
         return await self.search(PartSearch(search_term=query, page=page, page_size=page_size))
 
@@ -186,7 +186,7 @@ class SearchService:
         """Part names for autocomplete: names that start with the text first, then names containing it."""
         if not 1 <= limit <= 50:
             raise InvalidInput("must be between 1 and 50", "limit")
-        term = query.strip()
+        term = clean_term(query)
         if len(term) < 3:
             return []
         prefix = like_escape(term) + "%"

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from makermatrix_edge.bounds import Whole
 from makermatrix_edge.labels.printing import Job
 from makermatrix_edge.labels.templates import TemplateBody
 
@@ -89,7 +90,7 @@ class PrinterConfig(msgspec.Struct, kw_only=True):
     backend: str = "pyusb"
     driver: str = "brother_ql"
     printer_identifier: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    dpi: int = 300
+    dpi: Whole = 300
     model: str = "QL-700"
     scaling_factor: float = 1.0
     additional_settings: dict[str, Any] = msgspec.field(default_factory=dict)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
+from makermatrix_edge.api.params import PathInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.inventory.component_models import AloraCategory, AloraCategoryCreate, AloraCategoryUpdate
 from makermatrix_edge.services import Services
@@ -26,15 +27,15 @@ class AloraCategoriesController(Controller):
         return await services.alora_categories.list_categories(status_filter)
 
     @get("/{category_id:int}", opt=access("categories:read"))
-    async def get_category(self, category_id: FromPath[int], services: NamedDependency[Services]) -> AloraCategory:
+    async def get_category(self, category_id: PathInt, services: NamedDependency[Services]) -> AloraCategory:
         return await services.alora_categories.get(category_id)
 
     @put("/{category_id:int}", opt=access("categories:write"))
     async def update(
-        self, category_id: FromPath[int], data: JSONBody[AloraCategoryUpdate], services: NamedDependency[Services]
+        self, category_id: PathInt, data: JSONBody[AloraCategoryUpdate], services: NamedDependency[Services]
     ) -> AloraCategory:
         return await services.alora_categories.update(category_id, data)
 
     @delete("/{category_id:int}", opt=access("categories:delete"))
-    async def soft_delete(self, category_id: FromPath[int], services: NamedDependency[Services]) -> None:
+    async def soft_delete(self, category_id: PathInt, services: NamedDependency[Services]) -> None:
         await services.alora_categories.soft_delete(category_id)

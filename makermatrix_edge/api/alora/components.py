@@ -6,9 +6,10 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import JSONBody
 
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.api.params import PathInt, QueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.inventory.component_models import (
     Component,
@@ -45,28 +46,28 @@ class ComponentsController(Controller):
         return Response(found, headers={"X-Total-Count": str(total)})
 
     @get("/{component_id:int}", opt=access("parts:read"))
-    async def get_component(self, component_id: FromPath[int], services: NamedDependency[Services]) -> Component:
+    async def get_component(self, component_id: PathInt, services: NamedDependency[Services]) -> Component:
         return await services.components.get(component_id)
 
     @put("/{component_id:int}", opt=access("parts:write"))
     async def update(
-        self, component_id: FromPath[int], data: JSONBody[ComponentUpdate], services: NamedDependency[Services]
+        self, component_id: PathInt, data: JSONBody[ComponentUpdate], services: NamedDependency[Services]
     ) -> Component:
         return await services.components.update(component_id, data)
 
     @delete("/{component_id:int}", opt=access("parts:delete"))
-    async def soft_delete(self, component_id: FromPath[int], services: NamedDependency[Services]) -> None:
+    async def soft_delete(self, component_id: PathInt, services: NamedDependency[Services]) -> None:
         """Marks the component INACTIVE; PUT status ACTIVE restores it."""
         await services.components.soft_delete(component_id)
 
     @get("/{component_id:int}/equivalents", opt=access("parts:read"))
-    async def equivalents(self, component_id: FromPath[int], services: NamedDependency[Services]) -> list[Equivalent]:
+    async def equivalents(self, component_id: PathInt, services: NamedDependency[Services]) -> list[Equivalent]:
         return await services.equivalents.list_for(component_id)
 
     @post("/{component_id:int}/equivalents", opt=access("parts:write"), status_code=201)
     async def add_equivalent(
         self,
-        component_id: FromPath[int],
+        component_id: PathInt,
         data: JSONBody[EquivalentCreate],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
@@ -75,12 +76,12 @@ class ComponentsController(Controller):
 
     @delete("/{component_id:int}/equivalents/{equivalent_id:int}", opt=access("parts:write"))
     async def remove_equivalent(
-        self, component_id: FromPath[int], equivalent_id: FromPath[int], services: NamedDependency[Services]
+        self, component_id: PathInt, equivalent_id: PathInt, services: NamedDependency[Services]
     ) -> None:
         await services.equivalents.remove(component_id, equivalent_id)
 
     @get("/{component_id:int}/equivalents/suggest", opt=access("parts:read"))
     async def suggest(
-        self, component_id: FromPath[int], services: NamedDependency[Services], limit: FromQuery[int] = 10
+        self, component_id: PathInt, services: NamedDependency[Services], limit: QueryInt = 10
     ) -> list[SuggestedEquivalent]:
         return await services.equivalents.suggest(component_id, max(1, min(limit, 50)))

@@ -17,6 +17,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from makermatrix_edge.api.body import field_problem
 from makermatrix_edge.errors import (
     BadRequest,
+    BeyondLimit,
     Conflict,
     DeviceUnavailable,
     DomainError,
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 STATUS: dict[type[DomainError], int] = {
     BadRequest: 400,
+    BeyondLimit: 422,  # found before InvalidInput: the lookup follows the class's MRO
     InvalidInput: 400,
     Conflict: 400,
     Unauthorized: 401,

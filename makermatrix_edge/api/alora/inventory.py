@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.api.params import OptionalQueryInt, PathInt, QueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.errors import BadRequest
 from makermatrix_edge.inventory.component_models import CostSummary, InventoryCreate, InventoryItem, InventoryUpdate
@@ -29,7 +30,7 @@ class InventoryController(Controller):
 
     @get("/", opt=access("parts:read"))
     async def list_inventory(
-        self, services: NamedDependency[Services], component_id: FromQuery[int | None] = None
+        self, services: NamedDependency[Services], component_id: OptionalQueryInt = None
     ) -> list[InventoryItem]:
         return await services.component_stock.list_items(component_id)
 
@@ -37,7 +38,7 @@ class InventoryController(Controller):
     async def cost(
         self,
         services: NamedDependency[Services],
-        category_id: FromQuery[int | None] = None,
+        category_id: OptionalQueryInt = None,
         status_filter: FromQuery[str] = "ACTIVE",
         include_low_stock: FromQuery[bool] = True,
     ) -> CostSummary:
@@ -49,13 +50,13 @@ class InventoryController(Controller):
         )
 
     @get("/{component_id:int}", opt=access("parts:read"))
-    async def get_inventory(self, component_id: FromPath[int], services: NamedDependency[Services]) -> InventoryItem:
+    async def get_inventory(self, component_id: PathInt, services: NamedDependency[Services]) -> InventoryItem:
         return await services.component_stock.get(component_id)
 
     @put("/{component_id:int}", opt=access("parts:write"))
     async def update_inventory(
         self,
-        component_id: FromPath[int],
+        component_id: PathInt,
         data: JSONBody[InventoryUpdate],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
@@ -65,8 +66,8 @@ class InventoryController(Controller):
     @post("/{component_id:int}/adjust", opt=access("parts:write"), status_code=200)
     async def adjust(
         self,
-        component_id: FromPath[int],
-        adjustment: FromQuery[int],
+        component_id: PathInt,
+        adjustment: QueryInt,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
     ) -> InventoryItem:

@@ -12,13 +12,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from makermatrix_edge.accounts.models import ApiKeyView, NewApiKey, Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import AUTHENTICATED, access
+from makermatrix_edge.bounds import Whole
 from makermatrix_edge.services import Services
 
 
 class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     permissions: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=64)] | None = None
-    expires_in_days: int | None = None
+    expires_in_days: Whole | None = None
 
 
 class ApiKeysController(Controller):

@@ -7,22 +7,24 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
+from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
+from makermatrix_edge.bounds import PageNumber, Whole
 from makermatrix_edge.inventory.component_models import Component, Equivalent, EquivalentCreate, SuggestedEquivalent
 from makermatrix_edge.services import Services
 
-FilterValue = Annotated[str, msgspec.Meta(max_length=100)] | int | float | bool
+FilterValue = Annotated[str, msgspec.Meta(max_length=100)] | Whole | float | bool
 
 
 class Parametric(msgspec.Struct, forbid_unknown_fields=True):
     """Filters as in GET /alora/components, e.g. {"technology": "PNP", "v_max_min": "40V"}."""
 
     filters: Annotated[dict[str, FilterValue], msgspec.Meta(max_length=40)] = msgspec.field(default_factory=dict)
-    page: Annotated[int, msgspec.Meta(ge=1)] = 1
+    page: PageNumber = 1
     page_size: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
 
 
@@ -71,7 +73,7 @@ class ComponentFeaturesController(Controller):
 
     @get("/{part_id:str}/equivalents/suggest", opt=access("parts:read"))
     async def suggest(
-        self, part_id: FromPath[str], services: NamedDependency[Services], limit: FromQuery[int] = 10
+        self, part_id: FromPath[str], services: NamedDependency[Services], limit: QueryInt = 10
     ) -> Envelope[list[SuggestedEquivalent]]:
         """Parts in this inventory that could replace this one, in-stock first, with the reasons and caveats."""
         found = await services.equivalents.suggest(part_id, max(1, min(limit, 50)))

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
+from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartSearch, PartUpdate, PartView
 from makermatrix_edge.services import Services
@@ -49,7 +50,7 @@ class PartsController(Controller):
 
     @get("/get_all_parts", opt=access("parts:read"))
     async def get_all_parts(
-        self, services: NamedDependency[Services], page: FromQuery[int] = 1, page_size: FromQuery[int] = 10
+        self, services: NamedDependency[Services], page: QueryInt = 1, page_size: QueryInt = 10
     ) -> Envelope[list[PartView]]:
         result = await services.parts.list_parts(page, page_size)
         return paged(result.items, f"{result.total} parts", page=page, page_size=page_size, total=result.total)
@@ -94,8 +95,8 @@ class PartsController(Controller):
         self,
         part_id: FromPath[str],
         services: NamedDependency[Services],
-        page: FromQuery[int] = 1,
-        page_size: FromQuery[int] = 20,
+        page: QueryInt = 1,
+        page_size: QueryInt = 20,
     ) -> Envelope[list[Movement]]:
         movements, total = await services.parts.history(part_id, page, page_size)
         return paged(movements, f"{total} stock movements", page=page, page_size=page_size, total=total)
@@ -129,15 +130,15 @@ class PartsController(Controller):
         self,
         text: SearchQuery,
         services: NamedDependency[Services],
-        page: FromQuery[int] = 1,
-        page_size: FromQuery[int] = 20,
+        page: QueryInt = 1,
+        page_size: QueryInt = 20,
     ) -> Envelope[list[PartView]]:
         result = await services.search.search_text(text, page, page_size)
         return paged(result.items, _found(result), page=page, page_size=page_size, total=result.total)
 
     @get("/suggestions", opt=access("parts:read"))
     async def suggestions(
-        self, text: SearchQuery, services: NamedDependency[Services], limit: FromQuery[int] = 10
+        self, text: SearchQuery, services: NamedDependency[Services], limit: QueryInt = 10
     ) -> Envelope[list[str]]:
         names = await services.search.suggestions(text, limit)
         return ok(names, f"{len(names)} suggestions")

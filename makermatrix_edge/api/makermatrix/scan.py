@@ -9,10 +9,11 @@ from litestar import Controller, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery, JSONBody
+from litestar.params import Body, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.scanning.receive import Received, ReceiveRequest, receive
 from makermatrix_edge.scanning.service import ScannerStatus, ScanResult
@@ -68,9 +69,7 @@ class ScanController(Controller):
         return ok(done, f"{verb} '{done.part.part_name}': +{done.quantity_added}, {done.part.quantity} now")
 
     @get("/recent", opt=access("parts:read"))
-    async def recent(
-        self, services: NamedDependency[Services], limit: FromQuery[int] = 20
-    ) -> Envelope[list[ScanResult]]:
+    async def recent(self, services: NamedDependency[Services], limit: QueryInt = 20) -> Envelope[list[ScanResult]]:
         results = services.scans.recent(limit)
         return ok(results, f"{len(results)} recent scans")
 

@@ -16,6 +16,7 @@ from msgspec import UNSET, UnsetType
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
+from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import AUTHENTICATED, access
 from makermatrix_edge.errors import Gone, InvalidInput
 from makermatrix_edge.services import Services
@@ -105,8 +106,8 @@ class TasksController(Controller):
         task_type: FromQuery[list[str] | None] = None,
         priority: FromQuery[list[str] | None] = None,
         created_by_user_id: FromQuery[Text | None] = None,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: QueryInt = 50,
+        offset: QueryInt = 0,
         order_by: FromQuery[Text] = "created_at",
         order_desc: FromQuery[bool] = True,
     ) -> Envelope[list[TaskView]]:
@@ -126,8 +127,8 @@ class TasksController(Controller):
         status: FromQuery[list[str] | None] = None,
         task_type: FromQuery[list[str] | None] = None,
         priority: FromQuery[list[str] | None] = None,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: QueryInt = 50,
+        offset: QueryInt = 0,
         order_by: FromQuery[Text] = "created_at",
         order_desc: FromQuery[bool] = True,
     ) -> Envelope[list[TaskView]]:
