@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from makermatrix_edge.errors import (
     Conflict,
     DeviceUnavailable,
+    DiskFull,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -34,6 +35,7 @@ _KNOWN: dict[type[Exception], tuple[int, str]] = {
     Conflict: (409, "That did not work"),
     TooManyRequests: (429, "Too many tries"),
     DeviceUnavailable: (503, "Device not available"),
+    DiskFull: (507, "Disk full"),
 }
 
 

@@ -38,8 +38,11 @@ async def health(services: NamedDependency[Services]) -> Response[Envelope[Healt
         version=__version__,
         uptime_seconds=int(services.clock() - services.started_at),
         database=database,
-        devices={name: device.state() for name, device in services.devices.items()},
+        devices={"data_disk": services.disk.state(), **{n: d.state() for n, d in services.devices.items()}},
     )
+    disk_full = services.disk.problem()
+    if database.ok and disk_full:  # reads still work, but nothing can be saved: not healthy
+        return Response(Envelope(status="error", message=disk_full, data=body), status_code=507)
     if database.ok:
         return Response(Envelope(status="success", message="Healthy", data=body))
     return Response(Envelope(status="error", message="Database unavailable", data=body), status_code=503)
