@@ -91,7 +91,7 @@ def check_data_dir(host: Host) -> Check:
         )  # fmt: skip
     free = shutil.disk_usage(data).free
     if free < FULL_BELOW_BYTES:  # the sentence the daemon answers with (507) and shows in health
-        return Check("data directory", "fail", full_message(data), "free space on the SD card")
+        return Check("data directory", "fail", full_message(data, free), "free space on the SD card")
     if free < MIN_FREE_DATA:
         return Check("data directory", "fail", f"{data}: only {free // 1024**2} MB free", "free space on the SD card")
     if free < WARN_FREE_DATA:

@@ -30,8 +30,8 @@ def free_bytes(folder: Path) -> int | None:
     return st.f_bavail * st.f_frsize
 
 
-def full_message(folder: Path) -> str:
-    free = free_bytes(folder)
+def full_message(folder: Path, free: int | None = None) -> str:
+    free = free_bytes(folder) if free is None else free
     amount = "free space unknown" if free is None else f"{free // 1024**2} MB free"
     return f"the disk holding {folder} is full ({amount})"
 
