@@ -39,6 +39,8 @@ def test_a_small_file_that_decodes_huge_is_refused_from_its_header() -> None:
         load_image(png)
     with pytest.raises(ValueError, match="to decode"):
         load_image(encoded("RGB", (2400, 2400), "WEBP"))  # libwebp's own buffer and a copy: about 3 frames
+    assert load_image(encoded("RGB", (2000, 2000), "WEBP")).shape == (2000, 2000)  # 4 Mpx WebP: fits
+    assert load_image(encoded("RGB", (3400, 3400), "PNG")).shape == (1700, 1700)  # 12 Mpx RGB PNG: fits
 
 
 def test_large_photos_are_decoded_reduced() -> None:
@@ -69,6 +71,12 @@ def test_uploads_are_checked_against_the_same_bound(tmp_path: Path) -> None:
     assert store.save(encoded("RGB", BIG, "JPEG", quality=50)).width == 6000  # JPEG is checked at 1/8 scale
     assert store.save(encoded("L", BIG, "PNG")).height == 6600
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".jpg", ".png"]
+
+
+def test_the_daemon_decodes_two_at_a_time_and_admits_four_photo_requests(services: Services) -> None:
+    gate = services.decode_gate
+    assert gate is services.scans.gate  # photos and uploads share one gate
+    assert (gate._decodes.size, gate._requests.size, gate._decodes.wait_seconds) == (2, 4, 10.0)
 
 
 def test_the_gate_frees_a_slot_when_the_work_ends_not_when_the_caller_gives_up() -> None:
