@@ -7,6 +7,9 @@ stayed taken. Here the daemon runs as its own process and psutil reads its RSS e
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -88,3 +91,16 @@ def test_twenty_parallel_photos_stay_under_300_mb(tmp_path: Path) -> None:
         assert after < idle + 40 * MB, f"RSS {after / MB:.0f} MB after the bursts, {idle / MB:.0f} MB idle"
     finally:
         daemon.stop()
+
+
+def test_memory_benchmark_prints_one_json_object() -> None:
+    bench = Path(__file__).resolve().parent.parent / "scripts" / "bench" / "memory.py"
+    args = [sys.executable, str(bench), "--parallel", "2", "--only", "scan_black_png_6000x6600"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert {"idle_rss_mb", "peak_rss_mb", "after_rss_mb", "scenarios", "targets", "machine"} <= report.keys()
+    scenario = report["scenarios"]["scan_black_png_6000x6600"]
+    assert scenario["statuses"] == {"422": 2} and scenario["requests"] == 2
+    assert report["daemon_exit_status"] == 0
+    assert "[bench]" in done.stderr and "[bench]" not in done.stdout
