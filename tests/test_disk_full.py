@@ -82,7 +82,7 @@ def test_a_full_database_answers_507_everywhere_and_logins_still_work(
             h = bearer(login(client, "admin", ADMIN_PASSWORD))
             alora = client.post("/alora/login", data={"username": "admin", "password": ADMIN_PASSWORD})
             ah = bearer(alora.json()["access_token"])
-            assert client.get("/api/health").json()["message"] == "Healthy"
+            assert client.get("/api/health", headers=h).json()["message"] == "Healthy"
             fill_database(services)
 
             part = client.post("/api/parts/add_part", json={"part_name": "R1", "description": LONG}, headers=h)
@@ -92,7 +92,7 @@ def test_a_full_database_answers_507_everywhere_and_logins_still_work(
             names = client.get("/api/parts/get_all_parts", headers=h).json()["data"]
             assert all(p["part_name"] not in ("R1", "Q1") for p in names)  # nothing half-written
 
-            health = client.get("/api/health")
+            health = client.get("/api/health", headers=h)  # the details need a login
             assert_disk_full(services, health)
             assert health.json()["data"]["devices"]["data_disk"]["state"] == "error"
             line = status_line(8080, services.devices, services.status_fragments)
@@ -116,7 +116,7 @@ def test_a_full_database_answers_507_everywhere_and_logins_still_work(
             free_database(services)
             ok = client.post("/api/parts/add_part", json={"part_name": "R1", "description": LONG}, headers=h)
             assert ok.status_code == 201, ok.text
-            assert client.get("/api/health").json()["message"] == "Healthy"
+            assert client.get("/api/health", headers=h).json()["message"] == "Healthy"
             assert "DISK FULL" not in status_line(8080, services.devices, services.status_fragments)
     finally:
         services.close()
@@ -191,13 +191,13 @@ def test_a_really_full_disk(tiny_disk: Path, clock: FakeClock) -> None:
             token = login(client, "admin", ADMIN_PASSWORD)  # logs in; last_login is not recorded
             assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
 
-            assert_disk_full(services, client.get("/api/health"))
+            assert_disk_full(services, client.get("/api/health", headers=h))
             check = check_data_dir(Host(data_dir=data, identity=lambda: (0, {0})))
             assert check.level == "fail" and SENTENCE.fullmatch(check.message), check
             assert "DISK FULL" in status_line(8080, services.devices, services.status_fragments)
 
             filler.unlink()
             assert client.post("/api/parts/add_part", json={"part_name": "R1"}, headers=h).status_code == 201
-            assert client.get("/api/health").json()["message"] == "Healthy"
+            assert client.get("/api/health", headers=h).json()["message"] == "Healthy"
     finally:
         services.close()
