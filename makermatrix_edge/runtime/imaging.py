@@ -1,7 +1,7 @@
 """Decoding photos and uploads without running a Pi out of memory: bounded in pixels, bytes, concurrency and time.
 
 A decoded picture costs its width x height x bytes per pixel (Pillow keeps RGB in 4 bytes), not
-its file size: a 115 KB PNG can declare 6000x6600 pixels and take 160 MB once decoded. So every
+its file size: a 115 KB PNG can declare 6000x6600 pixels and take 151 MB once decoded. So every
 decode is checked from the header first (`decoded_bytes`, after JPEG's `draft()` has picked a
 reduced scale), only `DecodeGate.slots` run at once, later ones wait at most `wait_seconds` and
 then get 503 with Retry-After, and after each the freed memory is handed back to the system.
@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import ctypes
 import ctypes.util
-import logging
 import math
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -24,7 +23,6 @@ from PIL import Image
 from makermatrix_edge.errors import Overloaded
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 # One decode may take at most this much memory; with DECODE_SLOTS at once the daemon stays well
 # under 300 MB on a 1 GB Pi. 48 MB: a 12 Mpx RGB PNG, a 40 Mpx grey one, a 4 Mpx WebP; JPEGs are
