@@ -40,7 +40,9 @@ from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.printing import PrintQueue
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.runtime.datadir_lock import DataDirLock
+from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
+from makermatrix_edge.runtime.imaging import DecodeGate, keep_big_buffers_apart
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.runtime.sdnotify import Notifier
 from makermatrix_edge.runtime.supervisor import Supervisor
@@ -97,6 +99,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         backup = settings.backup
         drive = make_drive(backup.target, backup.drive_label, Path(backup.drive_root))
         backups = BackupService(settings, db, drive, clock)
+        gate = DecodeGate()
         tasks.registry.register(backup_creation(backups))
         scheduler = Scheduler(
             db,
@@ -126,12 +129,15 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             tasks=tasks,
             scheduler=scheduler,
             labels=LabelService(db, clock, settings, PrintQueue(printer, settings.printer, events, clock)),
-            scans=ScanService(db, parts, events, clock, settings.scanner),
+            scans=ScanService(db, parts, events, clock, settings.scanner, gate=gate),
             backups=backups,
+            disk=DataDisk(data_dir, db_full=lambda: db.disk_full),
+            decode_gate=gate,
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)
         services.status_fragments.append(backups.status_fragment)
+        services.status_fragments.append(services.disk.status_fragment)
         scans = services.scans
         scans.camera = build_camera(settings.camera, settings.scanner, scans.on_camera_codes, scans.decoder)
         scans.camera_autostart = settings.camera.autostart
@@ -189,6 +195,7 @@ def serve(settings: Settings, lock: DataDirLock | None = None) -> int:
 
 
 def _serve_locked(settings: Settings) -> int:
+    keep_big_buffers_apart()  # process-wide malloc tuning: only the real daemon, never a test process
     services = build_services(settings, admin_password=os.environ.get("MAKERMATRIX_EDGE_ADMIN_PASSWORD") or None)
     try:
         app = create_app(services)

@@ -24,6 +24,7 @@ from makermatrix_edge.accounts.tokens import TokenIssuer, read_secret
 from makermatrix_edge.backups.state import load_state
 from makermatrix_edge.clock import parse_iso
 from makermatrix_edge.doctor import Check, CheckFn, Level
+from makermatrix_edge.runtime.diskspace import FULL_BELOW_BYTES, full_message
 from makermatrix_edge.settings import Settings
 
 BROTHER = "04f9"
@@ -92,6 +93,8 @@ def check_data_dir(host: Host) -> Check:
             f"sudo chown -R {host.service_user}: {data}  (or run doctor as {host.service_user})",
         )  # fmt: skip
     free = shutil.disk_usage(data).free
+    if free < FULL_BELOW_BYTES:  # the sentence the daemon answers with (507) and shows in health
+        return Check("data directory", "fail", full_message(data, free), "free space on the SD card")
     if free < MIN_FREE_DATA:
         return Check("data directory", "fail", f"{data}: only {free // 1024**2} MB free", "free space on the SD card")
     if free < WARN_FREE_DATA:

@@ -55,3 +55,15 @@ class DeviceUnavailable(DomainError):
 
 class Gone(DomainError):
     """An endpoint or resource that existed once and was removed on purpose."""
+
+
+class Overloaded(DeviceUnavailable):
+    """Too much heavy work at once (photos being decoded); HTTP 503 with Retry-After."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+class DiskFull(DomainError):
+    """The disk holding the data directory is full; nothing was written (HTTP 507)."""

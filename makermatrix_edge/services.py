@@ -22,7 +22,9 @@ from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.service import LabelService
+from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
+from makermatrix_edge.runtime.imaging import DecodeGate
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.settings import Settings
@@ -53,6 +55,8 @@ class Services:
     labels: LabelService
     scans: ScanService
     backups: BackupService
+    disk: DataDisk  # the disk holding data_dir: full or not (health, diagnostics, STATUS line)
+    decode_gate: DecodeGate  # photos and uploads decoded a few at a time (shared by scans and images)
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
     devices: dict[str, Device] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from makermatrix_edge.accounts.throttle import LoginThrottle
 from makermatrix_edge.accounts.tokens import TokenIssuer
 from makermatrix_edge.clock import Clock, iso, parse_iso
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.errors import NotFound, TooManyRequests, Unauthorized
+from makermatrix_edge.errors import DiskFull, NotFound, TooManyRequests, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,10 @@ class AuthService:
             attempt.release()
         user_id = row["id"]
         now = iso(self._clock())
-        await self._db.write(lambda db: db.execute("UPDATE users SET last_login = ? WHERE id = ?", [now, user_id]))
+        try:
+            await self._db.write(lambda db: db.execute("UPDATE users SET last_login = ? WHERE id = ?", [now, user_id]))
+        except DiskFull as exc:  # a full disk must not lock everyone out: the login stands, unrecorded
+            log.warning("last_login of %s not recorded: %s", row["username"], exc.message)
         log.info("login ok user=%s client=%s", row["username"], client)
         return str(user_id)
 
@@ -132,19 +135,26 @@ class AuthService:
         return int(row["seq"])
 
     async def _issue_pair(self, user_id: str) -> TokenPair:
-        def issue(db: sqlite_utils.Database) -> tuple[str, str, UserView]:
+        def issue(db: sqlite_utils.Database, record: bool = True) -> tuple[str, str, UserView]:
             row = store.user_by_id(db, user_id)
             if row is None or not row["is_active"]:
                 raise Unauthorized("This account is disabled")
             access = self._tokens.issue(user_id, row["token_version"], "access")
             refresh = self._tokens.issue(user_id, row["token_version"], "refresh")
-            db.execute(
-                "INSERT INTO refresh_tokens (jti, user_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
-                [refresh.claims.jti, user_id, iso(refresh.claims.iat), iso(refresh.claims.exp)],
-            )
+            if record:
+                db.execute(
+                    "INSERT INTO refresh_tokens (jti, user_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+                    [refresh.claims.jti, user_id, iso(refresh.claims.iat), iso(refresh.claims.exp)],
+                )
             return access.token, refresh.token, store.user_view(db, row)
 
-        access, refresh, user = await self._db.write(issue)
+        try:
+            access, refresh, user = await self._db.write(issue)
+        except DiskFull as exc:
+            # The access token needs no row, so the login still works; the refresh token is not
+            # recorded, so it is refused when used ("log in again") rather than trusted unrecorded.
+            log.warning("refresh token for %s not recorded: %s", user_id, exc.message)
+            access, refresh, user = await self._db.read(lambda db: issue(db, record=False))
         return TokenPair(
             access_token=access,
             refresh_token=refresh,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import tempfile
+import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,9 +20,11 @@ from typing import Any
 
 import msgspec
 
-from makermatrix_edge.backups.archive import fsync_dir
+from makermatrix_edge.backups.archive import PARTIAL_SUFFIX, fsync_dir
 
 LEDGER = "makermatrix_backups.json"
+# Read-modify-write of a ledger, one at a time in this process (backup, retention, safety backup).
+_LEDGER_LOCK = threading.Lock()
 AUTO_NAME = re.compile(r"makermatrix_backup_(\d{8})_(\d{6})(?:_\d+)?\.zip")
 
 
@@ -45,13 +49,24 @@ def read_ledger(folder: Path) -> Ledger:
 
 
 def write_ledger(folder: Path, ledger: Ledger) -> None:
-    temp = folder / (LEDGER + ".partial")
-    with temp.open("wb") as out:
-        out.write(msgspec.json.format(msgspec.json.encode(ledger)))
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, folder / LEDGER)
+    """Replace the ledger atomically; the temp file has a name of its own, so two writers never share one."""
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f"{LEDGER}.", suffix=PARTIAL_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(msgspec.json.format(msgspec.json.encode(ledger)))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, folder / LEDGER)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
     fsync_dir(folder)
+
+
+def is_ledger_temp(name: str) -> bool:
+    """A half-written ledger a crash left behind (ours to sweep)."""
+    return name.startswith(f"{LEDGER}.") and name.endswith(PARTIAL_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,11 @@ def candidates(ledger: Ledger) -> list[Candidate]:
 
 def prune(folder: Path, *, daily: int, weekly: int, monthly: int) -> list[str]:
     """Delete what retention does not keep, in folder; returns the names deleted."""
+    with _LEDGER_LOCK:
+        return _prune(folder, daily=daily, weekly=weekly, monthly=monthly)
+
+
+def _prune(folder: Path, *, daily: int, weekly: int, monthly: int) -> list[str]:
     ledger = read_ledger(folder)
     pool = candidates(ledger)
     keep = to_keep(pool, daily=daily, weekly=weekly, monthly=monthly)
@@ -115,17 +135,14 @@ def prune(folder: Path, *, daily: int, weekly: int, monthly: int) -> list[str]:
 
 
 def record(folder: Path, name: str, entry: LedgerEntry) -> None:
-    ledger = read_ledger(folder)
-    ledger.backups[name] = entry
-    write_ledger(folder, ledger)
-
-
-def forget_missing(folder: Path) -> dict[str, Any]:
-    """Ledger entries whose file is gone (deleted by hand) are dropped; returns what is left."""
-    ledger = read_ledger(folder)
-    gone = [n for n in ledger.backups if not (folder / n).is_file()]
-    for name in gone:
-        del ledger.backups[name]
-    if gone:
+    """Add a backup we wrote; entries whose file was deleted by hand are dropped on the way."""
+    with _LEDGER_LOCK:
+        ledger = read_ledger(folder)
+        ledger.backups = {n: e for n, e in ledger.backups.items() if (folder / n).is_file()}
+        ledger.backups[name] = entry
         write_ledger(folder, ledger)
-    return dict(ledger.backups)
+
+
+def live_entries(folder: Path) -> dict[str, Any]:
+    """The ledger's entries whose file is still there. Only reads: listing never writes the ledger."""
+    return {n: e for n, e in read_ledger(folder).backups.items() if (folder / n).is_file()}

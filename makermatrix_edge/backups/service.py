@@ -7,8 +7,10 @@ worker, asyncio.to_thread, or the CLI). One backup or restore at a time.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 import threading
 import zipfile
@@ -260,17 +262,19 @@ class BackupService:
     def list(self) -> list[BackupEntry]:
         out: dict[str, BackupEntry] = {}
         for folder in self._folders():
-            ledger = retention.forget_missing(folder)
+            ledger = retention.live_entries(folder)  # a GET never writes the ledger
             for path in sorted(folder.glob("*.zip")):
                 entry = ledger.get(path.name)
                 if path.name in out or (entry is None and not retention.AUTO_NAME.fullmatch(path.name)):
                     continue
-                stat = path.stat()
-                created = entry.created_at if entry else iso(stat.st_mtime)
+                info = own_file(path, folder)
+                if info is None:  # a symlink, a folder, a fifo...: never listed, never served
+                    continue
+                created = entry.created_at if entry else iso(info.st_mtime)
                 out[path.name] = BackupEntry(
                     filename=path.name,
-                    size_bytes=stat.st_size,
-                    size_mb=round(stat.st_size / 2**20, 2),
+                    size_bytes=info.st_size,
+                    size_mb=round(info.st_size / 2**20, 2),
                     created_at=created,
                     verified=bool(entry and entry.verified),
                     target=str(folder),
@@ -284,7 +288,10 @@ class BackupService:
             raise NotFound("Backup not found")
         for entry in self.list():
             if entry.filename == filename:
-                return Path(entry.target) / entry.filename
+                path = Path(entry.target) / entry.filename
+                if own_file(path, Path(entry.target)) is None:  # checked again right before serving
+                    break
+                return path.resolve(strict=True)  # the file checked, even if the name is swapped now
         raise NotFound("Backup not found")
 
     # -- status ----------------------------------------------------------------------------
@@ -356,6 +363,17 @@ class BackupService:
             return path
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def own_file(path: Path, folder: Path) -> os.stat_result | None:
+    """The stat of `path` when it is a regular file (not a symlink) directly inside `folder`, else None."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return st if path.resolve(strict=True).parent == folder.resolve(strict=True) else None
+    except (OSError, RuntimeError):
+        return None
 
 
 class BackupDriveDevice:

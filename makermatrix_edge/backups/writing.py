@@ -62,7 +62,11 @@ def sweep_partials(folder: Path, writing: str | None = None) -> list[str]:
     removed = []
     for path in folder.glob(f"*{arc.PARTIAL_SUFFIX}"):
         base = path.name[: -len(arc.PARTIAL_SUFFIX)]
-        if base in (retention.LEDGER, writing) or retention.AUTO_NAME.fullmatch(base):
+        if (
+            base in (retention.LEDGER, writing)
+            or retention.AUTO_NAME.fullmatch(base)
+            or retention.is_ledger_temp(path.name)
+        ):
             path.unlink(missing_ok=True)
             removed.append(path.name)
     return removed

@@ -16,6 +16,8 @@ import sqlite_utils
 
 from makermatrix_edge.db.connection import connect, refresh_statistics
 from makermatrix_edge.db.migrations import apply_migrations
+from makermatrix_edge.errors import DiskFull
+from makermatrix_edge.runtime.diskspace import full_message, is_disk_full
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class Database:
         self._lock = threading.Lock()
         self._write_db: sqlite_utils.Database | None = None
         self._closed = False
+        self.disk_full = False  # the last write failed for lack of space (cleared by the next that succeeds)
         # swap_file(): readers wait at the gate while the file is being replaced.
         self._gate = threading.Condition()
         self._active_reads = 0
@@ -99,14 +102,23 @@ class Database:
         db = self._write_db
         if db is None:
             raise RuntimeError("database is not open")
-        db.execute("BEGIN IMMEDIATE")
         try:
-            result = fn(db)
-        except BaseException:
-            if db.conn.in_transaction:
-                db.execute("ROLLBACK")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(db)
+                db.execute("COMMIT")  # inside: a COMMIT that fails (disk full) is rolled back too
+            except BaseException:
+                if db.conn.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            if is_disk_full(exc):
+                self.disk_full = True
+                message = full_message(self.path.parent)
+                log.error("write refused: %s (%s)", message, exc)
+                raise DiskFull(message) from exc
             raise
-        db.execute("COMMIT")
+        self.disk_full = False
         return result
 
     def _run_read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:

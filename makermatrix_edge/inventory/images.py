@@ -19,6 +19,7 @@ import msgspec
 from PIL import Image, ImageOps
 
 from makermatrix_edge.errors import DomainError, NotFound
+from makermatrix_edge.runtime.imaging import MAX_DECODE_BYTES, too_big_to_decode
 
 MAX_BYTES = 5 * 1024 * 1024
 # Well under Pillow's own bomb limit (~89 Mpx): a decoded 40 Mpx RGBA frame is ~160 MB, already a lot on a Pi.
@@ -71,9 +72,16 @@ class ImageStore:
     """Images in one folder, thumbnails in its `thumbs/` subfolder."""
 
     def __init__(
-        self, folder: Path, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS, thumb_size: int = THUMB_SIZE
+        self,
+        folder: Path,
+        *,
+        max_bytes: int = MAX_BYTES,
+        max_pixels: int = MAX_PIXELS,
+        thumb_size: int = THUMB_SIZE,
+        max_decode_bytes: int = MAX_DECODE_BYTES,
     ) -> None:
         self.folder = folder
+        self.max_decode_bytes = max_decode_bytes
         self.thumbs = folder / "thumbs"
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
@@ -124,6 +132,9 @@ class ImageStore:
                 image.verify()
             with Image.open(io.BytesIO(data), formats=_OPEN_FORMATS) as image:
                 image.draft(None, (1, 1))  # JPEG: decode at 1/8 scale; every byte is still read and checked
+                problem = too_big_to_decode(image, self.max_decode_bytes)  # before decoding, from the header
+                if problem:
+                    raise UnsupportedImage(f"Image has too many pixels to check: {problem}")
                 image.load()  # truncated or corrupt data fails here (verify() does not check JPEG data)
                 orientation = image.getexif().get(_ORIENTATION)
         except UnsupportedImage:

@@ -8,6 +8,7 @@ still photo gets a thorough pass and, when nothing is found, an upscaled retry f
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -15,6 +16,8 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
+
+from makermatrix_edge.runtime.imaging import MAX_DECODE_BYTES, reduction_for, too_big_to_decode
 
 Engine = Literal["zxing", "pyzbar"]
 Frame = npt.NDArray[np.uint8]
@@ -29,6 +32,20 @@ _PYZBAR_NAMES = {
     "UPCE": "UPCE",
 }
 SMALL_SIDE = 1000  # stills up to 3x this long side may be retried upscaled when nothing is found
+# A photo is decoded at most this long: a bag's DataMatrix filling a tenth of a 12 Mpx phone photo
+# still has ~4 px per module, and zxing's thorough pass costs time and memory per pixel.
+PHOTO_MAX_SIDE = 2560
+_ORIENTATION = 0x0112  # EXIF
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_REDUCIBLE = {"L", "LA", "RGB", "RGBA", "I", "F", "CMYK"}
 
 
 class DecodedCode(msgspec.Struct, frozen=True):
@@ -147,18 +164,40 @@ def _unique(codes: list[DecodedCode]) -> list[DecodedCode]:
     return out
 
 
-def load_image(content: bytes, max_pixels: int = 40_000_000) -> Frame:
-    """A photo's bytes (JPEG, PNG, WebP, ...) as a grey array; ValueError when it is not an image."""
-    import io
+def load_image(
+    content: bytes, max_pixels: int = 40_000_000, max_side: int = PHOTO_MAX_SIDE, max_bytes: int = MAX_DECODE_BYTES
+) -> Frame:
+    """A photo's bytes (JPEG, PNG, WebP, ...) as a grey array at most `max_side` long; ValueError when
+    it is not an image or would take more than `max_bytes` to decode.
 
-    from PIL import ImageOps
-
+    The size is checked from the header before anything is decoded; a JPEG is decoded straight to
+    grey at a reduced scale (draft), anything else in full and then reduced before the grey copy.
+    """
     try:
         with Image.open(io.BytesIO(content)) as img:
             if img.width * img.height > max_pixels:
                 raise ValueError(f"image too large ({img.width}×{img.height} pixels)")
-            img.draft("L", img.size)
-            gray = ImageOps.exif_transpose(img).convert("L")
-            return np.asarray(gray)
+            factor = reduction_for(img.size, max_side)
+            img.draft("L", (img.width // factor, img.height // factor))  # JPEG: 1/2, 1/4, 1/8 scale
+            problem = too_big_to_decode(img, max_bytes)
+            if problem:
+                raise ValueError(f"the photo is too large: {problem}")
+            return np.asarray(_small_gray(img, max_side))
     except (OSError, Image.DecompressionBombError, SyntaxError) as exc:
         raise ValueError(f"not a readable image ({exc})") from None
+
+
+def _small_gray(img: Image.Image, max_side: int) -> Image.Image:
+    """Decoded, reduced to `max_side` (box filter, before any copy in another mode), grey, turned upright."""
+    img.load()
+    orientation = img.getexif().get(_ORIENTATION)  # only now: a PNG's getexif() decodes the whole image
+    out: Image.Image = img
+    if out.mode not in _REDUCIBLE:
+        out = out.convert("L")  # palette and bilevel images average wrongly; grey is 1 byte/px anyway
+    factor = reduction_for(out.size, max_side)
+    if factor > 1:
+        out = out.reduce(factor)
+    if out.mode != "L":
+        out = out.convert("L")
+    method = _TURNS.get(orientation or 1)
+    return out.transpose(method) if method is not None else out

@@ -19,6 +19,7 @@ from makermatrix_edge.devices.camera import Camera, DisabledCamera
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.runtime.events import ENTITIES, EventBus, make_event
+from makermatrix_edge.runtime.imaging import DecodeGate
 from makermatrix_edge.scanning.decode import DecodedCode, Decoder, load_image
 from makermatrix_edge.scanning.fields import ParsedCode
 from makermatrix_edge.scanning.payload import parse_payload
@@ -48,7 +49,14 @@ class ScannerStatus(msgspec.Struct):
 
 class ScanService:
     def __init__(
-        self, db: Database, parts: PartService, events: EventBus, clock: Clock, settings: ScannerSettings
+        self,
+        db: Database,
+        parts: PartService,
+        events: EventBus,
+        clock: Clock,
+        settings: ScannerSettings,
+        *,
+        gate: DecodeGate | None = None,
     ) -> None:
         self.db = db
         self.parts = parts
@@ -57,6 +65,7 @@ class ScanService:
         self.settings = settings
         self._recent: deque[ScanResult] = deque(maxlen=settings.recent_size)
         self._lock = threading.Lock()
+        self.gate = gate or DecodeGate()
         self._decoder: Decoder | None = None
         self.camera: Camera = DisabledCamera()
         self.camera_autostart = False  # set with the camera by daemon.build_services
@@ -123,7 +132,7 @@ class ScanService:
                 raise InvalidInput(str(exc), "file") from None
             return self.decoder().decode_still(image)
 
-        codes = await asyncio.to_thread(decode)
+        codes = await self.gate.run(decode)  # bounded: a few photos at once, each bounded in pixels
         return [await self.scan(c.text, source="image", symbology=c.format) for c in codes]
 
     def recent(self, limit: int) -> list[ScanResult]:

@@ -10,9 +10,11 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 
+from makermatrix_edge.api.diskfull import disk_full_of
 from makermatrix_edge.errors import (
     Conflict,
     DeviceUnavailable,
+    DiskFull,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -34,6 +36,7 @@ _KNOWN: dict[type[Exception], tuple[int, str]] = {
     Conflict: (409, "That did not work"),
     TooManyRequests: (429, "Too many tries"),
     DeviceUnavailable: (503, "Device not available"),
+    DiskFull: (507, "Disk full"),
 }
 
 
@@ -52,6 +55,7 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | T
         status, title = 403, "Page expired"
         text = "This form was stale or sent from another site. Go back, reload the page and try again."
     else:
+        exc = disk_full_of(request, exc) or exc  # SQLITE_FULL / ENOSPC from below: the one DiskFull
         for cls in type(exc).__mro__:
             if cls in _KNOWN:
                 status, title = _KNOWN[cls]

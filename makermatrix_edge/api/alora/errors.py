@@ -15,11 +15,13 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from makermatrix_edge.api.body import field_problem
+from makermatrix_edge.api.diskfull import disk_full_of
 from makermatrix_edge.errors import (
     BadRequest,
     BeyondLimit,
     Conflict,
     DeviceUnavailable,
+    DiskFull,
     DomainError,
     Forbidden,
     Gone,
@@ -42,6 +44,7 @@ STATUS: dict[type[DomainError], int] = {
     Gone: 410,
     TooManyRequests: 429,
     DeviceUnavailable: 503,
+    DiskFull: 507,
 }
 
 
@@ -52,8 +55,9 @@ def detail(status: int, message: str, headers: dict[str, str] | None = None) -> 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 400)
     headers = None
-    if isinstance(exc, TooManyRequests):
-        headers = {"Retry-After": str(exc.retry_after)}
+    retry_after = getattr(exc, "retry_after", None)  # TooManyRequests, Overloaded
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
     elif isinstance(exc, Unauthorized):
         headers = {"WWW-Authenticate": "Bearer"}
     return detail(status, exc.message, headers)
@@ -86,6 +90,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    full = disk_full_of(request, exc)  # SQLITE_FULL or ENOSPC from below: one domain error
+    if full is not None:
+        return domain_error(request, full)
     ref = secrets.token_hex(4)
     log.error("unhandled error ref=%s %s %s", ref, request.method, request.url.path, exc_info=exc)
     return detail(500, f"Internal error; the daemon log has the details (ref {ref})")

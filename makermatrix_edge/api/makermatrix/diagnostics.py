@@ -21,7 +21,7 @@ _MESSAGES = {"ok": "All checks passed", "warn": "Some checks warn", "fail": "Som
 async def diagnostics(services: NamedDependency[Services]) -> Envelope[Report]:
     """Config, data dir, database, libraries, Ollama, backup drive, clock, and each device's own state."""
     host = host_for(services.settings)
-    live = device_checks(services.devices)
+    live = device_checks({"data_disk": services.disk, **services.devices})
     # With the daemon running, its devices say how they are; host-level USB/camera probing is for the CLI.
     checks: list[CheckFn] = [lambda: Check("config", "ok", "loaded and valid (the daemon is running with it)")]
     for check in host_checks(host, devices=not services.devices):

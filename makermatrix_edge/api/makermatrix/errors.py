@@ -17,11 +17,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from makermatrix_edge.api.body import field_problem
+from makermatrix_edge.api.diskfull import disk_full_of
 from makermatrix_edge.api.makermatrix.envelope import error_body
 from makermatrix_edge.errors import (
     BadRequest,
     Conflict,
     DeviceUnavailable,
+    DiskFull,
     DomainError,
     Forbidden,
     Gone,
@@ -45,6 +47,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     Gone: 410,
     TooManyRequests: 429,
     DeviceUnavailable: 503,
+    DiskFull: 507,
     ImageTooLarge: 413,
     UnsupportedImage: 415,
 }
@@ -62,7 +65,8 @@ def response(status: int, message: str, data: Any = None, headers: dict[str, str
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    retry_after = getattr(exc, "retry_after", None)  # TooManyRequests, Overloaded
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     if isinstance(exc, Unauthorized):
         headers = {"WWW-Authenticate": "Bearer"}
     data = {"field": exc.field} if isinstance(exc, InvalidInput) and exc.field else None
@@ -114,6 +118,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    full = disk_full_of(request, exc)  # SQLITE_FULL or ENOSPC from below: one domain error
+    if full is not None:
+        return domain_error(request, full)
     ref = secrets.token_hex(4)
     log.error("unhandled error ref=%s %s %s", ref, request.method, request.url.path, exc_info=exc)
     return response(HTTP_500_INTERNAL_SERVER_ERROR, f"Internal error; the daemon log has the details (ref {ref})")

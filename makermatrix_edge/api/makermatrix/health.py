@@ -44,17 +44,22 @@ async def health(
         database = DatabaseHealth(ok=True, schema_version=version)
     except Exception as exc:  # health must answer even when the database does not
         database = DatabaseHealth(ok=False, schema_version="", error=str(exc))
-    status = "healthy" if database.ok else "unhealthy"
+    disk_full = services.disk.problem()
+    status = "unhealthy" if not database.ok else "disk full" if disk_full else "healthy"
     if maybe_principal is None:
         body = Health(status=status, version=__version__)
+        if database.ok and disk_full:  # the data path stays private: anonymous callers only learn that it is full
+            return Response(Envelope(status="error", message="Disk full", data=body), status_code=507)
     else:
         body = Health(
             status=status,
             version=__version__,
             uptime_seconds=int(services.clock() - services.started_at),
             database=database,
-            devices={name: device.state() for name, device in services.devices.items()},
+            devices={"data_disk": services.disk.state(), **{n: d.state() for n, d in services.devices.items()}},
         )
+        if database.ok and disk_full:  # reads still work, but nothing can be saved: not healthy
+            return Response(Envelope(status="error", message=disk_full, data=body), status_code=507)
     if database.ok:
         return Response(Envelope(status="success", message="Healthy", data=body))
     return Response(Envelope(status="error", message="Database unavailable", data=body), status_code=503)

@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
@@ -41,7 +42,13 @@ class ScanController(Controller):
         result = await services.scans.scan(data.payload)
         return ok(result, result.message)
 
-    @post("/image", opt=access("parts:read"), status_code=200, request_max_body_size=IMAGE_BODY_LIMIT)
+    @post(
+        "/image",
+        opt=access("parts:read"),
+        status_code=200,
+        request_max_body_size=IMAGE_BODY_LIMIT,
+        middleware=[photo_admission],
+    )
     async def scan_image(
         self,
         data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],

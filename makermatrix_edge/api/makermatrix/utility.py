@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Annotated, Literal
 
 import msgspec
@@ -13,6 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import File
 
+from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import PUBLIC, access
 from makermatrix_edge.services import Services
@@ -44,6 +46,7 @@ class UtilityController(Controller):
         opt=access("parts:write"),
         status_code=201,
         request_max_body_size=UPLOAD_BODY_LIMIT,
+        middleware=[photo_admission],
     )
     async def upload_image(
         self,
@@ -56,7 +59,7 @@ class UtilityController(Controller):
             content = await data.file.read(store.max_bytes + 1)  # one byte over is enough to refuse
         finally:
             await data.file.close()
-        stored = await asyncio.to_thread(store.save, content)
+        stored = await services.decode_gate.run(lambda: store.save(content))  # decoded a few at a time
         body = UploadedImage(
             image_id=stored.image_id,
             image_url=IMAGE_URL + stored.filename,
@@ -76,7 +79,9 @@ class UtilityController(Controller):
         size: FromQuery[Literal["thumb"] | None] = None,
     ) -> File:
         """The image as uploaded, or `?size=thumb` for one at most 256 px on its long side."""
-        path, content_type = await asyncio.to_thread(services.images.path_for, image_id, thumb=size == "thumb")
+        find = functools.partial(services.images.path_for, image_id, thumb=size == "thumb")
+        # A thumbnail may have to be made (a decode): it waits its turn like an upload.
+        path, content_type = await (services.decode_gate.run(find) if size == "thumb" else asyncio.to_thread(find))
         return File(
             path,
             media_type=content_type,

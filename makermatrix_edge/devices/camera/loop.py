@@ -95,13 +95,15 @@ class ScanLoop:
             self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        self._thread = None
-        if not self._ended:  # a finished video keeps saying so; anything else is now simply stopped
-            self._set("offline", "stopped")
+        # Under the same lock as start(): a stop racing a start would join a thread not yet started.
+        with self._lock:
+            self._stop.set()
+            thread = self._thread
+            if thread is not None:
+                thread.join(timeout)
+            self._thread = None
+            if not self._ended:  # a finished video keeps saying so; anything else is now simply stopped
+                self._set("offline", "stopped")
 
     def wait(self, timeout: float) -> bool:
         """Wait for the loop to end by itself (a finite source); True when it has."""

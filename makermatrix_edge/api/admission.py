@@ -1,0 +1,22 @@
+"""Route middleware for photo uploads: a request waits for its turn before its body is read.
+
+Litestar reads and parses a multipart body before the handler runs, and a 10 MB photo is held two
+or three times while that happens; twenty at once would be the memory problem all over again. So
+the turn is taken here, in front of the body, and given back when the answer is ready. A request
+that waits too long gets 503 with Retry-After through the face's own error mapping.
+"""
+
+from __future__ import annotations
+
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from makermatrix_edge.services import Services
+
+
+def photo_admission(app: ASGIApp) -> ASGIApp:
+    async def admitted(scope: Scope, receive: Receive, send: Send) -> None:
+        services: Services = scope["litestar_app"].state["services"]
+        async with services.decode_gate.admit():
+            await app(scope, receive, send)
+
+    return admitted
