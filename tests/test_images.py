@@ -76,7 +76,7 @@ def test_upload_and_get_back_each_format(
 ) -> None:
     content = picture(fmt)
     response = upload(client, admin_token, content, name="photo.bin", media="application/octet-stream")
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "success"
     data = body["data"]
@@ -174,7 +174,7 @@ def test_what_is_not_a_supported_image_is_415_and_not_stored(
 
 
 def test_five_megabytes_is_the_limit(client: TestClient[Any], admin_token: str, images: ImageStore) -> None:
-    assert upload(client, admin_token, png_of_length(MB5)).status_code == 201
+    assert upload(client, admin_token, png_of_length(MB5)).status_code == 200
     stored = files_in(images.folder)
     response = upload(client, admin_token, png_of_length(MB5 + 1))
     assert response.status_code == 413
@@ -202,7 +202,7 @@ def test_upload_needs_parts_write(client: TestClient[Any], admin_token: str) -> 
     add_user(client, admin_token, "looker", "viewer")
     assert upload(client, login(client, "looker", "password-123"), picture("PNG")).status_code == 403
     add_user(client, admin_token, "bencher", "user")
-    assert upload(client, login(client, "bencher", "password-123"), picture("PNG")).status_code == 201
+    assert upload(client, login(client, "bencher", "password-123"), picture("PNG")).status_code == 200
 
 
 def test_unknown_images_and_sizes(client: TestClient[Any], admin_token: str) -> None:

@@ -25,7 +25,7 @@ class ApiKeysController(Controller):
     path = "/api-keys"
     tags = ["api-keys"]
 
-    @post("/", opt=access(AUTHENTICATED), status_code=201)
+    @post("/", opt=access(AUTHENTICATED), status_code=200)
     async def create(
         self, data: JSONBody[ApiKeyCreate], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[NewApiKey]:

@@ -35,7 +35,7 @@ class CategoriesController(Controller):
         categories = await services.categories.list_categories()
         return ok(CategoryList(categories=categories), f"{len(categories)} categories")
 
-    @post("/add_category", opt=access("categories:write"), status_code=201)
+    @post("/add_category", opt=access("categories:write"), status_code=200)
     async def add(self, data: JSONBody[CategoryCreate], services: NamedDependency[Services]) -> Envelope[CategoryView]:
         category = await services.categories.add(data)
         return ok(category, f"Category '{category.name}' added")

@@ -37,7 +37,7 @@ class LocationsController(Controller):
         flat = await services.locations.list_flat()
         return ok(flat, f"{len(flat)} locations")
 
-    @post("/add_location", opt=access("locations:write"), status_code=201)
+    @post("/add_location", opt=access("locations:write"), status_code=200)
     async def add(self, data: JSONBody[LocationCreate], services: NamedDependency[Services]) -> Envelope[LocationView]:
         location = await services.locations.add(data)
         return ok(location, f"Location '{location.path}' added")

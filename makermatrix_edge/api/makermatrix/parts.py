@@ -40,7 +40,7 @@ class PartsController(Controller):
     path = "/parts"
     tags = ["parts"]
 
-    @post("/add_part", opt=access("parts:write"), status_code=201)
+    @post("/add_part", opt=access("parts:write"), status_code=200)
     async def add_part(
         self, data: JSONBody[PartCreate], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[PartView]:

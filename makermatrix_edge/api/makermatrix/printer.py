@@ -129,7 +129,7 @@ class TemplatesController(Controller):
     async def get_template(self, template_id: FromPath[str], services: NamedDependency[Services]) -> Envelope[Template]:
         return ok(await services.labels.templates.get(template_id), "Label template")
 
-    @post("/", opt=access(ADMIN), status_code=201)
+    @post("/", opt=access(ADMIN), status_code=200)
     async def create(
         self, data: JSONBody[TemplateBody], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[Template]:

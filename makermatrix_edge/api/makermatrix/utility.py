@@ -42,7 +42,7 @@ class UtilityController(Controller):
     @post(
         "/upload_image",
         opt=access("parts:write"),
-        status_code=201,
+        status_code=200,
         request_max_body_size=UPLOAD_BODY_LIMIT,
     )
     async def upload_image(
