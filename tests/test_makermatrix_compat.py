@@ -12,6 +12,10 @@ from conftest import bearer
 from litestar.testing import TestClient
 from PIL import Image
 
+from makermatrix_edge.inventory.models import PartCreate
+from makermatrix_edge.inventory.search import RANK_LIMIT
+from makermatrix_edge.services import Services
+
 
 def _png() -> bytes:
     out = io.BytesIO()
@@ -75,3 +79,32 @@ def test_numbers_sent_as_strings_are_refused(client: TestClient[Any], admin_toke
 def login_id(client: TestClient[Any], token: str) -> str:
     return str(client.get("/api/auth/me", headers=bearer(token)).json()["data"]["id"])
 
+
+
+def test_post_search_answers_items_total_and_pages(client: TestClient[Any], admin_token: str) -> None:
+    h = bearer(admin_token)
+    for i in range(5):
+        client.post("/api/parts/add_part", json={"part_name": f"Resistor {i}", "quantity": i}, headers=h)
+    body = {"search_term": "resistor", "page": 2, "page_size": 2, "sort_by": "part_name"}
+    response = client.post("/api/parts/search", json=body, headers=h)
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert [p["part_name"] for p in data["items"]] == ["Resistor 2", "Resistor 3"]
+    assert (data["total"], data["page"], data["page_size"], data["total_pages"]) == (5, 2, 2, 3)
+
+
+def test_broad_search_reports_the_exact_total(client: TestClient[Any], admin_token: str, services: Services) -> None:
+    """More matches than the ranking limit and than the old count cap: the total is still exact."""
+    many = [PartCreate(part_name=f"Capacitor {i}", part_number=f"C{i}") for i in range(RANK_LIMIT + 150)]
+    services.parts.add_many_sync(many, None, source="import")
+    services.parts.add_many_sync([PartCreate(part_name="Capacitor kit", quantity=3)], None, source="import")
+    h = bearer(admin_token)
+    text = client.get("/api/parts/search_text", params={"query": "capacitor", "page_size": 50}, headers=h).json()
+    assert text["total_parts"] == RANK_LIMIT + 151 and len(text["data"]) == 50
+    last_page = -(-text["total_parts"] // 50)
+    tail = client.get("/api/parts/search_text", params={"query": "capacitor", "page": last_page, "page_size": 50}, headers=h)
+    assert len(tail.json()["data"]) == (RANK_LIMIT + 151) % 50  # a client paging by the total reaches the end
+    posted = client.post("/api/parts/search", json={"search_term": "capacitor", "page_size": 50}, headers=h).json()
+    assert posted["data"]["total"] == RANK_LIMIT + 151 and posted["data"]["total_pages"] == last_page
+    filtered = client.post("/api/parts/search", json={"search_term": "capacitor", "min_quantity": 1}, headers=h).json()
+    assert filtered["data"]["total"] == 1  # with filters too

@@ -98,7 +98,6 @@ class Page(msgspec.Struct):
     total: int
     page: int
     page_size: int
-    capped: bool = False  # total stopped counting at a cap: there are more
 
 
 # -- inputs (the API decodes request bodies straight into these) -------------------------
