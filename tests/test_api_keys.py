@@ -47,7 +47,7 @@ def test_key_cannot_exceed_owner_and_shrinks_with_owner(client: TestClient[Any],
 
 def test_revoked_and_bad_keys_are_refused(client: TestClient[Any], admin_token: str) -> None:
     created = _create(client, admin_token).json()["data"]
-    key, key_id = created["key"], created["api_key"]["id"]
+    key, key_id = created["api_key"], created["id"]
     assert client.delete(f"/api/api-keys/{key_id}", headers=bearer(admin_token)).status_code == 200
     refused = client.get("/api/auth/me", headers={"X-API-Key": key})
     assert refused.status_code == 401 and refused.json()["message"] == "Invalid API key"

@@ -6,15 +6,17 @@ Each test speaks as a client written against the MakerMatrix server would (issue
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
-from conftest import bearer
+from conftest import FakeClock, bearer
 from litestar.testing import TestClient
 from PIL import Image
 
 from makermatrix_edge.inventory.models import PartCreate
 from makermatrix_edge.inventory.search import RANK_LIMIT
 from makermatrix_edge.services import Services
+from tasks_support import quick, task_app, wait_task
 
 
 def _png() -> bytes:
@@ -108,3 +110,29 @@ def test_broad_search_reports_the_exact_total(client: TestClient[Any], admin_tok
     assert posted["data"]["total"] == RANK_LIMIT + 151 and posted["data"]["total_pages"] == last_page
     filtered = client.post("/api/parts/search", json={"search_term": "capacitor", "min_quantity": 1}, headers=h).json()
     assert filtered["data"]["total"] == 1  # with filters too
+
+
+def test_task_stats_carry_the_names_makermatrix_clients_read(tmp_path: Path, clock: FakeClock) -> None:
+    with task_app(tmp_path, clock) as (client, _, admin):
+        done = quick(client, admin, steps=1)
+        wait_task(client, admin, done["id"], "completed")
+        client.post("/api/tasks/worker/stop", headers=bearer(admin))
+        quick(client, admin, steps=1)
+        stats = client.get("/api/tasks/stats/summary", headers=bearer(admin)).json()["data"]
+    assert stats["total_tasks"] == 2 and stats["pending_tasks"] == 1 and stats["running_tasks"] == 0
+    assert stats["completed_tasks"] == 1 and stats["failed_tasks"] == 0 and stats["completed_today"] == 1
+    assert stats["total"] == 2  # ours stay
+
+
+def test_api_key_secret_at_data_api_key_and_role_names_accepted(client: TestClient[Any], admin_token: str) -> None:
+    created = client.post("/api/api-keys/", json={"name": "scanner", "role_names": ["viewer"]}, headers=bearer(admin_token))
+    assert created.status_code == 200, created.text
+    data = created.json()["data"]
+    secret = data["api_key"]
+    assert isinstance(secret, str) and secret.startswith("mme_")
+    assert set(data["permissions"]) == {"parts:read", "categories:read", "locations:read", "tasks:read"}
+    key = {"X-API-Key": secret}
+    assert client.get("/api/parts/get_all_parts", headers=key).status_code == 200
+    assert client.post("/api/parts/add_part", json={"part_name": "x"}, headers=key).status_code == 403
+    unknown = client.post("/api/api-keys/", json={"name": "s", "role_names": ["wizard"]}, headers=bearer(admin_token))
+    assert unknown.status_code == 422 and "role_names" in unknown.json()["message"]
