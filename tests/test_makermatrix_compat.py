@@ -136,3 +136,24 @@ def test_api_key_secret_at_data_api_key_and_role_names_accepted(client: TestClie
     assert client.post("/api/parts/add_part", json={"part_name": "x"}, headers=key).status_code == 403
     unknown = client.post("/api/api-keys/", json={"name": "s", "role_names": ["wizard"]}, headers=bearer(admin_token))
     assert unknown.status_code == 422 and "role_names" in unknown.json()["message"]
+
+
+def test_emoji_on_parts_and_locations(client: TestClient[Any], admin_token: str) -> None:
+    h = bearer(admin_token)
+    made = client.post("/api/locations/add_location", json={"name": "Screws", "emoji": "🔩"}, headers=h)
+    assert made.status_code == 200, made.text
+    location = made.json()["data"]
+    assert location["emoji"] == "🔩"
+    body = {"part_name": "M3 screw", "emoji": "👨‍👩‍👧", "location_id": location["id"]}
+    part = client.post("/api/parts/add_part", json=body, headers=h).json()["data"]
+    assert part["emoji"] == "👨‍👩‍👧"
+    changed = client.put(f"/api/parts/update_part/{part['id']}", json={"emoji": "⚙️"}, headers=h).json()["data"]
+    assert changed["emoji"] == "⚙️"
+    cleared = client.put(f"/api/parts/update_part/{part['id']}", json={"emoji": None}, headers=h).json()["data"]
+    assert cleared["emoji"] is None
+    moved = client.put(f"/api/locations/update_location/{location['id']}", json={"emoji": "🧰"}, headers=h)
+    assert moved.json()["data"]["emoji"] == "🧰"
+    listed = client.get("/api/locations/get_all_locations", headers=h).json()["data"]
+    assert any(loc.get("emoji") == "🧰" for loc in listed)
+    too_long = client.post("/api/parts/add_part", json={"part_name": "y", "emoji": "x" * 33}, headers=h)
+    assert too_long.status_code == 422 and "emoji" in too_long.json()["message"]

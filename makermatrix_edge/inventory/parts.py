@@ -28,6 +28,7 @@ _COLUMNS = (
     "supplier",
     "location_id",
     "image_url",
+    "emoji",
     "unit_price",
     "currency",
 )
