@@ -18,6 +18,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.alora import errors as alora_errors
 from makermatrix_edge.api.alora.router import alora_router
 from makermatrix_edge.api.body import strict_json_body
+from makermatrix_edge.api.docs import DOCS_HANDLERS
 from makermatrix_edge.api.makermatrix import (
     api_keys,
     auth,
@@ -125,7 +126,7 @@ def create_app(services: Services) -> Litestar:
     )
     origins = settings.server.cors_origins
     return Litestar(
-        route_handlers=[makermatrix_api, alora_router(), *WEBSOCKET_HANDLERS, web_router()],
+        route_handlers=[makermatrix_api, alora_router(), *WEBSOCKET_HANDLERS, *DOCS_HANDLERS, web_router()],
         template_config=template_config(),
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

@@ -157,3 +157,13 @@ def test_emoji_on_parts_and_locations(client: TestClient[Any], admin_token: str)
     assert any(loc.get("emoji") == "🧰" for loc in listed)
     too_long = client.post("/api/parts/add_part", json={"part_name": "y", "emoji": "x" * 33}, headers=h)
     assert too_long.status_code == 422 and "emoji" in too_long.json()["message"]
+
+
+def test_openapi_json_and_docs_at_fastapi_addresses(client: TestClient[Any]) -> None:
+    document = client.get("/openapi.json")
+    assert document.status_code == 200 and document.headers["content-type"].startswith("application/json")
+    assert document.json()["paths"].keys() == client.get("/schema/openapi.json").json()["paths"].keys()
+    assert "/api/parts/add_part" in document.json()["paths"]
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
+    assert "SwaggerUIBundle" in docs.text and "/api/parts/add_part" in docs.text  # the same document, inlined
