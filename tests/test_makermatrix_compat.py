@@ -9,10 +9,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from conftest import FakeClock, bearer
 from litestar.testing import TestClient
 from PIL import Image
 
+from conftest import FakeClock, bearer, login
 from makermatrix_edge.inventory.models import PartCreate
 from makermatrix_edge.inventory.search import RANK_LIMIT
 from makermatrix_edge.services import Services
@@ -82,7 +82,6 @@ def login_id(client: TestClient[Any], token: str) -> str:
     return str(client.get("/api/auth/me", headers=bearer(token)).json()["data"]["id"])
 
 
-
 def test_post_search_answers_items_total_and_pages(client: TestClient[Any], admin_token: str) -> None:
     h = bearer(admin_token)
     for i in range(5):
@@ -104,7 +103,9 @@ def test_broad_search_reports_the_exact_total(client: TestClient[Any], admin_tok
     text = client.get("/api/parts/search_text", params={"query": "capacitor", "page_size": 50}, headers=h).json()
     assert text["total_parts"] == RANK_LIMIT + 151 and len(text["data"]) == 50
     last_page = -(-text["total_parts"] // 50)
-    tail = client.get("/api/parts/search_text", params={"query": "capacitor", "page": last_page, "page_size": 50}, headers=h)
+    tail = client.get(
+        "/api/parts/search_text", params={"query": "capacitor", "page": last_page, "page_size": 50}, headers=h
+    )
     assert len(tail.json()["data"]) == (RANK_LIMIT + 151) % 50  # a client paging by the total reaches the end
     posted = client.post("/api/parts/search", json={"search_term": "capacitor", "page_size": 50}, headers=h).json()
     assert posted["data"]["total"] == RANK_LIMIT + 151 and posted["data"]["total_pages"] == last_page
@@ -125,7 +126,9 @@ def test_task_stats_carry_the_names_makermatrix_clients_read(tmp_path: Path, clo
 
 
 def test_api_key_secret_at_data_api_key_and_role_names_accepted(client: TestClient[Any], admin_token: str) -> None:
-    created = client.post("/api/api-keys/", json={"name": "scanner", "role_names": ["viewer"]}, headers=bearer(admin_token))
+    created = client.post(
+        "/api/api-keys/", json={"name": "scanner", "role_names": ["viewer"]}, headers=bearer(admin_token)
+    )
     assert created.status_code == 200, created.text
     data = created.json()["data"]
     secret = data["api_key"]
@@ -167,3 +170,55 @@ def test_openapi_json_and_docs_at_fastapi_addresses(client: TestClient[Any]) -> 
     docs = client.get("/docs")
     assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
     assert "SwaggerUIBundle" in docs.text and "/api/parts/add_part" in docs.text  # the same document, inlined
+
+
+def test_role_routes_and_user_roles_and_status(client: TestClient[Any], admin_token: str) -> None:
+    h = bearer(admin_token)
+    role = {"name": "stocktaker", "description": "Counts stock", "permissions": ["parts:read", "parts:write"]}
+    made = client.post("/api/users/roles/add_role", json=role, headers=h)
+    assert made.status_code == 200, made.text
+    role_id = made.json()["data"]["id"]
+    assert client.get(f"/api/users/roles/{role_id}", headers=h).json()["data"]["name"] == "stocktaker"
+    by_name = client.get("/api/users/roles/by-name/stocktaker", headers=h).json()["data"]
+    assert by_name["id"] == role_id and by_name["permissions"] == ["parts:read", "parts:write"]
+    changed = client.put(f"/api/users/roles/{role_id}", json={"permissions": ["parts:*"]}, headers=h)
+    assert changed.status_code == 200 and changed.json()["data"]["permissions"] == ["parts:*"]
+    assert client.post("/api/users/roles/add_role", json=role, headers=h).status_code == 409
+    bad = client.post("/api/users/roles/add_role", json={"name": "x", "permissions": ["fly"]}, headers=h)
+    assert bad.status_code == 422 and "fly" in bad.json()["message"]
+
+    user = client.post("/api/users/register", json={"username": "carol", "password": "password-123"}, headers=h)
+    user_id = user.json()["data"]["id"]
+    given = client.put(f"/api/users/{user_id}/roles", json={"role_ids": [role_id]}, headers=h)
+    assert given.status_code == 200, given.text
+    assert [r["name"] for r in given.json()["data"]["roles"]] == ["stocktaker"]
+    carol = bearer(login(client, "carol", "password-123"))
+    assert client.delete("/api/parts/delete_part", params={"part_name": "none"}, headers=carol).status_code == 404
+    # a role someone holds is not deleted under them; a built-in role never is
+    assert client.delete(f"/api/users/roles/{role_id}", headers=h).status_code == 409
+    viewer_id = next(r["id"] for r in client.get("/api/users/roles", headers=h).json()["data"] if r["name"] == "viewer")
+    assert client.delete(f"/api/users/roles/{viewer_id}", headers=h).status_code == 409
+
+    off = client.put(f"/api/users/{user_id}/status", json={"is_active": False}, headers=h)
+    assert off.status_code == 200 and off.json()["data"]["is_active"] is False
+    assert client.get("/api/parts/get_all_parts", headers=carol).status_code == 401
+    client.put(f"/api/users/{user_id}/roles", json={"role_ids": [viewer_id]}, headers=h)
+    gone = client.delete(f"/api/users/roles/{role_id}", headers=h)
+    assert gone.status_code == 200 and client.get(f"/api/users/roles/{role_id}", headers=h).status_code == 404
+    # only an admin manages roles
+    assert client.post("/api/users/roles/add_role", json={"name": "mine"}, headers=carol).status_code in (401, 403)
+
+
+def test_part_counts_printers_and_drivers(client: TestClient[Any], admin_token: str) -> None:
+    h = bearer(admin_token)
+    for name in ("a", "b", "c"):
+        client.post("/api/parts/add_part", json={"part_name": name}, headers=h)
+    counts = client.get("/api/parts/get_part_counts", headers=h)
+    assert counts.status_code == 200 and counts.json()["data"] == 3
+    printers = client.get("/api/printer/printers", headers=h)
+    assert printers.status_code == 200, printers.text
+    (printer,) = printers.json()["data"]
+    assert {"id", "name", "driver", "model", "status", "backend", "identifier", "capabilities"} <= printer.keys()
+    assert printer["model"] == client.get("/api/printer/current_printer", headers=h).json()["data"]["model"]
+    drivers = client.get("/api/printer/drivers", headers=h).json()["data"]
+    assert "brother_ql" in {d["id"] for d in drivers} and printer["driver"] in {d["id"] for d in drivers}

@@ -62,6 +62,12 @@ class PartsController(Controller):
         result = await services.parts.list_parts(page, page_size)
         return paged(result.items, f"{result.total} parts", page=page, page_size=page_size, total=result.total)
 
+    @get("/get_part_counts", opt=access("parts:read"))
+    async def get_part_counts(self, services: NamedDependency[Services]) -> Envelope[int]:
+        """How many parts there are (MakerMatrix answers the bare number in data)."""
+        total = (await services.parts.counts())["parts"]
+        return ok(total, f"{total} parts")
+
     @get("/get_part", opt=access("parts:read"))
     async def get_part(
         self,
