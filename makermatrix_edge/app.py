@@ -39,6 +39,7 @@ from makermatrix_edge.api.makermatrix import (
     utility,
 )
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
+from makermatrix_edge.api.openapi_errors import declare_error_shapes
 from makermatrix_edge.api.security import authorize, current_principal, optional_principal
 from makermatrix_edge.api.ws import WEBSOCKET_HANDLERS
 from makermatrix_edge.services import Services
@@ -128,7 +129,7 @@ def create_app(services: Services) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
     )
     origins = settings.server.cors_origins
-    return Litestar(
+    app = Litestar(
         route_handlers=[makermatrix_api, alora_router(), *WEBSOCKET_HANDLERS, *DOCS_HANDLERS, web_router()],
         template_config=template_config(),
         dependencies={
@@ -145,3 +146,5 @@ def create_app(services: Services) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    declare_error_shapes(app)
+    return app
