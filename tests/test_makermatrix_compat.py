@@ -222,3 +222,20 @@ def test_part_counts_printers_and_drivers(client: TestClient[Any], admin_token: 
     assert printer["model"] == client.get("/api/printer/current_printer", headers=h).json()["data"]["model"]
     drivers = client.get("/api/printer/drivers", headers=h).json()["data"]
     assert "brother_ql" in {d["id"] for d in drivers} and printer["driver"] in {d["id"] for d in drivers}
+
+
+def test_remembered_counts_follow_every_change(client: TestClient[Any], admin_token: str) -> None:
+    h = bearer(admin_token)
+
+    def total() -> int:
+        return int(client.get("/api/parts/search_text", params={"query": "inductor"}, headers=h).json()["total_parts"])
+
+    ids = [client.post("/api/parts/add_part", json={"part_name": "Inductor 1"}, headers=h).json()["data"]["id"]]
+    for _ in range(4):  # the same count asked again and again, from every reader thread
+        assert total() == 1
+    ids.append(client.post("/api/parts/add_part", json={"part_name": "Inductor 2"}, headers=h).json()["data"]["id"])
+    assert total() == 2
+    client.put(f"/api/parts/update_part/{ids[0]}", json={"part_name": "Ferrite bead"}, headers=h)
+    assert total() == 1
+    client.delete("/api/parts/delete_part", params={"part_id": ids[1]}, headers=h)
+    assert total() == 0

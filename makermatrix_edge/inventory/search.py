@@ -10,6 +10,7 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.db.text import fold, fts_query, like_escape
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory import queries
+from makermatrix_edge.inventory.match_counts import MatchCounts
 from makermatrix_edge.inventory.models import Page, PartSearch
 from makermatrix_edge.inventory.parts import check_page
 
@@ -106,16 +107,21 @@ def _broad_page(db: sqlite_utils.Database, q: _Query, page: int, page_size: int)
     return Page(items=queries.to_views(db, rows), total=_count_matches(db, q), page=page, page_size=page_size)
 
 
+_COUNTS = MatchCounts()
+
+
 def _count_matches(db: sqlite_utils.Database, q: _Query) -> int:
-    """The exact number of matches, without ranking them.
+    """The exact number of matches, without ranking them; remembered until the data changes.
 
     With the text the only condition, the full-text index counts its own rows (each part has one
     row there) and the parts table is not read at all; other filters need the join.
     """
     if q.where == ["parts_fts MATCH :match"]:
-        sql = "SELECT count(*) FROM parts_fts WHERE parts_fts MATCH :match"
-        return int(db.execute(sql, {"match": q.params["match"]}).fetchone()[0])
-    return int(db.execute(q.sql("SELECT count(*) FROM parts p"), q.params).fetchone()[0])
+        sql, params = "SELECT count(*) FROM parts_fts WHERE parts_fts MATCH :match", {"match": q.params["match"]}
+    else:
+        sql, params = q.sql("SELECT count(*) FROM parts p"), q.params
+    key = (sql, tuple(sorted((k, str(v)) for k, v in params.items())))
+    return _COUNTS.count(db.conn, key, lambda: int(db.execute(sql, params).fetchone()[0]))
 
 
 class SearchService:
