@@ -130,7 +130,14 @@ def create_app(services: Services) -> Litestar:
     )
     origins = settings.server.cors_origins
     app = Litestar(
-        route_handlers=[makermatrix_api, alora_router(), *WEBSOCKET_HANDLERS, *DOCS_HANDLERS, web_router()],
+        route_handlers=[
+            makermatrix_api,
+            alora_router(),
+            *WEBSOCKET_HANDLERS,
+            *DOCS_HANDLERS,
+            utility.document_image_url,
+            web_router(),
+        ],
         template_config=template_config(),
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

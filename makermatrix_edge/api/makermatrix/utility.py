@@ -13,7 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import File
 
-from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import PUBLIC, access
 from makermatrix_edge.services import Services
 
@@ -35,6 +35,15 @@ class UploadedImage(msgspec.Struct):
     height: int
 
 
+class UploadAnswer(msgspec.Struct):
+    """The envelope, with image_id also at the top level where makermatrix-api.md shows it."""
+
+    status: Literal["success"]
+    message: str
+    data: UploadedImage
+    image_id: str
+
+
 class UtilityController(Controller):
     path = "/utility"
     tags = ["utility"]
@@ -49,7 +58,7 @@ class UtilityController(Controller):
         self,
         data: Annotated[ImageUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         services: NamedDependency[Services],
-    ) -> Envelope[UploadedImage]:
+    ) -> UploadAnswer:
         """Store a PNG, JPEG, GIF or WebP image (at most 5 MB, judged by its content)."""
         store = services.images
         try:
@@ -64,7 +73,7 @@ class UtilityController(Controller):
             width=stored.width,
             height=stored.height,
         )
-        return ok(body, "Image uploaded")
+        return UploadAnswer(status="success", message="Image uploaded", data=body, image_id=body.image_id)
 
     # PUBLIC on purpose: <img> tags on the phone page cannot send a bearer token, and the ids are
     # random UUIDs handed out only to callers who may see them (capability URLs).
@@ -76,11 +85,29 @@ class UtilityController(Controller):
         size: FromQuery[Literal["thumb"] | None] = None,
     ) -> File:
         """The image as uploaded, or `?size=thumb` for one at most 256 px on its long side."""
-        path, content_type = await asyncio.to_thread(services.images.path_for, image_id, thumb=size == "thumb")
-        return File(
-            path,
-            media_type=content_type,
-            filename=path.name,
-            content_disposition_type="inline",
-            headers={"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"},
-        )
+        return await _image_file(services, image_id, size)
+
+
+async def _image_file(services: Services, image_id: str, size: str | None) -> File:
+    path, content_type = await asyncio.to_thread(services.images.path_for, image_id, thumb=size == "thumb")
+    return File(
+        path,
+        media_type=content_type,
+        filename=path.name,
+        content_disposition_type="inline",
+        headers={"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+# The document's image URL form, `/utility/get_image/<id>.<ext>`, as MakerMatrix parts carry it in
+# image_url (relative to the host). Public for the same reason as above; errors in the /api shape.
+@get(
+    "/utility/get_image/{image_id:str}",
+    opt=access(PUBLIC),
+    exception_handlers=EXCEPTION_HANDLERS,
+    include_in_schema=False,
+)
+async def document_image_url(
+    image_id: FromPath[str], services: NamedDependency[Services], size: FromQuery[Literal["thumb"] | None] = None
+) -> File:
+    return await _image_file(services, image_id, size)
