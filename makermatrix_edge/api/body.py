@@ -58,19 +58,17 @@ async def json_or_form(request: Request[Any, Any, Any], type_: type[T]) -> T:
         raise MalformedBody(f"Malformed JSON in the request body: {exc}") from None
 
 
-_STRICT: dict[HTTPRouteHandler, Any] = {}
+_STRICT_KEY = "strict_body_type"  # cached in the handler's opt: (type,) or () when it takes no JSON body
 
 
-def _strict_type(handler: HTTPRouteHandler) -> Any:
-    """The type a handler's JSON `data` must have, or None when it takes no JSON body (cached per handler)."""
-    if handler not in _STRICT:
+def _strict_type(handler: HTTPRouteHandler) -> tuple[Any, ...]:
+    """The type a handler's JSON `data` must have, as a 1-tuple; () when it takes no JSON body."""
+    if _STRICT_KEY not in handler.opt:
         field = handler.parsed_data_field
         kwarg = field.kwarg_definition if field is not None else None
-        json_body = field is not None and not (
-            isinstance(kwarg, BodyKwarg) and kwarg.media_type != RequestEncodingType.JSON
-        )
-        _STRICT[handler] = field.annotation if json_body and field is not None else None
-    return _STRICT[handler]
+        form = isinstance(kwarg, BodyKwarg) and kwarg.media_type != RequestEncodingType.JSON
+        handler.opt[_STRICT_KEY] = (field.annotation,) if field is not None and not form else ()
+    return tuple(handler.opt[_STRICT_KEY])
 
 
 async def strict_json_body(request: Request[Any, Any, Any]) -> None:
@@ -85,15 +83,17 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     if not isinstance(handler, HTTPRouteHandler):
         return
     wanted = _strict_type(handler)
-    if wanted is None:
+    if not wanted:
         return
     body = await request.body()
     if not body.strip():
         return
     try:
-        msgspec.json.decode(body, type=wanted, strict=True)
+        msgspec.json.decode(body, type=wanted[0], strict=True)
     except msgspec.ValidationError as exc:
         # The same shape Litestar gives its own body errors, so each face words it as usual.
         raise ValidationException(detail="Validation failed", extra=[{"message": str(exc), "source": "body"}]) from None
     except msgspec.DecodeError as exc:
         raise MalformedBody(f"Malformed JSON in the request body: {exc}") from None
+    except TypeError:  # a type msgspec cannot decode without Litestar's hooks: leave it to Litestar
+        handler.opt[_STRICT_KEY] = ()
