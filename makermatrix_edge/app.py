@@ -17,6 +17,8 @@ from makermatrix_edge import __version__
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.alora import errors as alora_errors
 from makermatrix_edge.api.alora.router import alora_router
+from makermatrix_edge.api.body import strict_json_body
+from makermatrix_edge.api.docs import DOCS_HANDLERS
 from makermatrix_edge.api.makermatrix import (
     api_keys,
     auth,
@@ -29,6 +31,7 @@ from makermatrix_edge.api.makermatrix import (
     locations,
     parts,
     printer,
+    roles,
     scan,
     tasks,
     tasks_quick,
@@ -36,6 +39,7 @@ from makermatrix_edge.api.makermatrix import (
     utility,
 )
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
+from makermatrix_edge.api.openapi_errors import declare_error_shapes
 from makermatrix_edge.api.security import authorize, current_principal, optional_principal
 from makermatrix_edge.api.ws import WEBSOCKET_HANDLERS
 from makermatrix_edge.errors import BeyondLimit
@@ -110,6 +114,8 @@ def create_app(services: Services) -> Litestar:
             auth.AuthController,
             users.register,
             users.UsersController,
+            roles.RolesController,
+            roles.UserRolesController,
             api_keys.ApiKeysController,
             parts.PartsController,
             categories.CategoriesController,
@@ -129,11 +135,19 @@ def create_app(services: Services) -> Litestar:
             printer.SimulatorController,
         ],
         guards=[authorize],
+        before_request=strict_json_body,
         exception_handlers=EXCEPTION_HANDLERS,
     )
     origins = settings.server.cors_origins
-    return Litestar(
-        route_handlers=[makermatrix_api, alora_router(), *WEBSOCKET_HANDLERS, web_router()],
+    app = Litestar(
+        route_handlers=[
+            makermatrix_api,
+            alora_router(),
+            *WEBSOCKET_HANDLERS,
+            *DOCS_HANDLERS,
+            utility.document_image_url,
+            web_router(),
+        ],
         template_config=template_config(),
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
@@ -150,3 +164,5 @@ def create_app(services: Services) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    declare_error_shapes(app)
+    return app

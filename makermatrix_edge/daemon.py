@@ -16,6 +16,7 @@ from makermatrix_edge import __version__
 from makermatrix_edge.accounts.apikeys import ApiKeyService
 from makermatrix_edge.accounts.auth import AuthService
 from makermatrix_edge.accounts.passwords import PasswordHasher
+from makermatrix_edge.accounts.role_admin import RoleService
 from makermatrix_edge.accounts.throttle import LoginThrottle
 from makermatrix_edge.accounts.tokens import TokenIssuer, load_or_create_secret
 from makermatrix_edge.accounts.users import UserService
@@ -116,6 +117,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             auth=auth,
             users=UserService(db, hasher, clock, min_password_length=accounts.min_password_length, events=events),
             api_keys=ApiKeyService(db, clock),
+            roles=RoleService(db),
             parts=parts,
             search=SearchService(db),
             categories=CategoryService(db, clock, events),

@@ -23,6 +23,10 @@ class BadRequest(DomainError):
     """The request cannot be read at all (e.g. malformed JSON)."""
 
 
+class MalformedBody(BadRequest):
+    """The request body is not valid JSON (the MakerMatrix face answers it as FastAPI does, with 422)."""
+
+
 class InvalidInput(DomainError):
     """Well-formed but unacceptable input; `field` names what is wrong."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from makermatrix_edge.accounts.apikeys import ApiKeyService
 from makermatrix_edge.accounts.auth import AuthService
+from makermatrix_edge.accounts.role_admin import RoleService
 from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
@@ -40,6 +41,7 @@ class Services:
     auth: AuthService
     users: UserService
     api_keys: ApiKeyService
+    roles: RoleService
     parts: PartService
     search: SearchService
     categories: CategoryService

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -44,3 +45,26 @@ def curl_examples() -> list[str]:
                 commands.append(buffer)
             buffer = ""
     return commands
+
+
+def documented_component_ids() -> dict[int, str]:
+    """Component id -> part_number as the document's example answers first show them.
+
+    Only component objects count (they carry `id`, `part_number` and `category_name`); the first
+    time an id appears wins, so an example that renames a part (PUT /components/5) does not.
+    """
+    found: dict[int, str] = {}
+
+    def visit(value: object) -> None:
+        if isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, dict) and {"id", "part_number", "category_name"} <= value.keys():
+            found.setdefault(int(value["id"]), str(value["part_number"]))
+
+    for block in re.findall(r"```json\n(.*?)```", _text(), re.S):
+        try:
+            visit(json.loads(block))
+        except ValueError:  # an example with comments or ellipses is not JSON; it names no ids either
+            continue
+    return found

@@ -89,5 +89,5 @@ def add_user(
         json={"username": username, "password": password, "roles": [role]},
         headers=bearer(admin_token),
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     return dict(response.json()["data"])

@@ -9,13 +9,13 @@ from litestar.testing import TestClient
 
 def add_location(client: TestClient[Any], headers: dict[str, str], name: str, parent: str | None = None) -> str:
     response = client.post("/api/locations/add_location", json={"name": name, "parent_id": parent}, headers=headers)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     return str(response.json()["data"]["id"])
 
 
 def add_part(client: TestClient[Any], headers: dict[str, str], name: str, **fields: Any) -> dict[str, Any]:
     response = client.post("/api/parts/add_part", json={"part_name": name, **fields}, headers=headers)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     return dict(response.json()["data"])
 
 

@@ -42,7 +42,7 @@ def task_app(
 
 def quick(client: TestClient[Any], token: str, task_type: str = "test_progress", **body: Any) -> dict[str, Any]:
     response = client.post(f"/api/tasks/quick/{task_type}", json=body, headers=bearer(token))
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     return dict(response.json()["data"])
 
 
@@ -98,5 +98,5 @@ def daemon_wait(
 
 def daemon_quick(url: str, token: str, **body: Any) -> dict[str, Any]:
     response = httpx.post(f"{url}/api/tasks/quick/test_progress", json=body, headers=bearer(token), timeout=10)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     return dict(response.json()["data"])

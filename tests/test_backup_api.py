@@ -15,7 +15,7 @@ from tasks_support import task_app, wait_task
 
 def _backup(client: Any, admin: str) -> dict[str, Any]:
     created = client.post("/api/utility/backup/create", headers=bearer(admin))
-    assert created.status_code == 201, created.text
+    assert created.status_code == 200, created.text
     data = dict(created.json()["data"])
     wait_task(client, admin, data["task_id"], "completed")
     return data
@@ -117,7 +117,7 @@ def test_quick_task_takes_the_spec_body(tmp_path: Path, clock: FakeClock) -> Non
     with task_app(tmp_path, clock, backup={"target": str(drive)}) as (client, _, admin):
         body = {"backup_name": "no_pictures", "include_images": False, "include_datasheets": False}
         created = client.post("/api/tasks/quick/database_backup", json=body, headers=bearer(admin))
-        assert created.status_code == 201, created.text
+        assert created.status_code == 200, created.text
         data = created.json()["data"]
         assert data["name"] == "Database Backup: no_pictures" and data["priority"] == "high"
         wait_task(client, admin, data["id"], "completed")

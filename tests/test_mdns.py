@@ -8,6 +8,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+import zeroconf._core
 from zeroconf import ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
@@ -185,3 +187,31 @@ def test_a_real_daemon_advertises_its_port_and_unregisters_on_sigterm(tmp_path: 
         assert daemon.stop() == 0
     finally:
         daemon.kill()
+
+
+def test_a_clash_is_found_even_when_probing_is_too_quick_to_hear_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load the other bench's answer came after zeroconf's probes, and the names clashed.
+
+    Probing here is made instant (no wait between probes), which is that race every time: the
+    advertiser must ask for its name first and wait for the answer, not depend on probe timing.
+    """
+    monkeypatch.setattr(zeroconf._core, "_CHECK_TIME", 0)
+    monkeypatch.setattr(zeroconf._core, "_PROBE_RANDOM_DELAY_INTERVAL", (0, 0))
+    name = unique_name()
+
+    async def scenario() -> None:
+        first = MdnsAdvertiser(settings(name), port=8126, version="0.1.0", instance_id="first-bench")
+        second = MdnsAdvertiser(settings(name), port=8127, version="0.1.0", instance_id="second-bench")
+        try:
+            first.start()
+            await wait_ready(first)
+            second.start()
+            await wait_ready(second)
+            assert second.state().details["names"] == [f"{name}-2.{HTTP_TYPE}", f"{name}-2.{MAKERMATRIX_TYPE}"]
+        finally:
+            await first.stop()
+            await second.stop()
+
+    asyncio.run(scenario())

@@ -62,7 +62,7 @@ def _build_inventory(client: Any, h: dict[str, str]) -> None:
         add_part(client, h, f"Resistor {i}k", quantity=i * 10, location_id=drawer, category_names=["Resistors"])
     for color in ((255, 0, 0), (0, 255, 0)):
         files = {"file": ("p.png", _png(color), "image/png")}
-        assert client.post("/api/utility/upload_image", files=files, headers=h).status_code == 201
+        assert client.post("/api/utility/upload_image", files=files, headers=h).status_code == 200
 
 
 def test_round_trip_via_cli_onto_an_empty_data_dir_equals_the_original(tmp_path: Path, clock: FakeClock) -> None:

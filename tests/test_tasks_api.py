@@ -145,7 +145,7 @@ def test_database_cleanup_prunes_old_finished_tasks_and_checkpoints(tmp_path: Pa
         admin = login(client, "admin", ADMIN_PASSWORD)  # the old token expired with the jump
         recent = wait_task(client, admin, quick(client, admin, steps=1)["id"], "completed")
         cleanup = client.post("/api/tasks/quick/database_cleanup", headers=bearer(admin))
-        assert cleanup.status_code == 201 and cleanup.json()["data"]["priority"] == "low"
+        assert cleanup.status_code == 200 and cleanup.json()["data"]["priority"] == "low"
         result = wait_task(client, admin, cleanup.json()["data"]["id"], "completed")["result_data"]
         assert result["deleted_tasks"] == 1 and result["optimized"] is True
         assert result["wal_checkpoint"]["busy"] is False

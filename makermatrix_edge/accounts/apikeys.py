@@ -7,12 +7,13 @@ import secrets
 import uuid
 from collections.abc import Sequence
 
+import msgspec
 import sqlite_utils
 
 from makermatrix_edge.accounts import store
 from makermatrix_edge.accounts.auth import hash_api_key
 from makermatrix_edge.accounts.models import ApiKeyView, NewApiKey, Principal
-from makermatrix_edge.accounts.roles import PERMISSIONS
+from makermatrix_edge.accounts.roles import PERMISSIONS, expand
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Forbidden, InvalidInput, NotFound
@@ -21,14 +22,30 @@ KEY_PREFIX = "mme_"
 MAX_KEYS_PER_USER = 50
 
 
+def _role_permissions(db: sqlite_utils.Database, names: Sequence[str]) -> list[str]:
+    """The concrete permissions of the named roles; an unknown role is refused by name."""
+    roles = {r.name: r for r in store.all_roles(db)}
+    unknown = [n for n in names if n not in roles]
+    if unknown:
+        raise InvalidInput(f"unknown role {unknown[0]!r} (known: {', '.join(sorted(roles))})", "role_names")
+    return sorted(expand(p for n in names for p in roles[n].permissions))
+
+
 class ApiKeyService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
 
     async def create(
-        self, actor: Principal, *, name: str, permissions: Sequence[str] | None, expires_in_days: int | None
+        self,
+        actor: Principal,
+        *,
+        name: str,
+        permissions: Sequence[str] | None,
+        expires_in_days: int | None,
+        role_names: Sequence[str] | None = None,
     ) -> NewApiKey:
+        """A key limited to `permissions` plus those of the roles named (MakerMatrix's `role_names`)."""
         if actor.via == "api_key":
             raise Forbidden("An API key cannot create API keys; log in with a password")
         label = name.strip()
@@ -36,6 +53,9 @@ class ApiKeyService:
             raise InvalidInput("must be 1-100 characters", "name")
         if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
             raise InvalidInput("must be between 1 and 3650", "expires_in_days")
+        if role_names:
+            granted = await self._db.read(lambda db: _role_permissions(db, role_names))
+            permissions = [*(permissions or []), *granted]
         wanted = sorted(set(permissions)) if permissions is not None else sorted(actor.permissions)
         if not wanted:
             raise InvalidInput("must name at least one permission", "permissions")
@@ -73,7 +93,8 @@ class ApiKeyService:
             assert row is not None
             return store.api_key_view(row)
 
-        return NewApiKey(key=key, api_key=await self._db.write(insert))
+        view = await self._db.write(insert)
+        return NewApiKey(**msgspec.structs.asdict(view), key=key, api_key=key)
 
     async def list_keys(self, actor: Principal, *, all_users: bool) -> list[ApiKeyView]:
         if all_users and not actor.can("users:read"):

@@ -64,8 +64,11 @@ class ApiKeyView(msgspec.Struct):
     revoked: bool
 
 
-class NewApiKey(msgspec.Struct):
-    """Answered once, at creation: `key` is never shown again."""
+class NewApiKey(ApiKeyView):
+    """Answered once, at creation: the secret is never shown again.
+
+    MakerMatrix clients read the secret at `api_key`; `key` carries the same string.
+    """
 
     key: str
-    api_key: ApiKeyView
+    api_key: str

@@ -1,4 +1,4 @@
-"""Reading request bodies by hand where a route accepts more than one encoding (JSON or form)."""
+"""Reading request bodies: strictly typed JSON everywhere, by hand where a route also takes form fields."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import BodyKwarg
 
-from makermatrix_edge.errors import BadRequest, InvalidInput
+from makermatrix_edge.errors import BadRequest, InvalidInput, MalformedBody
 
 T = TypeVar("T")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -51,4 +55,45 @@ async def json_or_form(request: Request[Any, Any, Any], type_: type[T]) -> T:
         field, problem = field_problem(str(exc))
         raise InvalidInput(problem, field) from None
     except msgspec.DecodeError as exc:
-        raise BadRequest(f"Malformed JSON in the request body: {exc}") from None
+        raise MalformedBody(f"Malformed JSON in the request body: {exc}") from None
+
+
+_STRICT_KEY = "strict_body_type"  # cached in the handler's opt: (type,) or () when it takes no JSON body
+
+
+def _strict_type(handler: HTTPRouteHandler) -> tuple[Any, ...]:
+    """The type a handler's JSON `data` must have, as a 1-tuple; () when it takes no JSON body."""
+    if _STRICT_KEY not in handler.opt:
+        field = handler.parsed_data_field
+        kwarg = field.kwarg_definition if field is not None else None
+        form = isinstance(kwarg, BodyKwarg) and kwarg.media_type != RequestEncodingType.JSON
+        handler.opt[_STRICT_KEY] = (field.annotation,) if field is not None and not form else ()
+    return tuple(handler.opt[_STRICT_KEY])
+
+
+async def strict_json_body(request: Request[Any, Any, Any]) -> None:
+    """Refuse a JSON body whose values have the wrong JSON type ("1e2" for an integer, "true" for a bool).
+
+    Litestar converts handler arguments leniently (query strings must become numbers), and that
+    leniency would reach the body too. Checking the body once more, strictly, before the handler is
+    called keeps the route's own conversion unchanged. Malformed JSON becomes MalformedBody, which
+    each face's error mapping answers in its own shape and status.
+    """
+    handler = request.route_handler
+    if not isinstance(handler, HTTPRouteHandler):
+        return
+    wanted = _strict_type(handler)
+    if not wanted:
+        return
+    body = await request.body()
+    if not body.strip():
+        return
+    try:
+        msgspec.json.decode(body, type=wanted[0], strict=True)
+    except msgspec.ValidationError as exc:
+        # The same shape Litestar gives its own body errors, so each face words it as usual.
+        raise ValidationException(detail="Validation failed", extra=[{"message": str(exc), "source": "body"}]) from None
+    except msgspec.DecodeError as exc:
+        raise MalformedBody(f"Malformed JSON in the request body: {exc}") from None
+    except TypeError:  # a type msgspec cannot decode without Litestar's hooks: leave it to Litestar
+        handler.opt[_STRICT_KEY] = ()

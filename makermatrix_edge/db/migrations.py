@@ -475,6 +475,13 @@ def _location_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX parts_location_quantity ON parts (location_id, quantity, part_name)")
 
 
+@migrations(name="0009_emoji")
+def _emoji(db: sqlite_utils.Database) -> None:
+    # MakerMatrix shows an emoji beside a part or a location; its clients send and read `emoji`.
+    db.execute("ALTER TABLE parts ADD COLUMN emoji TEXT")
+    db.execute("ALTER TABLE locations ADD COLUMN emoji TEXT")
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

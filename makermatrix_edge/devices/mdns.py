@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 HTTP_TYPE = "_http._tcp.local."
 MAKERMATRIX_TYPE = "_makermatrix._tcp.local."
 INSTANCE_ID_FILE = "instance-id"
+CLAIM_CHECK_MS = 2000  # how long to wait for another bench to answer for a name before taking it
+MAX_SUFFIX = 20
 
 
 def load_or_create_instance_id(data_dir: Path) -> str:
@@ -87,6 +89,30 @@ class MdnsAdvertiser:
     def _addresses_now(self) -> list[str]:
         return sorted(self._settings.interfaces) if self._settings.interfaces else lan_addresses()
 
+    async def _taken(self, zc: AsyncZeroconf, instance: str) -> bool:
+        """Does another bench (another instance id) answer for this name under either type?"""
+
+        async def answers(service_type: str) -> bool:
+            info = AsyncServiceInfo(service_type, f"{instance}.{service_type}")
+            if not await info.async_request(zc.zeroconf, CLAIM_CHECK_MS):
+                return False
+            return info.decoded_properties.get("id") != self._properties["id"]  # our own old records are ours
+
+        return any(await asyncio.gather(answers(HTTP_TYPE), answers(MAKERMATRIX_TYPE)))
+
+    async def _free_name(self, zc: AsyncZeroconf) -> str:
+        """The configured name, or "<name>-2", "-3", ... when another bench already answers for it.
+
+        Asking first (and waiting for the answer) makes the choice deterministic: zeroconf's own
+        probing only renames when the other bench's answer arrives within its 750 ms of probes.
+        """
+        base = self._settings.name
+        for k in range(1, MAX_SUFFIX + 1):
+            candidate = base if k == 1 else f"{base}-{k}"
+            if not await self._taken(zc, candidate):
+                return candidate
+        return f"{base}-{self._properties['id'][:8]}"
+
     def _make_infos(self, addresses: list[str], names: list[str] | None = None) -> list[AsyncServiceInfo]:
         packed = [socket.inet_aton(a) for a in addresses]
         server = f"{socket.gethostname().split('.')[0]}.local."
@@ -133,8 +159,9 @@ class MdnsAdvertiser:
                 await _all(self._zc.async_update_service(info) for info in self._infos)
                 log.info("mdns: address changed to %s; re-announced", ", ".join(addresses))
             else:
-                # allow_name_change renames the info in place on a clash ("MakerMatrix Bench-2").
-                self._infos = self._make_infos(addresses)
+                # allow_name_change still renames the info in place on a clash found while probing.
+                name = await self._free_name(self._zc)
+                self._infos = self._make_infos(addresses, [f"{name}.{HTTP_TYPE}", f"{name}.{MAKERMATRIX_TYPE}"])
                 await _all(self._zc.async_register_service(info, allow_name_change=True) for info in self._infos)
                 log.info("mdns: advertising %s on %s port %d", self._names(), ", ".join(addresses), self._port)
             self._addresses = addresses

@@ -8,6 +8,8 @@ from typing import Any
 # Category ids in the document: 1 Transistor, 2 IC, 3 Resistor, 4 Capacitor, 6 MOSFET, 7 Diode,
 # 8 Dual Diode, 9 Schottky Diode, 10 Voltage Regulator. The demo creates its categories in that
 # order, so a fresh database gives them exactly those ids; components name theirs, not the number.
+# Component ids: the demo loads these before any other part, in this order, so that the document's
+# examples find their parts: 1 = S9012, 2 = BC857B, 5 = BC547 (3 and 4 the document leaves open).
 
 
 @dataclass(frozen=True)
@@ -42,18 +44,18 @@ ALORA_COMPONENTS: tuple[DemoComponent, ...] = (
         "v_max": "40V", "i_max": "200mA", "power_max": "0.625W", "gain_min": "100", "gain_max": "300",
         "unit_price": 0.08,
     }, quantity=75, min_qty=15, location="B1-C2"),
-    DemoComponent("Transistor", {
-        "part_number": "BC547", "marking": "BC547", "technology": "NPN", "polarity": "NPN", "channel": "SINGLE",
-        "package": "TO-92", "v_max": "45V", "i_max": "0.1A", "power_max": "0.5W", "gain_min": "110",
-        "gain_max": "800", "unit_price": 0.10, "notes": "General purpose NPN transistor",
-        "additional_characteristics": {"ft": 300, "vce_sat": "0.2V"},
-    }, quantity=60, min_qty=10, location=f"{_T}Bin 2"),
     DemoComponent("MOSFET", {
         "part_number": "2N7002", "marking": "7002/703", "technology": "MOSFET", "polarity": "N-MOSFET", "channel": "N",
         "package": "SOT-23", "v_max": "60V", "i_max": "300mA", "power_max": "350mW", "unit_price": 0.10,
         "rds_on": "5Ω @ 4.5V", "vgs_max": "±20V", "vgs_th": "2–4V", "qg": "2.5nC", "ciss": "50pF",
         "switching_type": "Standard", "notes": "Small-signal switching MOSFET",
     }, quantity=300, min_qty=50, location=f"{_T}Bin 4"),
+    DemoComponent("Transistor", {
+        "part_number": "BC547", "marking": "BC547", "technology": "NPN", "polarity": "NPN", "channel": "SINGLE",
+        "package": "TO-92", "v_max": "45V", "i_max": "0.1A", "power_max": "0.5W", "gain_min": "110",
+        "gain_max": "800", "unit_price": 0.10, "notes": "General purpose NPN transistor",
+        "additional_characteristics": {"ft": 300, "vce_sat": "0.2V"},
+    }, quantity=60, min_qty=10, location=f"{_T}Bin 2"),
     DemoComponent("Diode", {
         "part_number": "1N4148", "marking": "1N4148", "technology": "DIODE", "polarity": "PN", "channel": "SINGLE",
         "package": "SOD-323", "v_max": "100V", "i_max": "150mA", "power_max": "200mW", "unit_price": 0.05,

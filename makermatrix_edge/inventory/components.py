@@ -26,7 +26,8 @@ from makermatrix_edge.runtime.events import EventBus
 # The component's one category: the one chosen on the ALORA face, else the part's oldest category.
 CATEGORY_OF_PART = "coalesce(s.category_id, p.first_category_id)"
 SELECT = (
-    "SELECT p.seq AS seq, p.id AS part_uuid, p.part_name, p.description, p.unit_price, p.additional_properties, "
+    "SELECT p.seq AS seq, p.id AS part_uuid, p.part_name, p.part_number AS supplier_part_number, "
+    "p.manufacturer_part_number, p.description, p.unit_price, p.additional_properties, "
     "p.quantity, p.min_quantity, p.inventory_tracked, p.inventory_updated_at, l.name AS location_name, "
     "coalesce(s.status, 'ACTIVE') AS component_status, c.seq AS category_seq, c.name AS category_name, "
     + ", ".join(f"s.{f}" for f in (*SPEC_WORD_FIELDS, *SPEC_TEXT_FIELDS))
@@ -63,15 +64,51 @@ def money(quantity: int, price: float | None) -> float:
     return float(Decimal(repr(price or 0.0)) * quantity)
 
 
+# Property names (any case) an ordinary part may carry that the component fields mean.
+FROM_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "package": ("package", "package / case", "package_type", "case", "footprint"),
+    "technology": ("technology",),
+    "polarity": ("polarity",),
+    "marking": ("marking", "marking code"),
+}
+VALUE_PROPERTIES = ("value", "resistance", "capacitance", "inductance")
+
+
+def _text_property(props: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
+    lowered = {str(k).casefold(): v for k, v in props.items()}
+    for name in names:
+        value = lowered.get(name)
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def _from_properties(specs: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+    """An ordinary part (added on /api, imported) keeps these in its properties: show them as fields.
+
+    What the ALORA face wrote itself (component_specs) wins; the value of a passive ("10kΩ") is
+    named `value` among the characteristics, the component model having no field of its own for it.
+    """
+    for field, names in FROM_PROPERTIES.items():
+        if specs.get(field) is None:
+            specs[field] = _text_property(props, names)
+    if props and "value" not in props and (value := _text_property(props, VALUE_PROPERTIES)) is not None:
+        props["value"] = value
+    return specs
+
+
 def to_component(r: sqlite3.Row) -> Component:
     tracked = bool(r["inventory_tracked"])
     props = json.loads(r["additional_properties"]) if r["additional_properties"] else {}
     price = float(r["unit_price"] or 0.0)
     quantity = int(r["quantity"]) if tracked else 0
-    specs = {f: r[f] for f in (*SPEC_WORD_FIELDS, *SPEC_TEXT_FIELDS)}
+    specs = _from_properties({f: r[f] for f in (*SPEC_WORD_FIELDS, *SPEC_TEXT_FIELDS)}, props)
+    # A component made on /alora has its part number as name and manufacturer number; an ordinary
+    # part's name is a description ("10kΩ 0603 1% resistor"), so its numbers come first.
+    number = r["manufacturer_part_number"] or r["supplier_part_number"] or r["part_name"]
     return Component(
         id=r["seq"],
-        part_number=r["part_name"],
+        part_number=number,
         category_id=r["category_seq"],
         category_name=r["category_name"],
         unit_price=price,
@@ -201,11 +238,13 @@ class ComponentService:
                 if not name:
                     raise InvalidInput("must not be empty", "part_number")
                 old = db.execute(
-                    "SELECT part_name, manufacturer_part_number FROM parts WHERE id = ?", [part_id]
+                    "SELECT part_name, part_number, manufacturer_part_number FROM parts WHERE id = ?", [part_id]
                 ).fetchone()
-                columns["part_name"] = name
-                if old["manufacturer_part_number"] in (None, old["part_name"]):
-                    columns["manufacturer_part_number"] = name
+                shown = old["manufacturer_part_number"] or old["part_number"] or old["part_name"]
+                if shown == old["part_name"]:  # made on /alora: the name is the part number
+                    columns["part_name"] = name
+                # an ordinary part keeps its descriptive name; its manufacturer number is what changes
+                columns["manufacturer_part_number"] = name
             if "notes" in given:
                 columns["description"] = given.pop("notes")
             if "unit_price" in given:

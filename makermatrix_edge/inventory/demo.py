@@ -502,6 +502,8 @@ async def load_demo(services: Services) -> DemoReport:
     report = DemoReport()
     location_ids = await _load_locations(services, report)
     await _load_categories(services, report)
+    # The document's components first: on a fresh database their ALORA ids are the document's.
+    await _load_components(services, report, location_ids)
     new: list[PartCreate] = []
     for part in DEMO_PARTS:
         if await _exists(services, part.part_name):
@@ -512,7 +514,6 @@ async def load_demo(services: Services) -> DemoReport:
         # add_many_sync blocks until the writer thread has committed; keep it off the event loop.
         await asyncio.to_thread(services.parts.add_many_sync, new, None, source="system")
         report.parts_added.extend(p.part_name for p in new)
-    await _load_components(services, report, location_ids)
     return report
 
 

@@ -103,7 +103,9 @@ class ImageStore:
         match = _REF.fullmatch(image_ref)  # before any filesystem access: nothing else can name a path
         if match is None:
             raise NotFound("Image not found")
-        exts = [match["ext"]] if match["ext"] else list(_BY_EXT)
+        # The id names the image; a client that writes another extension (".png" for a JPEG, as
+        # the document's URL form does) still gets it, with its true content type.
+        exts = list(dict.fromkeys([match["ext"], *_BY_EXT])) if match["ext"] else list(_BY_EXT)
         for ext in exts:
             path = self.folder / f"{match['id']}.{ext}"
             if self._is_own_file(path, self.folder):

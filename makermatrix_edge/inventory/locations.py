@@ -66,6 +66,7 @@ def _view(row: sqlite3.Row) -> LocationView:
         parent_id=row["parent_id"],
         location_type=row["location_type"],
         image_url=row["image_url"],
+        emoji=row["emoji"],
         path=row["path"],
         part_count=row["part_count"],
         children_count=row["children_count"],
@@ -164,6 +165,7 @@ class LocationService:
                 parent_id=v.parent_id,
                 location_type=v.location_type,
                 image_url=v.image_url,
+                emoji=v.emoji,
                 path=v.path,
                 part_count=v.part_count,
                 children=[],
@@ -205,8 +207,8 @@ class LocationService:
             path = f"{parent_path}{SEPARATOR}{name}" if parent_path else name
             try:
                 db.execute(
-                    "INSERT INTO locations (id, name, description, parent_id, location_type, image_url, path, "
-                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO locations (id, name, description, parent_id, location_type, image_url, emoji, "
+                    "path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         new_id,
                         name,
@@ -214,6 +216,7 @@ class LocationService:
                         data.parent_id,
                         data.location_type.strip(),
                         image_url,
+                        (data.emoji or "").strip() or None,
                         path,
                         now,
                         now,

@@ -37,6 +37,7 @@ class PartView(msgspec.Struct):
     location_id: str | None
     location: LocationRef | None
     image_url: str | None
+    emoji: str | None
     unit_price: float | None
     currency: str | None
     additional_properties: dict[str, Any]
@@ -62,6 +63,7 @@ class LocationView(msgspec.Struct):
     parent_id: str | None
     location_type: str
     image_url: str | None
+    emoji: str | None
     path: str
     part_count: int
     children_count: int
@@ -78,6 +80,7 @@ class LocationNode(msgspec.Struct):
     parent_id: str | None
     location_type: str
     image_url: str | None
+    emoji: str | None
     path: str
     part_count: int
     children: list[LocationNode]
@@ -100,7 +103,6 @@ class Page(msgspec.Struct):
     total: int
     page: int
     page_size: int
-    capped: bool = False  # total stopped counting at a cap: there are more
 
 
 # -- inputs (the API decodes request bodies straight into these) -------------------------
@@ -108,6 +110,7 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=4000)]
 Url = Annotated[str, msgspec.Meta(max_length=1000)]
+Emoji = Annotated[str, msgspec.Meta(max_length=32)]  # one emoji may be several code points (a family, a flag)
 Quantity = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
 Price = Annotated[float, msgspec.Meta(ge=0, le=1e9)]
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
@@ -125,6 +128,7 @@ class PartCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     supplier: Short | None = None
     location_id: Short | None = None
     image_url: Url | None = None
+    emoji: Emoji | None = None
     unit_price: Price | None = None
     currency: Currency | None = None
     additional_properties: dict[str, Any] = msgspec.field(default_factory=dict)
@@ -144,6 +148,7 @@ class PartUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     supplier: Short | None | UnsetType = UNSET
     location_id: Short | None | UnsetType = UNSET
     image_url: Url | None | UnsetType = UNSET
+    emoji: Emoji | None | UnsetType = UNSET
     unit_price: Price | None | UnsetType = UNSET
     currency: Currency | None | UnsetType = UNSET
     additional_properties: dict[str, Any] | UnsetType = UNSET
@@ -194,6 +199,7 @@ class LocationCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     parent_id: Short | None = None
     location_type: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] = "standard"
     image_url: Url | None = None
+    emoji: Emoji | None = None
 
 
 class LocationUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -202,6 +208,7 @@ class LocationUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     parent_id: Short | None | UnsetType = UNSET
     location_type: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | UnsetType = UNSET
     image_url: Url | None | UnsetType = UNSET
+    emoji: Emoji | None | UnsetType = UNSET
     id: Any = UNSET  # echoed back by clients; ignored
     path: Any = UNSET
     part_count: Any = UNSET

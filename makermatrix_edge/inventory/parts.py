@@ -29,6 +29,7 @@ _COLUMNS = (
     "supplier",
     "location_id",
     "image_url",
+    "emoji",
     "unit_price",
     "currency",
 )

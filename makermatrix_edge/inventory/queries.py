@@ -61,6 +61,7 @@ def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[Par
                 location_id=r["location_id"],
                 location=location,
                 image_url=r["image_url"],
+                emoji=r["emoji"],
                 unit_price=r["unit_price"],
                 currency=r["currency"],
                 additional_properties=json.loads(r["additional_properties"]),

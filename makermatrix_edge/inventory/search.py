@@ -10,11 +10,11 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.db.text import clean_term, fold, fts_query, like_escape
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory import queries
+from makermatrix_edge.inventory.match_counts import MatchCounts
 from makermatrix_edge.inventory.models import Page, PartSearch
 from makermatrix_edge.inventory.parts import check_page
 
 RANK_LIMIT = 2000  # up to this many text matches are ranked; more are listed newest first
-COUNT_CAP = 1000  # a broad search counts its matches up to here
 
 _SORTS = {
     "part_name": "p.part_name",
@@ -87,7 +87,7 @@ def _broad_page(db: sqlite_utils.Database, q: _Query, page: int, page_size: int)
     """Exact part number or name matches first, then the other matches newest first, unranked.
 
     Ranking tens of thousands of matches costs more than a phone should wait; the index gives
-    them in insertion order for free. The total is counted up to COUNT_CAP (Page.capped says so).
+    them in insertion order for free. The total is exact (clients page by it): see _count_matches.
     """
     offset = (page - 1) * page_size
     filters = [w for w in q.where if "MATCH" not in w]
@@ -104,16 +104,24 @@ def _broad_page(db: sqlite_utils.Database, q: _Query, page: int, page_size: int)
             q.sql(queries.PART_SELECT) + skip + " ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset",
             {**q.params, "limit": need, "offset": max(0, offset - len(exact))},
         ).fetchall()
-    counted = db.execute(
-        f"SELECT count(*) FROM ({q.sql('SELECT 1 FROM parts p')} LIMIT :cap)", {**q.params, "cap": COUNT_CAP + 1}
-    ).fetchone()[0]
-    return Page(
-        items=queries.to_views(db, rows),
-        total=min(counted, COUNT_CAP),
-        page=page,
-        page_size=page_size,
-        capped=counted > COUNT_CAP,
-    )
+    return Page(items=queries.to_views(db, rows), total=_count_matches(db, q), page=page, page_size=page_size)
+
+
+_COUNTS = MatchCounts()
+
+
+def _count_matches(db: sqlite_utils.Database, q: _Query) -> int:
+    """The exact number of matches, without ranking them; remembered until the data changes.
+
+    With the text the only condition, the full-text index counts its own rows (each part has one
+    row there) and the parts table is not read at all; other filters need the join.
+    """
+    if q.where == ["parts_fts MATCH :match"]:
+        sql, params = "SELECT count(*) FROM parts_fts WHERE parts_fts MATCH :match", {"match": q.params["match"]}
+    else:
+        sql, params = q.sql("SELECT count(*) FROM parts p"), q.params
+    key = (sql, tuple(sorted((k, str(v)) for k, v in params.items())))
+    return _COUNTS.count(db.conn, key, lambda: int(db.execute(sql, params).fetchone()[0]))
 
 
 class SearchService:
@@ -164,7 +172,7 @@ class SearchService:
                 queries.require_location(db, request.location_id)
             if q.joins and request.sort_by is None and _is_broad(db, q.params["match"]):
                 return _broad_page(db, q, request.page, request.page_size)
-            total = db.execute(q.sql("SELECT count(*) FROM parts p"), q.params).fetchone()[0]
+            total = _count_matches(db, q)
             # The page's ids first (from indexes where it can), then the full rows of just those.
             ids_from = "SELECT p.seq FROM parts p" + (
                 " LEFT JOIN locations l ON l.id = p.location_id" if request.sort_by == "location" else ""

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import msgspec
 
 from makermatrix_edge.bounds import Whole
+from makermatrix_edge.labels.geometry import MODELS
 from makermatrix_edge.labels.printing import Job
 from makermatrix_edge.labels.templates import TemplateBody
 
@@ -82,6 +83,33 @@ class PrinterStatusView(msgspec.Struct):
     errors: list[str]
     job: Job | None
     queued: int
+
+
+class PrinterInfo(msgspec.Struct):
+    """One entry of GET /api/printer/printers, in the shape MakerMatrix clients read."""
+
+    id: str
+    name: str
+    driver: str
+    model: str
+    status: str
+    backend: str
+    identifier: str | None
+    capabilities: list[str]
+
+
+class DriverInfo(msgspec.Struct):
+    id: str
+    name: str
+    description: str
+    models: list[str]
+
+
+DRIVERS = [
+    DriverInfo("brother_ql", "Brother QL", "A Brother QL label printer on USB (raster protocol)", list(MODELS)),
+    DriverInfo("fake", "Simulated Brother QL", "Answers like a Brother QL on USB; for trying things out", list(MODELS)),
+    DriverInfo("file", "File", "Writes each label's printer instructions to a folder instead of printing", []),
+]
 
 
 class PrinterConfig(msgspec.Struct, kw_only=True):

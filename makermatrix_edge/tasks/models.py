@@ -138,6 +138,13 @@ class TaskStats(msgspec.Struct):
     finished_last_24h: int
     failed_last_24h: int
     average_duration_seconds: float | None
+    # The names MakerMatrix clients read (its dashboard and scripts); counts over all time but the last.
+    total_tasks: int
+    pending_tasks: int
+    running_tasks: int
+    completed_tasks: int
+    failed_tasks: int
+    completed_today: int  # completed since 00:00 UTC
 
 
 class WorkerStatus(msgspec.Struct):

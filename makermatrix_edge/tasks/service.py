@@ -241,8 +241,9 @@ class TaskService:
 
     async def stats(self, principal: Principal) -> TaskStats:
         owner = None if self.sees_all(principal) else principal.user_id
-        since = iso(self._clock() - 86400)
-        c = await self._db.read(lambda db: store.counts(db, owner, since))
+        now = self._clock()
+        since, midnight = iso(now - 86400), iso(now - now % 86400)
+        c = await self._db.read(lambda db: store.counts(db, owner, since, midnight))
         by_status = c["by_status"]
         return TaskStats(
             total=sum(by_status.values()),
@@ -253,6 +254,12 @@ class TaskService:
             finished_last_24h=c["finished"],
             failed_last_24h=c["failed"],
             average_duration_seconds=round(c["average"], 3) if c["average"] is not None else None,
+            total_tasks=sum(by_status.values()),
+            pending_tasks=by_status.get("pending", 0) + by_status.get("retry", 0),
+            running_tasks=by_status.get("running", 0),
+            completed_tasks=by_status.get("completed", 0),
+            failed_tasks=by_status.get("failed", 0),
+            completed_today=c["completed_today"],
         )
 
     async def worker_status(self) -> WorkerStatus:

@@ -120,7 +120,7 @@ def recover_interrupted(db: sqlite_utils.Database, now: str) -> list[Row]:
     return rows
 
 
-def counts(db: sqlite_utils.Database, owner: str | None, since: str) -> dict[str, Any]:
+def counts(db: sqlite_utils.Database, owner: str | None, since: str, midnight: str) -> dict[str, Any]:
     where, params = ("WHERE created_by_user_id = ?", [owner]) if owner is not None else ("", [])
 
     def grouped(column: str) -> dict[str, int]:
@@ -133,6 +133,9 @@ def counts(db: sqlite_utils.Database, owner: str | None, since: str) -> dict[str
         f"FROM tasks WHERE status IN {_IN_FINISHED} AND completed_at >= ? {and_where} GROUP BY status",
         [since, *params],
     ).fetchall()
+    today = db.execute(
+        f"SELECT count(*) FROM tasks WHERE status = 'COMPLETED' AND completed_at >= ? {and_where}", [midnight, *params]
+    ).fetchone()[0]
     durations = [(int(r[1]), r[2]) for r in recent if r[2] is not None]
     weight = sum(n for n, _ in durations)
     return {
@@ -141,6 +144,7 @@ def counts(db: sqlite_utils.Database, owner: str | None, since: str) -> dict[str
         "by_priority": grouped("priority"),
         "finished": sum(int(r[1]) for r in recent),
         "failed": sum(int(r[1]) for r in recent if r[0] == "FAILED"),
+        "completed_today": int(today),
         "average": (sum(n * d for n, d in durations) / weight) if weight else None,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from makermatrix_edge.api.alora import auth, categories, components, errors, inventory
+from makermatrix_edge.api.body import strict_json_body
 from makermatrix_edge.api.security import authorize
 
 
@@ -21,5 +22,6 @@ def alora_router() -> Router:
             categories.AloraCategoriesController,
         ],
         guards=[authorize],
+        before_request=strict_json_body,
         exception_handlers=errors.EXCEPTION_HANDLERS,
     )

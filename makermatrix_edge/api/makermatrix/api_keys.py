@@ -20,19 +20,24 @@ class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     permissions: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=64)] | None = None
     expires_in_days: Whole | None = None
+    role_names: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=10)] | None = None
 
 
 class ApiKeysController(Controller):
     path = "/api-keys"
     tags = ["api-keys"]
 
-    @post("/", opt=access(AUTHENTICATED), status_code=201)
+    @post("/", opt=access(AUTHENTICATED), status_code=200)
     async def create(
         self, data: JSONBody[ApiKeyCreate], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[NewApiKey]:
         """Create a key; the key itself is in this answer only, store it now."""
         created = await services.api_keys.create(
-            principal, name=data.name, permissions=data.permissions, expires_in_days=data.expires_in_days
+            principal,
+            name=data.name,
+            permissions=data.permissions,
+            expires_in_days=data.expires_in_days,
+            role_names=data.role_names,
         )
         return ok(created, "API key created; copy it now, it is not shown again")
 

@@ -110,7 +110,7 @@ class BackupController(Controller):
     path = "/utility/backup"
     tags = ["backup"]
 
-    @post("/create", opt=access(PERMISSION), status_code=201)
+    @post("/create", opt=access(PERMISSION), status_code=200)
     async def create(
         self, principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[CreatedBackup]:

@@ -13,6 +13,7 @@ from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
 from makermatrix_edge.inventory.models import CategoryCreate, CategoryUpdate, CategoryView
+from makermatrix_edge.inventory.relatives import CategoryWithParts, category_with_parts
 from makermatrix_edge.services import Services
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -35,7 +36,7 @@ class CategoriesController(Controller):
         categories = await services.categories.list_categories()
         return ok(CategoryList(categories=categories), f"{len(categories)} categories")
 
-    @post("/add_category", opt=access("categories:write"), status_code=201)
+    @post("/add_category", opt=access("categories:write"), status_code=200)
     async def add(self, data: JSONBody[CategoryCreate], services: NamedDependency[Services]) -> Envelope[CategoryView]:
         category = await services.categories.add(data)
         return ok(category, f"Category '{category.name}' added")
@@ -53,8 +54,10 @@ class CategoriesController(Controller):
         services: NamedDependency[Services],
         category_id: FromQuery[Text | None] = None,
         name: FromQuery[Text | None] = None,
-    ) -> Envelope[CategoryView]:
-        return ok(await services.categories.get(category_id=category_id, name=name), "Category found")
+    ) -> Envelope[CategoryWithParts]:
+        """The category with its parts (the first MAX_RELATED by name; part_count has them all)."""
+        category = await services.categories.get(category_id=category_id, name=name)
+        return ok(await category_with_parts(services.db, category), "Category found")
 
     @delete("/remove_category", opt=access("categories:delete"), status_code=200)
     async def remove(

@@ -53,7 +53,7 @@ class ComponentFeaturesController(Controller):
         found = await services.equivalents.list_for(part_id)
         return ok(found, f"{len(found)} equivalents")
 
-    @post("/{part_id:str}/equivalents", opt=access("parts:write"), status_code=201)
+    @post("/{part_id:str}/equivalents", opt=access("parts:write"), status_code=200)
     async def add_equivalent(
         self,
         part_id: FromPath[str],

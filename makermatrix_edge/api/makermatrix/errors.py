@@ -28,6 +28,7 @@ from makermatrix_edge.errors import (
     Forbidden,
     Gone,
     InvalidInput,
+    MalformedBody,
     NotFound,
     TooManyRequests,
     Unauthorized,
@@ -39,6 +40,7 @@ _MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     BadRequest: 400,
+    MalformedBody: 422,  # MakerMatrix (FastAPI) answers unreadable JSON with 422; clients expect it
     InvalidInput: 422,
     Unauthorized: 401,
     Forbidden: 403,
@@ -81,6 +83,9 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     missing = _MISSING.match(str(exc.detail or ""))
     if missing:
         problems.append((missing.group(2), f"is required ({missing.group(1)} parameter)"))
+        if len(problems) == 1:  # MakerMatrix answers a missing parameter with 400, not 422
+            field, text = problems[0]
+            return response(400, f"{field}: {text}", {"errors": [{"field": field, "message": text}]})
     if not problems:
         return response(400, f"Bad request: {exc.detail}")
     message = "; ".join(f"{field}: {text}" for field, text in problems)
@@ -100,8 +105,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     status = exc.status_code
     detail = str(exc.detail or "")
     if status == 400 and detail.startswith("JSON is malformed"):
-        message = "Malformed JSON in the request body" + detail[len("JSON is malformed") :]
-    elif status == 404:
+        # 422 like MakerMatrix (FastAPI), whose clients test for it
+        return response(422, "Malformed JSON in the request body" + detail[len("JSON is malformed") :])
+    if status == 404:
         message = f"Not found: {request.method} {request.url.path}"
     elif status == 405:
         message = f"{request.method} is not allowed on {request.url.path}"

@@ -13,6 +13,7 @@ from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
 from makermatrix_edge.inventory.locations import DeletePreview, DeleteResult, LocationDetails
 from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView
+from makermatrix_edge.inventory.relatives import LocationWithRelatives, flat_with_relatives, location_with_relatives
 from makermatrix_edge.services import Services
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -29,15 +30,15 @@ class LocationsController(Controller):
     @get("/get_all_locations", opt=access("locations:read"))
     async def get_all(
         self, services: NamedDependency[Services], tree: FromQuery[bool] = False
-    ) -> Envelope[list[LocationView]] | Envelope[list[LocationNode]]:
-        """Flat list ordered by path (each with parent_id and path); `?tree=true` nests children."""
+    ) -> Envelope[list[LocationWithRelatives]] | Envelope[list[LocationNode]]:
+        """Flat list ordered by path (each with its parent and children); `?tree=true` nests children."""
         if tree:
             roots = await services.locations.tree()
             return ok(roots, f"{len(roots)} top-level locations")
-        flat = await services.locations.list_flat()
+        flat = flat_with_relatives(await services.locations.list_flat())
         return ok(flat, f"{len(flat)} locations")
 
-    @post("/add_location", opt=access("locations:write"), status_code=201)
+    @post("/add_location", opt=access("locations:write"), status_code=200)
     async def add(self, data: JSONBody[LocationCreate], services: NamedDependency[Services]) -> Envelope[LocationView]:
         location = await services.locations.add(data)
         return ok(location, f"Location '{location.path}' added")
@@ -48,8 +49,9 @@ class LocationsController(Controller):
         services: NamedDependency[Services],
         location_id: FromQuery[Text | None] = None,
         name: FromQuery[Text | None] = None,
-    ) -> Envelope[LocationView]:
-        return ok(await services.locations.get(location_id=location_id, name=name), "Location found")
+    ) -> Envelope[LocationWithRelatives]:
+        location = await services.locations.get(location_id=location_id, name=name)
+        return ok(await location_with_relatives(services.db, location), "Location found")
 
     @put("/update_location/{location_id:str}", opt=access("locations:write"))
     async def update(

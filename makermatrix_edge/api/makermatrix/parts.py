@@ -31,9 +31,17 @@ class Cleared(msgspec.Struct):
     deleted_parts: int
 
 
+class SearchResult(msgspec.Struct):
+    """POST /parts/search's data, in the shape MakerMatrix clients read (data.items, data.total, ...)."""
+
+    items: list[PartView]
+    total: int
+    page: int
+    page_size: int
+    total_pages: int
+
+
 def _found(result: Page) -> str:
-    if result.capped:
-        return f"More than {result.total} parts found; the newest come first, add words to narrow it down"
     return f"{result.total} parts found"
 
 
@@ -41,7 +49,7 @@ class PartsController(Controller):
     path = "/parts"
     tags = ["parts"]
 
-    @post("/add_part", opt=access("parts:write"), status_code=201)
+    @post("/add_part", opt=access("parts:write"), status_code=200)
     async def add_part(
         self, data: JSONBody[PartCreate], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[PartView]:
@@ -54,6 +62,12 @@ class PartsController(Controller):
     ) -> Envelope[list[PartView]]:
         result = await services.parts.list_parts(page, page_size)
         return paged(result.items, f"{result.total} parts", page=page, page_size=page_size, total=result.total)
+
+    @get("/get_part_counts", opt=access("parts:read"))
+    async def get_part_counts(self, services: NamedDependency[Services]) -> Envelope[int]:
+        """How many parts there are (MakerMatrix answers the bare number in data)."""
+        total = (await services.parts.counts())["parts"]
+        return ok(total, f"{total} parts")
 
     @get("/get_part", opt=access("parts:read"))
     async def get_part(
@@ -121,9 +135,11 @@ class PartsController(Controller):
         return ok(Cleared(deleted_parts=count), f"Deleted all {count} parts (their stock history is kept)")
 
     @post("/search", opt=access("parts:read"), status_code=200)
-    async def search(self, data: JSONBody[PartSearch], services: NamedDependency[Services]) -> Envelope[list[PartView]]:
+    async def search(self, data: JSONBody[PartSearch], services: NamedDependency[Services]) -> Envelope[SearchResult]:
         result = await services.search.search(data)
-        return paged(result.items, _found(result), page=data.page, page_size=data.page_size, total=result.total)
+        pages = -(-result.total // data.page_size) if data.page_size > 0 else 0
+        found = SearchResult(result.items, result.total, data.page, data.page_size, pages)
+        return paged(found, _found(result), page=data.page, page_size=data.page_size, total=result.total)
 
     @get("/search_text", opt=access("parts:read"))
     async def search_text(

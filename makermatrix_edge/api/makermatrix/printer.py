@@ -84,6 +84,27 @@ class PrinterController(Controller):
         view = await services.labels.status()
         return ok(view, f"{view.model}: {view.state}" + (f" ({view.reason})" if view.reason else ""))
 
+    @get("/printers", opt=access(USE))
+    async def printers(self, services: NamedDependency[Services]) -> Envelope[list[m.PrinterInfo]]:
+        """The printers this daemon drives: the one configured (MakerMatrix clients list several)."""
+        view = await services.labels.status(refresh=False)
+        current = services.labels.current()
+        info = m.PrinterInfo(
+            id="default",
+            name=f"Brother {view.model}" if view.kind == "brother_ql" else f"{view.model} ({view.kind})",
+            driver=view.kind,
+            model=view.model,
+            status=view.state,
+            backend=current.backend,
+            identifier=view.identifier,
+            capabilities=["text", "qr_codes", "images"],
+        )
+        return ok([info], "1 printer")
+
+    @get("/drivers", opt=access(USE))
+    async def drivers(self) -> Envelope[list[m.DriverInfo]]:
+        return ok(m.DRIVERS, f"{len(m.DRIVERS)} printer drivers")
+
     @get("/labels", opt=access(USE))
     async def labels(self, services: NamedDependency[Services]) -> Envelope[list[LabelSize]]:
         sizes = services.labels.labels()
@@ -129,7 +150,7 @@ class TemplatesController(Controller):
     async def get_template(self, template_id: FromPath[str], services: NamedDependency[Services]) -> Envelope[Template]:
         return ok(await services.labels.templates.get(template_id), "Label template")
 
-    @post("/", opt=access(ADMIN), status_code=201)
+    @post("/", opt=access(ADMIN), status_code=200)
     async def create(
         self, data: JSONBody[TemplateBody], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[Template]:

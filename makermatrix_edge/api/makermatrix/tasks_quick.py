@@ -112,7 +112,7 @@ class QuickTasksController(Controller):
     path = "/tasks/quick"
     tags = ["tasks"]
 
-    @post("/part_enrichment", opt=access("tasks:write"), status_code=201)
+    @post("/part_enrichment", opt=access("tasks:write"), status_code=200)
     async def part_enrichment(
         self,
         data: JSONBody[PartEnrichmentIn],
@@ -121,19 +121,19 @@ class QuickTasksController(Controller):
     ) -> Envelope[TaskView]:
         return await _create(services, data, "part_enrichment", f"Enrich part {data.part_id}", principal)
 
-    @post("/datasheet_fetch", opt=access("tasks:write"), status_code=201)
+    @post("/datasheet_fetch", opt=access("tasks:write"), status_code=200)
     async def datasheet_fetch(
         self, data: JSONBody[PartFetchIn], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[TaskView]:
         return await _create(services, data, "datasheet_fetch", f"Fetch datasheet of part {data.part_id}", principal)
 
-    @post("/image_fetch", opt=access("tasks:write"), status_code=201)
+    @post("/image_fetch", opt=access("tasks:write"), status_code=200)
     async def image_fetch(
         self, data: JSONBody[PartFetchIn], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[TaskView]:
         return await _create(services, data, "image_fetch", f"Fetch image of part {data.part_id}", principal)
 
-    @post("/bulk_enrichment", opt=access("tasks:write"), status_code=201)
+    @post("/bulk_enrichment", opt=access("tasks:write"), status_code=200)
     async def bulk_enrichment(
         self,
         data: JSONBody[BulkEnrichmentIn],
@@ -142,7 +142,7 @@ class QuickTasksController(Controller):
     ) -> Envelope[TaskView]:
         return await _create(services, data, "bulk_enrichment", f"Enrich {len(data.part_ids)} parts", principal)
 
-    @post("/csv_enrichment", opt=access("tasks:write"), status_code=201)
+    @post("/csv_enrichment", opt=access("tasks:write"), status_code=200)
     async def csv_enrichment(
         self,
         data: JSONBody[FileImportEnrichmentIn],
@@ -152,7 +152,7 @@ class QuickTasksController(Controller):
         """Deprecated: use file_import_enrichment."""
         return await _create(services, data, "csv_enrichment", "Enrich imported parts (CSV)", principal)
 
-    @post("/file_import_enrichment", opt=access("tasks:write"), status_code=201)
+    @post("/file_import_enrichment", opt=access("tasks:write"), status_code=200)
     async def file_import_enrichment(
         self,
         data: JSONBody[FileImportEnrichmentIn],
@@ -161,13 +161,13 @@ class QuickTasksController(Controller):
     ) -> Envelope[TaskView]:
         return await _create(services, data, "file_import_enrichment", "Enrich imported parts", principal)
 
-    @post("/price_update", opt=access("tasks:write"), status_code=201)
+    @post("/price_update", opt=access("tasks:write"), status_code=200)
     async def price_update(
         self, data: JSONBody[PriceUpdateIn], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[TaskView]:
         return await _create(services, data, "price_update", "Update part prices", principal)
 
-    @post("/database_backup", opt=access(ADMIN), status_code=201)
+    @post("/database_backup", opt=access(ADMIN), status_code=200)
     async def database_backup(
         self,
         data: JSONBody[DatabaseBackupIn],
@@ -177,7 +177,7 @@ class QuickTasksController(Controller):
         name = f"Database Backup: {data.backup_name or 'timestamped'}"
         return await _create(services, data, "backup_creation", name, principal)
 
-    @post("/database_cleanup", opt=access("tasks:admin"), status_code=201)
+    @post("/database_cleanup", opt=access("tasks:admin"), status_code=200)
     async def database_cleanup(
         self,
         principal: NamedDependency[Principal],
@@ -187,7 +187,7 @@ class QuickTasksController(Controller):
         body = _body(data, DatabaseCleanupIn)
         return await _create(services, body, "database_cleanup", "Database cleanup", principal)
 
-    @post("/inventory_audit", opt=access("tasks:write"), status_code=201)
+    @post("/inventory_audit", opt=access("tasks:write"), status_code=200)
     async def inventory_audit(
         self,
         principal: NamedDependency[Principal],
@@ -197,7 +197,7 @@ class QuickTasksController(Controller):
         body = _body(data, InventoryAuditIn)
         return await _create(services, body, "inventory_audit", "Inventory audit", principal)
 
-    @post("/test_progress", opt=access("tasks:write"), status_code=201)
+    @post("/test_progress", opt=access("tasks:write"), status_code=200)
     async def test_progress(
         self,
         principal: NamedDependency[Principal],

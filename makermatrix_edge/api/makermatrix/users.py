@@ -38,7 +38,7 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
     current_password: Password | None = None
 
 
-@post(["/users/register", "/auth/register"], opt=access(OPTIONAL), tags=["users"])
+@post(["/users/register", "/auth/register"], opt=access(OPTIONAL), tags=["users"], status_code=200)
 async def register(
     data: JSONBody[UserCreate], services: NamedDependency[Services], maybe_principal: NamedDependency[Principal | None]
 ) -> Envelope[UserView]:

@@ -15,7 +15,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import File
 
 from makermatrix_edge.api.admission import photo_admission
-from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import PUBLIC, access
 from makermatrix_edge.services import Services
 
@@ -37,6 +37,15 @@ class UploadedImage(msgspec.Struct):
     height: int
 
 
+class UploadAnswer(msgspec.Struct):
+    """The envelope, with image_id also at the top level where makermatrix-api.md shows it."""
+
+    status: Literal["success"]
+    message: str
+    data: UploadedImage
+    image_id: str
+
+
 class UtilityController(Controller):
     path = "/utility"
     tags = ["utility"]
@@ -44,7 +53,7 @@ class UtilityController(Controller):
     @post(
         "/upload_image",
         opt=access("parts:write"),
-        status_code=201,
+        status_code=200,
         request_max_body_size=UPLOAD_BODY_LIMIT,
         middleware=[photo_admission],
     )
@@ -52,7 +61,7 @@ class UtilityController(Controller):
         self,
         data: Annotated[ImageUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         services: NamedDependency[Services],
-    ) -> Envelope[UploadedImage]:
+    ) -> UploadAnswer:
         """Store a PNG, JPEG, GIF or WebP image (at most 5 MB, judged by its content)."""
         store = services.images
         try:
@@ -67,7 +76,7 @@ class UtilityController(Controller):
             width=stored.width,
             height=stored.height,
         )
-        return ok(body, "Image uploaded")
+        return UploadAnswer(status="success", message="Image uploaded", data=body, image_id=body.image_id)
 
     # PUBLIC on purpose: <img> tags on the phone page cannot send a bearer token, and the ids are
     # random UUIDs handed out only to callers who may see them (capability URLs).
@@ -79,13 +88,31 @@ class UtilityController(Controller):
         size: FromQuery[Literal["thumb"] | None] = None,
     ) -> File:
         """The image as uploaded, or `?size=thumb` for one at most 256 px on its long side."""
-        find = functools.partial(services.images.path_for, image_id, thumb=size == "thumb")
-        # A thumbnail may have to be made (a decode): it waits its turn like an upload.
-        path, content_type = await (services.decode_gate.run(find) if size == "thumb" else asyncio.to_thread(find))
-        return File(
-            path,
-            media_type=content_type,
-            filename=path.name,
-            content_disposition_type="inline",
-            headers={"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"},
-        )
+        return await _image_file(services, image_id, size)
+
+
+async def _image_file(services: Services, image_id: str, size: str | None) -> File:
+    find = functools.partial(services.images.path_for, image_id, thumb=size == "thumb")
+    # A thumbnail may have to be made (a decode): it waits its turn like an upload.
+    path, content_type = await (services.decode_gate.run(find) if size == "thumb" else asyncio.to_thread(find))
+    return File(
+        path,
+        media_type=content_type,
+        filename=path.name,
+        content_disposition_type="inline",
+        headers={"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+# The document's image URL form, `/utility/get_image/<id>.<ext>`, as MakerMatrix parts carry it in
+# image_url (relative to the host). Public for the same reason as above; errors in the /api shape.
+@get(
+    "/utility/get_image/{image_id:str}",
+    opt=access(PUBLIC),
+    exception_handlers=EXCEPTION_HANDLERS,
+    include_in_schema=False,
+)
+async def document_image_url(
+    image_id: FromPath[str], services: NamedDependency[Services], size: FromQuery[Literal["thumb"] | None] = None
+) -> File:
+    return await _image_file(services, image_id, size)
