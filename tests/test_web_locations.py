@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 import pytest
 from litestar.testing import TestClient
@@ -15,7 +14,7 @@ from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_se
 from inventory_helpers import add_location, add_part
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
-from web_helpers import csrf_of, page_login, post_form
+from web_helpers import csrf_of, page_login, post_form, said
 
 
 class Bench:
@@ -46,11 +45,6 @@ def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
             yield made
     finally:
         services.close()
-
-
-def said(response: Any) -> str:
-    location = response.headers["location"]
-    return unquote_plus(location.split("said=", 1)[1]) if "said=" in location else ""
 
 
 def test_add_a_location_under_a_parent(bench: Bench) -> None:

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 import pytest
 from litestar.testing import TestClient
@@ -15,7 +14,7 @@ from conftest import ADMIN_PASSWORD, FakeClock, add_user, login, make_settings
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.services import Services
-from web_helpers import csrf_of, page_login, post_form
+from web_helpers import csrf_of, page_login, post_form, said
 
 
 @pytest.fixture
@@ -29,11 +28,6 @@ def web(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], Ser
             yield client, services, admin
     finally:
         services.close()
-
-
-def said(response: Any) -> str:
-    location = response.headers["location"]
-    return unquote_plus(location.split("said=", 1)[1]) if "said=" in location else ""
 
 
 def user(client: TestClient[Any], services: Services, name: str) -> dict[str, Any]:

@@ -64,4 +64,4 @@ class AdminPages(Controller):
             task_type="backup_creation", name=f"Database Backup: {name}", input_data={"backup_name": name}
         )
         await services.tasks.create(task, principal)
-        return back("/tasks", f"Backup {name} started")
+        return back(request, "/tasks", f"Backup {name} started")

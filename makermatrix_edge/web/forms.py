@@ -103,7 +103,7 @@ class PartForms(Controller):
             made = await services.parts.add(create, principal, source="phone")
         except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
             return await self._form(request, services, principal, None, _values(None, data), str(exc), 400)
-        return back(f"/p/{made.id}", f"Added '{made.part_name}'")
+        return back(request, f"/p/{made.id}", f"Added '{made.part_name}'")
 
     @get("/p/{part_id:str}/edit")
     async def edit_part(
@@ -129,4 +129,4 @@ class PartForms(Controller):
             saved = await services.parts.update(part.id, update, principal, source="phone")
         except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
             return await self._form(request, services, principal, part, _values(part, data), str(exc), 400)
-        return back(f"/p/{saved.id}", "Saved")
+        return back(request, f"/p/{saved.id}", "Saved")

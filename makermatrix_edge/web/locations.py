@@ -113,7 +113,7 @@ class LocationEditPages(Controller):
             values = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "csrf_token"}
             error, status = form_error(exc, _LABELS)
             return await self._tree(request, services, principal, error, values, status)
-        return back("/locations", f"Added '{made.path}'")
+        return back(request, "/locations", f"Added '{made.path}'")
 
     @get("/l/{location_id:str}/edit")
     async def edit(
@@ -140,7 +140,7 @@ class LocationEditPages(Controller):
             done = await services.locations.update(location.id, msgspec.convert({"name": data.name}, LocationUpdate))
         except _EDIT_ERRORS as exc:
             return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
-        return back(f"/l/{done.id}/edit", f"Renamed to '{done.name}'")
+        return back(request, f"/l/{done.id}/edit", f"Renamed to '{done.name}'")
 
     @post("/l/{location_id:str}/move", status_code=200)
     async def move(
@@ -158,7 +158,7 @@ class LocationEditPages(Controller):
             done = await services.locations.update(location.id, LocationUpdate(parent_id=parent))
         except _EDIT_ERRORS as exc:
             return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
-        return back(f"/l/{done.id}/edit", f"Moved: now {done.path}")
+        return back(request, f"/l/{done.id}/edit", f"Moved: now {done.path}")
 
     @get("/l/{location_id:str}/delete")
     async def confirm_delete(
@@ -181,5 +181,5 @@ class LocationEditPages(Controller):
         try:
             done = await services.locations.delete(location_id)
         except NotFound:
-            return back("/locations", "That location was already gone")
-        return back("/locations", done.message)
+            return back(request, "/locations", "That location was already gone")
+        return back(request, "/locations", done.message)

@@ -108,7 +108,7 @@ class PartPages(Controller):
         principal = await require(request, services, "parts:write")
         delta, verb = _delta(data)
         done = await services.parts.adjust(part_id, delta, f"{verb} on the phone page", principal, source="phone")
-        return back(f"/p/{done.id}", f"{verb.capitalize()} {abs(delta)}: {done.quantity} left")
+        return back(request, f"/p/{done.id}", f"{verb.capitalize()} {abs(delta)}: {done.quantity} left")
 
     @get("/p/{part_id:str}/label.png")
     async def part_label(
@@ -133,7 +133,7 @@ class PartPages(Controller):
         check_csrf(request, data.csrf_token)
         principal = await require(request, services, "printer:use")
         job = await services.labels.print_entity("part", part_id, _print_request(data), principal)
-        return back(f"/p/{part_id}", said(job))
+        return back(request, f"/p/{part_id}", said(job))
 
 
 class LocationPages(Controller):
@@ -177,4 +177,4 @@ class LocationPages(Controller):
         check_csrf(request, data.csrf_token)
         principal = await require(request, services, "printer:use")
         job = await services.labels.print_entity("location", location_id, _print_request(data), principal)
-        return back(f"/l/{location_id}", said(job))
+        return back(request, f"/l/{location_id}", said(job))

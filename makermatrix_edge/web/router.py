@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Router
+from litestar.datastructures import ResponseHeader
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, users
+from makermatrix_edge.web.render import SECURITY_HEADERS
 
 HERE = Path(__file__).parent
 
@@ -42,5 +44,6 @@ def web_router() -> Router:
             static,
         ],
         exception_handlers={Exception: errors.handle},
+        response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         include_in_schema=False,
     )

@@ -105,4 +105,4 @@ class ScanPages(Controller):
             raise InvalidInput(str(exc)) from None
         done = await receive(services.scans, req, principal)
         verb = "Added" if done.action == "created" else "Received"
-        return back(f"/p/{done.part.id}", f"{verb} {done.quantity_added}: {done.part.quantity} in stock")
+        return back(request, f"/p/{done.part.id}", f"{verb} {done.quantity_added}: {done.part.quantity} in stock")

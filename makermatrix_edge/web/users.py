@@ -90,7 +90,7 @@ class UserPages(Controller):
             values = {"username": data.username, "role": data.role}
             error, status = form_error(exc, _LABELS)
             return await self._page(request, services, principal, error, values, status)
-        return back("/users", f"Added {made.username} ({data.role})")
+        return back(request, "/users", f"Added {made.username} ({data.role})")
 
     @post("/users/{user_id:str}/role", status_code=200)
     async def role(
@@ -107,7 +107,7 @@ class UserPages(Controller):
         except _ERRORS as exc:
             error, status = form_error(exc, _LABELS)
             return await self._page(request, services, principal, error, status_code=status)
-        return back("/users", f"{done.username} is now {data.role.strip()}")
+        return back(request, "/users", f"{done.username} is now {data.role.strip()}")
 
     @post("/users/{user_id:str}/active", status_code=200)
     async def active(
@@ -125,7 +125,7 @@ class UserPages(Controller):
         except _ERRORS as exc:
             error, status = form_error(exc, _LABELS)
             return await self._page(request, services, principal, error, status_code=status)
-        return back("/users", f"{done.username} can log in again" if on else f"{done.username} is deactivated")
+        return back(request, "/users", f"{done.username} can log in again" if on else f"{done.username} is deactivated")
 
     @post("/users/{user_id:str}/password", status_code=200)
     async def password(
@@ -145,4 +145,4 @@ class UserPages(Controller):
             error, status = form_error(exc, _LABELS)
             return await self._page(request, services, principal, error, status_code=status)
         user = await services.users.get(user_id)
-        return back("/users", f"New password set for {user.username}; their sessions have ended")
+        return back(request, "/users", f"New password set for {user.username}; their sessions have ended")

@@ -74,6 +74,32 @@
     while (list.children.length > FEED_SIZE) { list.removeChild(list.lastChild); }
   }
 
+  // The take limit follows the live quantity, so the field never offers more than is there.
+  function followQuantity(q) {
+    document.querySelectorAll("input[data-max-live]").forEach(function (input) {
+      input.max = String(Math.max(1, q));
+    });
+  }
+
+  // After a failed post the page comes back with what was typed: put it back into that form.
+  var kept = document.body.dataset.kept;
+  if (kept) {
+    try {
+      var k = JSON.parse(kept);
+      var form = document.querySelector('form[action="' + k.action + '"]');
+      if (form) {
+        Object.keys(k.fields).forEach(function (name) {
+          var field = form.elements.namedItem(name);
+          if (field && field.type !== "hidden" && field.type !== "password" && field.type !== "file") {
+            field.value = k.fields[name];
+          }
+        });
+        var first = form.querySelector("input:not([type=hidden]), select, textarea");
+        if (first) { first.focus(); }
+      }
+    } catch (e) { /* a message without its form is still shown */ }
+  }
+
   // Live updates from /ws/events with the short-lived token the page was given.
   var token = document.body.dataset.liveToken;
   var feed = document.querySelector("[data-feed=scan]");
@@ -100,6 +126,7 @@
         if (msg.type === "entity_updated" && quantity && msg.data && msg.data.entity_type === "part" &&
             msg.data.entity_id === holder.dataset.livePart && msg.data.entity_data) {
           quantity.textContent = String(msg.data.entity_data.quantity);
+          followQuantity(msg.data.entity_data.quantity);
         }
       });
       // Refused, dropped or the token expired: the feed keeps working by polling.
