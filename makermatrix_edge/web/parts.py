@@ -22,13 +22,6 @@ from makermatrix_edge.web.session import check_csrf, require
 HISTORY_SIZE = 15
 
 
-class AdjustForm(msgspec.Struct):
-    csrf_token: str = ""
-    delta: str = ""  # "-1" / "+1" from the buttons
-    take: str = ""  # "take N" field
-    add: str = ""  # "add N" field (receiving)
-
-
 class PrintForm(msgspec.Struct):
     csrf_token: str = ""
     template: str = ""
@@ -40,21 +33,6 @@ def _whole(text: str, field: str) -> int:
         return int(text.strip())
     except ValueError:
         raise InvalidInput("must be a whole number", field) from None
-
-
-def _delta(form: AdjustForm) -> tuple[int, str]:
-    if form.take.strip():
-        n = _whole(form.take, "take")
-        if n < 1:
-            raise InvalidInput("must be 1 or more", "take")
-        return -n, "taken"
-    if form.add.strip():
-        n = _whole(form.add, "add")
-        if n < 1:
-            raise InvalidInput("must be 1 or more", "add")
-        return n, "added"
-    n = _whole(form.delta, "delta")
-    return n, "taken" if n < 0 else "added"
 
 
 async def _templates(services: Services, kind: str) -> list[LabelTemplate]:
@@ -95,20 +73,6 @@ class PartPages(Controller):
             can_print=principal.can("printer:use"),
             live_token=await live_token(services, principal),
         )
-
-    @post("/p/{part_id:str}/adjust", status_code=303)
-    async def adjust(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[AdjustForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
-        delta, verb = _delta(data)
-        done = await services.parts.adjust(part_id, delta, f"{verb} on the phone page", principal, source="phone")
-        return back(request, f"/p/{done.id}", f"{verb.capitalize()} {abs(delta)}: {done.quantity} left")
 
     @get("/p/{part_id:str}/label.png")
     async def part_label(

@@ -10,7 +10,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, users
+from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, stock, users
 from makermatrix_edge.web.render import SECURITY_HEADERS
 
 HERE = Path(__file__).parent
@@ -35,6 +35,7 @@ def web_router() -> Router:
             pages.AuthPages,
             pages.HomePages,
             parts.PartPages,
+            stock.StockPages,
             parts.LocationPages,
             locations.LocationEditPages,
             scan.ScanPages,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Request
 from litestar.datastructures import Cookie
@@ -75,13 +75,11 @@ async def require(request: Request[Any, Any, Any], services: Services, permissio
 
 def referer_path(request: Request[Any, Any, Any]) -> str | None:
     """The same-site page a form was posted from (the Referer, sent to us by Referrer-Policy same-origin)."""
-    referer = request.headers.get("referer", "")
+    parts = urlsplit(request.headers.get("referer", ""))
     host = request.headers.get("host", "")
-    for scheme in ("http://", "https://"):
-        prefix = f"{scheme}{host}"
-        if host and referer.startswith(prefix):
-            return referer[len(prefix) :] or "/"
-    return None
+    if not host or parts.scheme not in ("http", "https") or parts.netloc != host:
+        return None
+    return safe_next((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
 
 
 def _services(request: Request[Any, Any, Any]) -> Services:

@@ -78,7 +78,7 @@ def in_words(exc: BaseException, labels: Mapping[str, str] | None = None) -> str
         return _validation(exc, known)
     message = exc.message if isinstance(exc, DomainError) else str(exc)
     message = _OBJECT.sub("", message)
-    if message.startswith("not a readable image"):
+    if "not a readable image" in message:
         return "That file is not a photo the daemon can read: take a photo, or choose a JPEG or PNG."
     if isinstance(exc, InvalidInput) and exc.field:
         rule = message.split(": ", 1)[-1] if message.startswith(f"{exc.field}: ") else message

@@ -1,0 +1,103 @@
+"""Issue 17 in-process: one-time messages (10), errors back on the page in words (4), stock add/count/undo (1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from conftest import FakeClock
+from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, said
+
+FROM = "http://testserver.local"
+
+
+@pytest.fixture
+def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
+    yield from make_bench(tmp_path, clock)
+
+
+@pytest.fixture
+def web(bench: Bench) -> TestClient[Any]:
+    return logged_in(bench)
+
+
+def post_from(client: TestClient[Any], page: str, action: str, **fields: str) -> Any:
+    """A form post as the browser sends it: from `page` (the Referer our Referrer-Policy keeps)."""
+    html = client.get(page).text
+    return client.post(
+        action, data={"csrf_token": csrf_of(html), **fields}, headers={"Referer": FROM + page}, follow_redirects=False
+    )
+
+
+def quantity(bench: Bench) -> int:
+    r = bench.client.get(f"/api/parts/get_part?part_id={bench.ne555['id']}", headers=bench.headers)
+    return int(r.json()["data"]["quantity"])
+
+
+def test_10_the_message_shows_once_and_no_link_can_set_it(web: TestClient[Any], bench: Bench) -> None:
+    url = f"/p/{bench.ne555['id']}"
+    r = post_from(web, url, f"{url}/adjust", take="2")
+    assert r.status_code == 303 and r.headers["location"] == url  # nothing in the URL
+    first = web.get(url).text
+    assert "Taken 2: 8 left" in first
+    assert "Taken 2" not in web.get(url).text  # a reload does not repeat it
+    assert "Hacked" not in web.get(f"{url}?said=Hacked").text
+    web.cookies.set("mm_flash", "eyJvayI6IkhhY2tlZCJ9.0000")  # {"ok":"Hacked"} with a made-up signature
+    assert "Hacked" not in web.get(url).text
+
+
+def test_4_errors_come_back_on_the_page_in_words_with_the_form(web: TestClient[Any], bench: Bench) -> None:
+    url = f"/p/{bench.ne555['id']}"
+    r = post_from(web, url, f"{url}/adjust", take="50")
+    assert r.status_code == 303 and r.headers["location"] == url
+    kept = flash_of(r)
+    assert kept["error"] == "Only 10 in stock, cannot take 50." and kept["kept"] == {"take": "50"}
+    page = web.get(url).text
+    assert 'class="error" role="alert">Only 10 in stock, cannot take 50.' in page
+    assert "data-kept=" in page and 'aria-label="Main"' in page and "delta:" not in page
+    r = post_from(web, url, f"{url}/print", copies="0")
+    assert flash_of(r)["error"] == "Copies must be between 1 and 100."
+    r = post_from(web, "/parts/new", "/parts/new", part_name="  ", quantity="1")
+    assert r.status_code == 400 and "The name must not be empty." in r.text and "$.part_name" not in r.text
+    html = web.get("/scan").text
+    r = web.post(
+        "/scan",
+        data={"csrf_token": csrf_of(html)},
+        files={"file": ("photo.jpg", b"not an image at all", "image/jpeg")},
+        headers={"Referer": FROM + "/scan"},
+        follow_redirects=False,
+    )
+    text = flash_of(r).get("error", "") if r.status_code == 303 else r.text
+    assert "not a photo the daemon can read" in text and "BytesIO" not in text
+    missing = web.get("/p/nope")  # an error page keeps the bar: never a dead end
+    assert missing.status_code == 404 and 'aria-label="Main"' in missing.text and 'href="/scan"' in missing.text
+    assert quantity(bench) == 10
+
+
+def test_1_add_count_and_undo_within_a_minute(web: TestClient[Any], bench: Bench, clock: FakeClock) -> None:
+    url = f"/p/{bench.ne555['id']}"
+    r = post_from(web, url, f"{url}/adjust", add="5")
+    assert said(r) == "Added 5: 15 left" and quantity(bench) == 15
+    r = post_from(web, url, f"{url}/count", count="12")
+    assert said(r) == "Counted 12 (-3)" and quantity(bench) == 12
+    page = web.get(url).text
+    assert 'action="' + url + '/undo"' in page
+    history = bench.client.get(f"/api/parts/{bench.ne555['id']}/history", headers=bench.headers)
+    assert "counted" in history.text
+    undo = flash_of(r)["undo"]
+    fields = {"delta": str(undo["delta"]), "at": repr(undo["at"]), "sig": undo["sig"]}
+    done = post_from(web, url, f"{url}/undo", **fields)
+    assert said(done) == "Undone: 15 in stock" and quantity(bench) == 15
+    again = post_from(web, url, f"{url}/undo", **fields)
+    assert "already undone" in flash_of(again)["error"] and quantity(bench) == 15
+    r = post_from(web, url, f"{url}/adjust", take="1")
+    undo = flash_of(r)["undo"]
+    clock.advance(61)
+    late = post_from(web, url, f"{url}/undo", delta=str(undo["delta"]), at=repr(undo["at"]), sig=undo["sig"])
+    assert "60 seconds" in flash_of(late)["error"] and quantity(bench) == 14
+    forged = post_from(web, url, f"{url}/undo", delta="-100", at=repr(undo["at"]), sig=undo["sig"])
+    assert "not yours" in flash_of(forged)["error"] and quantity(bench) == 14
