@@ -58,9 +58,9 @@ def test_form_mistakes_come_back_on_the_form(web: tuple[TestClient[Any], dict[st
     r = post_form(client, "/parts/new", "/parts/new", part_name="", quantity="3")
     assert r.status_code == 400 and 'role="alert"' in r.text and 'value="3"' in r.text
     r = post_form(client, "/parts/new", "/parts/new", part_name="Taken name")
-    assert r.status_code == 400 and "Taken name" in r.text and "<form" in r.text
+    assert r.status_code == 409 and "Taken name" in r.text and "<form" in r.text
     r = post_form(client, "/parts/new", "/parts/new", part_name="X", quantity="-4")
-    assert r.status_code == 400 and "quantity: must be a whole number" in r.text
+    assert r.status_code == 400 and "The quantity must be a whole number" in r.text
 
 
 def test_printer_page_shows_state_and_jobs(web: tuple[TestClient[Any], dict[str, str]]) -> None:

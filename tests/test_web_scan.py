@@ -66,7 +66,16 @@ def test_photo_of_a_known_bag_links_the_part_and_receives_it(web: tuple[TestClie
     assert received.status_code == 303
     assert received.headers["location"] == f"/p/{part['id']}" and said(received) == "Received 5: 8 in stock"
     again = client.post("/scan/receive", data={"csrf_token": csrf_of(r.text), "payload": KNOWN, "part_id": part["id"]})
-    assert again.status_code == 409 and "already received" in again.text
+    # Issue 17 point 2: the same bag again is one clear confirm, not a dead end.
+    assert again.status_code == 200 and "This bag was received just now. Add 5 more?" in again.text
+    more = client.post(
+        "/scan/receive",
+        data={"csrf_token": csrf_of(again.text), "payload": KNOWN, "part_id": part["id"], "force": "1"},
+        follow_redirects=False,
+    )
+    assert more.status_code == 303 and said(more) == "Received 5: 13 in stock"
+    card = upload(client, qr_png(KNOWN))
+    assert "This bag was received just now. Add 5 more?" in card.text and "Add 5 more" in card.text
 
 
 def test_photo_of_an_unknown_bag_offers_to_add_it(web: tuple[TestClient[Any], dict[str, Any]]) -> None:

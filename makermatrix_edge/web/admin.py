@@ -13,8 +13,7 @@ from makermatrix_edge.backups.task import PERMISSION as BACKUP_PERMISSION
 from makermatrix_edge.backups.writing import default_name
 from makermatrix_edge.services import Services
 from makermatrix_edge.tasks.models import TaskFilter, TaskRequest
-from makermatrix_edge.web.pages import CsrfForm, Form
-from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.render import CsrfForm, Form, back, page
 from makermatrix_edge.web.session import check_csrf, require
 
 JOBS_SHOWN = 20

@@ -14,8 +14,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.inventory.models import PartCreate, PartUpdate, PartView
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import Form
-from makermatrix_edge.web.render import back, form_error, page
+from makermatrix_edge.web.render import Form, back, form_error, page
 from makermatrix_edge.web.session import check_csrf, require
 
 TEXT_FIELDS = ("part_name", "part_number", "manufacturer", "manufacturer_part_number", "supplier", "description")

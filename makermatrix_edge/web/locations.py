@@ -14,8 +14,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory.models import LocationCreate, LocationUpdate, LocationView
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import CsrfForm, Form
-from makermatrix_edge.web.render import back, form_error, page
+from makermatrix_edge.web.render import CsrfForm, Form, back, form_error, page
 from makermatrix_edge.web.session import check_csrf, require
 
 LOCATION_TYPES = ("standard", "room", "cabinet", "shelf", "drawer", "box", "bin", "reel")

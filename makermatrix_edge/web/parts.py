@@ -15,8 +15,8 @@ from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.templates import Template as LabelTemplate
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import Form, live_token
-from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.pages import live_token
+from makermatrix_edge.web.render import Form, back, page
 from makermatrix_edge.web.session import check_csrf, require
 
 HISTORY_SIZE = 15

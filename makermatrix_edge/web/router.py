@@ -10,14 +10,19 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, stock, users
+from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, stock, timefmt, users
 from makermatrix_edge.web.render import SECURITY_HEADERS
 
 HERE = Path(__file__).parent
 
 
+def _filters(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters["local"] = timefmt.local
+    engine.engine.filters["clock"] = timefmt.clock_time
+
+
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_filters)
 
 
 def web_router() -> Router:

@@ -15,8 +15,7 @@ from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.inventory.models import PartUpdate
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.flash import Undo
-from makermatrix_edge.web.pages import Form
-from makermatrix_edge.web.render import back
+from makermatrix_edge.web.render import Form, back
 from makermatrix_edge.web.session import check_csrf, csrf_token, require
 
 UNDO_SECONDS = 60

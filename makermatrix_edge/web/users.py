@@ -13,8 +13,7 @@ from litestar.response import Redirect, Template
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import Form
-from makermatrix_edge.web.render import back, form_error, page
+from makermatrix_edge.web.render import Form, back, form_error, page
 from makermatrix_edge.web.session import check_csrf, require
 
 _ERRORS = (InvalidInput, Conflict)

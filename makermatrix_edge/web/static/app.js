@@ -42,6 +42,11 @@
   }
 
   var FEED_SIZE = 8;
+  // The phone's own clock face for a UTC stamp (the server renders the Pi's zone; they match on a LAN).
+  function localClock(stamp) {
+    var t = new Date(String(stamp || ""));
+    return isNaN(t) ? String(stamp || "").slice(11, 19) : t.toTimeString().slice(0, 8);
+  }
   function scanItem(d) {
     var li = document.createElement("li");
     var what;
@@ -55,7 +60,7 @@
     }
     var when = document.createElement("span");
     when.className = "muted";
-    when.textContent = (d.source || "") + " · " + String(d.scanned_at || "").slice(11, 19);
+    when.textContent = (d.source || "") + " · " + localClock(d.scanned_at);
     li.appendChild(what);
     li.appendChild(document.createTextNode(" "));
     li.appendChild(when);
@@ -135,6 +140,17 @@
   } else {
     startPolling();
   }
+
+  // A photo is read as soon as it is chosen (the camera opens at once through capture="environment").
+  document.querySelectorAll("input[type=file][data-autosubmit]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (!input.files || !input.files.length) { return; }
+      var form = input.form;
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; button.textContent = "Reading the photo…"; }
+      form.submit();
+    });
+  });
 
   // Label preview follows the chosen template; the print button says it is working.
   document.querySelectorAll("form[data-preview]").forEach(function (form) {
