@@ -101,3 +101,19 @@ def test_1_add_count_and_undo_within_a_minute(web: TestClient[Any], bench: Bench
     assert "60 seconds" in flash_of(late)["error"] and quantity(bench) == 14
     forged = post_from(web, url, f"{url}/undo", delta="-100", at=repr(undo["at"]), sig=undo["sig"])
     assert "not yours" in flash_of(forged)["error"] and quantity(bench) == 14
+
+
+def test_3_a_failed_print_is_red_and_says_what_to_do(web: TestClient[Any], bench: Bench) -> None:
+    url = f"/p/{bench.ne555['id']}"
+    bench.services.labels.script_simulator("ready", "29")
+    bench.client.get("/api/printer/status?refresh=true", headers=bench.headers)  # the page shows what is known
+    page = web.get(url).text
+    options = page[page.index('<select id="template"') :].split("</select>", 1)[0]
+    assert "Loaded: 29 mm tape" in page
+    marked = [o for o in options.split("<option")[2:] if "fits the loaded 29 mm tape" in o]
+    assert marked and options.split("<option")[2] == marked[0]  # the ones that fit come first
+    r = post_from(web, url, f"{url}/print", copies="1")
+    shown = flash_of(r)
+    assert "ok" not in shown and "not printed" in shown["error"] and "Load 62 mm tape" in shown["error"]
+    follow = web.get(url).text
+    assert 'class="error" role="alert">' in follow and "Load 62 mm tape" in follow

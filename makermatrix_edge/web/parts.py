@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-from makermatrix_edge.api.makermatrix.printer import said
-from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.labels import models as m
-from makermatrix_edge.labels.templates import Template as LabelTemplate
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.pages import live_token
-from makermatrix_edge.web.render import Form, back, page
-from makermatrix_edge.web.session import check_csrf, require
+from makermatrix_edge.web.printing import choices
+from makermatrix_edge.web.render import page
+from makermatrix_edge.web.session import require
 
 HISTORY_SIZE = 15
 
 
-class PrintForm(msgspec.Struct):
-    csrf_token: str = ""
-    template: str = ""
-    copies: str = "1"
-
-
-def _whole(text: str, field: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise InvalidInput("must be a whole number", field) from None
-
-
-async def _templates(services: Services, kind: str) -> list[LabelTemplate]:
-    return [t for t in await services.labels.templates.list() if t.kind == kind]
-
-
-def _print_request(form: PrintForm) -> m.PrintRequest:
-    copies = _whole(form.copies or "1", "copies")
-    if not 1 <= copies <= 100:
-        raise InvalidInput("must be between 1 and 100", "copies")
-    return m.PrintRequest(copies=copies, template=form.template.strip() or None, wait=True)
+async def _print_context(services: Services, kind: str) -> dict[str, Any]:
+    templates, loaded, default_fits = await choices(services, kind)
+    return {"templates": templates, "loaded_mm": loaded, "default_fits": default_fits}
 
 
 class PartPages(Controller):
@@ -68,7 +46,7 @@ class PartPages(Controller):
             equivalents=equivalents,
             suggestions=suggestions,
             datasheet=part.additional_properties.get("datasheet_url") or part.additional_properties.get("datasheet"),
-            templates=await _templates(services, "part"),
+            **await _print_context(services, "part"),
             can_write=principal.can("parts:write"),
             can_print=principal.can("printer:use"),
             live_token=await live_token(services, principal),
@@ -86,19 +64,6 @@ class PartPages(Controller):
         image, _ = await services.labels.preview(m.PreviewRequest(part_id=part_id, template_id=template or None))
         return Response(image, media_type="image/png", headers={"Cache-Control": "no-store"})
 
-    @post("/p/{part_id:str}/print", status_code=200)
-    async def print_part(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[PrintForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "printer:use")
-        job = await services.labels.print_entity("part", part_id, _print_request(data), principal)
-        return back(request, f"/p/{part_id}", said(job))
-
 
 class LocationPages(Controller):
     @get("/l/{location_id:str}")
@@ -112,7 +77,7 @@ class LocationPages(Controller):
             "location.html",
             principal,
             d=details,
-            templates=await _templates(services, "location"),
+            **await _print_context(services, "location"),
             can_print=principal.can("printer:use"),
             can_edit=principal.can("locations:write"),
         )
@@ -129,16 +94,3 @@ class LocationPages(Controller):
         req = m.PreviewRequest(location_id=location_id, template_id=template or None)
         image, _ = await services.labels.preview(req)
         return Response(image, media_type="image/png", headers={"Cache-Control": "no-store"})
-
-    @post("/l/{location_id:str}/print", status_code=200)
-    async def print_location(
-        self,
-        request: Request[Any, Any, Any],
-        location_id: FromPath[str],
-        data: Annotated[PrintForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "printer:use")
-        job = await services.labels.print_entity("location", location_id, _print_request(data), principal)
-        return back(request, f"/l/{location_id}", said(job))
