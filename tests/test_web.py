@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, login
-from web_helpers import Bench, csrf_of, logged_in, make_bench, page_login, post_form, said
+from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, page_login, post_form, said
 
 
 @pytest.fixture
