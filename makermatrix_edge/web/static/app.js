@@ -91,9 +91,16 @@
   if (kept) {
     try {
       var k = JSON.parse(kept);
-      var form = document.querySelector('form[action="' + k.action + '"]');
+      var names = Object.keys(k.fields);
+      // Several forms may post to one address (take, add): the one holding the typed fields.
+      var form = Array.prototype.filter.call(document.forms, function (f) {
+        return f.getAttribute("action") === k.action && names.every(function (n) {
+          var el = f.elements.namedItem(n);
+          return el && el.type !== "hidden";
+        });
+      })[0];
       if (form) {
-        Object.keys(k.fields).forEach(function (name) {
+        names.forEach(function (name) {
           var field = form.elements.namedItem(name);
           if (field && field.type !== "hidden" && field.type !== "password" && field.type !== "file") {
             field.value = k.fields[name];
@@ -139,6 +146,13 @@
     }
   } else {
     startPolling();
+  }
+
+  // The "More" menu closes with Escape or a tap elsewhere, like any menu.
+  var more = document.querySelector("details.more");
+  if (more) {
+    document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { more.open = false; } });
+    document.addEventListener("click", function (ev) { if (!more.contains(ev.target)) { more.open = false; } });
   }
 
   // A photo is read as soon as it is chosen (the camera opens at once through capture="environment").
