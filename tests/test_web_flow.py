@@ -117,3 +117,26 @@ def test_3_a_failed_print_is_red_and_says_what_to_do(web: TestClient[Any], bench
     assert "ok" not in shown and "not printed" in shown["error"] and "Load 62 mm tape" in shown["error"]
     follow = web.get(url).text
     assert 'class="error" role="alert">' in follow and "Load 62 mm tape" in follow
+
+
+def test_5_move_with_a_searching_picker_and_it_shows_in_the_history(
+    web: TestClient[Any], bench: Bench, clock: FakeClock
+) -> None:
+    url = f"/p/{bench.ne555['id']}"
+    clock.advance(5)
+    assert f'href="{url}/move"' in web.get(url).text
+    picker = web.get(f"{url}/move", params={"q": "shelf"}).text
+    assert "Shelf 1" in picker and 'value="' + bench.shelf + '"' in picker
+    assert 'value="' + bench.drawer + '"' not in web.get(f"{url}/move", params={"q": "nothing like it"}).text
+    r = post_from(web, f"{url}/move?q=shelf", f"{url}/move", location_id=bench.shelf)
+    assert said(r) == "Moved to Shelf 1"
+    page = web.get(url).text
+    history = page[page.index('id="hist-h"') :]
+    assert "Moved to Shelf 1" in history and history.index("Moved to Shelf 1") < history.index("created")
+    assert page.index('id="hist-h"') < page.index('id="print-h"')  # the history sits above the label
+    recent = web.get(f"{url}/move").text
+    assert "Recent places" not in recent or bench.shelf not in recent.split("All places")[0]  # not where it is
+    post_from(web, f"{url}/edit", f"{url}/edit", part_name="NE555 timer DIP-8", min_quantity="5")
+    assert "Edited: part name" in web.get(url).text
+    api = bench.client.get(f"/api/parts/{bench.ne555['id']}/history", headers=bench.headers).json()
+    assert all(m["delta"] != 0 for m in api["data"])  # the API's stock history stays stock only

@@ -200,3 +200,32 @@ def test_readme_screens_in_dark(daemon: Daemon, browser: Browser, api: Api) -> N
         page.goto(daemon.url + "/?q=MOSFET")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         shot(page, "readme-search-dark", readme=True)
+
+
+def test_point_5_move_by_search_and_by_scanning_a_location_label(daemon: Daemon, phone: Page, api: Api) -> None:
+    open_part(phone, daemon, api, "AO3401A P-MOSFET SOT-23")
+    phone.get_by_role("link", name="Move", exact=True).click()
+    expect(phone.get_by_role("heading", level=1, name=re.compile("^Move "))).to_be_visible()
+    places = phone.locator("#places li")
+    total = places.count()
+    phone.get_by_label("Or find the place").fill("drawer")  # filters as it is typed
+    visible = phone.locator("#places li:not([hidden])")
+    assert 0 < visible.count() < total
+    expect(visible.first).to_contain_text(re.compile("drawer", re.I))
+    shot(phone, "p5-move-picker")
+    target = visible.first.inner_text().strip()
+    visible.first.get_by_role("button").click()
+    status(phone, f"Moved to {target}")
+    expect(phone.locator(".history li").first).to_contain_text(f"Moved to {target}")
+    # Scan a location's label: the part moves there.
+    locations = api.call("GET", "/api/locations/get_all_locations")
+    other = next(loc for loc in locations if "drawer" not in loc["name"].lower() and loc["parent_id"])
+    phone.get_by_role("link", name="Move", exact=True).click()
+    phone.get_by_label("Scan the new place's label").set_input_files(
+        files=[
+            {"name": "label.png", "mimeType": "image/png", "buffer": qr_png(f"http://bench.local:8080/l/{other['id']}")}
+        ]
+    )
+    status(phone, "Moved to")
+    expect(phone.locator("p.where")).to_contain_text(other["name"])
+    assert phone.locator("h2#hist-h").bounding_box()["y"] < phone.locator("h2#print-h").bounding_box()["y"]  # type: ignore[index]

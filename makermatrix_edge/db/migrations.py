@@ -475,6 +475,26 @@ def _location_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX parts_location_quantity ON parts (location_id, quantity, part_name)")
 
 
+@migrations(name="0009_part_changes")
+def _part_changes(db: sqlite_utils.Database) -> None:
+    # Moves and edits of a part, shown in its history beside the stock movements (which stay stock only).
+    run_script(
+        db,
+        """
+        CREATE TABLE part_changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            part_id TEXT NOT NULL,
+            what TEXT NOT NULL,
+            source TEXT NOT NULL,
+            user_id TEXT,
+            username TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX part_changes_part ON part_changes (part_id, id);
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from makermatrix_edge.inventory.models import Movement
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.pages import live_token
@@ -24,6 +25,20 @@ async def _print_context(services: Services, kind: str) -> dict[str, Any]:
     return {"templates": templates, "loaded_mm": loaded, "default_fits": default_fits}
 
 
+def merged(movements: list[Movement], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stock movements and moves/edits in one list, newest first (the page shows HISTORY_SIZE)."""
+    rows: list[dict[str, Any]] = [
+        {"delta": mv.delta, "after": mv.quantity_after, "what": mv.reason, "who": mv.username or mv.source,
+         "at": mv.created_at}
+        for mv in movements
+    ]  # fmt: skip
+    rows += [
+        {"delta": None, "what": c["what"], "who": c["username"] or c["source"], "at": c["created_at"]} for c in changes
+    ]
+    rows.sort(key=lambda r: (str(r["at"]), r["delta"] is None), reverse=True)
+    return rows[:HISTORY_SIZE]
+
+
 class PartPages(Controller):
     @get("/p/{part_id:str}")
     async def part(
@@ -32,6 +47,7 @@ class PartPages(Controller):
         principal = await require(request, services, "parts:read")
         part = await services.parts.get(part_id=part_id)
         history, history_total = await services.parts.history(part.id, 1, HISTORY_SIZE)
+        changes = await services.parts.changes(part.id, HISTORY_SIZE)
         path = await services.locations.path(part.location_id) if part.location_id else []
         equivalents = await services.equivalents.list_for(part.id)
         suggestions = await services.equivalents.suggest(part.id, 5)
@@ -40,7 +56,7 @@ class PartPages(Controller):
             "part.html",
             principal,
             part=part,
-            history=history,
+            history=merged(history, changes),
             history_total=history_total,
             location_path=path,
             equivalents=equivalents,

@@ -10,7 +10,20 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, printing, scan, stock, timefmt, users
+from makermatrix_edge.web import (
+    admin,
+    errors,
+    forms,
+    locations,
+    move,
+    pages,
+    parts,
+    printing,
+    scan,
+    stock,
+    timefmt,
+    users,
+)
 from makermatrix_edge.web.render import SECURITY_HEADERS
 
 HERE = Path(__file__).parent
@@ -41,6 +54,7 @@ def web_router() -> Router:
             pages.HomePages,
             parts.PartPages,
             stock.StockPages,
+            move.MovePages,
             printing.PrintPages,
             parts.LocationPages,
             locations.LocationEditPages,

@@ -148,6 +148,18 @@
     startPolling();
   }
 
+  // A list filtered as you type ("bin 7": every word somewhere in the place's path).
+  document.querySelectorAll("input[data-filter]").forEach(function (input) {
+    var items = document.querySelectorAll(input.dataset.filter);
+    input.addEventListener("input", function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      items.forEach(function (li) {
+        var path = li.dataset.path || "";
+        li.hidden = !words.every(function (w) { return path.indexOf(w) !== -1; });
+      });
+    });
+  });
+
   // The "More" menu closes with Escape or a tap elsewhere, like any menu.
   var more = document.querySelector("details.more");
   if (more) {
