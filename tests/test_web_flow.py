@@ -140,3 +140,17 @@ def test_5_move_with_a_searching_picker_and_it_shows_in_the_history(
     assert "Edited: part name" in web.get(url).text
     api = bench.client.get(f"/api/parts/{bench.ne555['id']}/history", headers=bench.headers).json()
     assert all(m["delta"] != 0 for m in api["data"])  # the API's stock history stays stock only
+
+
+def test_13_search_folds_punctuation_shows_more_and_is_compact(web: TestClient[Any], bench: Bench) -> None:
+    for i in range(23):
+        bench.client.post(
+            "/api/parts/add_part", json={"part_name": f"ESP32-C3 Wi-Fi module {i:02d}"}, headers=bench.headers
+        )
+    first = web.get("/", params={"q": "wifi"}).text
+    assert "ESP32-C3 Wi-Fi module" in first and "23 parts found, 20 shown" in first
+    assert 'href="/?q=wifi&amp;n=40"' in first and 'class="thumb"' in first
+    more = web.get("/", params={"q": "wifi", "n": "40"}).text
+    assert more.count('class="card part"') == 23 and "Show more" not in more
+    assert "23 parts found" in web.get("/", params={"q": "esp32c3"}).text
+    assert "No part matches" not in web.get("/search", params={"q": "wi-fi"}).text

@@ -229,3 +229,25 @@ def test_point_5_move_by_search_and_by_scanning_a_location_label(daemon: Daemon,
     status(phone, "Moved to")
     expect(phone.locator("p.where")).to_contain_text(other["name"])
     assert phone.locator("h2#hist-h").bounding_box()["y"] < phone.locator("h2#print-h").bounding_box()["y"]  # type: ignore[index]
+
+
+def test_point_13_search_wifi_compact_cards_more_and_no_feed_entry(daemon: Daemon, phone: Page, api: Api) -> None:
+    for i in range(22):
+        api.call("POST", "/api/parts/add_part", json={"part_name": f"ESP8266 Wi-Fi board {i:02d}", "quantity": i})
+    phone.goto(daemon.url + "/")
+    log_in(phone)
+    search = phone.get_by_label("Name, number or a scanned code")
+    search.fill("wifi")
+    search.press("Enter")
+    cards = phone.locator("a.card.part")
+    expect(cards).to_have_count(20)
+    heights = cards.evaluate_all("els => els.slice(0, 5).map(e => e.getBoundingClientRect().height)")
+    assert max(heights) <= 90, heights  # about 7 per screen instead of 2.5
+    expect(cards.first.locator(".thumb")).to_be_visible()
+    expect(cards.first).to_contain_text("no location")
+    shot(phone, "readme-search-light", readme=True)
+    found = int(phone.get_by_text(re.compile(r"^\d+ parts found")).inner_text().split()[0])
+    assert found >= 22
+    phone.get_by_role("link", name="Show more").click()
+    expect(cards).to_have_count(found)
+    expect(phone.locator("#scans")).not_to_contain_text("wifi")  # a search is not a bench-camera scan

@@ -495,6 +495,13 @@ def _part_changes(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0010_search_fold_punctuation")
+def _search_fold_punctuation(db: sqlite_utils.Database) -> None:
+    # mm_fold() now drops punctuation inside words ("Wi-Fi" is indexed as "wifi"): index every part again.
+    db.execute("DELETE FROM parts_fts")
+    db.execute(f"INSERT INTO parts_fts (rowid, {_FTS_COLUMNS}) SELECT p.seq, {_fts_values_v2('p')} FROM parts p")
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -20,6 +20,7 @@ from makermatrix_edge.web.scan_view import cards, preview
 from makermatrix_edge.web.session import check_csrf, page_principal, require, safe_next
 
 SEARCH_LIMIT = 20
+MAX_SHOWN = 100  # "Show more" grows the list by 20 up to this (the search's page size limit)
 FEED_LIMIT = 8
 
 
@@ -94,7 +95,11 @@ class AuthPages(Controller):
 class HomePages(Controller):
     @get("/")
     async def home(
-        self, request: Request[Any, Any, Any], services: NamedDependency[Services], q: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        q: FromQuery[str] = "",
+        n: FromQuery[int] = SEARCH_LIMIT,
     ) -> Template | Redirect:
         """The search page; a submitted query with one hit (a scanner's Enter) lands on that part."""
         principal = await require(request, services, "parts:read")
@@ -102,7 +107,7 @@ class HomePages(Controller):
         results, total, scan_note = [], 0, None
         bag: dict[str, Any] = {}
         if term:
-            found = await services.search.search_text(term, 1, SEARCH_LIMIT)
+            found = await services.search.search_text(term, 1, max(1, min(n, MAX_SHOWN)))
             results, total = found.items, found.total
             if total == 0 and len(term) >= 6:
                 # Not a name or number: perhaps a bag's code typed or sent by a USB scanner. It gets
