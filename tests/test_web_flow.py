@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from conftest import FakeClock
+from tasks_support import wait_task
 from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, said
 
 FROM = "http://testserver.local"
@@ -17,7 +19,8 @@ FROM = "http://testserver.local"
 
 @pytest.fixture
 def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
+    # No backup drive on a test machine: backups go to the data dir (the page must say so).
+    yield from make_bench(tmp_path, clock, backup={"fallback_to_data_dir": True})
 
 
 @pytest.fixture
@@ -154,3 +157,22 @@ def test_13_search_folds_punctuation_shows_more_and_is_compact(web: TestClient[A
     assert more.count('class="card part"') == 23 and "Show more" not in more
     assert "23 parts found" in web.get("/", params={"q": "esp32c3"}).text
     assert "No part matches" not in web.get("/search", params={"q": "wi-fi"}).text
+
+
+def test_11_backups_follow_the_task_warn_about_the_sd_card_and_download(web: TestClient[Any], bench: Bench) -> None:
+    r = post_from(web, "/backups", "/backups/run")
+    assert r.status_code == 303 and r.headers["location"] == "/backups" and "ok" not in flash_of(r)  # no "started"
+    token = bench.headers["Authorization"].split(" ", 1)[1]
+    tasks = bench.client.get("/api/tasks/", headers=bench.headers).json()["data"]
+    backup = next(t for t in tasks if t["task_type"] == "backup_creation")
+    done = wait_task(bench.client, token, backup["id"], lambda t: t["status"] in ("completed", "failed"), timeout=30)
+    assert done["status"] == "completed", done
+    page = web.get("/backups").text
+    assert "Latest backup: done" in page and "data-running" not in page  # the task as it is
+    assert "No backup drive found" in page and "on the SD card" in page  # the test bench has no drive
+    link = re.search(r'href="(/backups/download/[^"]+)"', page)
+    assert link, page
+    got = web.get(link.group(1))
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    listed = page[page.index("Backups kept") :]
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", listed)  # no raw ISO stamps

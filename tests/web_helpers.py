@@ -63,9 +63,10 @@ class Bench:
         self.cap = add_part(client, headers, "100nF capacitor 0603", part_number="C14663", quantity=200)
 
 
-def make_bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
+def make_bench(tmp_path: Path, clock: FakeClock, **sections: Any) -> Iterator[Bench]:
     """The body of a `bench` fixture: a daemon in-process with a shelf, a drawer and two parts."""
-    settings = make_settings(tmp_path / "data", printer={"kind": "fake", "fake_model": "QL-700", "fake_media": "62"})
+    printer = {"kind": "fake", "fake_model": "QL-700", "fake_media": "62"}
+    settings = make_settings(tmp_path / "data", printer=printer, **sections)
     services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
     try:
         with TestClient(create_app(services)) as client:

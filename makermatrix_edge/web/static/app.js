@@ -160,6 +160,17 @@
     });
   });
 
+  // A backup in progress: follow it every 2 s until it has ended, then stop.
+  document.querySelectorAll("[data-poll-while]").forEach(function (el) {
+    function tick() {
+      if (!el.querySelector("[data-running]")) { return; }
+      setTimeout(function () {
+        fetchInto(el.dataset.pollWhile, el).then(tick).catch(function () {});
+      }, 2000);
+    }
+    tick();
+  });
+
   // The "More" menu closes with Escape or a tap elsewhere, like any menu.
   var more = document.querySelector("details.more");
   if (more) {
