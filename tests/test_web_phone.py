@@ -251,3 +251,30 @@ def test_point_13_search_wifi_compact_cards_more_and_no_feed_entry(daemon: Daemo
     phone.get_by_role("link", name="Show more").click()
     expect(cards).to_have_count(found)
     expect(phone.locator("#scans")).not_to_contain_text("wifi")  # a search is not a bench-camera scan
+
+
+def test_points_11_12_backups_and_users(daemon: Daemon, phone: Page, api: Api) -> None:
+    phone.goto(daemon.url + "/backups")
+    log_in(phone)
+    phone.get_by_role("button", name="Back up now").click()
+    expect(phone).to_have_url(daemon.url + "/backups")  # stays on Backups, no "started" banner
+    expect(phone.locator(".said[role=status]")).to_have_count(0)
+    latest = phone.locator("#backup-status p").first
+    expect(latest).to_contain_text(re.compile(r"Latest backup: (done|failed)"), timeout=30_000)  # followed live
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", phone.locator("main").inner_text())  # no raw ISO stamps
+    shot(phone, "p11-backups")
+    # 12: users
+    api.call("POST", "/api/users/register", json={"username": "bench-bob", "password": "password-123"})
+    phone.goto(daemon.url + "/users")
+    expect(phone.get_by_text(re.compile("Passwords: At least 8 characters"))).to_be_visible()  # before any failure
+    expect(phone.get_by_role("button", name=re.compile("^Deactivate admin"))).to_have_count(0)
+    expect(phone.get_by_label("Current password")).to_be_visible()  # your own password
+    deactivate = phone.get_by_role("button", name=re.compile("^Deactivate bench-bob"))
+    colour = deactivate.evaluate("el => getComputedStyle(el).backgroundColor")
+    plain = phone.get_by_role("button", name="Add user").evaluate("el => getComputedStyle(el).backgroundColor")
+    assert colour != plain  # destructive buttons look different
+    deactivate.click()
+    expect(phone.get_by_role("heading", name="Deactivate bench-bob?")).to_be_visible()
+    shot(phone, "p12-confirm")
+    phone.get_by_role("link", name="Keep it as it is").click()
+    expect(phone.get_by_role("button", name=re.compile("^Deactivate bench-bob"))).to_be_visible()  # nothing changed
