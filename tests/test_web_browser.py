@@ -218,7 +218,7 @@ def test_every_page_fits_a_phone_with_big_enough_targets(daemon: Daemon, phone: 
     first_part = phone.evaluate("fetch('/search?q=MOSFET').then(r => r.text())")
     part_url = re.search(r'href="(/p/[^"]+)"', first_part)
     assert part_url, "the demo bench has MOSFETs"
-    tree = phone.evaluate("fetch('/locations').then(r => r.text())")
+    tree = phone.evaluate("fetch('/locations?edit=1').then(r => r.text())")
     edit_url = re.search(r'href="(/l/[^"]+)/edit"', tree)
     assert edit_url, "the demo bench has locations an admin may change"
     pages = {

@@ -278,3 +278,25 @@ def test_points_11_12_backups_and_users(daemon: Daemon, phone: Page, api: Api) -
     shot(phone, "p12-confirm")
     phone.get_by_role("link", name="Keep it as it is").click()
     expect(phone.get_by_role("button", name=re.compile("^Deactivate bench-bob"))).to_be_visible()  # nothing changed
+
+
+def test_point_6_locations_collapsed_with_inclusive_counts_search_and_edit_mode(daemon: Daemon, phone: Page) -> None:
+    phone.goto(daemon.url + "/locations")
+    log_in(phone)
+    expect(phone.get_by_role("heading", level=1, name="Locations")).to_be_visible()
+    height = phone.evaluate("document.documentElement.scrollHeight")
+    assert height < 1500, height  # collapsed, not a 3 300 px tree
+    expect(phone.get_by_role("link", name="Change", exact=True)).to_have_count(0)  # no "Change" on every line
+    counts = phone.locator("main > ul.tree > li > details > summary .count").all_inner_texts()
+    assert counts and all(int(c) > 0 for c in counts), counts  # a top place counts the parts inside it
+    phone.locator("main > ul.tree > li > details > summary").first.click(position={"x": 4, "y": 20})  # the ▸ opens it
+    expect(phone.locator("main > ul.tree > li > details").first).to_have_attribute("open", "")
+    shot(phone, "p6-locations")
+    phone.get_by_label("Find a place").fill("drawer")
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("heading", name=re.compile("Places matching"))).to_be_visible()
+    expect(phone.locator("ul.cards a.card").first).to_contain_text(re.compile("drawer", re.I))
+    phone.goto(daemon.url + "/locations")
+    phone.get_by_role("link", name="Edit", exact=True).click()
+    expect(phone.get_by_role("heading", name="Add a location")).to_be_visible()
+    expect(phone.get_by_role("link", name=re.compile("^Change ")).first).to_be_visible()

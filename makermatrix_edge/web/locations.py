@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
-from makermatrix_edge.inventory.models import LocationCreate, LocationUpdate, LocationView
+from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.move import matches
 from makermatrix_edge.web.render import CsrfForm, Form, back, form_error, page
 from makermatrix_edge.web.session import check_csrf, require
 
@@ -41,6 +42,12 @@ class MoveForm(msgspec.Struct):
 _LABELS = {"name": "The name", "location_type": "The type", "parent_id": ""}
 
 
+def subtree_total(node: LocationNode, totals: dict[str, int]) -> int:
+    """Parts in a location and everything inside it ("Drawer B 12", not 0, when its bins hold them)."""
+    totals[node.id] = node.part_count + sum(subtree_total(child, totals) for child in node.children)
+    return totals[node.id]
+
+
 class LocationEditPages(Controller):
     async def _tree(
         self,
@@ -51,15 +58,27 @@ class LocationEditPages(Controller):
         values: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
+        tree = await services.locations.tree()
+        flat = await services.locations.list_flat()
+        totals: dict[str, int] = {}
+        for root in tree:
+            subtree_total(root, totals)
+        term = request.query_params.get("q", "").strip()[:100]
+        can_write = principal.can("locations:write")
         return page(
             request,
             "locations.html",
             principal,
             status_code=status_code,
-            tree=await services.locations.tree(),
-            locations=await services.locations.list_flat(),
+            tree=tree,
+            totals=totals,
+            q=term,
+            found=[loc for loc in flat if matches(loc, term)] if term else [],
+            locations=flat,
             types=LOCATION_TYPES,
-            can_write=principal.can("locations:write"),
+            can_write=can_write,
+            # Editing is one mode, not a "Change" link on every line; a failed add stays in it.
+            editing=can_write and (request.query_params.get("edit") == "1" or error is not None),
             error=error,
             v=values or {"location_type": "standard", "parent_id": request.query_params.get("parent", "")},
         )
@@ -112,7 +131,7 @@ class LocationEditPages(Controller):
             values = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "csrf_token"}
             error, status = form_error(exc, _LABELS)
             return await self._tree(request, services, principal, error, values, status)
-        return back(request, "/locations", f"Added '{made.path}'")
+        return back(request, "/locations?edit=1", f"Added '{made.path}'")
 
     @get("/l/{location_id:str}/edit")
     async def edit(
