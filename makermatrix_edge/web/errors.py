@@ -38,6 +38,7 @@ _KNOWN: dict[type[Exception], tuple[int, str]] = {
     Conflict: (409, "That did not work"),
     TooManyRequests: (429, "Too many tries"),
     DeviceUnavailable: (503, "Device not available"),
+    DomainError: (400, "That did not work"),  # any other refusal a service words (e.g. an unreadable image)
 }
 
 

@@ -13,7 +13,7 @@ from makermatrix_edge.inventory.models import Movement
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.pages import live_token
-from makermatrix_edge.web.printing import choices
+from makermatrix_edge.web.printing import choices, qr_base
 from makermatrix_edge.web.render import page
 from makermatrix_edge.web.session import require
 
@@ -64,6 +64,7 @@ class PartPages(Controller):
             datasheet=part.additional_properties.get("datasheet_url") or part.additional_properties.get("datasheet"),
             **await _print_context(services, "part"),
             can_write=principal.can("parts:write"),
+            can_delete=principal.can("parts:delete"),
             can_print=principal.can("printer:use"),
             live_token=await live_token(services, principal),
         )
@@ -77,7 +78,8 @@ class PartPages(Controller):
         template: FromQuery[str] = "",
     ) -> Response[bytes]:
         await require(request, services, "printer:use")
-        image, _ = await services.labels.preview(m.PreviewRequest(part_id=part_id, template_id=template or None))
+        req = m.PreviewRequest(part_id=part_id, template_id=template or None)
+        image, _ = await services.labels.preview(req, qr_base(request, services))
         return Response(image, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -108,5 +110,5 @@ class LocationPages(Controller):
     ) -> Response[bytes]:
         await require(request, services, "printer:use")
         req = m.PreviewRequest(location_id=location_id, template_id=template or None)
-        image, _ = await services.labels.preview(req)
+        image, _ = await services.labels.preview(req, qr_base(request, services))
         return Response(image, media_type="image/png", headers={"Cache-Control": "no-store"})

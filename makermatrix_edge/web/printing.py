@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import msgspec
@@ -74,6 +75,22 @@ async def advice(services: Services, template_id: str | None) -> str:
     return "Check the printer (power, cover closed, tape loaded) on the Printer page, then print again."
 
 
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+
+
+def qr_base(request: Request[Any, Any, Any], services: Services) -> str | None:
+    """The address the phone used (http://192.168.1.20:8080), for label QR codes when public_url is unset.
+
+    A configured [server] public_url wins; an odd Host header falls back to the configured default.
+    """
+    if services.settings.server.public_url.strip():
+        return None
+    host = request.headers.get("host", "")
+    if not _HOST.fullmatch(host):
+        return None
+    return f"{request.url.scheme}://{host}"
+
+
 def _request(form: PrintForm) -> m.PrintRequest:
     copies = whole(form.copies or "1", "copies")
     if not 1 <= copies <= 100:
@@ -101,7 +118,9 @@ class PrintPages(Controller):
     ) -> Redirect:
         check_csrf(request, data.csrf_token)
         principal = await require(request, services, "printer:use")
-        job = await services.labels.print_entity("part", part_id, _request(data), principal)
+        job = await services.labels.print_entity(
+            "part", part_id, _request(data), principal, base_url=qr_base(request, services)
+        )
         return await _answer(request, services, f"/p/{part_id}", job, data)
 
     @post("/l/{location_id:str}/print", status_code=303)
@@ -114,5 +133,7 @@ class PrintPages(Controller):
     ) -> Redirect:
         check_csrf(request, data.csrf_token)
         principal = await require(request, services, "printer:use")
-        job = await services.labels.print_entity("location", location_id, _request(data), principal)
+        job = await services.labels.print_entity(
+            "location", location_id, _request(data), principal, base_url=qr_base(request, services)
+        )
         return await _answer(request, services, f"/l/{location_id}", job, data)

@@ -12,11 +12,13 @@ from litestar.template.config import TemplateConfig
 
 from makermatrix_edge.web import (
     admin,
+    browse,
     errors,
     forms,
     locations,
     move,
     pages,
+    part_actions,
     parts,
     printing,
     scan,
@@ -54,6 +56,8 @@ def web_router() -> Router:
             pages.HomePages,
             parts.PartPages,
             stock.StockPages,
+            part_actions.PartActions,
+            browse.BrowsePages,
             move.MovePages,
             printing.PrintPages,
             parts.LocationPages,
