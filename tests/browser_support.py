@@ -25,7 +25,9 @@ WAIT_MS = 10_000
 
 
 def start_daemon(data_dir: Path) -> Iterator[Daemon]:
-    proc = Daemon(data_dir, env={"MAKERMATRIX_EDGE_ADMIN_PASSWORD": PASSWORD}, extra_args=["--demo"])
+    # No public_url: label QR codes must open the address the phone used (issue 17 point 14).
+    env = {"MAKERMATRIX_EDGE_ADMIN_PASSWORD": PASSWORD, "MAKERMATRIX_EDGE_SERVER__PUBLIC_URL": ""}
+    proc = Daemon(data_dir, env=env, extra_args=["--demo"])
     try:
         proc.wait_healthy()
         yield proc

@@ -300,3 +300,45 @@ def test_point_6_locations_collapsed_with_inclusive_counts_search_and_edit_mode(
     phone.get_by_role("link", name="Edit", exact=True).click()
     expect(phone.get_by_role("heading", name="Add a location")).to_be_visible()
     expect(phone.get_by_role("link", name=re.compile("^Change ")).first).to_be_visible()
+
+
+def test_point_14_photo_delete_low_stock_categories_favicon_gzip_and_qr(daemon: Daemon, phone: Page, api: Api) -> None:
+    made = api.call(
+        "POST", "/api/parts/add_part", json={"part_name": "Doomed 2N2222", "quantity": 2, "min_quantity": 5}
+    )
+    response = phone.goto(f"{daemon.url}/p/{made['id']}")
+    log_in(phone)
+    expect(phone.get_by_role("heading", level=1, name="Doomed 2N2222")).to_be_visible()
+    # a photo straight from the camera
+    photo = phone.get_by_label("Add a photo")
+    assert photo.get_attribute("capture") == "environment"
+    photo.set_input_files(files=[{"name": "cam.png", "mimeType": "image/png", "buffer": qr_png("photo")}])
+    status(phone, "Photo saved")
+    img = phone.get_by_role("img", name="Photo of Doomed 2N2222")
+    expect(img).to_be_visible()
+    assert phone.evaluate("i => i.naturalWidth > 0", img.element_handle())
+    # gzip for text, a favicon
+    response = phone.goto(f"{daemon.url}/p/{made['id']}")
+    assert response is not None and response.headers.get("content-encoding") == "gzip"
+    icon = phone.evaluate("fetch(document.querySelector('link[rel=icon]').href).then(r => r.status)")
+    assert icon == 200
+    # the label's QR opens the address this phone used (no public_url on the bench)
+    label = phone.request.get(f"{daemon.url}/p/{made['id']}/label.png").body()
+    found = api.call("POST", "/api/scan/image", files={"file": ("label.png", label, "image/png")})
+    assert [s["parsed"]["raw"] for s in found] == [f"{daemon.url}/p/{made['id']}"]
+    # low stock and categories behind "More"
+    bar = phone.get_by_role("navigation", name="Main")
+    bar.get_by_text("More", exact=True).click()
+    bar.get_by_role("link", name="Low stock").click()
+    expect(phone.get_by_role("link", name=re.compile("Doomed 2N2222"))).to_be_visible()
+    bar.get_by_text("More", exact=True).click()
+    bar.get_by_role("link", name="Categories").click()
+    expect(phone.get_by_role("heading", level=1, name="Categories")).to_be_visible()
+    phone.locator("ul.cards a.card").first.click()
+    expect(phone.locator("a.card.part").first).to_be_visible()
+    # delete, after a confirmation
+    phone.goto(f"{daemon.url}/p/{made['id']}")
+    phone.get_by_role("link", name="Delete…").click()
+    expect(phone.get_by_role("heading", name="Delete Doomed 2N2222?")).to_be_visible()
+    phone.get_by_role("button", name="Delete Doomed 2N2222").click()
+    status(phone, "Deleted 'Doomed 2N2222'; its stock history is kept")
