@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from litestar.testing import TestClient
 
 from conftest import FakeClock
+from makermatrix_edge.web.timefmt import ago, local
 from tasks_support import wait_task
 from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, said
 
@@ -176,3 +178,10 @@ def test_11_backups_follow_the_task_warn_about_the_sd_card_and_download(web: Tes
     assert got.status_code == 200 and got.content[:2] == b"PK"
     listed = page[page.index("Backups kept") :]
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", listed)  # no raw ISO stamps
+
+
+def test_times_read_as_a_person_says_them() -> None:
+    now = 1_800_000_000.0
+    stamp = datetime.fromtimestamp(now - 180, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ago(stamp, now) == "3 min ago" and ago(stamp, now - 170) == "just now"
+    assert local(stamp) == datetime.fromtimestamp(now - 180).strftime("%Y-%m-%d %H:%M")  # the Pi's own zone
