@@ -19,6 +19,9 @@ from makermatrix_edge.web.render import CsrfForm, Form, page
 from makermatrix_edge.web.scan_view import cards, preview
 from makermatrix_edge.web.session import check_csrf, page_principal, require, safe_next
 
+# Form and CsrfForm live in render.py now; kept importable from here for pages written against the old place.
+__all__ = ["AuthPages", "CsrfForm", "Form", "HomePages", "live_token"]
+
 SEARCH_LIMIT = 20
 MAX_SHOWN = 100  # "Show more" grows the list by 20 up to this (the search's page size limit)
 FEED_LIMIT = 8
