@@ -151,6 +151,8 @@ def test_points_2_8_a_bag_twice_a_typed_code_and_a_new_part(daemon: Daemon, phon
 
 def test_points_3_7_9_failed_print_bottom_bar_and_long_names(daemon: Daemon, phone: Page, api: Api) -> None:
     api.call("POST", "/api/parts/add_part", json={"part_name": LONG, "quantity": 1})
+    api.call("POST", "/api/locations/add_location", json={"name": "Shelf" + "Y" * 95})  # 100 characters, no space
+    api.call("POST", "/api/utility/backup/create", json={})  # a task and a file with long unbroken names
     api.call("POST", "/api/printer/simulator/", json={"media": "29"})
     api.call("GET", "/api/printer/status", params={"refresh": "true"})
     open_part(phone, daemon, api, IRLZ)
@@ -181,8 +183,11 @@ def test_points_3_7_9_failed_print_bottom_bar_and_long_names(daemon: Daemon, pho
     phone.goto(daemon.url + "/?q=Unbroken")
     expect(phone.get_by_role("heading", level=1)).to_be_visible()
     long_part = api.part(LONG)
-    for path in ("/", "/?q=Unbroken", f"/p/{long_part['id']}", f"/p/{long_part['id']}/edit", "/locations",
-                 "/scan", "/printer", "/tasks", "/backups", "/users", "/parts/new", "/no/such/page"):  # fmt: skip
+    pid = long_part["id"]
+    paths = ["/", "/?q=Unbroken", f"/p/{pid}", f"/p/{pid}/edit", f"/p/{pid}/move", "/locations", "/locations?edit=1",
+             "/locations?q=shelf", "/scan", "/printer", "/tasks", "/backups", "/users", "/parts/new", "/low-stock",
+             "/categories", "/no/such/page"]  # fmt: skip
+    for path in paths:
         phone.goto(daemon.url + path)
         expect(phone.locator("h1")).to_be_visible()
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
