@@ -72,3 +72,16 @@ def test_pages_refuse_framing_and_limit_what_they_load(web: TestClient[Any], ben
         csp = r.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, url
         assert r.headers["referrer-policy"] == "same-origin", url
+
+
+def test_a_stale_form_comes_back_filled_in_not_applied(web: TestClient[Any], bench: Bench) -> None:
+    url = f"/p/{bench.ne555['id']}"
+    r = web.post(
+        f"{url}/adjust",
+        data={"csrf_token": "stale", "take": "3"},
+        headers={"Referer": f"http://testserver.local{url}"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == url
+    page = web.get(url).text
+    assert "The page had expired" in page and "data-kept=" in page and quantity(bench) == 10

@@ -95,7 +95,12 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | T
                 log.exception("page %s %s failed (ref %s)", request.method, request.url.path, ref)
                 status, title = 500, "Something went wrong"
                 text = f"The daemon hit an error (ref {ref}); the log has the details."
-    if status < 500 and status not in (401, 404) and (redirect := _back_to_form(request, text)) is not None:
+    if isinstance(exc, CsrfFailed):
+        text_back = "The page had expired. It is fresh now: check the form and send it again."
+    else:
+        text_back = text
+    # A refusal goes back to the page it came from; a crash (500) or a missing page does not.
+    if status != 500 and status not in (401, 404) and (redirect := _back_to_form(request, text_back)) is not None:
         return redirect
     # Logged in (a session cookie): the error page keeps the bar, so it is never a dead end.
     return page(
