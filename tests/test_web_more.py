@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import get
 from litestar.testing import TestClient
 from PIL import Image
 
@@ -104,3 +105,20 @@ def test_the_label_qr_opens_the_address_the_phone_used(web: TestClient[Any], ben
         "/api/scan/image", files={"file": ("label.png", label.content, "image/png")}, headers=bench.headers
     ).json()["data"]
     assert [s["parsed"]["raw"] for s in scanned] == [f"http://192.168.1.20:8080{url}"]
+
+
+def test_the_bar_shows_ask_once_the_assistant_page_is_mounted(web: TestClient[Any]) -> None:
+    bar = web.get("/").text.split('aria-label="Main"', 1)[1].split('<details class="more">', 1)[0]
+    assert [label for label in ("Find", "Scan", "Locations", "Ask") if f">{label}</a>" in bar] == [
+        "Find",
+        "Scan",
+        "Locations",
+    ]
+
+    @get("/ask", media_type="text/html")
+    async def ask() -> str:
+        return "<h1>Ask</h1>"
+
+    web.app.register(ask)
+    bar = web.get("/").text.split('aria-label="Main"', 1)[1].split('<details class="more">', 1)[0]
+    assert 'href="/ask"' in bar and ">Ask</a>" in bar
