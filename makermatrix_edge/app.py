@@ -138,7 +138,7 @@ def create_app(services: Services) -> Litestar:
         request_max_body_size=settings.server.max_body_bytes,
         # Text (pages, CSS, JS, JSON) gzipped for phones on weak Wi-Fi; archives and images are already compressed.
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=500, exclude=[r"/download", r"\.png$", r"/last_print", r"/images/"]
+            backend="gzip", minimum_size=500, exclude=[r"/download", r"\.png$", r"/last_print", r"/images/", r"/stream"]
         ),
         state=State({"services": services}),
         logging_config=None,

@@ -45,7 +45,7 @@ BAR = (("/", "Find", None), ("/scan", "Scan", None), ("/locations", "Locations",
 MENU = (
     ("/low-stock", "Low stock", "parts:read"),
     ("/categories", "Categories", "parts:read"),
-    ("/orders", "Import an order", "parts:write"),
+    ("/import", "Import an order", "parts:write"),
     ("/printer", "Printer", "printer:use"),
     ("/tasks", "Tasks", "tasks:read"),
     ("/backups", "Backups", "backup:manage"),
