@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Router
+from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -160,6 +161,10 @@ def create_app(services: Services) -> Litestar:
         cors_config=CORSConfig(allow_origins=origins, allow_credentials=True) if origins else None,
         openapi_config=OpenAPIConfig(title="makermatrix-edge", version=__version__, path="/schema"),
         request_max_body_size=settings.server.max_body_bytes,
+        # Text (pages, CSS, JS, JSON) gzipped for phones on weak Wi-Fi; archives and images are already compressed.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude=[r"/download", r"\.png$", r"/last_print", r"/images/", r"/stream"]
+        ),
         state=State({"services": services}),
         logging_config=None,
         debug=False,

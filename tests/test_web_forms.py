@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 import pytest
 from litestar.testing import TestClient
@@ -14,7 +13,7 @@ from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
-from web_helpers import page_login, post_form
+from web_helpers import page_login, post_form, said
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def test_add_a_part_then_edit_it(web: tuple[TestClient[Any], dict[str, str]]) ->
     assert "NE555DR timer" in page and '<span id="quantity">25</span>' in page and "Bin 9" in page and "Timer" in page
     r = post_form(client, f"{part_url}/edit", f"{part_url}/edit", part_name="NE555 timer (DIP)", min_quantity="30",
                   location_id=bin_id, categories="Timer")  # fmt: skip
-    assert r.status_code == 303 and unquote_plus(r.headers["location"]).endswith("said=Saved")
+    assert r.status_code == 303 and said(r) == "Saved"
     page = client.get(part_url).text
     assert "NE555 timer (DIP)" in page and "Low stock" in page and '<span id="quantity">25</span>' in page
 
@@ -59,9 +58,9 @@ def test_form_mistakes_come_back_on_the_form(web: tuple[TestClient[Any], dict[st
     r = post_form(client, "/parts/new", "/parts/new", part_name="", quantity="3")
     assert r.status_code == 400 and 'role="alert"' in r.text and 'value="3"' in r.text
     r = post_form(client, "/parts/new", "/parts/new", part_name="Taken name")
-    assert r.status_code == 400 and "Taken name" in r.text and "<form" in r.text
+    assert r.status_code == 409 and "Taken name" in r.text and "<form" in r.text
     r = post_form(client, "/parts/new", "/parts/new", part_name="X", quantity="-4")
-    assert r.status_code == 400 and "quantity: must be a whole number" in r.text
+    assert r.status_code == 400 and "The quantity must be a whole number" in r.text
 
 
 def test_printer_page_shows_state_and_jobs(web: tuple[TestClient[Any], dict[str, str]]) -> None:
@@ -85,7 +84,7 @@ def test_tasks_backups_and_users_pages(web: tuple[TestClient[Any], dict[str, str
     page = client.get("/backups")
     assert page.status_code == 200 and "Back up now" in page.text and 'href="/users"' in page.text
     r = post_form(client, "/backups", "/backups/run")
-    assert r.status_code == 303 and r.headers["location"].startswith("/tasks?said=Backup")
+    assert r.status_code == 303 and r.headers["location"] == "/backups"
     assert "Database Backup" in client.get("/tasks").text
     assert "Database Backup" in client.get("/tasks/list").text
     users = client.get("/users")

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 import pytest
 from litestar.testing import TestClient
@@ -15,7 +14,7 @@ from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_se
 from inventory_helpers import add_location, add_part
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
-from web_helpers import csrf_of, page_login, post_form
+from web_helpers import csrf_of, page_login, post_form, said
 
 
 class Bench:
@@ -48,32 +47,31 @@ def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
         services.close()
 
 
-def said(response: Any) -> str:
-    location = response.headers["location"]
-    return unquote_plus(location.split("said=", 1)[1]) if "said=" in location else ""
-
-
 def test_add_a_location_under_a_parent(bench: Bench) -> None:
     c = bench.client
-    page = c.get("/locations")
+    plain = c.get("/locations").text
+    assert "Add a location" not in plain and "/edit" not in plain and 'href="/locations?edit=1"' in plain
+    page = c.get("/locations?edit=1")  # issue 17 point 6: editing is one mode
     assert page.status_code == 200 and "Add a location" in page.text and f'href="/l/{bench.drawer}/edit"' in page.text
     assert '<option value="">Nothing (top level)</option>' in page.text and 'for="parent_id">Inside' in page.text
-    r = post_form(c, "/locations", "/locations/new", name="Box 9", location_type="box", parent_id=bench.shelf)
+    r = post_form(c, "/locations?edit=1", "/locations/new", name="Box 9", location_type="box", parent_id=bench.shelf)
     assert r.status_code == 303 and said(r).startswith("Added 'Shelf 1") and said(r).endswith("Box 9'")
     tree = c.get(r.headers["location"]).text
     assert "Box 9" in tree and "Added" in tree
-    top = post_form(c, "/locations", "/locations/new", name="Cabinet", location_type="cabinet", parent_id="")
+    top = post_form(c, "/locations?edit=1", "/locations/new", name="Cabinet", location_type="cabinet", parent_id="")
     assert top.status_code == 303 and said(top) == "Added 'Cabinet'"
 
 
 def test_add_mistakes_are_sentences_on_the_page(bench: Bench) -> None:
     c = bench.client
-    empty = post_form(c, "/locations", "/locations/new", name="  ", location_type="box", parent_id="")
+    empty = post_form(c, "/locations?edit=1", "/locations/new", name="  ", location_type="box", parent_id="")
     assert empty.status_code == 400 and "The name must not be empty." in empty.text and "<form" in empty.text
-    twice = post_form(c, "/locations", "/locations/new", name="Drawer A", location_type="drawer", parent_id=bench.shelf)
+    twice = post_form(
+        c, "/locations?edit=1", "/locations/new", name="Drawer A", location_type="drawer", parent_id=bench.shelf
+    )
     assert twice.status_code == 409 and "Drawer A" in twice.text and 'class="error"' in twice.text
     assert 'value="Drawer A"' in twice.text  # what was typed comes back
-    ghost = post_form(c, "/locations", "/locations/new", name="X", location_type="box", parent_id="no-such-id")
+    ghost = post_form(c, "/locations?edit=1", "/locations/new", name="X", location_type="box", parent_id="no-such-id")
     assert ghost.status_code == 400 and "No location with id no-such-id." in ghost.text
 
 
@@ -170,3 +168,13 @@ def test_a_manager_may_edit_and_delete(bench: Bench) -> None:
     assert edit.status_code == 200 and f'href="/l/{bench.bin}/delete"' in edit.text
     r = post_form(c, f"/l/{bench.bin}/delete", f"/l/{bench.bin}/delete")
     assert r.status_code == 303 and said(r) == "Deleted 1 locations; 1 parts no longer have a location"
+
+
+def test_6_collapsed_tree_counts_what_is_inside_and_finds_places(bench: Bench) -> None:
+    c = bench.client
+    page = c.get("/locations").text
+    assert "<details>" in page and "<details open>" not in page  # collapsed
+    shelf = page[page.index(f'href="/l/{bench.shelf}"') :]
+    assert re.match(r"[^<]*</a> <span class=\"muted count\">2</span>", shelf.split(">", 1)[1])  # parts inside count
+    found = c.get("/locations", params={"q": "bin 3"}).text
+    assert "Places matching" in found and f'href="/l/{bench.bin}"' in found and f'href="/l/{bench.shelf}"' not in found

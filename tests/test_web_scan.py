@@ -6,7 +6,6 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 import pytest
 import qrcode
@@ -17,7 +16,7 @@ from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_part
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
-from web_helpers import csrf_of, page_login
+from web_helpers import csrf_of, page_login, said
 
 KNOWN = "{pbn:PICK2311010075,on:GB2311011210,pc:C136648,pm:LMR16030SDDAR,qty:5,mc:10,cc:1,pdi:95387529,hp:0,wc:ZH}"
 NEW = "{pbn:PICK2311010076,on:GB2311011210,pc:C7593,pm:NE555DR,qty:25,mc:10,cc:1,pdi:95387530,hp:0,wc:ZH}"
@@ -65,9 +64,18 @@ def test_photo_of_a_known_bag_links_the_part_and_receives_it(web: tuple[TestClie
         follow_redirects=False,
     )
     assert received.status_code == 303
-    assert unquote_plus(received.headers["location"]) == f"/p/{part['id']}?said=Received 5: 8 in stock"
+    assert received.headers["location"] == f"/p/{part['id']}" and said(received) == "Received 5: 8 in stock"
     again = client.post("/scan/receive", data={"csrf_token": csrf_of(r.text), "payload": KNOWN, "part_id": part["id"]})
-    assert again.status_code == 409 and "already received" in again.text
+    # Issue 17 point 2: the same bag again is one clear confirm, not a dead end.
+    assert again.status_code == 200 and "This bag was received just now. Add 5 more?" in again.text
+    more = client.post(
+        "/scan/receive",
+        data={"csrf_token": csrf_of(again.text), "payload": KNOWN, "part_id": part["id"], "force": "1"},
+        follow_redirects=False,
+    )
+    assert more.status_code == 303 and said(more) == "Received 5: 13 in stock"
+    card = upload(client, qr_png(KNOWN))
+    assert "This bag was received just now. Add 5 more?" in card.text and "Add 5 more" in card.text
 
 
 def test_photo_of_an_unknown_bag_offers_to_add_it(web: tuple[TestClient[Any], dict[str, Any]]) -> None:
@@ -75,7 +83,7 @@ def test_photo_of_an_unknown_bag_offers_to_add_it(web: tuple[TestClient[Any], di
     r = upload(client, qr_png(NEW))
     assert r.status_code == 200 and "Add this part (25)" in r.text
     added = client.post("/scan/receive", data={"csrf_token": csrf_of(r.text), "payload": NEW}, follow_redirects=False)
-    assert added.status_code == 303 and "Added+25" in added.headers["location"]
+    assert added.status_code == 303 and said(added).startswith("Added 25")
     assert "NE555DR" in client.get(added.headers["location"]).text
 
 

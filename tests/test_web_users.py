@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 import pytest
 from litestar.testing import TestClient
@@ -15,7 +14,7 @@ from conftest import ADMIN_PASSWORD, FakeClock, add_user, login, make_settings
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.services import Services
-from web_helpers import csrf_of, page_login, post_form
+from web_helpers import csrf_of, page_login, post_form, said
 
 
 @pytest.fixture
@@ -29,11 +28,6 @@ def web(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], Ser
             yield client, services, admin
     finally:
         services.close()
-
-
-def said(response: Any) -> str:
-    location = response.headers["location"]
-    return unquote_plus(location.split("said=", 1)[1]) if "said=" in location else ""
 
 
 def user(client: TestClient[Any], services: Services, name: str) -> dict[str, Any]:
@@ -82,7 +76,14 @@ def test_change_a_role(web: tuple[TestClient[Any], Services, str]) -> None:
 def test_deactivate_and_reactivate(web: tuple[TestClient[Any], Services, str]) -> None:
     client, _, admin = web
     bob = add_user(client, admin, "bob", "user")
-    r = post_form(client, "/users", f"/users/{bob['id']}/active", active="0")
+    ask = post_form(client, "/users", f"/users/{bob['id']}/active", active="0")
+    assert ask.status_code == 200 and "Deactivate bob?" in ask.text and 'class="danger"' in ask.text  # asks first
+    assert can_log_in(client, "bob", "password-123")
+    r = client.post(
+        f"/users/{bob['id']}/active",
+        data={"csrf_token": csrf_of(ask.text), "active": "0", "confirm": "1"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and said(r) == "bob is deactivated"
     assert not can_log_in(client, "bob", "password-123")
     assert "Reactivate bob" in client.get("/users").text
@@ -96,7 +97,13 @@ def test_reset_a_password(web: tuple[TestClient[Any], Services, str]) -> None:
     bob = add_user(client, admin, "bob", "user")
     short = post_form(client, "/users", f"/users/{bob['id']}/password", password="x")
     assert short.status_code == 400 and "The new password must be at least" in short.text
-    r = post_form(client, "/users", f"/users/{bob['id']}/password", password="new-password-456")
+    ask = post_form(client, "/users", f"/users/{bob['id']}/password", password="new-password-456")
+    assert ask.status_code == 200 and "New password for bob?" in ask.text and can_log_in(client, "bob", "password-123")
+    r = client.post(
+        f"/users/{bob['id']}/password",
+        data={"csrf_token": csrf_of(ask.text), "password": "new-password-456", "confirm": "1"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and said(r) == "New password set for bob; their sessions have ended"
     assert not can_log_in(client, "bob", "password-123") and can_log_in(client, "bob", "new-password-456")
     page = client.get("/users").text
@@ -107,7 +114,9 @@ def test_reset_a_password(web: tuple[TestClient[Any], Services, str]) -> None:
 def test_the_last_admin_rule_is_shown_in_words(web: tuple[TestClient[Any], Services, str]) -> None:
     client, services, _ = web
     me = user(client, services, "admin")["id"]
-    for action, fields in ((f"/users/{me}/active", {"active": "0"}), (f"/users/{me}/role", {"role": "manager"})):
+    assert "Deactivate admin" not in client.get("/users").text  # not even offered (issue 17 point 12)
+    pairs = ((f"/users/{me}/active", {"active": "0", "confirm": "1"}), (f"/users/{me}/role", {"role": "manager"}))
+    for action, fields in pairs:
         r = post_form(client, "/users", action, **fields)
         assert r.status_code == 409, action
         assert "it is the last active admin. Make another user admin first." in r.text and 'role="alert"' in r.text
@@ -128,9 +137,21 @@ def test_only_admins_change_users(web: tuple[TestClient[Any], Services, str]) ->
     for action, fields in (
         ("/users/new", {"username": "eve", "password": "password-123", "role": "admin"}),
         (f"/users/{target['id']}/role", {"role": "admin"}),
-        (f"/users/{target['id']}/active", {"active": "0"}),
-        (f"/users/{target['id']}/password", {"password": "password-999"}),
+        (f"/users/{target['id']}/active", {"active": "0", "confirm": "1"}),
+        (f"/users/{target['id']}/password", {"password": "password-999", "confirm": "1"}),
     ):
         r = client.post(action, data={"csrf_token": csrf, **fields}, follow_redirects=False)
         assert r.status_code == 403 and "may not do this" in r.text, action
     assert can_log_in(client, "bob", "password-123")
+
+
+def test_12_own_password_and_the_rule_shown_before_a_failure(web: tuple[TestClient[Any], Services, str]) -> None:
+    client, _, _ = web
+    page = client.get("/users").text
+    assert "Passwords: At least 8 characters" in page and 'action="/account/password"' in page
+    wrong = post_form(client, "/users", "/account/password", current_password="nope", new_password="brand-new-pw-1")
+    assert wrong.status_code == 400 and "The current password is not your current password." in wrong.text
+    r = post_form(client, "/users", "/account/password", current_password=ADMIN_PASSWORD, new_password="brand-new-pw-1")
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert said(r) == "Password changed. Log in with the new one."
+    assert can_log_in(client, "admin", "brand-new-pw-1")

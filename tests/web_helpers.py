@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
 
-from conftest import ADMIN_PASSWORD
+from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
+from inventory_helpers import add_location, add_part
+from makermatrix_edge.app import create_app
+from makermatrix_edge.daemon import build_services
+from makermatrix_edge.services import Services
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -34,3 +42,56 @@ def post_form(client: TestClient[Any], page: str, action: str, **fields: str) ->
     """Post a form the way the browser does: the CSRF token from the page it sits on."""
     html = client.get(page).text
     return client.post(action, data={"csrf_token": csrf_of(html), **fields}, follow_redirects=False)
+
+
+class Bench:
+    def __init__(self, client: TestClient[Any], services: Services, headers: dict[str, str]) -> None:
+        self.client, self.services, self.headers = client, services, headers
+        shelf = add_location(client, headers, "Shelf 1")
+        self.drawer = add_location(client, headers, "Drawer A", shelf)
+        self.shelf = shelf
+        self.ne555 = add_part(
+            client,
+            headers,
+            "NE555 timer",
+            part_number="C7593",
+            supplier="LCSC",
+            quantity=10,
+            min_quantity=5,
+            location_id=self.drawer,
+        )
+        self.cap = add_part(client, headers, "100nF capacitor 0603", part_number="C14663", quantity=200)
+
+
+def make_bench(tmp_path: Path, clock: FakeClock, **sections: Any) -> Iterator[Bench]:
+    """The body of a `bench` fixture: a daemon in-process with a shelf, a drawer and two parts."""
+    printer = {"kind": "fake", "fake_model": "QL-700", "fake_media": "62"}
+    settings = make_settings(tmp_path / "data", printer=printer, **sections)
+    services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
+    try:
+        with TestClient(create_app(services)) as client:
+            made = Bench(client, services, bearer(login(client, "admin", ADMIN_PASSWORD)))
+            client.cookies.clear()  # the API login set the refresh cookie: the pages start logged out
+            yield made
+    finally:
+        services.close()
+
+
+def logged_in(bench: Bench) -> TestClient[Any]:
+    """The body of a `web` fixture: the bench's client with a page session as admin."""
+    response = page_login(bench.client)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    return bench.client
+
+
+def flash_of(response: Any) -> dict[str, Any]:
+    """The one-time message a redirect set (the signed mm_flash cookie's body), {} when none."""
+    raw = response.cookies.get("mm_flash") or ""
+    body = raw.strip('"').partition(".")[0]
+    if not body:
+        return {}
+    return dict(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
+
+
+def said(response: Any) -> str:
+    return str(flash_of(response).get("ok") or "")

@@ -196,6 +196,17 @@ class AuthService:
             )
         )
 
+    def page_mac(self, purpose: str, value: str) -> str:
+        """A keyed MAC for the phone pages (CSRF token, flash cookie): unforgeable without data_dir/secret.key."""
+        return self._tokens.mac(purpose, value)
+
+    def session_id(self, refresh_token: str) -> str | None:
+        """The id (jti) of a validly signed, unexpired refresh token; None otherwise. No database read."""
+        try:
+            return self._tokens.decode(refresh_token, "refresh").jti
+        except Unauthorized:
+            return None
+
     # -- credentials -> principal ----------------------------------------------------------
     async def principal_from_refresh(self, refresh_token: str) -> Principal:
         """The phone page's session: a live refresh token names its user, without rotating it."""

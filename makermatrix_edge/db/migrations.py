@@ -482,6 +482,33 @@ def _emoji(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE locations ADD COLUMN emoji TEXT")
 
 
+@migrations(name="0010_part_changes")
+def _part_changes(db: sqlite_utils.Database) -> None:
+    # Moves and edits of a part, shown in its history beside the stock movements (which stay stock only).
+    run_script(
+        db,
+        """
+        CREATE TABLE part_changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            part_id TEXT NOT NULL,
+            what TEXT NOT NULL,
+            source TEXT NOT NULL,
+            user_id TEXT,
+            username TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX part_changes_part ON part_changes (part_id, id);
+        """,
+    )
+
+
+@migrations(name="0011_search_fold_punctuation")
+def _search_fold_punctuation(db: sqlite_utils.Database) -> None:
+    # mm_fold() now drops punctuation inside words ("Wi-Fi" is indexed as "wifi"): index every part again.
+    db.execute("DELETE FROM parts_fts")
+    db.execute(f"INSERT INTO parts_fts (rowid, {_FTS_COLUMNS}) SELECT p.seq, {_fts_values_v2('p')} FROM parts p")
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -8,12 +8,16 @@ import unicodedata
 _EXTRA = str.maketrans({"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 
 
+# Punctuation inside words is dropped, so "wifi" finds "Wi-Fi" and "esp32c3" finds "ESP32-C3".
+_JOINERS = str.maketrans("", "", "-‐‑‒–—_.,/'’·")
+
+
 def fold(text: str | None) -> str | None:
-    """'Résistance 10kΩ' -> 'resistance 10kω'. Registered in SQLite as mm_fold()."""
+    """'Résistance 10kΩ Wi-Fi' -> 'resistance 10kω wifi'. Registered in SQLite as mm_fold()."""
     if text is None:
         return None
     decomposed = unicodedata.normalize("NFKD", str(text).translate(_EXTRA))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().translate(_JOINERS)
 
 
 def clean_term(text: str) -> str:

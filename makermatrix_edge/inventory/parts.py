@@ -49,6 +49,31 @@ def _duplicate(exc: sqlite3.IntegrityError, name: str) -> Exception:
     return exc
 
 
+_NOTED = ("part_name", "part_number", "manufacturer", "manufacturer_part_number", "description", "supplier",
+          "min_quantity", "image_url", "unit_price", "currency")  # fmt: skip
+
+
+def _note_changes(
+    db: sqlite_utils.Database,
+    before: PartView | None,
+    after: PartView,
+    source: stock.Source,
+    actor: Principal | None,
+    now: str,
+) -> None:
+    """Moves and edits are kept for the part's history (part_changes; the stock movements stay stock only)."""
+    if before is None:
+        return
+    if before.location_id != after.location_id:
+        where = after.location.path if after.location else "no location"
+        stock.note(db, after.id, what=f"moved to {where}", source=source, actor=actor, now=now)
+    edited = [name.replace("_", " ") for name in _NOTED if getattr(before, name, None) != getattr(after, name, None)]
+    if [c.name for c in before.categories] != [c.name for c in after.categories]:
+        edited.append("categories")
+    if edited:
+        stock.note(db, after.id, what=f"edited: {', '.join(edited)}", source=source, actor=actor, now=now)
+
+
 def check_page(page: int, page_size: int) -> None:
     if page < 1:
         raise InvalidInput("must be 1 or more", "page")
@@ -183,6 +208,7 @@ class PartService:
 
         def apply(db: sqlite_utils.Database) -> PartView:
             found = find_part_id(db, part_id=part_id, part_number=None, part_name=None)
+            before = queries.part_view(db, found)
             columns = {k: _clean(v) for k, v in changes.items()}
             if "location_id" in columns:
                 queries.require_location(db, columns["location_id"])
@@ -202,6 +228,7 @@ class PartService:
                 db.execute("UPDATE parts SET updated_at = ? WHERE id = ?", [now, found])
             view = queries.part_view(db, found)
             assert view is not None
+            _note_changes(db, before, view, source, actor, now)
             return view
 
         done = await self._db.write(apply)
@@ -291,6 +318,10 @@ class PartService:
             return [Movement(**dict(r)) for r in rows], total
 
         return await self._db.read(load)
+
+    async def changes(self, part_id: str, limit: int) -> list[dict[str, Any]]:
+        """The part's latest moves and edits, newest first."""
+        return await self._db.read(lambda db: stock.changes(db, part_id, limit))
 
     async def counts(self) -> dict[str, int]:
         def load(db: sqlite_utils.Database) -> dict[str, int]:

@@ -6,7 +6,7 @@ only path, and a part's history always adds up to its quantity.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import sqlite_utils
 
@@ -70,3 +70,21 @@ def record(
         ],
     )
     return delta
+
+
+def note(
+    db: sqlite_utils.Database, part_id: str, *, what: str, source: Source, actor: Principal | None, now: str
+) -> None:
+    """A change that moves no stock (a move, an edit), kept for the part page's history (not a movement)."""
+    db.execute(
+        "INSERT INTO part_changes (part_id, what, source, user_id, username, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [part_id, what[:200], source, actor.user_id if actor else None, actor.username if actor else None, now],
+    )
+
+
+def changes(db: sqlite_utils.Database, part_id: str, limit: int) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT what, source, username, created_at FROM part_changes WHERE part_id = ? ORDER BY id DESC LIMIT ?",
+        [part_id, limit],
+    ).fetchall()
+    return [{"what": r[0], "source": r[1], "username": r[2], "created_at": r[3]} for r in rows]

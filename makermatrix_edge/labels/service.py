@@ -90,11 +90,13 @@ class LabelService:
         builtin = DEFAULT_FOR.get((kind, size.name))
         return BUILTIN_BY_ID[builtin] if builtin else _generic(kind, size)
 
-    async def _data(self, entity_type: str, entity_id: str) -> LabelData:
+    async def _data(self, entity_type: str, entity_id: str, base_url: str | None = None) -> LabelData:
+        base = base_url or self.base_url
+
         def load(db: sqlite_utils.Database) -> LabelData:
             if entity_type == "part":
-                return part_data(db, entity_id, self.base_url)
-            return location_data(db, entity_id, self.base_url)
+                return part_data(db, entity_id, base)
+            return location_data(db, entity_id, base)
 
         return await self._db.read(load)
 
@@ -103,8 +105,11 @@ class LabelService:
             raise InvalidInput(f"the {self.queue.printer.model} cannot print {size.describe()} labels", "label_size")
 
     # -- previews -------------------------------------------------------------------
-    async def preview(self, req: m.PreviewRequest) -> tuple[bytes, tuple[int, int]]:
-        """PNG of exactly the dots that will print (the same render() as the print path)."""
+    async def preview(self, req: m.PreviewRequest, base_url: str | None = None) -> tuple[bytes, tuple[int, int]]:
+        """PNG of exactly the dots that will print (the same render() as the print path).
+
+        `base_url`: the address the QR code opens, when the caller knows better than the configured one.
+        """
         kind: Kind = "location" if req.location_id else "part"
         if req.template is not None:
             check(req.template)
@@ -112,7 +117,7 @@ class LabelService:
         else:
             template = await self._template(kind, req.template_id, req.label_size)
         if req.part_id or req.location_id:
-            data = await self._data(kind, req.part_id or req.location_id or "")
+            data = await self._data(kind, req.part_id or req.location_id or "", base_url)
             values, qr = data.values, data.qr
         else:
             values = {k: str(v) for k, v in (req.data or {}).items()}
@@ -122,10 +127,15 @@ class LabelService:
 
     # -- printing -------------------------------------------------------------------
     async def print_entity(
-        self, entity_type: Kind, entity_id: str, req: m.PrintRequest, actor: Principal | None
+        self,
+        entity_type: Kind,
+        entity_id: str,
+        req: m.PrintRequest,
+        actor: Principal | None,
+        base_url: str | None = None,
     ) -> Job:
         template = await self._template(entity_type, req.template, req.label_size)
-        data = await self._data(entity_type, entity_id)
+        data = await self._data(entity_type, entity_id, base_url)
         return await self._submit(template, data, req, actor)
 
     async def print_batch(self, req: m.BatchPrintRequest, actor: Principal | None) -> list[Job]:

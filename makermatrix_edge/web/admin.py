@@ -7,14 +7,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.response import Redirect, Template
+from litestar.params import FromPath
+from litestar.response import File, Redirect, Template
 
 from makermatrix_edge.backups.task import PERMISSION as BACKUP_PERMISSION
 from makermatrix_edge.backups.writing import default_name
 from makermatrix_edge.services import Services
 from makermatrix_edge.tasks.models import TaskFilter, TaskRequest
-from makermatrix_edge.web.pages import CsrfForm, Form
-from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.render import CsrfForm, Form, back, page
 from makermatrix_edge.web.session import check_csrf, require
 
 JOBS_SHOWN = 20
@@ -45,13 +45,43 @@ class AdminPages(Controller):
         )
         return page(request, "_tasks.html", principal, tasks=found, total=total)
 
-    @get("/backups")
-    async def backups(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+    async def _backups(self, request: Request[Any, Any, Any], services: Services, name: str) -> Template:
         principal = await require(request, services, BACKUP_PERMISSION)
         backups = services.backups
         listed = await asyncio.to_thread(backups.list)
         target = await asyncio.to_thread(backups.describe_target)
-        return page(request, "backups.html", principal, last=backups.last, backups=listed, target=target)
+        fallback = str(backups.fallback_dir)
+        found, _ = await services.tasks.search(
+            services.tasks.check_filter(TaskFilter(task_types=["backup_creation"], limit=1), principal), principal
+        )
+        return page(
+            request,
+            name,
+            principal,
+            last=backups.last,
+            backups=listed,
+            target=target,
+            on_sd_card=target == fallback,
+            fallback=fallback,
+            task=found[0] if found else None,
+        )
+
+    @get("/backups")
+    async def backups(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+        return await self._backups(request, services, "backups.html")
+
+    @get("/backups/status")
+    async def backup_status(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+        """The latest backup task and the list, refreshed by the page while a backup runs."""
+        return await self._backups(request, services, "_backup_status.html")
+
+    @get("/backups/download/{filename:str}")
+    async def download(
+        self, request: Request[Any, Any, Any], filename: FromPath[str], services: NamedDependency[Services]
+    ) -> File:
+        await require(request, services, BACKUP_PERMISSION)
+        path = await asyncio.to_thread(services.backups.find, filename)
+        return File(path, filename=path.name, media_type="application/zip")
 
     @post("/backups/run", status_code=303)
     async def run_backup(
@@ -64,4 +94,5 @@ class AdminPages(Controller):
             task_type="backup_creation", name=f"Database Backup: {name}", input_data={"backup_name": name}
         )
         await services.tasks.create(task, principal)
-        return back("/tasks", f"Backup {name} started")
+        # No "started" message: the page shows the task as it really is, and follows it until it ends.
+        return back(request, "/backups")

@@ -9,8 +9,10 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
 
 from makermatrix_edge.api.diskfull import disk_full_of
+from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
 from makermatrix_edge.errors import (
     Conflict,
     DeviceUnavailable,
@@ -22,8 +24,10 @@ from makermatrix_edge.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from makermatrix_edge.web import flash
 from makermatrix_edge.web.render import page
-from makermatrix_edge.web.session import CsrfFailed, LoginRequired, login_url
+from makermatrix_edge.web.session import CsrfFailed, LoginRequired, login_url, referer_path
+from makermatrix_edge.web.words import in_words
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +41,41 @@ _KNOWN: dict[type[Exception], tuple[int, str]] = {
     TooManyRequests: (429, "Too many tries"),
     DeviceUnavailable: (503, "Device not available"),
     DiskFull: (507, "Disk full"),
+    DomainError: (400, "That did not work"),  # any other refusal a service words (e.g. an unreadable image)
 }
 
 
 def _message(exc: Exception) -> str:
     if isinstance(exc, DomainError):
-        return exc.message
+        return in_words(exc)
     if isinstance(exc, HTTPException):
-        return str(exc.detail)
+        return _http_words(exc)
     return str(exc)
+
+
+def _http_words(exc: HTTPException) -> str:
+    if exc.status_code == 413:
+        return "That file is too large to send."
+    if exc.status_code == 400:
+        return "The form could not be read; reload the page and try again."
+    return str(exc.detail)
+
+
+def _form_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The url-encoded form the handler already parsed (cached on the connection), if any."""
+    form = ScopeState.from_scope(request.scope).form
+    return form if isinstance(form, dict) else {}
+
+
+def _back_to_form(request: Request[Any, Any, Any], text: str) -> Redirect | None:
+    """A failed form post goes back to the page it was posted from, the error and the typed values on it."""
+    if request.method != "POST":
+        return None
+    origin = referer_path(request)
+    if origin is None or origin.startswith("/login"):
+        return None
+    kept = flash.keep(_form_fields(request))
+    return flash.redirect(request, origin, flash.Flash(error=text, action=request.url.path, kept=kept))
 
 
 def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | Template | Redirect:
@@ -63,10 +93,27 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | T
                 break
         else:
             if isinstance(exc, HTTPException) and exc.status_code < 500:
-                status, title, text = exc.status_code, "That did not work", str(exc.detail)
+                status, title, text = exc.status_code, "That did not work", _http_words(exc)
             else:
                 ref = uuid.uuid4().hex[:8]
                 log.exception("page %s %s failed (ref %s)", request.method, request.url.path, ref)
                 status, title = 500, "Something went wrong"
                 text = f"The daemon hit an error (ref {ref}); the log has the details."
-    return page(request, "error.html", None, status_code=status, title=title, text=text)
+    if isinstance(exc, CsrfFailed):
+        text_back = "The page had expired. It is fresh now: check the form and send it again."
+    else:
+        text_back = text
+    # A refusal goes back to the page it came from; a crash (500) or a missing page does not.
+    if status != 500 and status not in (401, 404) and (redirect := _back_to_form(request, text_back)) is not None:
+        return redirect
+    # Logged in (a session cookie): the error page keeps the bar, so it is never a dead end.
+    return page(
+        request,
+        "error.html",
+        None,
+        status_code=status,
+        title=title,
+        text=text,
+        logged_in=REFRESH_COOKIE in request.cookies,
+        back_to=referer_path(request) if request.method == "POST" else None,
+    )

@@ -14,8 +14,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.inventory.models import PartCreate, PartUpdate, PartView
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import Form
-from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.render import Form, back, form_error, page
 from makermatrix_edge.web.session import check_csrf, require
 
 TEXT_FIELDS = ("part_name", "part_number", "manufacturer", "manufacturer_part_number", "supplier", "description")
@@ -102,8 +101,9 @@ class PartForms(Controller):
             create = msgspec.convert(_fields(data, with_quantity=True), PartCreate)
             made = await services.parts.add(create, principal, source="phone")
         except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
-            return await self._form(request, services, principal, None, _values(None, data), str(exc), 400)
-        return back(f"/p/{made.id}", f"Added '{made.part_name}'")
+            error, status = form_error(exc)
+            return await self._form(request, services, principal, None, _values(None, data), error, status)
+        return back(request, f"/p/{made.id}", f"Added '{made.part_name}'")
 
     @get("/p/{part_id:str}/edit")
     async def edit_part(
@@ -128,5 +128,6 @@ class PartForms(Controller):
             update = msgspec.convert(_fields(data, with_quantity=False), PartUpdate)
             saved = await services.parts.update(part.id, update, principal, source="phone")
         except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
-            return await self._form(request, services, principal, part, _values(part, data), str(exc), 400)
-        return back(f"/p/{saved.id}", "Saved")
+            error, status = form_error(exc)
+            return await self._form(request, services, principal, part, _values(part, data), error, status)
+        return back(request, f"/p/{saved.id}", "Saved")

@@ -12,10 +12,10 @@ from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
-from makermatrix_edge.inventory.models import LocationCreate, LocationUpdate, LocationView
+from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import CsrfForm, Form
-from makermatrix_edge.web.render import back, form_error, page
+from makermatrix_edge.web.move import matches
+from makermatrix_edge.web.render import CsrfForm, Form, back, form_error, page
 from makermatrix_edge.web.session import check_csrf, require
 
 LOCATION_TYPES = ("standard", "room", "cabinet", "shelf", "drawer", "box", "bin", "reel")
@@ -42,6 +42,12 @@ class MoveForm(msgspec.Struct):
 _LABELS = {"name": "The name", "location_type": "The type", "parent_id": ""}
 
 
+def subtree_total(node: LocationNode, totals: dict[str, int]) -> int:
+    """Parts in a location and everything inside it ("Drawer B 12", not 0, when its bins hold them)."""
+    totals[node.id] = node.part_count + sum(subtree_total(child, totals) for child in node.children)
+    return totals[node.id]
+
+
 class LocationEditPages(Controller):
     async def _tree(
         self,
@@ -52,15 +58,27 @@ class LocationEditPages(Controller):
         values: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
+        tree = await services.locations.tree()
+        flat = await services.locations.list_flat()
+        totals: dict[str, int] = {}
+        for root in tree:
+            subtree_total(root, totals)
+        term = request.query_params.get("q", "").strip()[:100]
+        can_write = principal.can("locations:write")
         return page(
             request,
             "locations.html",
             principal,
             status_code=status_code,
-            tree=await services.locations.tree(),
-            locations=await services.locations.list_flat(),
+            tree=tree,
+            totals=totals,
+            q=term,
+            found=[loc for loc in flat if matches(loc, term)] if term else [],
+            locations=flat,
             types=LOCATION_TYPES,
-            can_write=principal.can("locations:write"),
+            can_write=can_write,
+            # Editing is one mode, not a "Change" link on every line; a failed add stays in it.
+            editing=can_write and (request.query_params.get("edit") == "1" or error is not None),
             error=error,
             v=values or {"location_type": "standard", "parent_id": request.query_params.get("parent", "")},
         )
@@ -113,7 +131,7 @@ class LocationEditPages(Controller):
             values = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "csrf_token"}
             error, status = form_error(exc, _LABELS)
             return await self._tree(request, services, principal, error, values, status)
-        return back("/locations", f"Added '{made.path}'")
+        return back(request, "/locations?edit=1", f"Added '{made.path}'")
 
     @get("/l/{location_id:str}/edit")
     async def edit(
@@ -140,7 +158,7 @@ class LocationEditPages(Controller):
             done = await services.locations.update(location.id, msgspec.convert({"name": data.name}, LocationUpdate))
         except _EDIT_ERRORS as exc:
             return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
-        return back(f"/l/{done.id}/edit", f"Renamed to '{done.name}'")
+        return back(request, f"/l/{done.id}/edit", f"Renamed to '{done.name}'")
 
     @post("/l/{location_id:str}/move", status_code=200)
     async def move(
@@ -158,7 +176,7 @@ class LocationEditPages(Controller):
             done = await services.locations.update(location.id, LocationUpdate(parent_id=parent))
         except _EDIT_ERRORS as exc:
             return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
-        return back(f"/l/{done.id}/edit", f"Moved: now {done.path}")
+        return back(request, f"/l/{done.id}/edit", f"Moved: now {done.path}")
 
     @get("/l/{location_id:str}/delete")
     async def confirm_delete(
@@ -181,5 +199,5 @@ class LocationEditPages(Controller):
         try:
             done = await services.locations.delete(location_id)
         except NotFound:
-            return back("/locations", "That location was already gone")
-        return back("/locations", done.message)
+            return back(request, "/locations", "That location was already gone")
+        return back(request, "/locations", done.message)

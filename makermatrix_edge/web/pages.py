@@ -8,18 +8,22 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
 from makermatrix_edge.errors import TooManyRequests, Unauthorized
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.render import page
+from makermatrix_edge.web.render import CsrfForm, Form, page
+from makermatrix_edge.web.scan_view import cards, preview
 from makermatrix_edge.web.session import check_csrf, page_principal, require, safe_next
 
+# Form and CsrfForm live in render.py now; kept importable from here for pages written against the old place.
+__all__ = ["AuthPages", "CsrfForm", "Form", "HomePages", "live_token"]
+
 SEARCH_LIMIT = 20
+MAX_SHOWN = 100  # "Show more" grows the list by 20 up to this (the search's page size limit)
 FEED_LIMIT = 8
 
 
@@ -28,13 +32,6 @@ class LoginForm(msgspec.Struct):
     password: str = ""
     next: str = "/"
     csrf_token: str = ""
-
-
-class CsrfForm(msgspec.Struct):
-    csrf_token: str = ""
-
-
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 LIVE_TOKEN_SECONDS = 600  # enough to open the socket; a reload gets a fresh one
@@ -101,21 +98,32 @@ class AuthPages(Controller):
 class HomePages(Controller):
     @get("/")
     async def home(
-        self, request: Request[Any, Any, Any], services: NamedDependency[Services], q: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        q: FromQuery[str] = "",
+        n: FromQuery[int] = SEARCH_LIMIT,
     ) -> Template | Redirect:
         """The search page; a submitted query with one hit (a scanner's Enter) lands on that part."""
         principal = await require(request, services, "parts:read")
         term = q.strip()[:200]
         results, total, scan_note = [], 0, None
+        bag: dict[str, Any] = {}
         if term:
-            found = await services.search.search_text(term, 1, SEARCH_LIMIT)
+            found = await services.search.search_text(term, 1, max(1, min(n, MAX_SHOWN)))
             results, total = found.items, found.total
             if total == 0 and len(term) >= 6:
-                # Not a name or number: perhaps a supplier's barcode payload typed by a USB scanner.
-                hit = await services.scans.scan(term, source="api")
-                if hit.part is not None:
+                # Not a name or number: perhaps a bag's code typed or sent by a USB scanner. It gets
+                # the same card as a photo of the bag (receive, add), and is not a bench-camera scan.
+                hit = await preview(services, term)
+                if hit.parsed.quantity and (hit.part or hit.new_part):
+                    bag = await cards(services, [hit], principal.can("parts:write"))
+                elif hit.part is not None:
                     return Redirect(path=f"/p/{hit.part.id}", status_code=303)
-                scan_note = hit.message
+                elif hit.location is not None:
+                    return Redirect(path=f"/l/{hit.location.id}", status_code=303)
+                else:
+                    scan_note = hit.message
             elif total == 1:
                 return Redirect(path=f"/p/{results[0].id}", status_code=303)
         return page(
@@ -126,6 +134,7 @@ class HomePages(Controller):
             results=results,
             total=total,
             scan_note=scan_note,
+            bag=bag,
             scans=services.scans.recent(FEED_LIMIT),
             live_token=await live_token(services, principal),
         )

@@ -2,70 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-from makermatrix_edge.api.makermatrix.printer import said
-from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.inventory.models import Movement
 from makermatrix_edge.labels import models as m
-from makermatrix_edge.labels.templates import Template as LabelTemplate
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import Form, live_token
-from makermatrix_edge.web.render import back, page
-from makermatrix_edge.web.session import check_csrf, require
+from makermatrix_edge.web.pages import live_token
+from makermatrix_edge.web.printing import choices, qr_base
+from makermatrix_edge.web.render import page
+from makermatrix_edge.web.session import require
 
 HISTORY_SIZE = 15
 
 
-class AdjustForm(msgspec.Struct):
-    csrf_token: str = ""
-    delta: str = ""  # "-1" / "+1" from the buttons
-    take: str = ""  # "take N" field
-    add: str = ""  # "add N" field (receiving)
+async def _print_context(services: Services, kind: str) -> dict[str, Any]:
+    templates, loaded, default_fits = await choices(services, kind)
+    return {"templates": templates, "loaded_mm": loaded, "default_fits": default_fits}
 
 
-class PrintForm(msgspec.Struct):
-    csrf_token: str = ""
-    template: str = ""
-    copies: str = "1"
-
-
-def _whole(text: str, field: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise InvalidInput("must be a whole number", field) from None
-
-
-def _delta(form: AdjustForm) -> tuple[int, str]:
-    if form.take.strip():
-        n = _whole(form.take, "take")
-        if n < 1:
-            raise InvalidInput("must be 1 or more", "take")
-        return -n, "taken"
-    if form.add.strip():
-        n = _whole(form.add, "add")
-        if n < 1:
-            raise InvalidInput("must be 1 or more", "add")
-        return n, "added"
-    n = _whole(form.delta, "delta")
-    return n, "taken" if n < 0 else "added"
-
-
-async def _templates(services: Services, kind: str) -> list[LabelTemplate]:
-    return [t for t in await services.labels.templates.list() if t.kind == kind]
-
-
-def _print_request(form: PrintForm) -> m.PrintRequest:
-    copies = _whole(form.copies or "1", "copies")
-    if not 1 <= copies <= 100:
-        raise InvalidInput("must be between 1 and 100", "copies")
-    return m.PrintRequest(copies=copies, template=form.template.strip() or None, wait=True)
+def merged(movements: list[Movement], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stock movements and moves/edits in one list, newest first (the page shows HISTORY_SIZE)."""
+    rows: list[dict[str, Any]] = [
+        {"delta": mv.delta, "after": mv.quantity_after, "what": mv.reason, "who": mv.username or mv.source,
+         "at": mv.created_at}
+        for mv in movements
+    ]  # fmt: skip
+    rows += [
+        {"delta": None, "what": c["what"], "who": c["username"] or c["source"], "at": c["created_at"]} for c in changes
+    ]
+    rows.sort(key=lambda r: (str(r["at"]), r["delta"] is None), reverse=True)
+    return rows[:HISTORY_SIZE]
 
 
 class PartPages(Controller):
@@ -76,6 +47,7 @@ class PartPages(Controller):
         principal = await require(request, services, "parts:read")
         part = await services.parts.get(part_id=part_id)
         history, history_total = await services.parts.history(part.id, 1, HISTORY_SIZE)
+        changes = await services.parts.changes(part.id, HISTORY_SIZE)
         path = await services.locations.path(part.location_id) if part.location_id else []
         equivalents = await services.equivalents.list_for(part.id)
         suggestions = await services.equivalents.suggest(part.id, 5)
@@ -84,31 +56,18 @@ class PartPages(Controller):
             "part.html",
             principal,
             part=part,
-            history=history,
+            history=merged(history, changes),
             history_total=history_total,
             location_path=path,
             equivalents=equivalents,
             suggestions=suggestions,
             datasheet=part.additional_properties.get("datasheet_url") or part.additional_properties.get("datasheet"),
-            templates=await _templates(services, "part"),
+            **await _print_context(services, "part"),
             can_write=principal.can("parts:write"),
+            can_delete=principal.can("parts:delete"),
             can_print=principal.can("printer:use"),
             live_token=await live_token(services, principal),
         )
-
-    @post("/p/{part_id:str}/adjust", status_code=303)
-    async def adjust(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[AdjustForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
-        delta, verb = _delta(data)
-        done = await services.parts.adjust(part_id, delta, f"{verb} on the phone page", principal, source="phone")
-        return back(f"/p/{done.id}", f"{verb.capitalize()} {abs(delta)}: {done.quantity} left")
 
     @get("/p/{part_id:str}/label.png")
     async def part_label(
@@ -119,21 +78,9 @@ class PartPages(Controller):
         template: FromQuery[str] = "",
     ) -> Response[bytes]:
         await require(request, services, "printer:use")
-        image, _ = await services.labels.preview(m.PreviewRequest(part_id=part_id, template_id=template or None))
+        req = m.PreviewRequest(part_id=part_id, template_id=template or None)
+        image, _ = await services.labels.preview(req, qr_base(request, services))
         return Response(image, media_type="image/png", headers={"Cache-Control": "no-store"})
-
-    @post("/p/{part_id:str}/print", status_code=200)
-    async def print_part(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[PrintForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "printer:use")
-        job = await services.labels.print_entity("part", part_id, _print_request(data), principal)
-        return back(f"/p/{part_id}", said(job))
 
 
 class LocationPages(Controller):
@@ -148,7 +95,7 @@ class LocationPages(Controller):
             "location.html",
             principal,
             d=details,
-            templates=await _templates(services, "location"),
+            **await _print_context(services, "location"),
             can_print=principal.can("printer:use"),
             can_edit=principal.can("locations:write"),
         )
@@ -163,18 +110,5 @@ class LocationPages(Controller):
     ) -> Response[bytes]:
         await require(request, services, "printer:use")
         req = m.PreviewRequest(location_id=location_id, template_id=template or None)
-        image, _ = await services.labels.preview(req)
+        image, _ = await services.labels.preview(req, qr_base(request, services))
         return Response(image, media_type="image/png", headers={"Cache-Control": "no-store"})
-
-    @post("/l/{location_id:str}/print", status_code=200)
-    async def print_location(
-        self,
-        request: Request[Any, Any, Any],
-        location_id: FromPath[str],
-        data: Annotated[PrintForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "printer:use")
-        job = await services.labels.print_entity("location", location_id, _print_request(data), principal)
-        return back(f"/l/{location_id}", said(job))

@@ -1,20 +1,76 @@
-"""Rendering a page: the template plus what every page needs (user, CSRF token, flash message)."""
+"""Rendering a page: the template plus what every page needs (user, CSRF token, nav, one-time message)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.errors import Conflict, InvalidInput
+from makermatrix_edge.errors import Conflict
+from makermatrix_edge.web import flash as fl
 from makermatrix_edge.web.session import csrf_cookie, csrf_token
+from makermatrix_edge.web.words import in_words
 
-NAV = (("/", "Find"), ("/scan", "Scan"), ("/locations", "Locations"), ("/printer", "Printer"), ("/tasks", "Tasks"))
-ADMIN_NAV = (("/backups", "Backups", "backup:manage"), ("/users", "Users", "users:read"))
+
+class CsrfForm(msgspec.Struct):
+    csrf_token: str = ""
+
+
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+# Pages load only the daemon's own CSS/JS/images and are never framed (clickjacking a "Delete").
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    # same-origin: our own form posts say which page they came from (errors go back there); others get nothing.
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+# The bottom bar: (address, label, permission or None). An entry appears only when its page is
+# routed, so "Ask" shows up by itself once the assistant's page is mounted.
+BAR = (("/", "Find", None), ("/scan", "Scan", None), ("/locations", "Locations", None), ("/ask", "Ask", None))
+# Behind "More": the rest, each shown when routed and allowed.
+MENU = (
+    ("/low-stock", "Low stock", "parts:read"),
+    ("/categories", "Categories", "parts:read"),
+    ("/import", "Import an order", "parts:write"),
+    ("/printer", "Printer", "printer:use"),
+    ("/tasks", "Tasks", "tasks:read"),
+    ("/backups", "Backups", "backup:manage"),
+    ("/users", "Users", "users:read"),
+)
+
+
+def _routed(request: Request[Any, Any, Any], path: str) -> bool:
+    return path in request.app.route_handler_method_map
+
+
+Items = tuple[tuple[str, str, str | None], ...]
+
+
+def nav(
+    request: Request[Any, Any, Any], principal: Principal | None, items: Items, *, anyone: bool = False
+) -> list[tuple[str, str]]:
+    """The routed entries `principal` may open; `anyone` (an error page, user unknown) lists the open ones."""
+    if principal is None and not anyone:
+        return []
+    return [
+        (href, label)
+        for href, label, need in items
+        if _routed(request, href) and (need is None or (principal is not None and principal.can(need)))
+    ]
 
 
 def page(
@@ -25,42 +81,36 @@ def page(
     **context: Any,
 ) -> Template:
     token = csrf_token(request)
+    cookies = csrf_cookie(request)
+    shown: fl.Flash | None = None
+    if not name.startswith("_") and fl.FLASH_COOKIE in request.cookies:
+        shown = fl.decode(request)  # a full page shows the message once, then it is gone
+        cookies.append(fl.cookie(request, None))
     return Template(
         template_name=name,
         context={
             "user": principal,
             "csrf": token,
-            "nav": [*NAV, *((h, label) for h, label, need in ADMIN_NAV if principal and principal.can(need))],
+            "nav": nav(request, principal, BAR, anyone=bool(context.get("logged_in"))),
+            "menu": nav(request, principal, MENU),
             "path": request.url.path,
-            "said": request.query_params.get("said"),
+            "said": shown.ok if shown else None,
+            "failed": shown.error if shown else None,
+            "kept": json.dumps({"action": shown.action, "fields": shown.kept}) if shown and shown.kept else "",
+            "undo": shown.undo if shown else None,
             **context,
         },
         status_code=status_code,
-        cookies=csrf_cookie(request),
-        headers={"Cache-Control": "no-store"},
+        cookies=cookies,
+        headers={"Cache-Control": "no-store", **SECURITY_HEADERS},
     )
 
 
-def back(url: str, said: str | None = None) -> Redirect:
-    """Post/redirect/get: a reload after a post never repeats it. `said` shows as the page's message."""
-    if said:
-        from urllib.parse import urlencode
-
-        url = f"{url}{'&' if '?' in url else '?'}{urlencode({'said': said})}"
-    return Redirect(path=url, status_code=303)
+def back(request: Request[Any, Any, Any], url: str, said: str | None = None, undo: fl.Undo | None = None) -> Redirect:
+    """Post/redirect/get: a reload after a post never repeats it. `said` shows once on the next page."""
+    return fl.redirect(request, url, fl.Flash(ok=said, undo=undo))
 
 
-def form_error(exc: Exception, labels: Mapping[str, str]) -> tuple[str, int]:
-    """A form's failure as (sentence, status): "name: must not be empty" reads "The name must not be empty.".
-
-    `labels` names the fields in words; a field mapped to "" is told without its name.
-    """
-    status = 409 if isinstance(exc, Conflict) else 400
-    if isinstance(exc, InvalidInput) and exc.field in labels:
-        text = exc.message.split(": ", 1)[-1]
-        label = labels[exc.field or ""]
-        sentence = f"{label} {text}" if label else text[:1].upper() + text[1:]
-        return (sentence if sentence.endswith(".") else f"{sentence}."), status
-    if isinstance(exc, msgspec.ValidationError):
-        return f"That did not work: {exc}", status
-    return str(getattr(exc, "message", exc)), status
+def form_error(exc: Exception, labels: Mapping[str, str] | None = None) -> tuple[str, int]:
+    """A form's failure as (sentence, status): "name: must not be empty" reads "The name must not be empty."."""
+    return in_words(exc, labels), (409 if isinstance(exc, Conflict) else 400)

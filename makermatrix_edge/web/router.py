@@ -5,17 +5,39 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Router
+from litestar.datastructures import ResponseHeader
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, users
+from makermatrix_edge.web import (
+    admin,
+    browse,
+    errors,
+    forms,
+    locations,
+    move,
+    pages,
+    part_actions,
+    parts,
+    printing,
+    scan,
+    stock,
+    timefmt,
+    users,
+)
+from makermatrix_edge.web.render import SECURITY_HEADERS
 
 HERE = Path(__file__).parent
 
 
+def _filters(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters["local"] = timefmt.local
+    engine.engine.filters["clock"] = timefmt.clock_time
+
+
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_filters)
 
 
 def web_router() -> Router:
@@ -33,6 +55,11 @@ def web_router() -> Router:
             pages.AuthPages,
             pages.HomePages,
             parts.PartPages,
+            stock.StockPages,
+            part_actions.PartActions,
+            browse.BrowsePages,
+            move.MovePages,
+            printing.PrintPages,
             parts.LocationPages,
             locations.LocationEditPages,
             scan.ScanPages,
@@ -42,5 +69,6 @@ def web_router() -> Router:
             static,
         ],
         exception_handlers={Exception: errors.handle},
+        response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         include_in_schema=False,
     )

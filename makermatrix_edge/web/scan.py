@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -15,13 +14,11 @@ from litestar.response import Redirect, Template
 
 from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
-from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.scanning.receive import ReceiveRequest, receive
-from makermatrix_edge.scanning.service import ScanResult
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.forms import PREFILL
-from makermatrix_edge.web.pages import Form
-from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.render import Form, back, page
+from makermatrix_edge.web.scan_view import cards, last_receipt, preview
 from makermatrix_edge.web.session import check_csrf, require
 
 
@@ -36,15 +33,7 @@ class ReceiveForm(msgspec.Struct):
     part_id: str = ""
     quantity: str = ""
     force: str = ""
-
-
-def add_links(results: list[ScanResult]) -> dict[str, str]:
-    """For each unknown bag, the add-part form prefilled from what its label says."""
-    return {
-        r.id: "/parts/new?" + urlencode({k: v for k, v in r.new_part.items() if k in PREFILL})
-        for r in results
-        if r.new_part
-    }
+    location_id: str = ""
 
 
 class ScanPages(Controller):
@@ -70,14 +59,7 @@ class ScanPages(Controller):
         finally:
             await data.file.close()
         results = await services.scans.scan_image(content)
-        return page(
-            request,
-            "scan.html",
-            principal,
-            results=results,
-            add_links=add_links(results),
-            can_write=principal.can("parts:write"),
-        )
+        return page(request, "scan.html", principal, **await cards(services, results, principal.can("parts:write")))
 
     @post("/scan/receive", status_code=200)
     async def receive_bag(
@@ -85,7 +67,7 @@ class ScanPages(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[ReceiveForm, Form],
         services: NamedDependency[Services],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         check_csrf(request, data.csrf_token)
         principal = await require(request, services, "parts:write")
         quantity = None
@@ -100,10 +82,18 @@ class ScanPages(Controller):
                 part_id=data.part_id.strip() or None,
                 quantity=quantity,
                 force=data.force == "1",
+                location_id=data.location_id.strip() or None,
             )
             msgspec.convert(msgspec.to_builtins(req), ReceiveRequest)  # the same limits as the API's body
         except msgspec.ValidationError as exc:
             raise InvalidInput(str(exc)) from None
-        done = await receive(services.scans, req, principal)
+        try:
+            done = await receive(services.scans, req, principal)
+        except Conflict:
+            if req.force or not await last_receipt(services, req.payload):
+                raise
+            # Received before (another phone, or the card was old): ask once, on the bag's own card.
+            again = await preview(services, req.payload)
+            return page(request, "scan.html", principal, **await cards(services, [again], True))
         verb = "Added" if done.action == "created" else "Received"
-        return back(f"/p/{done.part.id}", f"{verb} {done.quantity_added}: {done.part.quantity} in stock")
+        return back(request, f"/p/{done.part.id}", f"{verb} {done.quantity_added}: {done.part.quantity} in stock")

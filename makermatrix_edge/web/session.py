@@ -1,14 +1,14 @@
 """The page session (the refresh-token cookie, read without rotating it) and CSRF for form posts.
 
-CSRF is a double-submit token: a random value in a SameSite=Strict cookie that every form and
-fetch() repeats in a field or header; a cross-site page can neither read the cookie nor set it.
+CSRF: every form and fetch() repeats a token that is an HMAC (under the daemon's secret key) of the
+login session's id, or before login of a random pre-session cookie; a chosen cookie is worthless.
 """
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Request
 from litestar.datastructures import Cookie
@@ -66,36 +66,53 @@ async def require(request: Request[Any, Any, Any], services: Services, permissio
     principal = await page_principal(request, services)
     if principal is None:
         # A form post has no page to come back to: go back to the page it was posted from.
-        target = here(request) if request.method == "GET" else safe_next(_referer_path(request))
+        target = here(request) if request.method == "GET" else safe_next(referer_path(request))
         raise LoginRequired(target)
     if permission is not None and not principal.can(permission):
         raise Forbidden(f"Your account may not do this (it needs the '{permission}' permission)")
     return principal
 
 
-def _referer_path(request: Request[Any, Any, Any]) -> str | None:
-    referer = request.headers.get("referer", "")
+def referer_path(request: Request[Any, Any, Any]) -> str | None:
+    """The same-site page a form was posted from (the Referer, sent to us by Referrer-Policy same-origin)."""
+    parts = urlsplit(request.headers.get("referer", ""))
     host = request.headers.get("host", "")
-    for scheme in ("http://", "https://"):
-        prefix = f"{scheme}{host}"
-        if host and referer.startswith(prefix):
-            return referer[len(prefix) :] or "/"
-    return None
+    if not host or parts.scheme not in ("http", "https") or parts.netloc != host:
+        return None
+    return safe_next((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+
+
+def _services(request: Request[Any, Any, Any]) -> Services:
+    return request.app.state["services"]  # type: ignore[no-any-return]
+
+
+def _binding(request: Request[Any, Any, Any]) -> str:
+    """What the token is tied to: the login session's id, or before login the pre-session cookie."""
+    refresh = request.cookies.get(REFRESH_COOKIE)
+    if refresh:
+        session = _services(request).auth.session_id(refresh)
+        if session:
+            return f"session:{session}"
+    anonymous = request.cookies.get(CSRF_COOKIE, "")
+    if len(anonymous) < 32:
+        state = request.scope.setdefault("state", {})
+        if "new_csrf" not in state:
+            state["new_csrf"] = secrets.token_urlsafe(32)
+        anonymous = str(state["new_csrf"])
+    return f"anonymous:{anonymous}"
 
 
 def csrf_token(request: Request[Any, Any, Any]) -> str:
-    """The token the page's forms carry: the cookie's value, or a new one (set by csrf_cookie)."""
-    existing = request.cookies.get(CSRF_COOKIE, "")
-    if len(existing) >= 32:
-        return existing
-    state = request.scope.setdefault("state", {})
-    if "new_csrf" not in state:
-        state["new_csrf"] = secrets.token_urlsafe(32)
-    return str(state["new_csrf"])
+    """The token the page's forms carry: an HMAC of the session id under the daemon's key.
+
+    A cookie planted by another site (or a sibling subdomain) cannot be paired with a token the
+    attacker computed, because only the daemon holds the key; a new login means a new token.
+    """
+    return _services(request).auth.page_mac("csrf", _binding(request))
 
 
 def csrf_cookie(request: Request[Any, Any, Any]) -> list[Cookie]:
-    """The cookie to set when this request made a new token."""
+    """The pre-session cookie to set when this request made a new one."""
     new = request.scope.get("state", {}).get("new_csrf")
     if not new:
         return []
@@ -112,7 +129,9 @@ def csrf_cookie(request: Request[Any, Any, Any]) -> list[Cookie]:
 
 
 def check_csrf(request: Request[Any, Any, Any], sent: str | None) -> None:
-    expected = request.cookies.get(CSRF_COOKIE) or ""
     given = sent or request.headers.get(CSRF_HEADER) or ""
-    if len(expected) < 32 or not secrets.compare_digest(expected.encode(), given.encode()):
+    refresh = request.cookies.get(REFRESH_COOKIE)
+    if not refresh and len(request.cookies.get(CSRF_COOKIE, "")) < 32:
+        raise CsrfFailed()  # neither a session nor a pre-session: nothing the token could be tied to
+    if not secrets.compare_digest(csrf_token(request).encode(), given.encode()):
         raise CsrfFailed()

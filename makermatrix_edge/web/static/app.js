@@ -42,6 +42,11 @@
   }
 
   var FEED_SIZE = 8;
+  // The phone's own clock face for a UTC stamp (the server renders the Pi's zone; they match on a LAN).
+  function localClock(stamp) {
+    var t = new Date(String(stamp || ""));
+    return isNaN(t) ? String(stamp || "").slice(11, 19) : t.toTimeString().slice(0, 8);
+  }
   function scanItem(d) {
     var li = document.createElement("li");
     var what;
@@ -55,7 +60,7 @@
     }
     var when = document.createElement("span");
     when.className = "muted";
-    when.textContent = (d.source || "") + " · " + String(d.scanned_at || "").slice(11, 19);
+    when.textContent = (d.source || "") + " · " + localClock(d.scanned_at);
     li.appendChild(what);
     li.appendChild(document.createTextNode(" "));
     li.appendChild(when);
@@ -72,6 +77,39 @@
     }
     list.insertBefore(scanItem(d), list.firstChild);
     while (list.children.length > FEED_SIZE) { list.removeChild(list.lastChild); }
+  }
+
+  // The take limit follows the live quantity, so the field never offers more than is there.
+  function followQuantity(q) {
+    document.querySelectorAll("input[data-max-live]").forEach(function (input) {
+      input.max = String(Math.max(1, q));
+    });
+  }
+
+  // After a failed post the page comes back with what was typed: put it back into that form.
+  var kept = document.body.dataset.kept;
+  if (kept) {
+    try {
+      var k = JSON.parse(kept);
+      var names = Object.keys(k.fields);
+      // Several forms may post to one address (take, add): the one holding the typed fields.
+      var form = Array.prototype.filter.call(document.forms, function (f) {
+        return f.getAttribute("action") === k.action && names.every(function (n) {
+          var el = f.elements.namedItem(n);
+          return el && el.type !== "hidden";
+        });
+      })[0];
+      if (form) {
+        names.forEach(function (name) {
+          var field = form.elements.namedItem(name);
+          if (field && field.type !== "hidden" && field.type !== "password" && field.type !== "file") {
+            field.value = k.fields[name];
+          }
+        });
+        var first = form.querySelector("input:not([type=hidden]), select, textarea");
+        if (first) { first.focus(); }
+      }
+    } catch (e) { /* a message without its form is still shown */ }
   }
 
   // Live updates from /ws/events with the short-lived token the page was given.
@@ -100,6 +138,7 @@
         if (msg.type === "entity_updated" && quantity && msg.data && msg.data.entity_type === "part" &&
             msg.data.entity_id === holder.dataset.livePart && msg.data.entity_data) {
           quantity.textContent = String(msg.data.entity_data.quantity);
+          followQuantity(msg.data.entity_data.quantity);
         }
       });
       // Refused, dropped or the token expired: the feed keeps working by polling.
@@ -108,6 +147,47 @@
   } else {
     startPolling();
   }
+
+  // A list filtered as you type ("bin 7": every word somewhere in the place's path).
+  document.querySelectorAll("input[data-filter]").forEach(function (input) {
+    var items = document.querySelectorAll(input.dataset.filter);
+    input.addEventListener("input", function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      items.forEach(function (li) {
+        var path = li.dataset.path || "";
+        li.hidden = !words.every(function (w) { return path.indexOf(w) !== -1; });
+      });
+    });
+  });
+
+  // A backup in progress: follow it every 2 s until it has ended, then stop.
+  document.querySelectorAll("[data-poll-while]").forEach(function (el) {
+    function tick() {
+      if (!el.querySelector("[data-running]")) { return; }
+      setTimeout(function () {
+        fetchInto(el.dataset.pollWhile, el).then(tick).catch(function () {});
+      }, 2000);
+    }
+    tick();
+  });
+
+  // The "More" menu closes with Escape or a tap elsewhere, like any menu.
+  var more = document.querySelector("details.more");
+  if (more) {
+    document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { more.open = false; } });
+    document.addEventListener("click", function (ev) { if (!more.contains(ev.target)) { more.open = false; } });
+  }
+
+  // A photo is read as soon as it is chosen (the camera opens at once through capture="environment").
+  document.querySelectorAll("input[type=file][data-autosubmit]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (!input.files || !input.files.length) { return; }
+      var form = input.form;
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; button.textContent = "Reading the photo…"; }
+      form.submit();
+    });
+  });
 
   // Label preview follows the chosen template; the print button says it is working.
   document.querySelectorAll("form[data-preview]").forEach(function (form) {

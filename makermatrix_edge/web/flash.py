@@ -1,0 +1,99 @@
+"""One-time page messages (a signed cookie read once), instead of text in the URL.
+
+After a form post the answer redirects (post/redirect/get) and sets this cookie; the next full page
+shows the message and clears it, so a reload or Back does not repeat it, and since the cookie is
+signed with the daemon's key no link can make the page say something it did not say. An error
+carries the fields the user typed, so the form they were on comes back filled in.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Redirect
+
+FLASH_COOKIE = "mm_flash"
+TEXT_LIMIT = 400
+KEPT_LIMIT = 1500  # characters of typed values kept; a cookie holds about 4 KB
+
+
+class Undo(msgspec.Struct):
+    """A stock change that may be undone for UNDO_SECONDS: the form on the next page carries it."""
+
+    part_id: str
+    delta: int
+    at: float
+    sig: str = ""
+
+
+class Flash(msgspec.Struct, omit_defaults=True):
+    ok: str | None = None
+    error: str | None = None
+    action: str | None = None  # the form the error belongs to ...
+    kept: dict[str, str] = {}  # ... and what was typed into it
+    undo: Undo | None = None
+
+
+def _mac(request: Request[Any, Any, Any], value: str) -> str:
+    return str(request.app.state["services"].auth.page_mac("flash", value))
+
+
+def encode(request: Request[Any, Any, Any], flash: Flash) -> str:
+    body = base64.urlsafe_b64encode(msgspec.json.encode(flash)).decode().rstrip("=")
+    return f"{body}.{_mac(request, body)}"
+
+
+def decode(request: Request[Any, Any, Any]) -> Flash | None:
+    raw = request.cookies.get(FLASH_COOKIE, "")
+    body, _, sig = raw.partition(".")
+    if not body or not secrets.compare_digest(_mac(request, body).encode(), sig.encode()):
+        return None
+    try:
+        return msgspec.json.decode(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), type=Flash)
+    except (msgspec.DecodeError, ValueError):
+        return None
+
+
+def keep(form: dict[str, Any]) -> dict[str, str]:
+    """What the user typed, minus secrets and the token, trimmed to fit a cookie."""
+    out: dict[str, str] = {}
+    room = KEPT_LIMIT
+    for key, value in form.items():
+        text = value[-1] if isinstance(value, list) and value else value
+        if not isinstance(text, str) or key == "csrf_token" or "password" in key:
+            continue
+        text = text[: max(0, min(200, room))]
+        room -= len(text) + len(key)
+        if room <= 0:
+            break
+        out[key[:60]] = text
+    return out
+
+
+def cookie(request: Request[Any, Any, Any], flash: Flash | None) -> Cookie:
+    """The cookie carrying `flash`, or (None) the one that clears it."""
+    secure = request.url.scheme == "https"
+    if flash is None:
+        return Cookie(key=FLASH_COOKIE, value="", max_age=0, path="/", httponly=True, samesite="strict", secure=secure)
+    return Cookie(
+        key=FLASH_COOKIE,
+        value=encode(request, flash),
+        max_age=300,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+    )
+
+
+def redirect(request: Request[Any, Any, Any], url: str, flash: Flash) -> Redirect:
+    if flash.ok:
+        flash.ok = flash.ok[:TEXT_LIMIT]
+    if flash.error:
+        flash.error = flash.error[:TEXT_LIMIT]
+    return Redirect(path=url, status_code=303, cookies=[cookie(request, flash)])

@@ -1,0 +1,123 @@
+"""Move a part: a location picker that searches ("bin 7") with recent places first, or a location label scanned."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
+from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.inventory.models import LocationView, PartUpdate
+from makermatrix_edge.services import Services
+from makermatrix_edge.web.render import Form, back, page
+from makermatrix_edge.web.session import check_csrf, require
+
+RECENT = 5
+SHOWN = 150  # enough for a bench (the filter works on what is listed)
+
+
+class MoveForm(msgspec.Struct):
+    csrf_token: str = ""
+    location_id: str = ""
+
+
+class LabelPhoto(msgspec.Struct):
+    file: UploadFile | None = None
+    csrf_token: str = ""
+
+
+def matches(location: LocationView, query: str) -> bool:
+    """Every word of the query in the location's path: "bin 7" finds "Shelf 1 › Drawer B › Bin 7"."""
+    path = location.path.lower()
+    return all(word in path for word in query.lower().split())
+
+
+async def recent_ids(services: Services) -> list[str]:
+    """The places parts went to last (moved, added or edited most recently)."""
+
+    def load(db: Any) -> list[str]:
+        rows = db.execute(
+            "SELECT location_id, max(updated_at) AS last FROM parts WHERE location_id IS NOT NULL "
+            "GROUP BY location_id ORDER BY last DESC LIMIT ?",
+            [RECENT],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    return await services.db.read(load)
+
+
+class MovePages(Controller):
+    @get("/p/{part_id:str}/move")
+    async def move_page(
+        self,
+        request: Request[Any, Any, Any],
+        part_id: FromPath[str],
+        services: NamedDependency[Services],
+        q: FromQuery[str] = "",
+    ) -> Template:
+        principal = await require(request, services, "parts:write")
+        part = await services.parts.get(part_id=part_id)
+        everything = await services.locations.list_flat()
+        by_id = {loc.id: loc for loc in everything}
+        term = q.strip()[:100]
+        found = [loc for loc in everything if matches(loc, term)] if term else everything
+        recent = [by_id[i] for i in await recent_ids(services) if i in by_id and i != part.location_id]
+        return page(
+            request,
+            "move.html",
+            principal,
+            part=part,
+            q=term,
+            recent=[] if term else recent,
+            found=found[:SHOWN],
+            more=max(0, len(found) - SHOWN),
+        )
+
+    @post("/p/{part_id:str}/move", status_code=303)
+    async def move(
+        self,
+        request: Request[Any, Any, Any],
+        part_id: FromPath[str],
+        data: Annotated[MoveForm, Form],
+        services: NamedDependency[Services],
+    ) -> Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "parts:write")
+        return await self._move_to(request, services, principal, part_id, data.location_id.strip() or None)
+
+    @post("/p/{part_id:str}/move/scan", status_code=303, request_max_body_size=IMAGE_BODY_LIMIT)
+    async def move_by_label(
+        self,
+        request: Request[Any, Any, Any],
+        part_id: FromPath[str],
+        data: Annotated[LabelPhoto, Body(media_type=RequestEncodingType.MULTI_PART)],
+        services: NamedDependency[Services],
+    ) -> Redirect:
+        """A photo of a location's label: the part moves there."""
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "parts:write")
+        if data.file is None or not data.file.filename:
+            raise InvalidInput("take a photo of the location's label first", "photo")
+        try:
+            content = await data.file.read(services.scans.settings.max_image_bytes + 1)
+        finally:
+            await data.file.close()
+        results = await services.scans.scan_image(content)
+        places = [r.location for r in results if r.location is not None]
+        if not places:
+            raise InvalidInput("No location label in the photo. Hold the phone closer to the label and try again.")
+        return await self._move_to(request, services, principal, part_id, places[0].id)
+
+    async def _move_to(
+        self, request: Request[Any, Any, Any], services: Services, principal: Any, part_id: str, target: str | None
+    ) -> Redirect:
+        done = await services.parts.update(part_id, PartUpdate(location_id=target), principal, source="phone")
+        where = done.location.path if done.location else "no location"
+        return back(request, f"/p/{done.id}", f"Moved to {where}")

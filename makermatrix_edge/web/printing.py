@@ -1,0 +1,139 @@
+"""Printing a label from the part and location pages: sizes that fit the loaded tape first, failures in red."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from makermatrix_edge.api.makermatrix.printer import said
+from makermatrix_edge.errors import DomainError, InvalidInput
+from makermatrix_edge.labels import models as m
+from makermatrix_edge.labels.geometry import label_size
+from makermatrix_edge.labels.printing import Job
+from makermatrix_edge.labels.templates import Template as LabelTemplate
+from makermatrix_edge.services import Services
+from makermatrix_edge.web import flash
+from makermatrix_edge.web.render import Form, back
+from makermatrix_edge.web.session import check_csrf, require
+from makermatrix_edge.web.stock import whole
+
+
+class PrintForm(msgspec.Struct):
+    csrf_token: str = ""
+    template: str = ""
+    copies: str = "1"
+
+
+class Choice(msgspec.Struct):
+    id: str
+    name: str
+    width_mm: int | None
+    fits: bool
+
+
+def _width(size_name: str) -> int | None:
+    try:
+        return label_size(size_name).width_mm
+    except DomainError:
+        return None
+
+
+async def loaded_width(services: Services) -> int | None:
+    """The loaded tape's width as last reported (no device round trip: pages never wait on the printer)."""
+    status = await services.labels.status(refresh=False)
+    return status.media.width_mm if status.media else None
+
+
+async def choices(services: Services, kind: str) -> tuple[list[Choice], int | None, bool]:
+    """The templates for `kind`, those fitting the loaded tape first; and whether the default fits."""
+    loaded = await loaded_width(services)
+    found: list[LabelTemplate] = [t for t in await services.labels.templates.list() if t.kind == kind]
+    out = [
+        Choice(id=t.id, name=t.name, width_mm=(w := _width(t.label_size)), fits=loaded is not None and w == loaded)
+        for t in found
+    ]
+    out.sort(key=lambda c: not c.fits)  # stable: the store's order within each group
+    default_fits = loaded is None or _width(services.labels.cfg.default_label) == loaded
+    return out, loaded, default_fits
+
+
+async def advice(services: Services, template_id: str | None) -> str:
+    """What to do about a failed print: the tape to load, or the template to choose instead."""
+    loaded = await loaded_width(services)
+    if template_id:
+        wanted = _width((await services.labels.templates.get(template_id)).label_size)
+    else:
+        wanted = _width(services.labels.cfg.default_label)
+    if loaded is not None and wanted is not None and loaded != wanted:
+        return f"Load {wanted} mm tape, or choose a template marked for the loaded {loaded} mm tape."
+    return "Check the printer (power, cover closed, tape loaded) on the Printer page, then print again."
+
+
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+
+
+def qr_base(request: Request[Any, Any, Any], services: Services) -> str | None:
+    """The address the phone used (http://192.168.1.20:8080), for label QR codes when public_url is unset.
+
+    A configured [server] public_url wins; an odd Host header falls back to the configured default.
+    """
+    if services.settings.server.public_url.strip():
+        return None
+    host = request.headers.get("host", "")
+    if not _HOST.fullmatch(host):
+        return None
+    return f"{request.url.scheme}://{host}"
+
+
+def _request(form: PrintForm) -> m.PrintRequest:
+    copies = whole(form.copies or "1", "copies")
+    if not 1 <= copies <= 100:
+        raise InvalidInput("must be between 1 and 100", "copies")
+    return m.PrintRequest(copies=copies, template=form.template.strip() or None, wait=True)
+
+
+async def _answer(request: Request[Any, Any, Any], services: Services, url: str, job: Job, form: PrintForm) -> Redirect:
+    if job.state == "failed":
+        text = f"{said(job)}. {await advice(services, form.template.strip() or None)}"
+        return flash.redirect(
+            request, url, flash.Flash(error=text, action=request.url.path, kept={"copies": form.copies})
+        )
+    return back(request, url, said(job))
+
+
+class PrintPages(Controller):
+    @post("/p/{part_id:str}/print", status_code=303)
+    async def print_part(
+        self,
+        request: Request[Any, Any, Any],
+        part_id: FromPath[str],
+        data: Annotated[PrintForm, Form],
+        services: NamedDependency[Services],
+    ) -> Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "printer:use")
+        job = await services.labels.print_entity(
+            "part", part_id, _request(data), principal, base_url=qr_base(request, services)
+        )
+        return await _answer(request, services, f"/p/{part_id}", job, data)
+
+    @post("/l/{location_id:str}/print", status_code=303)
+    async def print_location(
+        self,
+        request: Request[Any, Any, Any],
+        location_id: FromPath[str],
+        data: Annotated[PrintForm, Form],
+        services: NamedDependency[Services],
+    ) -> Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "printer:use")
+        job = await services.labels.print_entity(
+            "location", location_id, _request(data), principal, base_url=qr_base(request, services)
+        )
+        return await _answer(request, services, f"/l/{location_id}", job, data)
