@@ -18,6 +18,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.alora import errors as alora_errors
 from makermatrix_edge.api.alora.router import alora_router
 from makermatrix_edge.api.makermatrix import (
+    ai,
     api_keys,
     auth,
     backup,
@@ -72,6 +73,7 @@ def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContext
         await services.tasks.start()
         await services.labels.queue.start()
         await services.scans.autostart()
+        await services.assistant.start()
         try:
             await services.scheduler.start()
             try:
@@ -79,6 +81,7 @@ def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContext
             finally:
                 await services.scheduler.stop()
         finally:
+            await services.assistant.stop()
             await services.scans.stop_camera()
             await services.labels.queue.stop()
             await services.tasks.stop()
@@ -117,6 +120,7 @@ def create_app(services: Services) -> Litestar:
             printer.TemplatesController,
             printer.EntityPrintController,
             printer.SimulatorController,
+            ai.AIController,
         ],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,

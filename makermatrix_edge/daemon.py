@@ -21,6 +21,9 @@ from makermatrix_edge.accounts.tokens import TokenIssuer, load_or_create_secret
 from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.api.ws import RedactTokens
 from makermatrix_edge.app import create_app
+from makermatrix_edge.assistant.service import AssistantService
+from makermatrix_edge.assistant.store import AssistantStore
+from makermatrix_edge.assistant.tools import ToolBox
 from makermatrix_edge.backups.service import BackupDriveDevice, BackupService
 from makermatrix_edge.backups.task import backup_creation, backup_jobs
 from makermatrix_edge.clock import Clock, system_clock
@@ -98,6 +101,16 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             timezone=settings.schedule.timezone,
             catch_up_seconds=settings.schedule.catch_up_hours * 3600,
         )
+        components = ComponentService(db, parts, clock, events)
+        component_stock = ComponentStockService(db, parts, clock, events)
+        alora_categories = AloraCategoryService(db, clock, events)
+        equivalents = EquivalentService(db, clock)
+        search = SearchService(db)
+        assistant_store = AssistantStore(db, clock)
+        toolbox = ToolBox(
+            search, components, component_stock, equivalents, alora_categories,
+            lambda action, details: assistant_store.log("action", action, details, username=None),
+        )  # fmt: skip
         services = Services(
             settings=settings,
             clock=clock,
@@ -107,23 +120,25 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             users=UserService(db, hasher, clock, min_password_length=accounts.min_password_length),
             api_keys=ApiKeyService(db, clock),
             parts=parts,
-            search=SearchService(db),
+            search=search,
             categories=CategoryService(db, clock, events),
             locations=LocationService(db, clock, events),
             images=ImageStore(data_dir / "images"),
-            components=ComponentService(db, parts, clock, events),
-            component_stock=ComponentStockService(db, parts, clock, events),
-            alora_categories=AloraCategoryService(db, clock, events),
-            equivalents=EquivalentService(db, clock),
+            components=components,
+            component_stock=component_stock,
+            alora_categories=alora_categories,
+            equivalents=equivalents,
             events=events,
             tasks=tasks,
             scheduler=scheduler,
             labels=LabelService(db, clock, settings, PrintQueue(printer, settings.printer, events, clock)),
             scans=ScanService(db, parts, events, clock, settings.scanner),
             backups=backups,
+            assistant=AssistantService(settings.assistant, assistant_store, toolbox),
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)
+        services.devices["assistant"] = services.assistant
         services.status_fragments.append(backups.status_fragment)
         scans = services.scans
         scans.camera = build_camera(settings.camera, settings.scanner, scans.on_camera_codes, scans.decoder)

@@ -9,6 +9,7 @@ from pathlib import Path
 from makermatrix_edge.accounts.apikeys import ApiKeyService
 from makermatrix_edge.accounts.auth import AuthService
 from makermatrix_edge.accounts.users import UserService
+from makermatrix_edge.assistant.service import AssistantService
 from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
@@ -53,6 +54,7 @@ class Services:
     labels: LabelService
     scans: ScanService
     backups: BackupService
+    assistant: AssistantService
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
     devices: dict[str, Device] = field(default_factory=dict)
