@@ -227,3 +227,13 @@ def test_the_stream_sends_text_as_it_comes_then_the_checked_answer(tmp_path: Pat
         streamed = "".join(e["text"] for e in events if e["type"] == "token")
         assert streamed == events[-1]["answer"] and "$18.00" in streamed
         assert events[-1]["parts"][0]["part_number"] == "BC857B"
+
+
+def test_the_guard_keeps_a_sentence_that_says_a_part_is_missing(tmp_path: Path) -> None:
+    with bench(tmp_path) as (fake, client, _, token):
+        fake.script = [lookup_then("2N2222"), lambda body: {"content": "We do not have 2N2222 in the inventory."}]
+        answer = _api_ask(client, token, "Do we have 2N2222?")
+        assert answer["answer"] == "We do not have 2N2222 in the inventory." and answer["confidence"] == "MEDIUM"
+        fake.script = [lookup_then("2N2222"), lambda body: {"content": "2N2222 is in drawer 4."}]
+        answer = _api_ask(client, token, "Do we have 2N2222?")
+        assert answer["confidence"] == "LOW" and "drawer 4" not in answer["answer"]

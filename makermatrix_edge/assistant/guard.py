@@ -25,6 +25,8 @@ _PACKAGE = re.compile(
 _QUANTITY = re.compile(r"(\d[\d,]*)(\s*(?:units?|pcs|pieces|in stock|left))", re.I)
 _MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence that says a part is missing may name it: "we do not have 2N2222" is true and useful.
+_NEGATION = re.compile(r"\b(not|no|don't|doesn't|isn't|never|none|missing|without)\b", re.I)
 
 
 def part_tokens(text: str) -> list[str]:
@@ -68,7 +70,7 @@ async def check(answer: str, evidence: Evidence, verify: Verify) -> Verdict:
             if evidence.knows(token):
                 continue
             found = await verify(token)  # true but not yet looked up: now it is, and may stay
-            if found is None:
+            if found is None and not _NEGATION.search(sentence):
                 invented.append(token)
         if invented:
             for token in invented:
