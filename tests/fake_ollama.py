@@ -166,8 +166,19 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             else:
                 lines.append({"model": model, "created_at": _now(), "message": {"role": "assistant", "content": ""},
                               "done": True, **metrics})  # fmt: skip
-            data = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
-            self._send(200, data, "application/x-ndjson")
+            # Chunked, one line per chunk, as Ollama streams; a "gate" holds the last line until released.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i, line in enumerate(lines):
+                if i == len(lines) - 1 and "gate" in reply:
+                    reply["gate"].wait(30)
+                data = json.dumps(line).encode() + b"\n"
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
 
     return Handler
 

@@ -9,7 +9,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, users
+from makermatrix_edge.web import admin, ask, errors, forms, locations, pages, parts, scan, users
 
 HERE = Path(__file__).parent
 
@@ -36,6 +36,7 @@ def web_router() -> Router:
             parts.LocationPages,
             locations.LocationEditPages,
             scan.ScanPages,
+            ask.AskPages,
             forms.PartForms,
             admin.AdminPages,
             users.UserPages,
