@@ -37,6 +37,8 @@ class ChatData(msgspec.Struct):
     degraded: bool
     model: str
     notes: list[str]
+    model_seconds: float  # the time spent waiting on the model
+    overhead_ms: float  # ours: tools, guard, prompts (the model's time excluded)
 
 
 def _chat_data(answer: Answer) -> ChatData:
@@ -49,6 +51,8 @@ def _chat_data(answer: Answer) -> ChatData:
         degraded=answer.degraded,
         model=answer.model,
         notes=answer.notes,
+        model_seconds=answer.model_seconds,
+        overhead_ms=answer.overhead_ms,
     )
 
 
