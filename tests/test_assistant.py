@@ -237,3 +237,22 @@ def test_the_guard_keeps_a_sentence_that_says_a_part_is_missing(tmp_path: Path) 
         fake.script = [lookup_then("2N2222"), lambda body: {"content": "2N2222 is in drawer 4."}]
         answer = _api_ask(client, token, "Do we have 2N2222?")
         assert answer["confidence"] == "LOW" and "drawer 4" not in answer["answer"]
+
+
+def test_the_guard_removes_a_price_no_tool_returned(tmp_path: Path) -> None:
+    with bench(tmp_path) as (fake, client, _, token):
+        fake.script = [lookup_then("BC857B"), lambda body: {"content": "BC857B is in A2-B3. It costs $0.50 each."}]
+        answer = _api_ask(client, token, "What does BC857B cost?")
+        assert answer["answer"].startswith("BC857B is in A2-B3. Removed a price the inventory does not show ($0.50)")
+        assert answer["confidence"] == "LOW"
+
+
+def test_without_the_model_the_inventory_value_and_low_stock_are_answered(tmp_path: Path) -> None:
+    with bench(tmp_path, ollama_url="http://127.0.0.1:9") as (_, client, _services, token):
+        cost = client.get("/alora/inventory/cost", headers=bearer(token)).json()
+        answer = _api_ask(client, token, "What is our inventory worth?")
+        assert answer["answer"].startswith(
+            f"The inventory holds {cost['total_quantity']} units of {cost['total_components']} components, "
+            f"worth ${cost['total_value']:.2f} (USD). Below their minimum: {cost['low_stock_items'][0]['part_number']}"
+        )
+        assert answer["tools_used"] == ["inventory_cost"] and answer["confidence"] == "MEDIUM"
