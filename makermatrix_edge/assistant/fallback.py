@@ -49,7 +49,8 @@ def _replacement_sentences(eq: dict[str, Any]) -> list[str]:
     if not in_stock:
         return [f"No replacement for {eq['part_number']} with stock in this inventory."]
     best = in_stock[0]
-    why = best.get("reason") or "recorded as an equivalent"
+    # The engine's reason reads "BC857B: PNP, SOT-23, 45V ≥ 25V; but 0.1A < 0.5A"; the shortfalls follow as caveats.
+    why = (best.get("reason") or "recorded as an equivalent").removeprefix(f"{best['part_number']}: ").split("; but")[0]
     out = [
         f"{best['part_number']} can replace it ({why}) with {best['quantity']} units available at "
         f"{_money(best['unit_price'])} per unit, total value {_money(best['total_value'])}"

@@ -51,10 +51,6 @@ class Answer(msgspec.Struct):
     model_seconds: float = 0.0  # the model's own time, as its server reports it
     overhead_ms: float = 0.0  # ours: tools, guard, prompt building (excludes waiting on the model)
 
-    @property
-    def response(self) -> str:
-        return self.answer
-
 
 class AIConfigView(msgspec.Struct):
     """GET /api/ai/config: the effective configuration; the key itself is never shown."""
