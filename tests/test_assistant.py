@@ -256,3 +256,19 @@ def test_without_the_model_the_inventory_value_and_low_stock_are_answered(tmp_pa
             f"worth ${cost['total_value']:.2f} (USD). Below their minimum: {cost['low_stock_items'][0]['part_number']}"
         )
         assert answer["tools_used"] == ["inventory_cost"] and answer["confidence"] == "MEDIUM"
+
+
+def test_a_tool_that_crashes_is_a_tool_error_not_a_500(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with bench(tmp_path) as (fake, client, services, token):
+
+        async def broken(seq: int) -> None:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(services.components, "get", broken)
+        fake.script = [lambda body: {"tool_calls": [call("check_inventory", component_id=1)]},
+                       lambda body: {"content": "I could not check the stock."}]  # fmt: skip
+        answer = _api_ask(client, token, "How many of component 1?")
+        assert tool_results(fake.requests[1]) == [
+            {"error": "check_inventory failed inside the daemon; try another tool"}
+        ]
+        assert answer["answer"] == "I could not check the stock." and answer["confidence"] == "LOW"

@@ -6,6 +6,7 @@ here; a bad argument or an unknown tool goes back to the model as a tool error, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from makermatrix_edge.inventory.components import ComponentService
 from makermatrix_edge.inventory.equivalents import EquivalentService
 from makermatrix_edge.inventory.search import SearchService
 
+log = logging.getLogger(__name__)
 LogAction = Callable[[str, str], Awaitable[None]]
 _RATINGS = ("v_max", "i_max", "power_max", "gain_min", "gain_max", "rds_on", "vgs_th", "vf", "v_out", "i_out_max")
 # name -> (JSON type, required, description)
@@ -156,6 +158,10 @@ class ToolBox:
         except (ToolError, DomainError) as exc:
             evidence.tool_errors += 1
             return _encode({"error": str(getattr(exc, "message", exc))})
+        except Exception:  # a bug of ours must not cost the person their answer: the model hears a tool error
+            log.exception("assistant tool %s failed", name)
+            evidence.tool_errors += 1
+            return _encode({"error": f"{name} failed inside the daemon; try another tool"})
         evidence.tools_used.append(name)
         return _encode(result)
 
