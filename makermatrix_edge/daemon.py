@@ -101,16 +101,6 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             timezone=settings.schedule.timezone,
             catch_up_seconds=settings.schedule.catch_up_hours * 3600,
         )
-        components = ComponentService(db, parts, clock, events)
-        component_stock = ComponentStockService(db, parts, clock, events)
-        alora_categories = AloraCategoryService(db, clock, events)
-        equivalents = EquivalentService(db, clock)
-        search = SearchService(db)
-        assistant_store = AssistantStore(db, clock)
-        toolbox = ToolBox(
-            search, components, component_stock, equivalents, alora_categories,
-            lambda action, details: assistant_store.log("action", action, details, username=None),
-        )  # fmt: skip
         services = Services(
             settings=settings,
             clock=clock,
@@ -120,25 +110,24 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             users=UserService(db, hasher, clock, min_password_length=accounts.min_password_length),
             api_keys=ApiKeyService(db, clock),
             parts=parts,
-            search=search,
+            search=SearchService(db),
             categories=CategoryService(db, clock, events),
             locations=LocationService(db, clock, events),
             images=ImageStore(data_dir / "images"),
-            components=components,
-            component_stock=component_stock,
-            alora_categories=alora_categories,
-            equivalents=equivalents,
+            components=ComponentService(db, parts, clock, events),
+            component_stock=ComponentStockService(db, parts, clock, events),
+            alora_categories=AloraCategoryService(db, clock, events),
+            equivalents=EquivalentService(db, clock),
             events=events,
             tasks=tasks,
             scheduler=scheduler,
             labels=LabelService(db, clock, settings, PrintQueue(printer, settings.printer, events, clock)),
             scans=ScanService(db, parts, events, clock, settings.scanner),
             backups=backups,
-            assistant=AssistantService(settings.assistant, assistant_store, toolbox),
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)
-        services.devices["assistant"] = services.assistant
+        services.assistant = services.devices["assistant"] = build_assistant(services)
         services.status_fragments.append(backups.status_fragment)
         scans = services.scans
         scans.camera = build_camera(settings.camera, settings.scanner, scans.on_camera_codes, scans.decoder)
@@ -150,6 +139,16 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         db.close()
         raise
     return services
+
+
+def build_assistant(services: Services) -> AssistantService:
+    """The chat agent over the inventory services, with the LLM device its settings name."""
+    store = AssistantStore(services.db, services.clock)
+    toolbox = ToolBox(
+        services.search, services.components, services.component_stock, services.equivalents,
+        services.alora_categories, lambda action, details: store.log("action", action, details, username=None),
+    )  # fmt: skip
+    return AssistantService(services.settings.assistant, store, toolbox)
 
 
 class _Server(uvicorn.Server):
