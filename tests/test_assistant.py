@@ -152,7 +152,7 @@ def test_unknown_tools_and_bad_arguments_go_back_to_the_model_as_tool_errors(tmp
         answer = _api_ask(client, token, "How many BC857B?")
         errors = [r["error"] for r in tool_results(fake.requests[1])]
         assert errors[0].startswith("unknown tool 'drop_database'")
-        assert errors[1] == "component_id must be a whole number, not 'two'"
+        assert errors[1] == "component_id must be a whole number (the id lookup_component returned), not 'two'"
         assert errors[2] == "unknown argument 'limit'; lookup_component takes query"
         assert not answer["degraded"] and answer["confidence"] == "HIGH"
 
@@ -166,6 +166,14 @@ def test_a_malformed_tool_call_or_a_stream_error_still_answers(tmp_path: Path) -
         fake.script = [lambda body: {"content": "Let me", "stream_error": "an error was encountered while running"}]
         answer = _api_ask(client, token, "How many BC857B?")
         assert answer["degraded"] and "an error was encountered" in answer["answer"]
+
+
+def test_a_part_number_where_the_id_belongs_is_taken_as_that_part(tmp_path: Path) -> None:
+    with bench(tmp_path) as (fake, client, _, token):
+        fake.script = [lambda body: {"tool_calls": [call("check_inventory", component_id="bc857b")]},
+                       lambda body: {"content": f"{tool_results(body)[0]['quantity']} units."}]  # fmt: skip
+        answer = _api_ask(client, token, "How many BC857B?")
+        assert answer["answer"] == "150 units." and answer["tools_used"] == ["check_inventory"]
 
 
 def test_a_tool_call_written_as_text_is_run(tmp_path: Path) -> None:

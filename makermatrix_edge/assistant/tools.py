@@ -105,8 +105,9 @@ def _check(name: str, raw: Any) -> dict[str, Any]:
                 raise ToolError(f"{key} is required")
             continue
         if kind == "integer":
-            if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
-                raise ToolError(f"{key} must be a whole number, not {value!r}")
+            whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            if isinstance(value, bool) or not (whole or (isinstance(value, str) and value.strip().isdigit())):
+                raise ToolError(f"{key} must be a whole number (the id lookup_component returned), not {value!r}")
             out[key] = int(value)
         elif kind == "boolean":
             if not isinstance(value, bool) and str(value).lower() not in ("true", "false"):
@@ -153,6 +154,7 @@ class ToolBox:
             evidence.tool_errors += 1
             return _encode({"error": f"unknown tool {name!r}", "tools": list(SPECS)})
         try:
+            raw_args = await self._by_part_number(raw_args, evidence)
             args = _check(name, raw_args)
             result = await getattr(self, f"_{name}")(evidence, **args)
         except (ToolError, DomainError) as exc:
@@ -164,6 +166,17 @@ class ToolBox:
             return _encode({"error": f"{name} failed inside the daemon; try another tool"})
         evidence.tools_used.append(name)
         return _encode(result)
+
+    async def _by_part_number(self, raw: Any, evidence: Evidence) -> Any:
+        """Small models pass "BC857B" where the id belongs: an exact part number or marking is taken as its id."""
+        value = raw.get("component_id") if isinstance(raw, dict) else None
+        if not isinstance(value, str) or value.strip().isdigit() or not value.strip():
+            return raw
+        key = norm(value)
+        for c in await self.find(value.strip(), evidence, limit=3):
+            if key in (norm(c.part_number), norm(c.marking or "")):
+                return {**raw, "component_id": c.id}
+        return raw
 
     async def _seen(self, evidence: Evidence, found: list[Component]) -> None:
         """Record the components as evidence, with their full location paths."""
