@@ -176,6 +176,12 @@ def test_a_part_number_where_the_id_belongs_is_taken_as_that_part(tmp_path: Path
         assert answer["answer"] == "150 units." and answer["tools_used"] == ["check_inventory"]
 
 
+def test_inline_thinking_is_not_part_of_the_answer(tmp_path: Path) -> None:
+    with bench(tmp_path) as (fake, client, _, token):
+        fake.script = [lambda body: {"content": "<think>\nThe user wants BC857B.\n</think>\n\nAsk me about a part."}]
+        assert _api_ask(client, token, "hi")["answer"] == "Ask me about a part."
+
+
 def test_a_tool_call_written_as_text_is_run(tmp_path: Path) -> None:
     with bench(tmp_path) as (fake, client, _, token):
         fake.script = [

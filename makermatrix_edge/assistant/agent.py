@@ -31,6 +31,8 @@ Rules:
 - Give unit price and total value (quantity x unit price) in dollars.
 - Suggest equivalents (find_equivalents) only when the part is missing or short, and say why they fit.
 - Explain your reasoning in one or two short sentences. Plain text, no tables."""
+# Older Ollama servers ignore think=false and qwen3 writes its thoughts inline: they are not the answer.
+_THINK = re.compile(r"<think>.*?(</think>|$)", re.S)
 _TEXT_CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>|^\s*(\{.*\})\s*$", re.S)
 
 
@@ -95,9 +97,10 @@ class Agent:
         seen: dict[str, str] = {}
         for _ in range(self.options.max_rounds):
             reply = await self._model(messages, True, emit)
-            calls = reply.tool_calls or text_calls(reply.content)
+            content = _THINK.sub("", reply.content)
+            calls = reply.tool_calls or text_calls(content)
             if not calls:
-                return reply.content.strip()
+                return content.strip()
             calls = calls[:MAX_CALLS_PER_ROUND]
             messages.append(
                 {
@@ -124,7 +127,7 @@ class Agent:
                     result = seen[key] = await self.toolbox.run(call.name, call.arguments, evidence)
                 messages.append({"role": "tool", "content": result, "tool_name": call.name})
         messages.append({"role": "user", "content": "Answer the question now from the tool results above."})
-        return (await self._model(messages, False, emit)).content.strip()
+        return _THINK.sub("", (await self._model(messages, False, emit)).content).strip()
 
     async def ask(self, question: str, history: list[HistoryTurn], emit: Emit | None = None) -> Answer:
         started = time.perf_counter()
