@@ -21,6 +21,7 @@ from makermatrix_edge.api.alora.router import alora_router
 from makermatrix_edge.api.body import strict_json_body
 from makermatrix_edge.api.docs import DOCS_HANDLERS
 from makermatrix_edge.api.makermatrix import (
+    ai,
     api_keys,
     auth,
     backup,
@@ -87,6 +88,7 @@ def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContext
         await services.tasks.start()
         await services.labels.queue.start()
         await services.scans.autostart()
+        await services.assistant.start()
         try:
             await services.scheduler.start()
             try:
@@ -94,6 +96,7 @@ def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContext
             finally:
                 await services.scheduler.stop()
         finally:
+            await services.assistant.stop()
             await services.scans.stop_camera()
             await services.labels.queue.stop()
             await services.tasks.stop()
@@ -134,6 +137,7 @@ def create_app(services: Services) -> Litestar:
             printer.TemplatesController,
             printer.EntityPrintController,
             printer.SimulatorController,
+            ai.AIController,
         ],
         guards=[authorize],
         before_request=strict_json_body,

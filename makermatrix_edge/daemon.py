@@ -22,6 +22,9 @@ from makermatrix_edge.accounts.tokens import TokenIssuer, load_or_create_secret
 from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.api.ws import RedactTokens
 from makermatrix_edge.app import create_app
+from makermatrix_edge.assistant.service import AssistantService
+from makermatrix_edge.assistant.store import AssistantStore
+from makermatrix_edge.assistant.tools import ToolBox
 from makermatrix_edge.backups.service import BackupDriveDevice, BackupService
 from makermatrix_edge.backups.task import backup_creation, backup_jobs
 from makermatrix_edge.clock import Clock, system_clock
@@ -138,6 +141,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)
+        services.assistant = services.devices["assistant"] = build_assistant(services)
         services.status_fragments.append(backups.status_fragment)
         services.status_fragments.append(services.disk.status_fragment)
         scans = services.scans
@@ -150,6 +154,16 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         db.close()
         raise
     return services
+
+
+def build_assistant(services: Services) -> AssistantService:
+    """The chat agent over the inventory services, with the LLM device its settings name."""
+    store = AssistantStore(services.db, services.clock)
+    toolbox = ToolBox(
+        services.search, services.components, services.component_stock, services.equivalents,
+        services.alora_categories, lambda action, details: store.log("action", action, details, username=None),
+    )  # fmt: skip
+    return AssistantService(services.settings.assistant, store, toolbox)
 
 
 class _Server(uvicorn.Server):

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -55,6 +56,9 @@ class Host:
     ntp_synced: Callable[[], bool | None] = field(default=lambda: _timedatectl_ntp())
     http_get: Callable[[str, dict[str, str]], httpx.Response] = field(
         default=lambda url, headers: httpx.get(url, headers=headers, timeout=2.0)
+    )
+    http_post: Callable[[str, dict[str, Any]], httpx.Response] = field(
+        default=lambda url, body: httpx.post(url, json=body, timeout=5.0)
     )
     identity: Callable[[], tuple[int, set[int]]] | None = None  # uid, gids; default: service_user's
 
@@ -222,7 +226,25 @@ def check_ollama(host: Host) -> Check:
     wanted = host.ollama_model
     if wanted and not any(m == wanted or m.split(":")[0] == wanted for m in models):
         return Check("ollama", "warn", f"Ollama runs, but model {wanted} is not pulled", f"ollama pull {wanted}")
-    return Check("ollama", "ok", f"Ollama at {url}, {len(models)} model(s)" + (f", {wanted} pulled" if wanted else ""))
+    tools = _tool_support(host, url, wanted) if wanted else None
+    if tools is False:
+        return Check(
+            "ollama", "warn", f"Ollama has {wanted}, but it cannot call tools (the assistant needs them)",
+            "ollama pull qwen3:1.7b and set model = \"qwen3:1.7b\" in [assistant]",
+        )  # fmt: skip
+    said = f", {wanted} pulled" + (" with tool support" if tools else "") if wanted else ""
+    return Check("ollama", "ok", f"Ollama at {url}, {len(models)} model(s)" + said)
+
+
+def _tool_support(host: Host, url: str, model: str) -> bool | None:
+    """Whether /api/show lists "tools" among the model's capabilities (None: this Ollama does not say)."""
+    try:
+        response = host.http_post(f"{url}/api/show", {"model": model})
+        response.raise_for_status()
+        capabilities = response.json().get("capabilities") or []
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return ("tools" in capabilities) if capabilities else None
 
 
 def _backup_mount(host: Host) -> Path | None:

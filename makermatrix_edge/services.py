@@ -10,6 +10,7 @@ from makermatrix_edge.accounts.apikeys import ApiKeyService
 from makermatrix_edge.accounts.auth import AuthService
 from makermatrix_edge.accounts.role_admin import RoleService
 from makermatrix_edge.accounts.users import UserService
+from makermatrix_edge.assistant.service import AssistantService
 from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
@@ -64,6 +65,8 @@ class Services:
     devices: dict[str, Device] = field(default_factory=dict)
     # Extra pieces of the systemd STATUS line, e.g. lambda: "last backup 02:30 ok" (None leaves it out).
     status_fragments: list[Callable[[], str | None]] = field(default_factory=list)
+    # Set by daemon.build_services once the inventory services it reads through exist.
+    assistant: AssistantService = field(init=False)
 
     def close(self) -> None:
         self.db.close()

@@ -260,6 +260,42 @@ class PrinterSettings(_Section):
     fake_media: Annotated[str, doc("fake kind: the label loaded in the simulated printer (empty: none).")] = "62"
 
 
+class AssistantSettings(_Section):
+    enabled: Annotated[
+        bool, doc("Answer questions with the language model; off, questions get the inventory-only answer.")
+    ] = True
+    provider: Annotated[
+        Literal["ollama", "openai_compatible", "openai", "anthropic"],
+        doc("Model server: ollama, openai_compatible (llama.cpp server, LM Studio); openai/anthropic need internet."),
+    ] = "ollama"
+    ollama_url: Annotated[str, doc("Base URL of the Ollama server.")] = "http://127.0.0.1:11434"
+    api_url: Annotated[
+        str, doc("Base URL of an OpenAI-compatible server (its /v1 endpoint), for provider openai_compatible.")
+    ] = "http://127.0.0.1:8081/v1"
+    api_key: Annotated[str, doc("Bearer key for the OpenAI-compatible server, if it wants one (secret)")] = ""
+    model: Annotated[
+        str, doc("Model name; a small tool-capable model that runs on a Pi 5 (pull it: ollama pull <model>).")
+    ] = "qwen3:1.7b"
+    keep_alive: Annotated[
+        str, doc("How long Ollama keeps the model loaded after a question (30m, 1h; -1m keeps it for ever).")
+    ] = "30m"
+    max_rounds: Annotated[int, doc("Model turns per question before it must answer from what it has.", ge=1, le=20)] = 6
+    timeout_seconds: Annotated[
+        float, doc("Longest a question may take in all; past it the inventory-only answer is given.", gt=0, le=3600)
+    ] = 180.0
+    call_timeout_seconds: Annotated[
+        float, doc("Longest one model call may take (a Pi 5 writes ~5 tokens/s).", gt=0, le=3600)
+    ] = 90.0
+    temperature: Annotated[
+        float, doc("Sampling temperature; 0 gives the same answer to the same question.", ge=0, le=2)
+    ] = 0.0
+    max_tokens: Annotated[int, doc("Most tokens the model may write per turn.", ge=16, le=32768)] = 512
+    num_ctx: Annotated[
+        int, doc("Context window asked of Ollama (tool schemas and a few turns fit in 4096).", ge=512)
+    ] = 4096
+    system_prompt: Annotated[str, doc("Extra instructions added to the built-in system prompt.")] = ""
+
+
 class Settings(_Section):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     storage: StorageSettings = msgspec.field(default_factory=StorageSettings)
@@ -273,6 +309,7 @@ class Settings(_Section):
     mdns: MdnsSettings = msgspec.field(default_factory=MdnsSettings)
     scanner: ScannerSettings = msgspec.field(default_factory=ScannerSettings)
     camera: CameraSettings = msgspec.field(default_factory=CameraSettings)
+    assistant: AssistantSettings = msgspec.field(default_factory=AssistantSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +14,20 @@ import pytest
 
 from alora_doc import DOC_URL, curl_examples, python_client
 from daemon_process import Daemon
+from fake_ollama import FakeOllama, call, running, tool_results
 
 DOC_ENV = {"MAKERMATRIX_EDGE_ADMIN_PASSWORD": "admin123"}  # the document logs in as admin / admin123
 
 
 @pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[Daemon]:
-    proc = Daemon(tmp_path / "data", env=DOC_ENV)
+def ollama() -> Iterator[tuple[FakeOllama, str]]:
+    with running() as started:
+        yield started
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, ollama: tuple[FakeOllama, str]) -> Iterator[Daemon]:
+    proc = Daemon(tmp_path / "data", env={**DOC_ENV, "MAKERMATRIX_EDGE_ASSISTANT__OLLAMA_URL": ollama[1]})
     proc.wait_healthy()
     yield proc
     proc.kill()
@@ -32,21 +40,21 @@ def _client_class(daemon: Daemon) -> Any:
     return namespace["ALORAClient"]
 
 
-def test_document_usage_runs_unchanged(daemon: Daemon) -> None:
+def test_document_usage_runs_unchanged(daemon: Daemon, ollama: tuple[FakeOllama, str]) -> None:
     client_class = _client_class(daemon)
-
-    class WithoutChat(client_class):  # type: ignore[misc,valid-type]
-        """/chat belongs to the assistant, which is not built yet; everything else is the document's."""
-
-        def chat(self, message: str) -> dict[str, str]:
-            return {"answer": "", "confidence": "LOW"}
-
+    fake, _ = ollama
+    # The model looks the part up, then answers from what the tool returned (this daemon has no S9012).
+    fake.script = [
+        lambda body: {"tool_calls": [call("lookup_component", query="S9012")]},
+        lambda body: {"content": tool_results(body)[0]["note"]},
+    ]
     setup = client_class(daemon.url + "/alora")
     setup.login("admin", "admin123")
     setup.create_category("Transistor", "Semiconductor transistors")  # the usage assumes category 1 exists
     _, usage = python_client()
-    namespace: dict[str, Any] = {"ALORAClient": functools.partial(WithoutChat, daemon.url + "/alora")}
+    namespace: dict[str, Any] = {"ALORAClient": functools.partial(client_class, daemon.url + "/alora")}
     exec(compile(usage, "alora-api.md usage", "exec"), namespace)
+    assert namespace["result"] == {"answer": "no part in this inventory matches 'S9012'", "confidence": "MEDIUM"}
     assert namespace["component"]["part_number"] == "BC547"
     assert namespace["updated"]["unit_price"] == 0.12
     assert namespace["inventory"]["quantity"] == 150 and namespace["inventory"]["location"] == "A2-B3"
@@ -96,7 +104,11 @@ def test_document_curl_examples(tmp_path: Path) -> None:
     """Every curl command of alora-api.md, in order, against a daemon with the demo bench loaded."""
     proc = Daemon(
         tmp_path / "data",
-        env={**DOC_ENV, "MAKERMATRIX_EDGE_ACCOUNTS__OPEN_REGISTRATION": "true"},
+        env={
+            **DOC_ENV,
+            "MAKERMATRIX_EDGE_ACCOUNTS__OPEN_REGISTRATION": "true",
+            "MAKERMATRIX_EDGE_ASSISTANT__OLLAMA_URL": "http://127.0.0.1:9",  # no model: the inventory answers
+        },
         extra_args=["--demo"],
     )
     try:
@@ -109,16 +121,20 @@ def test_document_curl_examples(tmp_path: Path) -> None:
         httpx.put(base + "/components/5", json={"part_number": "BC547 (demo)"}, headers=auth).raise_for_status()
         httpx.put(base + "/categories/1", json={"name": "Transistor (demo)"}, headers=auth)
         ran = 0
+        chats: list[str] = []
         for command in curl_examples():
-            if '/chat"' in command:
-                continue  # the assistant comes with its own issue
             line = command.replace(DOC_URL, base).replace("<your-token>", token)
             result = subprocess.run(
                 ["bash", "-c", line + " -s -w '\\n%{http_code}'"], capture_output=True, text=True, timeout=30
             )
             body, _, status = result.stdout.rpartition("\n")
             assert status.startswith("2"), f"{command}\n-> {status} {body}"
+            if '/chat"' in command:
+                chats.append(json.loads(body)["answer"])
             ran += 1
-        assert ran == 25
+        assert ran == 28
+        assert chats[0].startswith("S9012 is out of stock (0 units") and "BC857B can replace it" in chats[0]
+        assert chats[1].startswith("BC857B: 150 units in A2-B3 at $0.12 per unit, total value $18.00.")
+        assert chats[2].startswith("2N3904: 75 units in B1-C2 at $0.08 per unit, total value $6.00.")
     finally:
         proc.kill()

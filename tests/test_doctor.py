@@ -315,3 +315,13 @@ def test_last_backup_comes_from_the_daemons_record(tmp_path: Path) -> None:
         BackupState(last_result="success", last_success_at=iso(time.time() - 3 * 86400)),
     )
     assert check_last_backup(checked, drive).level == "warn"  # the fresh file on the drive does not count
+
+
+def test_ollama_model_without_tool_support_is_a_warning(tmp_path: Path) -> None:
+    from fake_ollama import PLAIN_MODEL, TOOLS_MODEL, running
+
+    with running() as (_, url):
+        good = check_ollama(host(tmp_path, ollama_url=url, ollama_model=TOOLS_MODEL))
+        assert good.level == "ok" and "qwen3:1.7b pulled with tool support" in good.message
+        plain = check_ollama(host(tmp_path, ollama_url=url, ollama_model=PLAIN_MODEL))
+        assert plain.level == "warn" and "cannot call tools" in plain.message and "ollama pull qwen3:1.7b" in plain.fix

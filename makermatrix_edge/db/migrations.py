@@ -509,6 +509,37 @@ def _search_fold_punctuation(db: sqlite_utils.Database) -> None:
     db.execute(f"INSERT INTO parts_fts (rowid, {_FTS_COLUMNS}) SELECT p.seq, {_fts_values_v2('p')} FROM parts p")
 
 
+@migrations(name="0012_assistant")
+def _assistant(db: sqlite_utils.Database) -> None:
+    # The agent's log is append-only like the stock history: admins read what the assistant did.
+    # The assistant's settings changed through /api/ai/config live in one row over the config file.
+    run_script(
+        db,
+        """
+        CREATE TABLE assistant_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            username TEXT,
+            kind TEXT NOT NULL,
+            action TEXT NOT NULL,
+            details TEXT NOT NULL DEFAULT '',
+            confidence TEXT,
+            tools TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE TRIGGER assistant_log_no_update BEFORE UPDATE ON assistant_log
+        BEGIN SELECT RAISE(ABORT, 'the assistant log is append-only'); END;
+        CREATE TRIGGER assistant_log_no_delete BEFORE DELETE ON assistant_log
+        BEGIN SELECT RAISE(ABORT, 'the assistant log is append-only'); END;
+        CREATE TABLE assistant_config (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT
+        );
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -282,6 +282,30 @@ class ComponentService:
         await self._db.write(apply)
         self._events.entity("updated", "component", str(seq), None, None, changes={"status": "INACTIVE"})
 
+    async def get_by_part_ids(self, part_ids: list[str]) -> list[Component]:
+        """The components of these part UUIDs (the MakerMatrix face's ids), in the order given."""
+
+        def run(db: sqlite_utils.Database) -> list[Component]:
+            if not part_ids:
+                return []
+            marks = ",".join("?" * len(part_ids))
+            rows = {r["part_uuid"]: r for r in db.execute(f"{SELECT} WHERE p.id IN ({marks})", part_ids)}
+            return [to_component(rows[p]) for p in part_ids if p in rows]
+
+        return await self._db.read(run)
+
+    async def location_paths(self, seqs: list[int]) -> dict[int, str]:
+        """The full location path ("Workshop / Shelf 2 / Drawer A / Bin 2") of each component that has one."""
+
+        def run(db: sqlite_utils.Database) -> dict[int, str]:
+            if not seqs:
+                return {}
+            marks = ",".join("?" * len(seqs))
+            sql = f"SELECT p.seq, l.path FROM parts p JOIN locations l ON l.id = p.location_id WHERE p.seq IN ({marks})"
+            return {int(r[0]): str(r[1]) for r in db.execute(sql, seqs)}
+
+        return await self._db.read(run)
+
     async def search(self, filters: Mapping[str, str]) -> tuple[list[Component], int]:
         """Filter by status, category, words (technology, package, ...) and unit-aware number ranges."""
         where, params, limit, offset = parse_filters(filters)

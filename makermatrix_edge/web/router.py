@@ -12,6 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from makermatrix_edge.web import (
     admin,
+    ask,
     browse,
     errors,
     forms,
@@ -63,6 +64,7 @@ def web_router() -> Router:
             parts.LocationPages,
             locations.LocationEditPages,
             scan.ScanPages,
+            ask.AskPages,
             forms.PartForms,
             admin.AdminPages,
             users.UserPages,

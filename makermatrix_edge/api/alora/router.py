@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 
-from makermatrix_edge.api.alora import auth, categories, components, errors, inventory
+from makermatrix_edge.api.alora import auth, categories, chat, components, errors, inventory
 from makermatrix_edge.api.body import strict_json_body
 from makermatrix_edge.api.security import authorize
 
@@ -20,6 +20,7 @@ def alora_router() -> Router:
             components.ComponentsController,
             inventory.InventoryController,
             categories.AloraCategoriesController,
+            chat.chat,
         ],
         guards=[authorize],
         before_request=strict_json_body,

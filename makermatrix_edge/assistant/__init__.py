@@ -1,0 +1,1 @@
+"""The chat agent: tools over the inventory, confidence, the grounding guard, the answer without the model."""

@@ -1,0 +1,105 @@
+"""The grounding guard: every part number, quantity and price in an answer must come from this question's tools.
+
+A small model names parts it has seen in training ("2N2222 is a good substitute, 40 in stock").
+A part the inventory does not have is never presented as stock: its sentence is removed and
+the answer says so; a wrong quantity next to a known part is corrected from the tool result.
+Either way the confidence drops to LOW, with a note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from makermatrix_edge.assistant.evidence import Evidence, cents, norm
+from makermatrix_edge.inventory.component_models import Component
+
+Verify = Callable[[str], Awaitable[Component | None]]  # an exact inventory lookup for a token not yet seen
+
+_TOKEN = re.compile(r"(?<![\w$])[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]")
+_VALUE = re.compile(r"\d+(?:\.\d+)?[a-zA-Zµ°Ω%]{0,4}")  # 25V, 100mA, 0.625W, 4096, 10k, 3x
+_PACKAGE = re.compile(
+    r"(SOT|SOD|SOIC|TO|QFN|QFP|LQFP|TQFP|TSSOP|SSOP|MSOP|DIP|PDIP|SMA|SMB|SMC|DO|DFN|SC|D2PAK|DPAK)\d*"
+)
+_QUANTITY = re.compile(r"(\d[\d,]*)(\s*(?:units?|pcs|pieces|in stock|left))", re.I)
+_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence that says a part is missing may name it: "we do not have 2N2222" is true and useful.
+_NEGATION = re.compile(r"\b(not|no|don't|doesn't|isn't|never|none|missing|without)\b", re.I)
+
+
+def part_tokens(text: str) -> list[str]:
+    """Words that look like part numbers or markings: letters and at least two digits, not a value with a unit."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        key = norm(token)
+        if len(key) < 4 or sum(ch.isdigit() for ch in key) < 2 or not any(ch.isalpha() for ch in key):
+            continue
+        if _VALUE.fullmatch(token) or _PACKAGE.fullmatch(key):
+            continue
+        if token not in out:
+            out.append(token)
+    return out
+
+
+@dataclass
+class Verdict:
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def corrected(self) -> bool:
+        return bool(self.notes)
+
+
+def _parts_in(sentence: str, evidence: Evidence) -> list[Component]:
+    key = norm(sentence)
+    return [c for c in evidence.parts.values() if norm(c.part_number) and norm(c.part_number) in key]
+
+
+async def check(answer: str, evidence: Evidence, verify: Verify) -> Verdict:
+    notes: list[str] = []
+    kept: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE.split(answer)):
+        if not sentence:
+            continue
+        invented = []
+        for token in part_tokens(sentence):
+            if evidence.knows(token):
+                continue
+            found = await verify(token)  # true but not yet looked up: now it is, and may stay
+            if found is None and not _NEGATION.search(sentence):
+                invented.append(token)
+        if invented:
+            for token in invented:
+                note = f"The model named {token}, which this inventory does not have; that claim was removed."
+                if note not in notes:
+                    notes.append(note)
+            continue
+        sentence = _fix_quantities(sentence, evidence, notes)
+        if sentence is None:
+            continue
+        wrong_money = [m for m in _MONEY.findall(sentence) if cents(float(m.replace(",", ""))) not in evidence.money]
+        if wrong_money:
+            notes.append(f"Removed a price the inventory does not show (${wrong_money[0]}).")
+            continue
+        kept.append(sentence)
+    return Verdict(text=" ".join(kept), notes=notes)
+
+
+def _fix_quantities(sentence: str, evidence: Evidence, notes: list[str]) -> str | None:
+    """A count that no tool returned is replaced by the named part's real quantity, or its sentence dropped."""
+    for match in reversed(list(_QUANTITY.finditer(sentence))):  # from the end: earlier offsets stay valid
+        claimed = int(match.group(1).replace(",", ""))
+        if claimed in evidence.quantities:
+            continue
+        parts = _parts_in(sentence, evidence)
+        if len(parts) != 1:
+            notes.append(f"Removed a quantity ({claimed}) the inventory does not show.")
+            return None
+        real = parts[0].quantity
+        notes.append(f"Corrected the quantity of {parts[0].part_number}: {real}, not {claimed}.")
+        sentence = sentence[: match.start(1)] + str(real) + sentence[match.end(1) :]
+    return sentence

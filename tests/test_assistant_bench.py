@@ -1,0 +1,25 @@
+"""The assistant benchmark runs end to end at a tiny size and prints its JSON (no timing is checked)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from daemon_process import ROOT
+
+BENCH = ROOT / "scripts" / "bench" / "assistant.py"
+
+
+def test_assistant_benchmark_prints_one_json_object() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--rounds", "1", "--probes", "5"], capture_output=True, text=True, cwd=ROOT,
+        timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["parameters"]["questions"] == 3
+    assert {"overhead_ms_p95", "daemon_cpu_ms_per_question", "fake_model_wait_ms_mean"} <= report["per_question"].keys()
+    assert set(report["api_component_get"]) == {"idle", "question_waiting_on_model", "questions_back_to_back"}
+    assert report["daemon"]["rss_mb_end"] > 0
+    assert "[bench]" in done.stderr and "[bench]" not in done.stdout
