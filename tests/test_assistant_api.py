@@ -58,12 +58,12 @@ def test_models_test_and_providers_say_what_works(tmp_path: Path) -> None:
         result = client.post("/api/ai/test", headers=h).json()
         assert result["status"] == "success" and result["data"]["tools_supported"] is True
         assert "with tool support" in result["data"]["message"]
-        health = client.get("/api/health").json()["data"]["devices"]["assistant"]
+        health = client.get("/api/health", headers=h).json()["data"]["devices"]["assistant"]
         assert health["state"] == "ready" and health["details"]["model"] == TOOLS_MODEL
         client.put("/api/ai/config", json={"model_name": "qwen3:4b"}, headers=h)
         missing = client.post("/api/ai/test", headers=h).json()
         assert missing["status"] == "warning" and missing["data"]["fix"] == "ollama pull qwen3:4b"
-        offline = client.get("/api/health").json()["data"]["devices"]["assistant"]
+        offline = client.get("/api/health", headers=h).json()["data"]["devices"]["assistant"]
         assert offline["state"] == "offline" and "ollama pull qwen3:4b" in offline["reason"]
         checks = client.get("/api/utility/diagnostics", headers=h).json()["data"]["checks"]
         assert any(c["name"] == "assistant device" and "qwen3:4b is not pulled" in c["message"] for c in checks)
@@ -93,7 +93,8 @@ def test_disabled_assistant_answers_from_the_inventory(tmp_path: Path) -> None:
         data = client.post("/api/ai/chat", json={"message": DOC_QUESTIONS[1]}, headers=bearer(token)).json()["data"]
         assert data["degraded"] and "turned off" in data["answer"] and "$18.00" in data["answer"]
         assert fake.requests == []
-        assert client.get("/api/health").json()["data"]["devices"]["assistant"]["state"] == "disabled"
+        health = client.get("/api/health", headers=bearer(token)).json()["data"]
+        assert health["devices"]["assistant"]["state"] == "disabled"
 
 
 @contextmanager

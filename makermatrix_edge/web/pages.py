@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
+from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.errors import TooManyRequests, Unauthorized
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.render import CsrfForm, Form, page
@@ -102,7 +103,7 @@ class HomePages(Controller):
         request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         q: FromQuery[str] = "",
-        n: FromQuery[int] = SEARCH_LIMIT,
+        n: QueryInt = SEARCH_LIMIT,
     ) -> Template | Redirect:
         """The search page; a submitted query with one hit (a scanner's Enter) lands on that part."""
         principal = await require(request, services, "parts:read")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import JSONBody, QueryParameter
 from litestar.response import Stream
 
 from makermatrix_edge.accounts.models import Principal
@@ -22,6 +24,7 @@ from makermatrix_edge.assistant.models import (
     TestResult,
 )
 from makermatrix_edge.assistant.stream import ndjson
+from makermatrix_edge.bounds import MAX_INT
 from makermatrix_edge.devices.llm import ModelInfo
 from makermatrix_edge.services import Services
 
@@ -106,7 +109,10 @@ class AIController(Controller):
 
     @get("/log", opt=access(ADMIN))
     async def agent_log(
-        self, services: NamedDependency[Services], limit: FromQuery[int] = 100, offset: FromQuery[int] = 0
+        self,
+        services: NamedDependency[Services],
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_INT)] = 0,
     ) -> Envelope[list[LogEntry]]:
         entries, total = await services.assistant.log_entries(limit, offset)
         return paged(entries, "Assistant log, newest first", page=offset // limit + 1, page_size=limit, total=total)
