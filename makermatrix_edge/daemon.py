@@ -9,12 +9,14 @@ import signal
 import socket
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
 from makermatrix_edge import __version__
 from makermatrix_edge.accounts.apikeys import ApiKeyService
 from makermatrix_edge.accounts.auth import AuthService
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.passwords import PasswordHasher
 from makermatrix_edge.accounts.throttle import LoginThrottle
 from makermatrix_edge.accounts.tokens import TokenIssuer, load_or_create_secret
@@ -39,6 +41,8 @@ from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.printing import PrintQueue
 from makermatrix_edge.labels.service import LabelService
+from makermatrix_edge.orders import tasks as order_tasks
+from makermatrix_edge.orders.service import OrderService
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.runtime.sdnotify import Notifier
@@ -47,6 +51,7 @@ from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.services import Services
 from makermatrix_edge.settings import Settings
 from makermatrix_edge.tasks import build_registry, scheduled_jobs
+from makermatrix_edge.tasks.models import TaskRequest
 from makermatrix_edge.tasks.service import TaskService
 
 log = logging.getLogger(__name__)
@@ -121,6 +126,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             labels=LabelService(db, clock, settings, PrintQueue(printer, settings.printer, events, clock)),
             scans=ScanService(db, parts, events, clock, settings.scanner),
             backups=backups,
+            orders=OrderService(db, parts, clock, events, settings.imports, data_dir),
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)
@@ -130,11 +136,27 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         scans.camera_autostart = settings.camera.autostart
         services.devices["camera"] = scans.camera
         services.images.sweep_temp_files()
+        wire_orders(services)
         services.initial_password_file = auth.ensure_admin(data_dir, admin_password)
     except BaseException:
         db.close()
         raise
     return services
+
+
+def wire_orders(services: Services) -> None:
+    """Order imports create tasks (large files, enrichment); enrichment is looked up when used."""
+    orders, tasks = services.orders, services.tasks
+
+    async def queue(task_type: str, name: str, input_data: dict[str, Any], actor: Principal) -> str:
+        data = {**input_data, "_created_by": {"user_id": actor.user_id, "username": actor.username}}
+        view = await tasks.create(TaskRequest(task_type=task_type, name=name, input_data=data), actor)
+        return view.id
+
+    orders.queue_task = queue
+    orders.find_enricher = lambda: services.enrichment
+    orders.sweep_staging()
+    order_tasks.register(tasks.registry, orders)
 
 
 class _Server(uvicorn.Server):

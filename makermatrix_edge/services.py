@@ -22,6 +22,7 @@ from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.service import LabelService
+from makermatrix_edge.orders.service import OrderService, PartEnricher
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.scanning.service import ScanService
@@ -53,11 +54,14 @@ class Services:
     labels: LabelService
     scans: ScanService
     backups: BackupService
+    orders: OrderService
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
     devices: dict[str, Device] = field(default_factory=dict)
     # Extra pieces of the systemd STATUS line, e.g. lambda: "last backup 02:30 ok" (None leaves it out).
     status_fragments: list[Callable[[], str | None]] = field(default_factory=list)
+    # Supplier enrichment of parts (issue 15); None until it exists: imports then say it is not available yet.
+    enrichment: PartEnricher | None = None
 
     def close(self) -> None:
         self.db.close()
