@@ -152,7 +152,7 @@ class OrderService:
             )
 
     async def import_file(
-        self, content: bytes, filename: str, options: ImportOptions, actor: Principal
+        self, content: bytes, filename: str, options: ImportOptions, actor: Principal, *, as_task: bool = False
     ) -> ImportResult:
         parsed = await asyncio.to_thread(self.parse, content, filename, options)
         self._refuse_problems(parsed)
@@ -162,7 +162,8 @@ class OrderService:
             earlier = await self._db.read(lambda db: store.earlier_import(db, parsed.supplier, number, sha))
             if earlier is not None:
                 raise Conflict(duplicate_message(earlier))
-        if len(parsed.lines) > self.settings.task_threshold_rows and self.queue_task is not None:
+        big = len(parsed.lines) > self.settings.task_threshold_rows
+        if (as_task or big) and self.queue_task is not None:
             return await self._queue_import(content, filename, parsed, options, actor)
         result = await asyncio.to_thread(self.run_import, parsed, sha, options, actor, None)
         return await self.after_import(result, options, actor)
