@@ -88,6 +88,11 @@ def _enrich(orders: OrderService, enricher: PartEnricher, ctx: TaskContext) -> d
 def register(registry: HandlerRegistry, orders: OrderService) -> None:
     """The import task always; the enrichment types only once the enrichment hook exists."""
     registry.register(order_import(orders))
+    register_enrichment(registry, orders)
+
+
+def register_enrichment(registry: HandlerRegistry, orders: OrderService) -> None:
+    """file_import_enrichment and csv_enrichment, when the enrichment hook is there (else they stay 503)."""
     enricher = orders.find_enricher()
     if enricher is None:
         return
