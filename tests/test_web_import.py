@@ -47,7 +47,7 @@ def test_pick_preview_confirm_result_and_print(web: TestClient[Any], bench: Benc
         follow_redirects=False,
     )
     assert confirm.status_code == 303, confirm.text
-    assert said(confirm) == "Processed 5 lines from lcsc: 4 new parts, 1 added to existing parts, 0 rows skipped"
+    assert said(confirm) == "Processed 5 lines from LCSC: 4 new parts, 1 added to existing parts, 0 rows skipped"
     order_page = web.get(confirm.headers["location"])
     assert order_page.status_code == 200
     links = re.findall(r'href="/p/([0-9a-f-]{36})"', order_page.text)

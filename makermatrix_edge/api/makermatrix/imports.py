@@ -18,6 +18,7 @@ from makermatrix_edge.errors import BadRequest, InvalidInput
 from makermatrix_edge.orders.importers import FORMATS, supplier_key
 from makermatrix_edge.orders.importers.base import UnreadableFile
 from makermatrix_edge.orders.models import ImportOptions, ImportPreview, ImportResult
+from makermatrix_edge.orders.planning import DISPLAY_SUPPLIER
 from makermatrix_edge.orders.service import OrderService, RowsRefused
 from makermatrix_edge.services import Services
 
@@ -96,10 +97,11 @@ async def read_upload(orders: OrderService, upload: UploadFile | None) -> tuple[
 
 
 def import_message(result: ImportResult) -> str:
+    supplier = DISPLAY_SUPPLIER.get(result.supplier, result.supplier)
     if result.status == "queued":
-        return f"Import of {result.supplier} order {result.order_number or ''} queued as task {result.task_id}"
+        return f"Import of {supplier} order {result.order_number or ''} queued as task {result.task_id}"
     return (
-        f"Processed {result.imported_count} lines from {result.supplier}: {result.created_count} new parts, "
+        f"Processed {result.imported_count} lines from {supplier}: {result.created_count} new parts, "
         f"{result.added_count} added to existing parts, {result.skipped_count} rows skipped"
     )
 
