@@ -214,3 +214,11 @@ def test_importing_needs_the_import_permission(client: TestClient[Any], admin_to
     response = upload(client, token, SAMPLES / "DK_PRODUCTS_88269818.csv")
     assert response.status_code == 403
     assert client.get("/api/orders", headers=bearer(token)).status_code == 200
+
+
+def test_the_very_same_file_without_an_order_number_is_refused_twice(client: TestClient[Any], admin_token: str) -> None:
+    path = SAMPLES / "digikey_test_order.csv"
+    first = upload(client, admin_token, path)
+    assert first.status_code == 200 and first.json()["data"]["order_number"] is None
+    again = upload(client, admin_token, path)
+    assert again.status_code == 409 and "file digikey_test_order.csv was already imported" in again.json()["message"]
