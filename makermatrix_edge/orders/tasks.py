@@ -10,7 +10,7 @@ import msgspec
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.orders.models import ImportOptions
 from makermatrix_edge.orders.service import OrderService, PartEnricher
-from makermatrix_edge.tasks.context import TaskContext
+from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
 from makermatrix_edge.tasks.registry import HandlerRegistry, TaskHandler
 
 IMPORT_TYPE = "order_file_import"
@@ -50,8 +50,14 @@ def order_import(orders: OrderService) -> TaskHandler:
             result = orders.run_import(
                 parsed, hashlib.sha256(content).hexdigest(), options, _actor(ctx), progress=progress
             )
-        finally:
+        except TaskCancelled as exc:
+            if exc.reason != "shutdown":  # a clean stop queues the task again: it needs the file then
+                orders.unstage(token)
+            raise
+        except BaseException:
             orders.unstage(token)
+            raise
+        orders.unstage(token)
         ctx.progress(100, f"Imported {result.imported_count} lines: {result.created_count} new parts")
         if options.enable_enrichment and result.created_part_ids:
             found = orders.find_enricher()

@@ -34,6 +34,7 @@ _ENTITY_PERMISSION = {
     "component": "parts:read",
     "category": "categories:read",
     "location": "locations:read",
+    "order": "parts:read",
 }
 
 
