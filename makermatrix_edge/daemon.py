@@ -11,6 +11,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import msgspec
 import uvicorn
 
 from makermatrix_edge import __version__
@@ -149,7 +150,8 @@ def wire_orders(services: Services) -> None:
     orders, tasks = services.orders, services.tasks
 
     async def queue(task_type: str, name: str, input_data: dict[str, Any], actor: Principal) -> str:
-        data = {**input_data, "_created_by": {"user_id": actor.user_id, "username": actor.username}}
+        # The task acts for its creator (stock movements' who, the enrichment task it may queue).
+        data = {**input_data, "_created_by": msgspec.to_builtins(actor)}
         view = await tasks.create(TaskRequest(task_type=task_type, name=name, input_data=data), actor)
         return view.id
 

@@ -174,3 +174,36 @@ def test_enable_enrichment_queues_the_hook_for_new_parts(tmp_path: Path, clock: 
         assert quick.status_code == 201
         wait_task(client, admin, quick.json()["data"]["id"], "completed")
         assert sorted(fake.calls[1][0]) == sorted(result["created_part_ids"])
+
+
+def test_a_large_import_task_queues_enrichment_too(tmp_path: Path, clock: FakeClock) -> None:
+    with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, services, admin):
+        fake = FakeEnricher()
+        services.enrichment = fake
+        order_tasks.register_enrichment(services.tasks.registry, services.orders)
+        response = client.post(
+            "/api/import/file",
+            files={"file": ("big.csv", lcsc_lines(60).encode())},
+            data={"enable_enrichment": "true"},
+            headers=bearer(admin),
+        )
+        assert response.status_code == 202, response.text
+        task = wait_task(client, admin, response.json()["data"]["task_id"], "completed")
+        result = task["result_data"]
+        assert result["created_count"] == 60 and result["enrichment_task_id"]
+        enrich = wait_task(client, admin, result["enrichment_task_id"], "completed")
+        assert enrich["created_by_user_id"] == task["created_by_user_id"]
+        assert sorted(fake.calls[0][0]) == sorted(result["created_part_ids"])
+
+
+def test_a_large_import_without_the_enricher_says_so(tmp_path: Path, clock: FakeClock) -> None:
+    with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, _, admin):
+        response = client.post(
+            "/api/import/file",
+            files={"file": ("big.csv", lcsc_lines(60).encode())},
+            data={"enable_enrichment": "true"},
+            headers=bearer(admin),
+        )
+        task = wait_task(client, admin, response.json()["data"]["task_id"], "completed")
+        assert task["result_data"]["created_count"] == 60
+        assert any("not available yet" in w for w in task["result_data"]["warnings"])

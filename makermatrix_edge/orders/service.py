@@ -83,6 +83,7 @@ class OrderService:
         self.staging = data_dir / "imports"
         # Wired by the daemon: how to create a task, and the enrichment hook (None until it exists).
         self.queue_task: QueueTask | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for task threads
         self.find_enricher: Callable[[], PartEnricher | None] = lambda: None
 
     # -- reading files -------------------------------------------------------------------
@@ -172,6 +173,7 @@ class OrderService:
         self, content: bytes, filename: str, parsed: ParsedOrder, options: ImportOptions, actor: Principal
     ) -> ImportResult:
         assert self.queue_task is not None
+        self.loop = asyncio.get_running_loop()
         staged = self.stage(content)
         data = {"staged": staged, "filename": filename, "options": msgspec.to_builtins(options)}
         name = f"Import {reference_of(parsed, parsed.order_number)} ({len(parsed.lines)} lines)"

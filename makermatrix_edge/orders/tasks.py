@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -18,17 +19,14 @@ ENRICH_TYPES = ("file_import_enrichment", "csv_enrichment")
 
 
 def _actor(ctx: TaskContext) -> Principal | None:
-    """Who asked for the import: the task's creator, for the stock movements' who."""
+    """Who asked for the import (kept in the task's input): the stock movements' who, and the enrichment's owner."""
     creator = ctx.input.get("_created_by")
     if not isinstance(creator, dict):
         return None
-    return Principal(
-        user_id=str(creator.get("user_id")),
-        username=str(creator.get("username")),
-        roles=(),
-        permissions=frozenset(),
-        via="token",
-    )
+    try:
+        return msgspec.convert(creator, Principal)
+    except msgspec.ValidationError:
+        return None
 
 
 def order_import(orders: OrderService) -> TaskHandler:
@@ -58,13 +56,12 @@ def order_import(orders: OrderService) -> TaskHandler:
             orders.unstage(token)
             raise
         orders.unstage(token)
+        actor = _actor(ctx)
+        if options.enable_enrichment and actor is not None and orders.loop is not None:
+            # Creating a task is the event loop's business; this handler runs in a worker thread.
+            queued = asyncio.run_coroutine_threadsafe(orders.after_import(result, options, actor), orders.loop)
+            result = queued.result(timeout=60)
         ctx.progress(100, f"Imported {result.imported_count} lines: {result.created_count} new parts")
-        if options.enable_enrichment and result.created_part_ids:
-            found = orders.find_enricher()
-            note = "enrichment of the new parts can be started with file_import_enrichment" if found else None
-            result = msgspec.structs.replace(
-                result, warnings=[*result.warnings, note or "Supplier enrichment is not available yet"]
-            )
         return msgspec.to_builtins(result)  # type: ignore[no-any-return]
 
     return TaskHandler(
