@@ -157,7 +157,7 @@ def wire_orders(services: Services) -> None:
 
     orders.queue_task = queue
     orders.find_enricher = lambda: services.enrichment
-    orders.sweep_staging()
+    orders.uploads.sweep()
     order_tasks.register(tasks.registry, orders)
 
 

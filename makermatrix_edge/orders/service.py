@@ -26,7 +26,7 @@ from makermatrix_edge.inventory.locations import find_or_create
 from makermatrix_edge.inventory.parts import PartService, check_page, find_part_id
 from makermatrix_edge.orders import planning, store
 from makermatrix_edge.orders.importers import FORMATS, filename_info, parse_date, parse_file
-from makermatrix_edge.orders.importers.base import FileTooLarge, ParsedOrder, UnreadableFile
+from makermatrix_edge.orders.importers.base import FileTooLarge, ParsedOrder
 from makermatrix_edge.orders.models import (
     EarlierImport,
     ImportConfig,
@@ -37,6 +37,7 @@ from makermatrix_edge.orders.models import (
     PartOrderItem,
     PartOrderSummary,
 )
+from makermatrix_edge.orders.staging import StagedUploads
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.settings import ImportSettings
 
@@ -80,7 +81,7 @@ class OrderService:
         self._clock = clock
         self._events = events
         self.settings = settings
-        self.staging = data_dir / "imports"
+        self.uploads = StagedUploads(data_dir / "imports", clock)
         # Wired by the daemon: how to create a task, and the enrichment hook (None until it exists).
         self.queue_task: QueueTask | None = None
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for task threads
@@ -174,13 +175,13 @@ class OrderService:
     ) -> ImportResult:
         assert self.queue_task is not None
         self.loop = asyncio.get_running_loop()
-        staged = self.stage(content)
+        staged = self.uploads.stage(content)
         data = {"staged": staged, "filename": filename, "options": msgspec.to_builtins(options)}
         name = f"Import {reference_of(parsed, parsed.order_number)} ({len(parsed.lines)} lines)"
         try:
             task_id = await self.queue_task("order_file_import", name, data, actor)
         except BaseException:
-            self.unstage(staged)
+            self.uploads.discard(staged)
             raise
         return ImportResult(
             import_id=staged,
@@ -305,34 +306,6 @@ class OrderService:
         task_id = await self.queue_task("file_import_enrichment", name, data, actor)
         return msgspec.structs.replace(result, enrichment_task_id=task_id)
 
-    # -- staged files for tasks and the phone's preview -> confirm ---------------------------
-    def stage(self, content: bytes) -> str:
-        self.staging.mkdir(parents=True, exist_ok=True)
-        token = uuid.uuid4().hex
-        (self.staging / f"{token}.upload").write_bytes(content)
-        return token
-
-    def sweep_staging(self, older_than_seconds: float = 86400) -> None:
-        """Uploads left by a crash or an abandoned phone preview (blocking; at start)."""
-        if not self.staging.is_dir():
-            return
-        cutoff = self._clock() - older_than_seconds
-        for path in self.staging.glob("*.upload"):
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-
-    def staged(self, token: str) -> bytes:
-        if not token.isalnum() or len(token) != 32:
-            raise InvalidInput("not a staged file", "staged")
-        try:
-            return (self.staging / f"{token}.upload").read_bytes()
-        except FileNotFoundError:
-            raise UnreadableFile("The uploaded file is gone (already imported, or the daemon restarted)") from None
-
-    def unstage(self, token: str) -> None:
-        if token.isalnum():
-            (self.staging / f"{token}.upload").unlink(missing_ok=True)
-
     # -- reading orders ------------------------------------------------------------------
     async def list_orders(self, page: int, page_size: int, supplier: str | None) -> tuple[list[OrderView], int]:
         check_page(page, page_size)
@@ -355,17 +328,10 @@ class OrderService:
 
     # -- the /csv/config document ----------------------------------------------------------
     async def config(self) -> ImportConfig:
-        def load(db: sqlite_utils.Database) -> ImportConfig:
-            row = db.execute("SELECT value FROM import_config WHERE key = 'csv'").fetchone()
-            return msgspec.json.decode(row[0], type=ImportConfig) if row else ImportConfig()
-
-        return await self._db.read(load)
+        return await self._db.read(store.load_config)
 
     async def save_config(self, config: ImportConfig) -> ImportConfig:
-        body = msgspec.json.encode(config).decode()
-        await self._db.write(
-            lambda db: db.execute("INSERT OR REPLACE INTO import_config (key, value) VALUES ('csv', ?)", [body])
-        )
+        await self._db.write(lambda db: store.save_config(db, config))
         return config
 
 

@@ -6,11 +6,13 @@ import json
 import sqlite3
 from typing import Any
 
+import msgspec
 import sqlite_utils
 
 from makermatrix_edge.orders.importers.base import OrderLine
 from makermatrix_edge.orders.models import (
     EarlierImport,
+    ImportConfig,
     OrderItemView,
     OrderView,
     PartOrderItem,
@@ -168,3 +170,13 @@ def part_summary(db: sqlite_utils.Database, part_id: str, items: list[PartOrderI
         average_price=round(stats[4], 6) if stats[4] is not None else None,
         currency=last.currency,
     )
+
+
+def load_config(db: sqlite_utils.Database) -> ImportConfig:
+    row = db.execute("SELECT value FROM import_config WHERE key = 'csv'").fetchone()
+    return msgspec.json.decode(row[0], type=ImportConfig) if row else ImportConfig()
+
+
+def save_config(db: sqlite_utils.Database, config: ImportConfig) -> None:
+    body = msgspec.json.encode(config).decode()
+    db.execute("INSERT OR REPLACE INTO import_config (key, value) VALUES ('csv', ?)", [body])

@@ -35,7 +35,7 @@ def order_import(orders: OrderService) -> TaskHandler:
         filename = str(ctx.input.get("filename", ""))
         options = msgspec.convert(ctx.input.get("options") or {}, ImportOptions)
         ctx.progress(2, f"Reading {filename}")
-        content = orders.staged(token)
+        content = orders.uploads.read(token)
         try:
             parsed = orders.parse(content, filename, options)
             total = len(parsed.lines)
@@ -50,12 +50,12 @@ def order_import(orders: OrderService) -> TaskHandler:
             )
         except TaskCancelled as exc:
             if exc.reason != "shutdown":  # a clean stop queues the task again: it needs the file then
-                orders.unstage(token)
+                orders.uploads.discard(token)
             raise
         except BaseException:
-            orders.unstage(token)
+            orders.uploads.discard(token)
             raise
-        orders.unstage(token)
+        orders.uploads.discard(token)
         actor = _actor(ctx)
         if options.enable_enrichment and actor is not None and orders.loop is not None:
             # Creating a task is the event loop's business; this handler runs in a worker thread.

@@ -85,7 +85,7 @@ class ImportPages(Controller):
         except DomainError as exc:
             sentence, status = form_error(exc, LABELS)
             return _form(request, principal, sentence, STATUS.get(type(exc), status))
-        staged = orders.stage(content) if preview.errors == [] else None
+        staged = orders.uploads.stage(content) if preview.errors == [] else None
         return page(
             request,
             "import.html",
@@ -104,13 +104,13 @@ class ImportPages(Controller):
         principal = await require(request, services, IMPORT)
         orders = services.orders
         try:
-            content = orders.staged(data.staged)
+            content = orders.uploads.read(data.staged)
             options = ImportOptions(order_number=data.order_number.strip()[:100] or None, force=data.force == "1")
             result = await orders.import_file(content, data.filename[:300] or "order", options, principal)
         except DomainError as exc:
             sentence, status = form_error(exc, LABELS)
             return _form(request, principal, sentence, status)
-        orders.unstage(data.staged)
+        orders.uploads.discard(data.staged)
         if result.order_id is None:  # a large file: it runs as a task
             return back("/tasks", import_message(result))
         return back(f"/orders/{result.order_id}", import_message(result))
