@@ -207,3 +207,30 @@ def test_a_large_import_without_the_enricher_says_so(tmp_path: Path, clock: Fake
         task = wait_task(client, admin, response.json()["data"]["task_id"], "completed")
         assert task["result_data"]["created_count"] == 60
         assert any("not available yet" in w for w in task["result_data"]["warnings"])
+
+
+def test_an_import_stopped_midway_writes_nothing(client: TestClient[Any], admin_token: str, services: Any) -> None:
+    from makermatrix_edge.orders.models import ImportOptions
+    from makermatrix_edge.tasks.context import TaskCancelled
+
+    content = lcsc_lines(250).encode()
+    parsed = services.orders.parse(content, "big.csv", ImportOptions())
+    seen: list[int] = []
+
+    def stop_at_200(done: int, of: int) -> None:
+        seen.append(done)
+        if done >= 200:
+            raise TaskCancelled("cancel")
+
+    try:
+        services.orders.run_import(parsed, "sha", ImportOptions(), None, stop_at_200)
+    except TaskCancelled:
+        pass
+    else:
+        raise AssertionError("the import was not stopped")
+    assert seen == [100, 200]
+    counts = client.get("/api/utility/get_counts", headers=bearer(admin_token)).json()["data"]
+    assert counts["parts"] == 0 and counts["locations"] == 0  # not even the Unsorted location
+    assert client.get("/api/orders", headers=bearer(admin_token)).json()["total_parts"] == 0
+    done = client.post("/api/import/file", files={"file": ("big.csv", content)}, headers=bearer(admin_token))
+    assert done.status_code == 200 and done.json()["data"]["created_count"] == 250

@@ -85,5 +85,6 @@ def test_import_page_needs_the_import_permission(bench: Bench) -> None:
     bench.client.cookies.clear()
     assert bearer(admin)
     page_login(bench.client, "benchuser", "password-123")
+    assert 'href="/import"' not in bench.client.get("/").text
     response = bench.client.get("/import")
     assert response.status_code == 403
