@@ -70,7 +70,7 @@ def run_import(url: str, headers: dict[str, str], name: str, content: bytes) -> 
             task = httpx.get(f"{url}/api/tasks/{result['task_id']}", headers=headers, timeout=30).json()["data"]
             if task["status"] in ("completed", "failed", "cancelled"):
                 break
-            time.sleep(0.02)
+            time.sleep(0.1)  # a phone follows the task on /ws/tasks; polling faster would load the daemon
         if task["status"] != "completed":
             raise SystemExit(f"import task {task['status']}: {task['error_message']}")
         result = task["result_data"]

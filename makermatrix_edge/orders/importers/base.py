@@ -123,7 +123,7 @@ def text(value: str | None, limit: int = MAX_TEXT) -> str | None:
     if value is None:
         return None
     cleaned = value.strip()
-    if cleaned in ("", "-", "--"):
+    if not cleaned.strip("-\\/ "):  # LCSC writes "-" and "-\\-" for "nothing known"
         return None
     return cleaned[:limit]
 
