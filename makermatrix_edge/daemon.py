@@ -9,12 +9,15 @@ import signal
 import socket
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
+import msgspec
 import uvicorn
 
 from makermatrix_edge import __version__
 from makermatrix_edge.accounts.apikeys import ApiKeyService
 from makermatrix_edge.accounts.auth import AuthService
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.passwords import PasswordHasher
 from makermatrix_edge.accounts.role_admin import RoleService
 from makermatrix_edge.accounts.throttle import LoginThrottle
@@ -43,6 +46,8 @@ from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.printing import PrintQueue
 from makermatrix_edge.labels.service import LabelService
+from makermatrix_edge.orders import tasks as order_tasks
+from makermatrix_edge.orders.service import OrderService
 from makermatrix_edge.runtime.datadir_lock import DataDirLock
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
@@ -54,6 +59,7 @@ from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.services import Services
 from makermatrix_edge.settings import Settings
 from makermatrix_edge.tasks import build_registry, scheduled_jobs
+from makermatrix_edge.tasks.models import TaskRequest
 from makermatrix_edge.tasks.service import TaskService
 
 log = logging.getLogger(__name__)
@@ -138,6 +144,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             backups=backups,
             disk=DataDisk(data_dir, db_full=lambda: db.disk_full),
             decode_gate=gate,
+            orders=OrderService(db, parts, clock, events, settings.imports, data_dir),
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)
@@ -149,6 +156,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         scans.camera_autostart = settings.camera.autostart
         services.devices["camera"] = scans.camera
         services.images.sweep_temp_files()
+        wire_orders(services)
         services.initial_password_file = auth.ensure_admin(data_dir, admin_password)
     except BaseException:
         db.close()
@@ -164,6 +172,22 @@ def build_assistant(services: Services) -> AssistantService:
         services.alora_categories, lambda action, details: store.log("action", action, details, username=None),
     )  # fmt: skip
     return AssistantService(services.settings.assistant, store, toolbox)
+
+
+def wire_orders(services: Services) -> None:
+    """Order imports create tasks (large files, enrichment); enrichment is looked up when used."""
+    orders, tasks = services.orders, services.tasks
+
+    async def queue(task_type: str, name: str, input_data: dict[str, Any], actor: Principal) -> str:
+        # The task acts for its creator (stock movements' who, the enrichment task it may queue).
+        data = {**input_data, "_created_by": msgspec.to_builtins(actor)}
+        view = await tasks.create(TaskRequest(task_type=task_type, name=name, input_data=data), actor)
+        return view.id
+
+    orders.queue_task = queue
+    orders.find_enricher = lambda: services.enrichment
+    orders.uploads.sweep()
+    order_tasks.register(tasks.registry, orders)
 
 
 class _Server(uvicorn.Server):

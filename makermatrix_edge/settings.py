@@ -296,6 +296,21 @@ class AssistantSettings(_Section):
     system_prompt: Annotated[str, doc("Extra instructions added to the built-in system prompt.")] = ""
 
 
+class ImportSettings(_Section):
+    unsorted_location: Annotated[
+        str, doc("Top-level location that new parts from an order file go to (created when missing).")
+    ] = "Unsorted"
+    max_file_bytes: Annotated[
+        int, doc("Largest order file accepted for import or preview, in bytes.", ge=1024, le=100_000_000)
+    ] = 10_000_000
+    max_unpacked_bytes: Annotated[
+        int, doc("Largest size an .xlsx may unpack to (a bigger one is refused as a zip bomb), in bytes.", ge=1024)
+    ] = 50_000_000
+    task_threshold_rows: Annotated[
+        int, doc("Files with more lines than this import as a background task with progress on /ws/tasks.", ge=1)
+    ] = 300
+
+
 class Settings(_Section):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     storage: StorageSettings = msgspec.field(default_factory=StorageSettings)
@@ -310,6 +325,7 @@ class Settings(_Section):
     scanner: ScannerSettings = msgspec.field(default_factory=ScannerSettings)
     camera: CameraSettings = msgspec.field(default_factory=CameraSettings)
     assistant: AssistantSettings = msgspec.field(default_factory=AssistantSettings)
+    imports: ImportSettings = msgspec.field(default_factory=ImportSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -17,8 +17,8 @@ UNBUILT = {
     "datasheet_fetch": ({"part_id": "p1"}, "supplier enrichment"),
     "image_fetch": ({"part_id": "p1"}, "supplier enrichment"),
     "bulk_enrichment": ({"part_ids": ["p1"]}, "supplier enrichment"),
-    "csv_enrichment": ({}, "order-file importer"),
-    "file_import_enrichment": ({}, "order-file importer"),
+    "csv_enrichment": ({}, "supplier enrichment"),
+    "file_import_enrichment": ({}, "supplier enrichment"),
     "price_update": ({}, "price lookups"),
 }
 
@@ -47,7 +47,7 @@ def test_test_tasks_are_off_by_default_and_capabilities_need_suppliers(
     assert off.status_code == 404
     types = client.get("/api/tasks/types/available", headers=bearer(admin_token)).json()["data"]
     available = {t["task_type"] for t in types if t["available"]}
-    assert available == {"database_cleanup", "inventory_audit", "backup_creation"}
+    assert available == {"database_cleanup", "inventory_audit", "backup_creation", "order_file_import"}
     assert {t["task_type"] for t in types} >= set(UNBUILT) - {"database_backup"} | {"backup_creation"}
     caps = client.get("/api/tasks/capabilities/suppliers", headers=bearer(admin_token))
     assert caps.status_code == 503 and "supplier enrichment" in caps.json()["message"]

@@ -35,6 +35,7 @@ _ENTITY_PERMISSION = {
     "component": "parts:read",
     "category": "categories:read",
     "location": "locations:read",
+    "order": "parts:read",
 }
 
 

@@ -81,8 +81,11 @@ class TaskContext:
         self._stop.set()
 
     # -- progress ----------------------------------------------------------------------
-    def progress(self, percent: float, step: str | None = None) -> None:
-        """Report progress (0-100) and what is being done; pushed live, stored at most once a second."""
+    def progress(self, percent: float, step: str | None = None, *, persist: bool = True) -> None:
+        """Report progress (0-100) and what is being done; pushed live, stored at most once a second.
+
+        persist=False from inside a database write: storing progress needs the writer thread it holds.
+        """
         pct = max(0, min(100, int(percent)))
         now = self.clock()
         with self._lock:
@@ -93,7 +96,7 @@ class TaskContext:
                 self._view, progress_percentage=pct, current_step=current, updated_at=iso(now)
             )
             view = self._view
-            due = time.monotonic() - self._last_persist >= self._persist_every
+            due = persist and time.monotonic() - self._last_persist >= self._persist_every
             if due:
                 self._last_persist = time.monotonic()
         self._publish(view)

@@ -22,8 +22,8 @@ MISSING: dict[str, str] = {
     "datasheet_fetch": "supplier enrichment (datasheet download)",
     "image_fetch": "supplier enrichment (image download)",
     "bulk_enrichment": "supplier enrichment",
-    "csv_enrichment": "the order-file importer with enrichment (use file_import_enrichment once it exists)",
-    "file_import_enrichment": "the order-file importer with enrichment",
+    "csv_enrichment": "supplier enrichment (imports work without it; use file_import_enrichment once it exists)",
+    "file_import_enrichment": "supplier enrichment (order imports work without it)",
     "price_update": "supplier enrichment (price lookups)",
     "backup_creation": "backups (snapshot and archive to the USB drive)",
 }

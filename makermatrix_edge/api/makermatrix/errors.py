@@ -34,6 +34,7 @@ from makermatrix_edge.errors import (
     Unauthorized,
 )
 from makermatrix_edge.inventory.images import ImageTooLarge, UnsupportedImage
+from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
 
 log = logging.getLogger(__name__)
 _MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
@@ -52,6 +53,8 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     DiskFull: 507,
     ImageTooLarge: 413,
     UnsupportedImage: 415,
+    FileTooLarge: 413,
+    UnsupportedFile: 415,
 }
 
 

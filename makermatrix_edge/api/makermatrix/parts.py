@@ -15,6 +15,7 @@ from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
 from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartSearch, PartUpdate, PartView
+from makermatrix_edge.orders.models import PartWithOrders
 from makermatrix_edge.services import Services
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -76,9 +77,11 @@ class PartsController(Controller):
         part_id: FromQuery[Text | None] = None,
         part_number: FromQuery[Text | None] = None,
         part_name: FromQuery[Text | None] = None,
-    ) -> Envelope[PartView]:
+    ) -> Envelope[PartWithOrders]:
         part = await services.parts.get(part_id=part_id, part_number=part_number, part_name=part_name)
-        return ok(part, "Part found")
+        items, summary = await services.orders.part_history(part.id)
+        fields = {f: getattr(part, f) for f in part.__struct_fields__}
+        return ok(PartWithOrders(**fields, order_items=items, order_summary=summary), "Part found")
 
     @put("/update_part/{part_id:str}", opt=access("parts:write"))
     async def update_part(

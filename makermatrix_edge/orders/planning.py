@@ -1,0 +1,204 @@
+"""What an import will do with each line, and doing it — both inside one database call.
+
+The preview runs `plan()` on a read connection; the import runs `plan()` and `apply()` in one
+write transaction, so what it does is exactly what the same moment's preview would say.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.inventory import stock
+from makermatrix_edge.inventory.models import PartCreate
+from makermatrix_edge.inventory.parts import PartService
+from makermatrix_edge.orders import store
+from makermatrix_edge.orders.importers import FORMATS
+from makermatrix_edge.orders.importers.base import OrderLine, ParsedOrder, RowNote
+from makermatrix_edge.orders.models import RowPlan
+
+DISPLAY_SUPPLIER = {"lcsc": "LCSC", "digikey": "DigiKey", "mouser": "Mouser"}
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Step:
+    line: OrderLine
+    plan: RowPlan
+    existing_id: str | None = None  # a part already in the inventory
+    first_of: int | None = None  # index of the earlier step that creates this line's part
+
+
+@dataclass
+class Plan:
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[RowPlan]:
+        return [s.plan for s in self.steps]
+
+
+def skipped_row(note: RowNote) -> RowPlan:
+    return RowPlan(row=note.row, action="skipped", message=f"skipped: {note.reason}")
+
+
+def error_row(note: RowNote) -> RowPlan:
+    return RowPlan(row=note.row, action="error", message=f"cannot be read: {note.reason}")
+
+
+def part_name_for(line: OrderLine) -> str:
+    """MPN, else the description, else the supplier's number (what a person searches for first)."""
+    return (line.manufacturer_part_number or line.description or line.supplier_part_number or "part")[:200]
+
+
+def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) -> str:
+    base = part_name_for(line)
+    candidates = [base]
+    if line.supplier_part_number and line.supplier_part_number != base:
+        candidates.append(f"{base} ({line.supplier_part_number})"[:200])
+    candidates += [f"{base[:190]} ({n})" for n in range(2, 100)]
+    for name in candidates:
+        if name.lower() not in taken and not store.name_taken(db, name):
+            return name
+    return f"{base[:160]} ({uuid.uuid4().hex[:8]})"
+
+
+def plan(db: sqlite_utils.Database, parsed: ParsedOrder) -> Plan:
+    result = Plan()
+    planned: dict[str, int] = {}  # spn/mpn (lower) -> step index of the new part this file creates
+    running: dict[str, int] = {}  # existing part id -> quantity after the lines so far
+    names: set[str] = set()
+    supplier = parsed.supplier
+    for line in parsed.lines:
+        keys = [k.lower() for k in (line.supplier_part_number, line.manufacturer_part_number) if k]
+        base = RowPlan(
+            row=line.row,
+            action="adds",
+            message="",
+            supplier_part_number=line.supplier_part_number,
+            manufacturer_part_number=line.manufacturer_part_number,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            extended_price=line.extended_price,
+        )
+        earlier = next((planned[k] for k in keys if k in planned), None)
+        if earlier is not None:  # the same part twice in one file: the second line adds to the first
+            first = result.steps[earlier].plan
+            base.part_name, base.matched_by = first.part_name, "this file"
+            base.message = f"adds {line.quantity} to '{first.part_name}' (new in this file, row {first.row})"
+            result.steps.append(Step(line, base, first_of=earlier))
+            continue
+        row, matched_by = store.match_part(db, line, supplier)
+        if row is not None:
+            after = running.get(row["id"], row["quantity"]) + line.quantity
+            running[row["id"]] = after
+            base.part_id, base.part_name, base.matched_by = row["id"], row["part_name"], matched_by
+            base.message = f"adds {line.quantity} to '{row['part_name']}' (now {after})"
+            result.steps.append(Step(line, base, existing_id=row["id"]))
+            continue
+        name = _unique_name(db, line, names)
+        names.add(name.lower())
+        base.action, base.part_name = "new part", name
+        base.message = f"new part '{name}' with {line.quantity}"
+        for key in keys:
+            planned[key] = len(result.steps)
+        result.steps.append(Step(line, base))
+    return result
+
+
+@dataclass
+class Applied:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+def apply(
+    db: sqlite_utils.Database,
+    parts: PartService,
+    parsed: ParsedOrder,
+    the_plan: Plan,
+    *,
+    order_id: str,
+    location_id: str,
+    reference: str,
+    actor: Principal | None,
+    now: str,
+    progress: Progress | None = None,
+) -> Applied:
+    """Create the new parts, add stock to the known ones, record every line; the caller's transaction."""
+    done = Applied()
+    created_ids: dict[int, str] = {}
+    display = DISPLAY_SUPPLIER.get(parsed.supplier, FORMATS[parsed.supplier].display_name)
+    total = len(the_plan.steps)
+    for i, step in enumerate(the_plan.steps):
+        line = step.line
+        if step.plan.action == "new part":
+            props: dict[str, str | None] = {"package": line.package, "customer_reference": line.customer_reference}
+            props.update(line.properties)
+            create = PartCreate(
+                part_name=step.plan.part_name or part_name_for(line),
+                part_number=line.supplier_part_number,
+                manufacturer=line.manufacturer,
+                manufacturer_part_number=line.manufacturer_part_number,
+                description=line.description,
+                quantity=line.quantity,
+                supplier=display,
+                location_id=location_id,
+                unit_price=line.unit_price,
+                currency=parsed.currency,
+                additional_properties={k: v for k, v in props.items() if v},
+            )
+            part_id = parts.insert_part(db, create, actor, "import", now)
+            created_ids[i] = part_id
+            done.created.append(part_id)
+            action = "created"
+        else:
+            part_id = step.existing_id or created_ids[step.first_of or 0]
+            current = stock.last_quantity(db, part_id)
+            stock.record(
+                db,
+                part_id,
+                new_quantity=current + line.quantity,
+                reason=f"import: {reference}",
+                source="import",
+                actor=actor,
+                now=now,
+            )
+            db.execute(
+                "UPDATE parts SET quantity = ?, updated_at = ? WHERE id = ?", [current + line.quantity, now, part_id]
+            )
+            if step.existing_id is not None and part_id not in done.updated:
+                done.updated.append(part_id)
+            action = "added"
+        step.plan.part_id = part_id
+        store.insert_item(
+            db,
+            {
+                "id": str(uuid.uuid4()),
+                "order_id": order_id,
+                "part_id": part_id,
+                "row_number": line.row,
+                "supplier_part_number": line.supplier_part_number,
+                "manufacturer_part_number": line.manufacturer_part_number,
+                "description": line.description,
+                "manufacturer": line.manufacturer,
+                "quantity_ordered": line.quantity,
+                "quantity_received": line.quantity,
+                "unit_price": line.unit_price,
+                "extended_price": line.extended_price,
+                "package": line.package,
+                "customer_reference": line.customer_reference,
+                "status": "received",
+                "action": action,
+                "properties": json.dumps(line.properties, ensure_ascii=False),
+            },
+        )
+        if progress is not None and (i + 1) % 100 == 0:
+            progress(i + 1, total)
+    return done

@@ -1,0 +1,344 @@
+"""OrderService: preview and import supplier order files, list orders, a part's order history.
+
+An import is one write transaction: the order, its items, the new parts (in the configured
+"Unsorted" location) and a stock movement (source "import") for each known part. A file with any
+unreadable row, or an order imported before (unless forced), writes nothing. Files with more
+lines than `task_threshold_rows` import as a background task with progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import msgspec
+import sqlite_utils
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
+from makermatrix_edge.inventory.locations import find_or_create
+from makermatrix_edge.inventory.parts import PartService, check_page, find_part_id
+from makermatrix_edge.orders import planning, store
+from makermatrix_edge.orders.importers import FORMATS, filename_info, parse_date, parse_file
+from makermatrix_edge.orders.importers.base import FileTooLarge, ParsedOrder
+from makermatrix_edge.orders.models import (
+    EarlierImport,
+    ImportConfig,
+    ImportOptions,
+    ImportPreview,
+    ImportResult,
+    OrderView,
+    PartOrderItem,
+    PartOrderSummary,
+)
+from makermatrix_edge.orders.staging import StagedUploads
+from makermatrix_edge.runtime.events import EventBus
+from makermatrix_edge.settings import ImportSettings
+
+NO_ENRICHMENT = "Supplier enrichment is not available yet on this daemon; the parts were imported without it"
+
+
+class PartEnricher(Protocol):
+    """The hook supplier enrichment provides (issue 15); blocking, called from a task thread."""
+
+    def enrich_parts(
+        self, part_ids: list[str], capabilities: list[str], progress: Callable[[float, str], None]
+    ) -> dict[str, Any]: ...
+
+
+class QueueTask(Protocol):
+    """Creates a background task (TaskService.create bound to a task type)."""
+
+    async def __call__(self, task_type: str, name: str, input_data: dict[str, Any], actor: Principal) -> str: ...
+
+
+def reference_of(parsed: ParsedOrder, order_number: str | None) -> str:
+    display = planning.DISPLAY_SUPPLIER.get(parsed.supplier, parsed.supplier)
+    return f"{display} order {order_number}" if order_number else f"{display} file {parsed.filename}"
+
+
+def duplicate_message(earlier: EarlierImport) -> str:
+    what = f"order {earlier.order_number}" if earlier.order_number else f"file {earlier.filename}"
+    who = f" by {earlier.username}" if earlier.username else ""
+    return (
+        f"This {earlier.supplier} {what} was already imported on {earlier.import_date}{who} "
+        f"(order id {earlier.order_id}); send force=true to import it again"
+    )
+
+
+class OrderService:
+    def __init__(
+        self, db: Database, parts: PartService, clock: Clock, events: EventBus, settings: ImportSettings, data_dir: Path
+    ) -> None:
+        self._db = db
+        self._parts = parts
+        self._clock = clock
+        self._events = events
+        self.settings = settings
+        self.uploads = StagedUploads(data_dir / "imports", clock)
+        # Wired by the daemon: how to create a task, and the enrichment hook (None until it exists).
+        self.queue_task: QueueTask | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for task threads
+        self.find_enricher: Callable[[], PartEnricher | None] = lambda: None
+
+    # -- reading files -------------------------------------------------------------------
+    def check_size(self, size: int) -> None:
+        if size > self.settings.max_file_bytes:
+            limit = self.settings.max_file_bytes / 1_000_000
+            raise FileTooLarge(f"The file is larger than the {limit:g} MB limit for order files")
+
+    def parse(self, content: bytes, filename: str, options: ImportOptions) -> ParsedOrder:
+        """Blocking: read the file, then fill order number and date from the name, else the form."""
+        self.check_size(len(content))
+        parsed = parse_file(
+            content, filename, supplier_hint=options.supplier_name, max_unpacked=self.settings.max_unpacked_bytes
+        )
+        named = filename_info(filename)
+        form_date = options.order_date.strip() if options.order_date else None
+        if form_date and parse_date(form_date, ("%m/%d/%Y", "%d.%m.%Y")) is None:
+            raise InvalidInput(f"'{form_date[:40]}' is not a date (use YYYY-MM-DD)", "order_date")
+        number = parsed.order_number or named.order_number or (options.order_number or "").strip()[:100] or None
+        date = parsed.order_date or named.order_date or parse_date(form_date, ("%m/%d/%Y", "%d.%m.%Y"))
+        return msgspec.structs.replace(parsed, order_number=number, order_date=date)
+
+    # -- preview -------------------------------------------------------------------------
+    async def preview(self, content: bytes, filename: str, options: ImportOptions) -> ImportPreview:
+        parsed = await asyncio.to_thread(self.parse, content, filename, options)
+        sha = hashlib.sha256(content).hexdigest()
+
+        def look(db: sqlite_utils.Database) -> ImportPreview:
+            the_plan = planning.plan(db, parsed)
+            earlier = store.earlier_import(db, parsed.supplier, parsed.order_number, sha)
+            rows = the_plan.rows
+            return ImportPreview(
+                supplier=parsed.supplier,
+                display_name=FORMATS[parsed.supplier].display_name,
+                file_format=parsed.file_format,
+                filename=filename,
+                order_number=parsed.order_number,
+                order_date=parsed.order_date,
+                currency=parsed.currency,
+                subtotal=parsed.subtotal,
+                importable=not parsed.problems and (earlier is None or options.force),
+                already_imported=earlier,
+                new_parts=sum(1 for r in rows if r.action == "new part"),
+                added_to_existing=sum(1 for r in rows if r.action == "adds"),
+                skipped=len(parsed.skipped),
+                errors=parsed.problems,
+                rows=sorted(
+                    [
+                        *rows,
+                        *(planning.skipped_row(n) for n in parsed.skipped),
+                        *(planning.error_row(n) for n in parsed.problems),
+                    ],
+                    key=lambda r: r.row,
+                ),
+            )
+
+        return await self._db.read(look)
+
+    # -- importing -----------------------------------------------------------------------
+    def _refuse_problems(self, parsed: ParsedOrder) -> None:
+        if parsed.problems:
+            shown = "; ".join(f"row {p.row}: {p.reason}" for p in parsed.problems[:10])
+            more = f" (and {len(parsed.problems) - 10} more)" if len(parsed.problems) > 10 else ""
+            raise RowsRefused(
+                f"Nothing was imported: {len(parsed.problems)} rows could not be read — {shown}{more}",
+                parsed,
+            )
+
+    async def import_file(
+        self, content: bytes, filename: str, options: ImportOptions, actor: Principal, *, as_task: bool = False
+    ) -> ImportResult:
+        parsed = await asyncio.to_thread(self.parse, content, filename, options)
+        self._refuse_problems(parsed)
+        sha = hashlib.sha256(content).hexdigest()
+        if not options.force:
+            number = parsed.order_number
+            earlier = await self._db.read(lambda db: store.earlier_import(db, parsed.supplier, number, sha))
+            if earlier is not None:
+                raise Conflict(duplicate_message(earlier))
+        big = len(parsed.lines) > self.settings.task_threshold_rows
+        if (as_task or big) and self.queue_task is not None:
+            return await self._queue_import(content, filename, parsed, options, actor)
+        result = await asyncio.to_thread(self.run_import, parsed, sha, options, actor, None)
+        return await self.after_import(result, options, actor)
+
+    async def _queue_import(
+        self, content: bytes, filename: str, parsed: ParsedOrder, options: ImportOptions, actor: Principal
+    ) -> ImportResult:
+        assert self.queue_task is not None
+        self.loop = asyncio.get_running_loop()
+        staged = self.uploads.stage(content)
+        data = {"staged": staged, "filename": filename, "options": msgspec.to_builtins(options)}
+        name = f"Import {reference_of(parsed, parsed.order_number)} ({len(parsed.lines)} lines)"
+        try:
+            task_id = await self.queue_task("order_file_import", name, data, actor)
+        except BaseException:
+            self.uploads.discard(staged)
+            raise
+        return ImportResult(
+            import_id=staged,
+            status="queued",
+            supplier=parsed.supplier,
+            order_id=None,
+            order_number=parsed.order_number,
+            imported_count=0,
+            created_count=0,
+            added_count=0,
+            failed_count=0,
+            skipped_count=len(parsed.skipped),
+            part_ids=[],
+            created_part_ids=[],
+            updated_part_ids=[],
+            failed_items=[],
+            skipped_items=parsed.skipped,
+            warnings=[f"{len(parsed.lines)} lines: importing as task {task_id}; follow it on /ws/tasks"],
+            task_id=task_id,
+        )
+
+    def run_import(
+        self,
+        parsed: ParsedOrder,
+        sha: str,
+        options: ImportOptions,
+        actor: Principal | None,
+        progress: planning.Progress | None,
+    ) -> ImportResult:
+        """Blocking: the whole import in one write transaction (a refused or failed one writes nothing)."""
+        self._refuse_problems(parsed)
+        now = iso(self._clock())
+        order_id = str(uuid.uuid4())
+        reference = reference_of(parsed, parsed.order_number)
+
+        def write(db: sqlite_utils.Database) -> tuple[planning.Plan, planning.Applied]:
+            if not options.force:
+                earlier = store.earlier_import(db, parsed.supplier, parsed.order_number, sha)
+                if earlier is not None:
+                    raise Conflict(duplicate_message(earlier))
+            location_id = find_or_create(db, self.settings.unsorted_location, now)
+            the_plan = planning.plan(db, parsed)
+            store.insert_order(db, self._order_row(parsed, options, order_id, sha, actor, now))
+            applied = planning.apply(
+                db,
+                self._parts,
+                parsed,
+                the_plan,
+                order_id=order_id,
+                location_id=location_id,
+                reference=reference,
+                actor=actor,
+                now=now,
+                progress=progress,
+            )
+            return the_plan, applied
+
+        the_plan, applied = self._db.write_sync(write)
+        ids = list(dict.fromkeys(s.plan.part_id for s in the_plan.steps if s.plan.part_id))
+        self._events.entity(
+            "created", "order", order_id, reference, actor, changes={"lines": len(parsed.lines), "parts": len(ids)}
+        )
+        if applied.created:
+            self._events.entity(
+                "created", "part", None, None, actor, changes={"count": len(applied.created), "source": "import"}
+            )
+        return ImportResult(
+            import_id=order_id,
+            status="success",
+            supplier=parsed.supplier,
+            order_id=order_id,
+            order_number=parsed.order_number,
+            imported_count=len(parsed.lines),
+            created_count=len(applied.created),
+            added_count=len(parsed.lines) - len(applied.created),
+            failed_count=0,
+            skipped_count=len(parsed.skipped),
+            part_ids=ids,
+            created_part_ids=applied.created,
+            updated_part_ids=applied.updated,
+            failed_items=[],
+            skipped_items=parsed.skipped,
+            warnings=[],
+        )
+
+    def _order_row(
+        self, parsed: ParsedOrder, options: ImportOptions, order_id: str, sha: str, actor: Principal | None, now: str
+    ) -> dict[str, Any]:
+        items_total = sum(line.extended_price or 0.0 for line in parsed.lines)
+        return {
+            "id": order_id,
+            "order_number": parsed.order_number,
+            "supplier": parsed.supplier,
+            "order_date": parsed.order_date,
+            "status": "imported",
+            "subtotal": parsed.subtotal if parsed.subtotal is not None else round(items_total, 2),
+            "total": parsed.subtotal if parsed.subtotal is not None else round(items_total, 2),
+            "currency": parsed.currency,
+            "import_source": f"File import: {parsed.filename}"[:300],
+            "import_date": now,
+            "notes": (options.notes or "").strip()[:4000] or None,
+            "filename": parsed.filename[:300],
+            "file_sha256": sha,
+            "created_by_user_id": actor.user_id if actor else None,
+            "created_by_username": actor.username if actor else None,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    async def after_import(self, result: ImportResult, options: ImportOptions, actor: Principal) -> ImportResult:
+        """Queue enrichment of the new parts when asked; without the hook, say so and keep the import."""
+        if not options.enable_enrichment or not result.created_part_ids:
+            return result
+        if self.find_enricher() is None or self.queue_task is None:
+            return msgspec.structs.replace(result, warnings=[*result.warnings, NO_ENRICHMENT])
+        data = {
+            "order_id": result.order_id,
+            "part_ids": result.created_part_ids,
+            "capabilities": options.enrichment_capabilities,
+        }
+        name = f"Enrich {len(result.created_part_ids)} imported parts"
+        task_id = await self.queue_task("file_import_enrichment", name, data, actor)
+        return msgspec.structs.replace(result, enrichment_task_id=task_id)
+
+    # -- reading orders ------------------------------------------------------------------
+    async def list_orders(self, page: int, page_size: int, supplier: str | None) -> tuple[list[OrderView], int]:
+        check_page(page, page_size)
+        key = supplier.strip().lower() if supplier else None
+        return await self._db.read(lambda db: store.list_orders(db, key, page_size, (page - 1) * page_size))
+
+    async def get_order(self, order_id: str) -> OrderView:
+        found = await self._db.read(lambda db: store.get_order(db, order_id))
+        if found is None:
+            raise NotFound(f"No order with id {order_id}")
+        return found
+
+    async def part_history(self, part_id: str) -> tuple[list[PartOrderItem], PartOrderSummary | None]:
+        def load(db: sqlite_utils.Database) -> tuple[list[PartOrderItem], PartOrderSummary | None]:
+            found = find_part_id(db, part_id=part_id, part_number=None, part_name=None)
+            items = store.part_orders(db, found)
+            return items, store.part_summary(db, found, items)
+
+        return await self._db.read(load)
+
+    # -- the /csv/config document ----------------------------------------------------------
+    async def config(self) -> ImportConfig:
+        return await self._db.read(store.load_config)
+
+    async def save_config(self, config: ImportConfig) -> ImportConfig:
+        await self._db.write(lambda db: store.save_config(db, config))
+        return config
+
+
+class RowsRefused(InvalidInput):
+    """Some rows could not be read: nothing is imported; `parsed.problems` lists them by row."""
+
+    def __init__(self, message: str, parsed: ParsedOrder) -> None:
+        super().__init__(message, "file")
+        self.message = message
+        self.parsed = parsed

@@ -1,0 +1,118 @@
+"""Task handlers of the order importer: a large file's import, and enrichment of imported parts."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+import msgspec
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.orders.models import ImportOptions
+from makermatrix_edge.orders.service import OrderService, PartEnricher
+from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
+from makermatrix_edge.tasks.registry import HandlerRegistry, TaskHandler
+
+IMPORT_TYPE = "order_file_import"
+ENRICH_TYPES = ("file_import_enrichment", "csv_enrichment")
+
+
+def _actor(ctx: TaskContext) -> Principal | None:
+    """Who asked for the import (kept in the task's input): the stock movements' who, and the enrichment's owner."""
+    creator = ctx.input.get("_created_by")
+    if not isinstance(creator, dict):
+        return None
+    try:
+        return msgspec.convert(creator, Principal)
+    except msgspec.ValidationError:
+        return None
+
+
+def order_import(orders: OrderService) -> TaskHandler:
+    def run(ctx: TaskContext) -> dict[str, Any]:
+        token = str(ctx.input.get("staged", ""))
+        filename = str(ctx.input.get("filename", ""))
+        options = msgspec.convert(ctx.input.get("options") or {}, ImportOptions)
+        ctx.progress(2, f"Reading {filename}")
+        content = orders.uploads.read(token)
+        try:
+            parsed = orders.parse(content, filename, options)
+            total = len(parsed.lines)
+            ctx.progress(10, f"Importing {total} lines in one transaction")
+
+            def progress(done: int, of: int) -> None:
+                # Inside the write transaction: publish live only (storing progress needs the writer).
+                ctx.progress(10 + 88 * done / max(of, 1), f"Imported {done} of {of} lines", persist=False)
+
+            result = orders.run_import(
+                parsed, hashlib.sha256(content).hexdigest(), options, _actor(ctx), progress=progress
+            )
+        except TaskCancelled as exc:
+            if exc.reason != "shutdown":  # a clean stop queues the task again: it needs the file then
+                orders.uploads.discard(token)
+            raise
+        except BaseException:
+            orders.uploads.discard(token)
+            raise
+        orders.uploads.discard(token)
+        actor = _actor(ctx)
+        if options.enable_enrichment and actor is not None and orders.loop is not None:
+            # Creating a task is the event loop's business; this handler runs in a worker thread.
+            queued = asyncio.run_coroutine_threadsafe(orders.after_import(result, options, actor), orders.loop)
+            result = queued.result(timeout=60)
+        ctx.progress(100, f"Imported {result.imported_count} lines: {result.created_count} new parts")
+        return msgspec.to_builtins(result)  # type: ignore[no-any-return]
+
+    return TaskHandler(
+        task_type=IMPORT_TYPE,
+        name="Order file import",
+        description="Imports a large supplier order file (parts, quantities, prices) in one transaction",
+        run=run,
+        permission="csv:import",
+        priority="HIGH",
+        max_retries=0,  # a refused file stays refused; a repeat would be a second import
+        timeout_seconds=1800,
+    )
+
+
+def _enrich(orders: OrderService, enricher: PartEnricher, ctx: TaskContext) -> dict[str, Any]:
+    part_ids = [str(p) for p in ctx.input.get("part_ids") or []]
+    order_id = ctx.input.get("order_id")
+    if not part_ids and order_id:
+        sql = "SELECT DISTINCT part_id FROM order_items WHERE order_id = ?"
+        order = ctx.db.read_sync(lambda db: [r[0] for r in db.execute(sql, [order_id])])
+        part_ids = [str(p) for p in order if p]
+    capabilities = [str(c) for c in ctx.input.get("capabilities") or []]
+    ctx.progress(1, f"Enriching {len(part_ids)} parts")
+    return enricher.enrich_parts(part_ids, capabilities, ctx.progress)
+
+
+def register(registry: HandlerRegistry, orders: OrderService) -> None:
+    """The import task always; the enrichment types only once the enrichment hook exists."""
+    registry.register(order_import(orders))
+    register_enrichment(registry, orders)
+
+
+def register_enrichment(registry: HandlerRegistry, orders: OrderService) -> None:
+    """file_import_enrichment and csv_enrichment, when the enrichment hook is there (else they stay 503)."""
+    enricher = orders.find_enricher()
+    if enricher is None:
+        return
+    found: PartEnricher = enricher
+
+    def run(ctx: TaskContext) -> dict[str, Any]:
+        return _enrich(orders, found, ctx)
+
+    for task_type in ENRICH_TYPES:
+        registry.register(
+            TaskHandler(
+                task_type=task_type,
+                name="Enrich imported parts",
+                description="Fetches supplier details, datasheets and images for the parts of an imported order",
+                run=run,
+                permission="tasks:write",
+                max_retries=1,
+                timeout_seconds=3600,
+            )
+        )

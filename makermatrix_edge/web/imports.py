@@ -1,0 +1,151 @@
+"""Import an order on the phone: pick the file, see what it would do, confirm, see the parts and print their labels.
+
+The previewed file is kept in the data dir under a random token until it is confirmed, so the phone
+does not upload it twice; the confirm imports exactly those bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.api.makermatrix.imports import UPLOAD_BODY_LIMIT, import_message
+from makermatrix_edge.errors import DomainError, InvalidInput
+from makermatrix_edge.labels import models as m
+from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
+from makermatrix_edge.orders.models import ImportOptions
+from makermatrix_edge.services import Services
+from makermatrix_edge.web.pages import Form
+from makermatrix_edge.web.render import back, form_error, page
+from makermatrix_edge.web.session import check_csrf, require
+
+IMPORT = "csv:import"
+LABELS = {"file": "", "order_date": "The order date", "staged": ""}
+STATUS: dict[type[Exception], int] = {FileTooLarge: 413, UnsupportedFile: 415}
+MAX_LABELS = 100  # one batch print at most (the API's limit)
+
+
+class UploadForm(msgspec.Struct):
+    file: UploadFile | None = None
+    csrf_token: str = ""
+    order_number: str = ""
+
+
+class ConfirmForm(msgspec.Struct):
+    csrf_token: str = ""
+    staged: str = ""
+    filename: str = ""
+    order_number: str = ""
+    force: str = ""
+
+
+class PrintForm(msgspec.Struct):
+    csrf_token: str = ""
+
+
+def _form(
+    request: Request[Any, Any, Any], principal: Principal, error: str | None = None, status_code: int = 200
+) -> Template:
+    return page(request, "import.html", principal, status_code=status_code, preview=None, error=error)
+
+
+class ImportPages(Controller):
+    @get("/import")
+    async def import_page(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+        principal = await require(request, services, IMPORT)
+        return _form(request, principal)
+
+    @post("/import", status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
+    async def preview(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        services: NamedDependency[Services],
+    ) -> Template:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, IMPORT)
+        orders = services.orders
+        try:
+            if data.file is None or not data.file.filename:
+                raise InvalidInput("choose the order file first", "file")
+            try:
+                content = await data.file.read(orders.settings.max_file_bytes + 1)
+            finally:
+                await data.file.close()
+            options = ImportOptions(order_number=data.order_number.strip()[:100] or None)
+            preview = await orders.preview(content, data.file.filename, options)
+        except DomainError as exc:
+            sentence, status = form_error(exc, LABELS)
+            return _form(request, principal, sentence, STATUS.get(type(exc), status))
+        staged = orders.uploads.stage(content) if preview.errors == [] else None
+        return page(
+            request,
+            "import.html",
+            principal,
+            preview=preview,
+            staged=staged,
+            order_number=options.order_number or "",
+            error=None,
+        )
+
+    @post("/import/confirm", status_code=200)
+    async def confirm(
+        self, request: Request[Any, Any, Any], data: Annotated[ConfirmForm, Form], services: NamedDependency[Services]
+    ) -> Template | Redirect:
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, IMPORT)
+        orders = services.orders
+        try:
+            content = orders.uploads.read(data.staged)
+            options = ImportOptions(order_number=data.order_number.strip()[:100] or None, force=data.force == "1")
+            result = await orders.import_file(content, data.filename[:300] or "order", options, principal)
+        except DomainError as exc:
+            sentence, status = form_error(exc, LABELS)
+            return _form(request, principal, sentence, status)
+        orders.uploads.discard(data.staged)
+        if result.order_id is None:  # a large file: it runs as a task
+            return back(request, "/tasks", import_message(result))
+        return back(request, f"/orders/{result.order_id}", import_message(result))
+
+    @get("/orders/{order_id:str}")
+    async def order(
+        self, request: Request[Any, Any, Any], order_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Template:
+        principal = await require(request, services, "parts:read")
+        order = await services.orders.get_order(order_id)
+        new_parts = [i for i in order.order_items or [] if i.action == "created" and i.part_url]
+        return page(
+            request,
+            "order.html",
+            principal,
+            order=order,
+            new_parts=new_parts,
+            can_print=principal.can("printer:use"),
+        )
+
+    @post("/orders/{order_id:str}/print", status_code=200)
+    async def print_labels(
+        self,
+        request: Request[Any, Any, Any],
+        order_id: FromPath[str],
+        data: Annotated[PrintForm, Form],
+        services: NamedDependency[Services],
+    ) -> Redirect:
+        """One label for each part this order created (the existing batch print)."""
+        check_csrf(request, data.csrf_token)
+        principal = await require(request, services, "printer:use")
+        order = await services.orders.get_order(order_id)
+        ids = [i.part_id for i in order.order_items or [] if i.action == "created" and i.part_id and i.part_url]
+        if not ids:
+            return back(request, f"/orders/{order_id}", "This order made no new parts to label")
+        jobs = await services.labels.print_batch(m.BatchPrintRequest(part_ids=ids[:MAX_LABELS]), principal)
+        more = f" (the first {MAX_LABELS})" if len(ids) > MAX_LABELS else ""
+        return back(request, f"/orders/{order_id}", f"{len(jobs)} labels sent to the printer{more}")
