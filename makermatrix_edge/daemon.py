@@ -46,6 +46,10 @@ from makermatrix_edge.runtime.supervisor import Supervisor
 from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.services import Services
 from makermatrix_edge.settings import Settings
+from makermatrix_edge.suppliers.enrich import EnrichmentService
+from makermatrix_edge.suppliers.files import DatasheetStore
+from makermatrix_edge.suppliers.registry import SupplierRegistry
+from makermatrix_edge.suppliers.tasks import enrichment_handlers
 from makermatrix_edge.tasks import build_registry, scheduled_jobs
 from makermatrix_edge.tasks.service import TaskService
 
@@ -91,6 +95,13 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         drive = make_drive(backup.target, backup.drive_label, Path(backup.drive_root))
         backups = BackupService(settings, db, drive, clock)
         tasks.registry.register(backup_creation(backups))
+        images = ImageStore(data_dir / "images")
+        suppliers = SupplierRegistry(settings.suppliers, db, clock)
+        suppliers.load()
+        datasheets = DatasheetStore(data_dir / "datasheets", settings.suppliers.datasheet_max_bytes)
+        enrichment = EnrichmentService(db, clock, suppliers, images, datasheets, events)
+        for handler in enrichment_handlers(enrichment):
+            tasks.registry.register(handler)
         scheduler = Scheduler(
             db,
             clock,
@@ -110,7 +121,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             search=SearchService(db),
             categories=CategoryService(db, clock, events),
             locations=LocationService(db, clock, events),
-            images=ImageStore(data_dir / "images"),
+            images=images,
             components=ComponentService(db, parts, clock, events),
             component_stock=ComponentStockService(db, parts, clock, events),
             alora_categories=AloraCategoryService(db, clock, events),
@@ -121,6 +132,8 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             labels=LabelService(db, clock, settings, PrintQueue(printer, settings.printer, events, clock)),
             scans=ScanService(db, parts, events, clock, settings.scanner),
             backups=backups,
+            suppliers=suppliers,
+            enrichment=enrichment,
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)

@@ -26,6 +26,8 @@ from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.settings import Settings
+from makermatrix_edge.suppliers.enrich import EnrichmentService
+from makermatrix_edge.suppliers.registry import SupplierRegistry
 from makermatrix_edge.tasks.service import TaskService
 
 
@@ -53,6 +55,8 @@ class Services:
     labels: LabelService
     scans: ScanService
     backups: BackupService
+    suppliers: SupplierRegistry
+    enrichment: EnrichmentService
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
     devices: dict[str, Device] = field(default_factory=dict)
@@ -60,4 +64,5 @@ class Services:
     status_fragments: list[Callable[[], str | None]] = field(default_factory=list)
 
     def close(self) -> None:
+        self.suppliers.close()
         self.db.close()

@@ -13,14 +13,10 @@ from makermatrix_edge.clock import iso
 from tasks_support import quick, task_app, wait_task
 
 UNBUILT = {
-    "part_enrichment": ({"part_id": "p1"}, "supplier enrichment"),
-    "datasheet_fetch": ({"part_id": "p1"}, "supplier enrichment"),
-    "image_fetch": ({"part_id": "p1"}, "supplier enrichment"),
-    "bulk_enrichment": ({"part_ids": ["p1"]}, "supplier enrichment"),
     "csv_enrichment": ({}, "order-file importer"),
     "file_import_enrichment": ({}, "order-file importer"),
-    "price_update": ({}, "price lookups"),
 }
+ENRICHMENT = {"part_enrichment", "datasheet_fetch", "image_fetch", "bulk_enrichment", "price_update"}
 
 
 def test_removed_endpoints_are_410_and_point_to_quick(client: TestClient[Any], admin_token: str) -> None:
@@ -40,17 +36,15 @@ def test_unbuilt_subsystems_answer_503_naming_what_is_missing(
     assert missing in response.json()["message"]
 
 
-def test_test_tasks_are_off_by_default_and_capabilities_need_suppliers(
-    client: TestClient[Any], admin_token: str
-) -> None:
+def test_test_tasks_are_off_by_default_and_enrichment_is_built_in(client: TestClient[Any], admin_token: str) -> None:
     off = client.post("/api/tasks/quick/test_progress", json={}, headers=bearer(admin_token))
     assert off.status_code == 404
     types = client.get("/api/tasks/types/available", headers=bearer(admin_token)).json()["data"]
     available = {t["task_type"] for t in types if t["available"]}
-    assert available == {"database_cleanup", "inventory_audit", "backup_creation"}
-    assert {t["task_type"] for t in types} >= set(UNBUILT) - {"database_backup"} | {"backup_creation"}
+    assert available == {"database_cleanup", "inventory_audit", "backup_creation"} | ENRICHMENT
+    assert {t["task_type"] for t in types} >= set(UNBUILT) | {"backup_creation"}
     caps = client.get("/api/tasks/capabilities/suppliers", headers=bearer(admin_token))
-    assert caps.status_code == 503 and "supplier enrichment" in caps.json()["message"]
+    assert caps.status_code == 200 and len(caps.json()["data"]) == 3
 
 
 def test_users_see_their_own_tasks_admins_see_all(tmp_path: Path, clock: FakeClock) -> None:

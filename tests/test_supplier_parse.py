@@ -1,0 +1,41 @@
+"""Reading supplier values and telling a part's supplier from its fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from makermatrix_edge.suppliers import parse
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("$0.80", 0.8), ("0,80 €", 0.8), ("1,234.50", 1234.5), ("1.234,50", 1234.5), ("0.0874", 0.0874), (3, 3.0)],
+)
+def test_prices(text: object, value: float) -> None:
+    assert parse.number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("5,234 In Stock", 5234), ("5234", 5234), (412345, 412345), ("None", None), (None, None)]
+)
+def test_stock(text: object, count: int | None) -> None:
+    assert parse.whole(text) == count
+
+
+@pytest.mark.parametrize(
+    ("supplier", "number", "found"),
+    [
+        ("LCSC", None, "lcsc"),
+        ("Digi-Key", "whatever", "digikey"),
+        ("Mouser Electronics", None, "mouser"),
+        (None, "C2040", "lcsc"),
+        (None, "c25804", "lcsc"),
+        (None, "311-1.00KCRCT-ND", "digikey"),
+        (None, "BC857BLT1GOSDKR-DKR", "digikey"),
+        (None, "454-W25Q32JWSSIQ", "mouser"),
+        (None, "NE555P", None),
+        ("Farnell", "NE555P", None),
+    ],
+)
+def test_detect_supplier(supplier: str | None, number: str | None, found: str | None) -> None:
+    assert parse.detect_supplier(supplier, number) == found
