@@ -18,6 +18,7 @@ from makermatrix_edge.services import Services
 from makermatrix_edge.web.pages import Form, live_token
 from makermatrix_edge.web.render import back, page
 from makermatrix_edge.web.session import check_csrf, require
+from makermatrix_edge.web.suppliers import supplier_panel
 
 HISTORY_SIZE = 15
 
@@ -94,6 +95,7 @@ class PartPages(Controller):
             can_write=principal.can("parts:write"),
             can_print=principal.can("printer:use"),
             live_token=await live_token(services, principal),
+            sp=await supplier_panel(services, part, principal),
         )
 
     @post("/p/{part_id:str}/adjust", status_code=303)

@@ -9,7 +9,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, users
+from makermatrix_edge.web import admin, errors, forms, locations, pages, parts, scan, suppliers, users
 
 HERE = Path(__file__).parent
 
@@ -39,6 +39,7 @@ def web_router() -> Router:
             forms.PartForms,
             admin.AdminPages,
             users.UserPages,
+            suppliers.SupplierPages,
             static,
         ],
         exception_handlers={Exception: errors.handle},
