@@ -31,6 +31,9 @@ def png_bytes(color: tuple[int, int, int] = (40, 120, 200)) -> bytes:
     return out.getvalue()
 
 
+PNG = png_bytes()
+
+
 def pdf_bytes(title: str) -> bytes:
     body = f"1 0 obj << /Type /Catalog >> endobj\n% {title}\n".encode()
     return b"%PDF-1.4\n" + body + b"trailer << /Root 1 0 R >>\n%%EOF\n"
@@ -51,6 +54,7 @@ class Fakes:
         self.digikey_subscribed = True
         self.slow_seconds = 0.0
         self.datasheet_is_html = False
+        self.busy_seconds = 0.0  # time spent answering (the benchmark subtracts it from ours)
 
     def count(self, prefix: str) -> int:
         with self.lock:
@@ -202,6 +206,7 @@ class Fakes:
 def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -224,6 +229,14 @@ def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def _handle(self, method: str) -> None:
+            started = time.perf_counter()
+            try:
+                self._answer(method)
+            finally:
+                with fakes.lock:
+                    fakes.busy_seconds += time.perf_counter() - started
+
+        def _answer(self, method: str) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -232,7 +245,7 @@ def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             path = unquote(url.path)
             if path.startswith("/img/"):
-                return self._send(200, png_bytes(), "image/png")
+                return self._send(200, PNG, "image/png")
             if path.startswith("/pdf/"):
                 if fakes.datasheet_is_html:
                     return self._send(200, "<html>Please enable JavaScript</html>", "text/html")

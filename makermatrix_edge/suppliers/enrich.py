@@ -161,8 +161,7 @@ class EnrichmentService:
                 )
                 if reply.status != 200:
                     raise SupplierError(f"the picture link answered HTTP {reply.status}")
-                stored = self._images.save(reply.content)
-                self._images.path_for(stored.filename, thumb=True)  # thumbnail now, not on the first list view
+                stored = self._images.save(reply.content)  # judged by content like an upload; thumbnail on demand
                 out.image_url = IMAGE_URL + stored.filename
             except SupplierOffline:
                 raise
