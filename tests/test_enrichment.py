@@ -186,6 +186,8 @@ def test_mouser_key_refused_and_never_shown_or_logged(
         assert "Mouser refused the API key (Invalid unique identifier.)" in failed["error_message"]
         client.post(url, json={"api_key": MOUSER_KEY}, headers=bearer(token))
         enrich(client, token, part["id"])
+        removed = client.post(url, json={"api_key": ""}, headers=bearer(token)).json()["data"]
+        assert removed["configured"] is False and removed["missing_credentials"] == ["api_key"]
         seen = [
             client.get(u, headers=bearer(token)).text
             for u in (

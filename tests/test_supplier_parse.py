@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from makermatrix_edge.suppliers import parse
+from makermatrix_edge.suppliers.http import RateLimiter
 
 
 @pytest.mark.parametrize(
@@ -39,3 +40,10 @@ def test_stock(text: object, count: int | None) -> None:
 )
 def test_detect_supplier(supplier: str | None, number: str | None, found: str | None) -> None:
     assert parse.detect_supplier(supplier, number) == found
+
+
+def test_rate_limiter_spaces_calls_and_credits_only_a_small_burst() -> None:
+    limiter = RateLimiter(per_minute=60.0, burst=2.0)  # one a second
+    waits = [limiter.reserve() for _ in range(4)]
+    assert waits[0] == 0.0
+    assert [round(w) for w in waits[1:]] == [1, 2, 3]  # booked ahead, one second apart

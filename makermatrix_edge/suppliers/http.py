@@ -45,20 +45,28 @@ class Reply(msgspec.Struct, frozen=True):
 
 
 class RateLimiter:
-    """At most `per_minute` calls, evenly spaced; shared by every thread calling one supplier."""
+    """At most `per_minute` calls on average; shared by every thread calling one supplier.
 
-    def __init__(self, per_minute: float) -> None:
+    A token bucket holding at most `burst` calls: time spent on our own work between two calls
+    (saving a picture, a commit) is credited, so a sequential task keeps to the rate instead of
+    losing that time on every call.
+    """
+
+    def __init__(self, per_minute: float, burst: float = 2.0) -> None:
         self.interval = 60.0 / per_minute
-        self._next = 0.0
+        self.burst = burst
+        self._tokens = 1.0  # the first call goes at once; a burst builds up only over idle time
+        self._last = time.monotonic()
         self._lock = threading.Lock()
 
     def reserve(self) -> float:
-        """Book the next slot; returns how long to wait for it."""
+        """Book the next call; returns how long to wait before making it."""
         with self._lock:
             now = time.monotonic()
-            at = max(now, self._next)
-            self._next = at + self.interval
-            return at - now
+            self._tokens = min(self.burst, self._tokens + (now - self._last) / self.interval)
+            self._last = now
+            self._tokens -= 1.0  # below zero: calls booked ahead, each waits its turn
+            return max(0.0, -self._tokens * self.interval)
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

@@ -94,8 +94,13 @@ def _ids(ctx: TaskContext) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def enrichment_handlers(service: EnrichmentService) -> list[TaskHandler]:
-    def bulk(ctx: TaskContext) -> dict[str, Any]:
+def list_enrichment_handler(service: EnrichmentService, task_type: str, name: str, description: str) -> TaskHandler:
+    """A handler enriching `input_data["part_ids"]` (with optional `capabilities`, `supplier`, `overwrite`).
+
+    For other subsystems' task types, e.g. the order import's file_import_enrichment; they register it.
+    """
+
+    def run(ctx: TaskContext) -> dict[str, Any]:
         return run_enrichment(
             ctx,
             service,
@@ -105,6 +110,18 @@ def enrichment_handlers(service: EnrichmentService) -> list[TaskHandler]:
             overwrite=bool(ctx.input.get("overwrite")),
         )
 
+    return TaskHandler(
+        task_type=task_type,
+        name=name,
+        description=description,
+        run=run,
+        permission="parts:write",
+        max_retries=0,
+        timeout_seconds=BULK_TIMEOUT,
+    )
+
+
+def enrichment_handlers(service: EnrichmentService) -> list[TaskHandler]:
     def prices(ctx: TaskContext) -> dict[str, Any]:
         if ctx.input.get("part_ids"):
             ids = _ids(ctx)
@@ -140,13 +157,11 @@ def enrichment_handlers(service: EnrichmentService) -> list[TaskHandler]:
             timeout_seconds=SINGLE_TIMEOUT,
             **common,
         ),
-        TaskHandler(
-            task_type="bulk_enrichment",
-            name="Bulk enrichment",
-            description="Enriches many parts from their suppliers; one part's failure does not stop the others",
-            run=bulk,
-            timeout_seconds=BULK_TIMEOUT,
-            **common,
+        list_enrichment_handler(
+            service,
+            "bulk_enrichment",
+            "Bulk enrichment",
+            "Enriches many parts from their suppliers; one part's failure does not stop the others",
         ),
         TaskHandler(
             task_type="price_update",
