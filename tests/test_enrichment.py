@@ -59,7 +59,7 @@ def test_lcsc_c2040_gains_manufacturer_package_datasheet_and_picture_in_one_task
     assert done["manufacturer_part_number"] == "RP2040"
     assert done["additional_properties"]["package"] == "LQFN-56(7x7)"
     assert done["additional_properties"]["category_suggestion"] == "ICs"
-    assert done["description"] == "RP2040"  # EasyEDA's title; the page's text only fills what EasyEDA left out
+    assert done["description"] == "Dual-core Arm Cortex-M0+ microcontroller"  # EasyEDA has none: the page's
     # The picture: downloaded from the protocol-relative thumb, checked, stored and thumbnailed like an upload.
     assert done["image_url"].startswith("/api/utility/get_image/")
     thumb = client.get(done["image_url"] + "?size=thumb")

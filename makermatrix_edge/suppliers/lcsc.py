@@ -58,15 +58,18 @@ class LcscClient(SupplierClient):
             raise
         except SupplierError:
             found = None  # the product page may still know it
-        if found is not None and not pricing:
+        if found is not None and not pricing and found.description:
             return found
         try:
             page = self._page(n, sleep)
         except SupplierError:
             if found is None:
                 raise
-            return found
-        return _merge(found, page) if found is not None else page
+            page = None
+        merged = _merge(found, page) if found is not None else page
+        if merged is not None and merged.description is None:
+            merged.description = merged.manufacturer_part_number  # EasyEDA's title, better than nothing
+        return merged
 
     def _easyeda(self, n: str, sleep: Sleep) -> PartDetails | None:
         reply = self.http.request(
@@ -102,7 +105,7 @@ class LcscClient(SupplierClient):
         return PartDetails(
             supplier=self.name,
             supplier_part_number=parse.text(parse.dig(result, "lcsc", "number")) or n,
-            description=parse.text(result.get("description")) or parse.text(result.get("title")),
+            description=parse.text(result.get("description")),  # often empty: the product page's then
             manufacturer=parse.text(para.get("Manufacturer")),
             manufacturer_part_number=parse.text(para.get("Manufacturer Part")) or parse.text(result.get("title")),
             package=parse.text(para.get("package")),
