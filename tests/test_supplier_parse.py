@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
-from makermatrix_edge.suppliers import parse
+from makermatrix_edge.suppliers import http, parse
 from makermatrix_edge.suppliers.http import RateLimiter
+from makermatrix_edge.suppliers.models import SupplierOffline
 
 
 @pytest.mark.parametrize(
@@ -47,3 +51,26 @@ def test_rate_limiter_spaces_calls_and_credits_only_a_small_burst() -> None:
     waits = [limiter.reserve() for _ in range(4)]
     assert waits[0] == 0.0
     assert [round(w) for w in waits[1:]] == [1, 2, 3]  # booked ahead, one second apart
+
+
+def test_a_dns_lookup_that_hangs_is_offline_within_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def stuck(*_: object, **__: object) -> object:
+        release.wait(10)  # a resolver behind a router without uplink
+        raise OSError("never answered")
+
+    monkeypatch.setattr(http.socket, "getaddrinfo", stuck)
+    client = http.SupplierHttp(
+        "LCSC", per_minute=600, timeout=0.3, max_retries=0, backoff=0, max_retry_after=0, offline_seconds=60
+    )
+    try:
+        started = time.monotonic()
+        with pytest.raises(SupplierOffline, match=r"^offline: LCSC cannot be reached \(easyeda\.invalid: no answer"):
+            client.request("GET", "https://easyeda.invalid/api/products/C2040/components", sleep=lambda s: None)
+        with pytest.raises(SupplierOffline):  # remembered: the next part does not wait again
+            client.request("GET", "https://easyeda.invalid/x", sleep=lambda s: None)
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+        client.close()

@@ -7,10 +7,14 @@ Nothing here logs a URL with its query or a request body: Mouser's key travels i
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,6 +86,34 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+# getaddrinfo has no timeout of its own and httpx's does not cover it: on a Pi whose router has no
+# uplink a lookup can take 20 s or more. Names are resolved here first, with the connect deadline.
+_DNS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="supplier-dns")
+DNS_OK_SECONDS = 300.0
+_resolved: dict[str, float] = {}
+_resolved_lock = threading.Lock()
+
+
+def resolve(host: str, deadline: float) -> None:
+    """Raise OSError or TimeoutError unless `host` resolves within `deadline` seconds (cached while it does)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return
+    except ValueError:
+        pass
+    now = time.monotonic()
+    with _resolved_lock:
+        if _resolved.get(host, 0.0) > now:
+            return
+    future = _DNS.submit(socket.getaddrinfo, host, None)
+    try:
+        future.result(timeout=deadline)
+    except FutureTimeout:
+        raise TimeoutError(f"no answer from DNS for {host} within {deadline:g} s") from None
+    with _resolved_lock:
+        _resolved[host] = now + DNS_OK_SECONDS
 
 
 def _quiet_secrets() -> None:
@@ -171,6 +203,12 @@ class SupplierHttp:
     def _send(self, method: str, url: str, max_bytes: int, kwargs: dict[str, Any]) -> Reply:
         deadline = time.monotonic() + self.timeout
         host = host_of(url)
+        try:
+            resolve(urlsplit(url).hostname or "", min(self.timeout, 5.0))
+        except (OSError, TimeoutError) as exc:
+            self._offline_reason = f"offline: {self.display_name} cannot be reached ({host}: {_short(exc)})"
+            self._offline_until = time.monotonic() + self.offline_seconds
+            raise SupplierOffline(self._offline_reason) from None
         try:
             with self._client.stream(method, url, **kwargs) as response:
                 body = bytearray()
