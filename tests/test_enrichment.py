@@ -328,3 +328,17 @@ def test_price_update_and_single_fetches(app: tuple[TestClient[Any], Services, s
     assert len(after["datasheets"]) == 1 and after["image_url"].startswith("/api/utility/get_image/")
     everything = quick(client, token, "price_update", update_all=True)
     assert wait_task(client, token, everything["id"], "completed", timeout=20)["result_data"]["total"] == 1
+
+
+def test_lcsc_product_page_json_ld_is_the_fallback_when_easyeda_has_nothing(
+    app: tuple[TestClient[Any], Services, str], fakes: Fakes
+) -> None:
+    client, _, token = app
+    part = add_part(client, token, "Blue pill MCU", part_number="C8734")
+    task = enrich(client, token, part["id"])
+    assert fakes.count("/api/products/C8734/components") == 1  # asked first: result null
+    done = get_part(client, token, part["id"])
+    assert done["manufacturer"] == "STMicroelectronics" and done["manufacturer_part_number"] == "STM32F103C8T6"
+    assert done["additional_properties"]["package"] == "LQFP-48(7x7)"
+    assert done["image_url"].startswith("/api/utility/get_image/") and len(done["datasheets"]) == 1
+    assert task["result_data"]["category_suggestion"] == "Microcontrollers (MCU/MPU/SOC)"
