@@ -342,3 +342,23 @@ def test_lcsc_product_page_json_ld_is_the_fallback_when_easyeda_has_nothing(
     assert done["additional_properties"]["package"] == "LQFP-48(7x7)"
     assert done["image_url"].startswith("/api/utility/get_image/") and len(done["datasheets"]) == 1
     assert task["result_data"]["category_suggestion"] == "Microcontrollers (MCU/MPU/SOC)"
+
+
+def test_a_value_enrichment_wrote_is_refreshed_without_overwrite(
+    app: tuple[TestClient[Any], Services, str], fakes: Fakes
+) -> None:
+    client, _, token = app
+    part = add_part(client, token, "10k", part_number="C25804")
+    enrich(client, token, part["id"])
+    assert get_part(client, token, part["id"])["manufacturer"] == "UNI-ROYAL(Uniroyal Elec)"
+    original = fakes.easyeda
+
+    def renamed(number: str) -> dict[str, Any]:
+        answer = original(number)
+        answer["result"]["dataStr"]["head"]["c_para"]["Manufacturer"] = "Uniroyal"
+        return answer
+
+    fakes.easyeda = renamed  # type: ignore[method-assign]
+    task = enrich(client, token, part["id"])
+    assert "manufacturer" in task["result_data"]["changed"]
+    assert get_part(client, token, part["id"])["manufacturer"] == "Uniroyal"
