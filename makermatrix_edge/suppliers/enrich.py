@@ -112,7 +112,7 @@ class EnrichmentService:
                 status="not_found",
                 message=f"{client.display_name} has no product '{number}'",
             )
-        files = self._download(client.display_name, part, details, caps, overwrite or refresh_files, sleep)
+        files = self._download(part, details, caps, overwrite or refresh_files, sleep)
         now = iso(self._clock())
         changed, kept = self._db.write_sync(
             lambda db: self._write(db, part_id, details, caps, files, overwrite, who, now)
@@ -149,9 +149,7 @@ class EnrichmentService:
             )
         return found
 
-    def _download(
-        self, display: str, part: dict[str, Any], d: PartDetails, caps: set[str], again: bool, sleep: Sleep
-    ) -> _Downloads:
+    def _download(self, part: dict[str, Any], d: PartDetails, caps: set[str], again: bool, sleep: Sleep) -> _Downloads:
         out = _Downloads()
         client = self.suppliers.get(d.supplier)
         if FETCH_IMAGE in caps and d.image_url and (again or not part["image_url"]):
