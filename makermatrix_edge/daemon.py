@@ -58,6 +58,10 @@ from makermatrix_edge.runtime.supervisor import Supervisor
 from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.services import Services
 from makermatrix_edge.settings import Settings
+from makermatrix_edge.suppliers.enrich import EnrichmentService
+from makermatrix_edge.suppliers.files import DatasheetStore
+from makermatrix_edge.suppliers.registry import SupplierRegistry
+from makermatrix_edge.suppliers.tasks import ImportEnricher, enrichment_handlers
 from makermatrix_edge.tasks import build_registry, scheduled_jobs
 from makermatrix_edge.tasks.models import TaskRequest
 from makermatrix_edge.tasks.service import TaskService
@@ -111,6 +115,13 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         backups = BackupService(settings, db, drive, clock)
         gate = DecodeGate()
         tasks.registry.register(backup_creation(backups))
+        images = ImageStore(data_dir / "images")
+        suppliers = SupplierRegistry(settings.suppliers, db, clock)
+        suppliers.load()
+        datasheets = DatasheetStore(data_dir / "datasheets", settings.suppliers.datasheet_max_bytes)
+        enrichment = EnrichmentService(db, clock, suppliers, images, datasheets, events)
+        for handler in enrichment_handlers(enrichment):
+            tasks.registry.register(handler)
         scheduler = Scheduler(
             db,
             clock,
@@ -131,7 +142,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             search=SearchService(db),
             categories=CategoryService(db, clock, events),
             locations=LocationService(db, clock, events),
-            images=ImageStore(data_dir / "images"),
+            images=images,
             components=ComponentService(db, parts, clock, events),
             component_stock=ComponentStockService(db, parts, clock, events),
             alora_categories=AloraCategoryService(db, clock, events),
@@ -145,6 +156,8 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             disk=DataDisk(data_dir, db_full=lambda: db.disk_full),
             decode_gate=gate,
             orders=OrderService(db, parts, clock, events, settings.imports, data_dir),
+            suppliers=suppliers,
+            enrichment=enrichment,
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)
@@ -185,7 +198,8 @@ def wire_orders(services: Services) -> None:
         return view.id
 
     orders.queue_task = queue
-    orders.find_enricher = lambda: services.enrichment
+    enricher = ImportEnricher(services.enrichment)
+    orders.find_enricher = lambda: enricher
     orders.uploads.sweep()
     order_tasks.register(tasks.registry, orders)
 

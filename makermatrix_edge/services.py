@@ -24,13 +24,15 @@ from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.service import LabelService
-from makermatrix_edge.orders.service import OrderService, PartEnricher
+from makermatrix_edge.orders.service import OrderService
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import DecodeGate
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.settings import Settings
+from makermatrix_edge.suppliers.enrich import EnrichmentService
+from makermatrix_edge.suppliers.registry import SupplierRegistry
 from makermatrix_edge.tasks.service import TaskService
 
 
@@ -62,6 +64,8 @@ class Services:
     disk: DataDisk  # the disk holding data_dir: full or not (health, diagnostics, STATUS line)
     decode_gate: DecodeGate  # photos and uploads decoded a few at a time (shared by scans and images)
     orders: OrderService
+    suppliers: SupplierRegistry
+    enrichment: EnrichmentService
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
     devices: dict[str, Device] = field(default_factory=dict)
@@ -69,8 +73,7 @@ class Services:
     status_fragments: list[Callable[[], str | None]] = field(default_factory=list)
     # Set by daemon.build_services once the inventory services it reads through exist.
     assistant: AssistantService = field(init=False)
-    # Supplier enrichment of parts (issue 15); None until it exists: imports then say it is not available yet.
-    enrichment: PartEnricher | None = None
 
     def close(self) -> None:
+        self.suppliers.close()
         self.db.close()

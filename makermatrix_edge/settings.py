@@ -311,6 +311,48 @@ class ImportSettings(_Section):
     ] = 300
 
 
+class SuppliersSettings(_Section):
+    lcsc_api_url: Annotated[str, doc("EasyEDA component API that answers LCSC numbers (Cnnnn); no credentials.")] = (
+        "https://easyeda.com"
+    )
+    lcsc_api_version: Annotated[str, doc("The `version` query parameter the EasyEDA component API expects.")] = (
+        "6.4.19.5"
+    )
+    lcsc_web_url: Annotated[str, doc("LCSC web shop whose product pages (JSON-LD) are the fallback.")] = (
+        "https://www.lcsc.com"
+    )
+    digikey_api_url: Annotated[str, doc("DigiKey API base (OAuth2 token and Product Information v4).")] = (
+        "https://api.digikey.com"
+    )
+    digikey_client_id: Annotated[str, doc("DigiKey app client id; an admin may also set it on the phone page.")] = ""
+    digikey_client_secret: Annotated[
+        str, doc("DigiKey app client secret; an admin may also set it on the phone page (secret)")
+    ] = ""
+    mouser_api_url: Annotated[str, doc("Mouser Search API base.")] = "https://api.mouser.com"
+    mouser_api_key: Annotated[
+        str, doc("Mouser Search API key; an admin may also set it on the phone page (secret)")
+    ] = ""
+    lcsc_requests_per_minute: Annotated[float, doc("Most requests per minute sent to LCSC/EasyEDA.", gt=0)] = 20.0
+    digikey_requests_per_minute: Annotated[float, doc("Most requests per minute sent to DigiKey.", gt=0)] = 60.0
+    mouser_requests_per_minute: Annotated[
+        float, doc("Most requests per minute sent to Mouser (its limit is 30/min, 1000/day).", gt=0)
+    ] = 30.0
+    timeout_seconds: Annotated[float, doc("Deadline of one supplier request, connect to last byte.", gt=0, le=120)] = (
+        15.0
+    )
+    max_retries: Annotated[int, doc("Retries of a request answered 429 or 5xx (with backoff).", ge=0, le=10)] = 3
+    retry_backoff_seconds: Annotated[
+        float, doc("First wait before a retry; it doubles each time, and a longer Retry-After wins.", ge=0)
+    ] = 2.0
+    max_retry_after_seconds: Annotated[
+        float, doc("A Retry-After longer than this fails the request instead of waiting.", ge=0)
+    ] = 60.0
+    offline_seconds: Annotated[
+        float, doc("After a supplier cannot be reached, further calls fail as offline at once for this long.", ge=0)
+    ] = 60.0
+    datasheet_max_bytes: Annotated[int, doc("Largest datasheet PDF downloaded, in bytes.", ge=65_536)] = 20_971_520
+
+
 class Settings(_Section):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     storage: StorageSettings = msgspec.field(default_factory=StorageSettings)
@@ -326,6 +368,7 @@ class Settings(_Section):
     camera: CameraSettings = msgspec.field(default_factory=CameraSettings)
     assistant: AssistantSettings = msgspec.field(default_factory=AssistantSettings)
     imports: ImportSettings = msgspec.field(default_factory=ImportSettings)
+    suppliers: SuppliersSettings = msgspec.field(default_factory=SuppliersSettings)
 
     @property
     def data_dir(self) -> Path:

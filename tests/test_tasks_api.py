@@ -5,22 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login
 from makermatrix_edge.clock import iso
 from tasks_support import quick, task_app, wait_task
 
-UNBUILT = {
-    "part_enrichment": ({"part_id": "p1"}, "supplier enrichment"),
-    "datasheet_fetch": ({"part_id": "p1"}, "supplier enrichment"),
-    "image_fetch": ({"part_id": "p1"}, "supplier enrichment"),
-    "bulk_enrichment": ({"part_ids": ["p1"]}, "supplier enrichment"),
-    "csv_enrichment": ({}, "supplier enrichment"),
-    "file_import_enrichment": ({}, "supplier enrichment"),
-    "price_update": ({}, "price lookups"),
-}
+ENRICHMENT = {"part_enrichment", "datasheet_fetch", "image_fetch", "bulk_enrichment", "price_update"}
+IMPORTS = {"order_file_import", "file_import_enrichment", "csv_enrichment"}
 
 
 def test_removed_endpoints_are_410_and_point_to_quick(client: TestClient[Any], admin_token: str) -> None:
@@ -30,27 +22,14 @@ def test_removed_endpoints_are_410_and_point_to_quick(client: TestClient[Any], a
         assert "/api/tasks/quick/" in response.json()["message"]
 
 
-@pytest.mark.parametrize("endpoint", sorted(UNBUILT))
-def test_unbuilt_subsystems_answer_503_naming_what_is_missing(
-    client: TestClient[Any], admin_token: str, endpoint: str
-) -> None:
-    body, missing = UNBUILT[endpoint]
-    response = client.post(f"/api/tasks/quick/{endpoint}", json=body, headers=bearer(admin_token))
-    assert response.status_code == 503
-    assert missing in response.json()["message"]
-
-
-def test_test_tasks_are_off_by_default_and_capabilities_need_suppliers(
-    client: TestClient[Any], admin_token: str
-) -> None:
+def test_test_tasks_are_off_by_default_and_enrichment_is_built_in(client: TestClient[Any], admin_token: str) -> None:
     off = client.post("/api/tasks/quick/test_progress", json={}, headers=bearer(admin_token))
     assert off.status_code == 404
     types = client.get("/api/tasks/types/available", headers=bearer(admin_token)).json()["data"]
     available = {t["task_type"] for t in types if t["available"]}
-    assert available == {"database_cleanup", "inventory_audit", "backup_creation", "order_file_import"}
-    assert {t["task_type"] for t in types} >= set(UNBUILT) - {"database_backup"} | {"backup_creation"}
+    assert available == {"database_cleanup", "inventory_audit", "backup_creation"} | ENRICHMENT | IMPORTS
     caps = client.get("/api/tasks/capabilities/suppliers", headers=bearer(admin_token))
-    assert caps.status_code == 503 and "supplier enrichment" in caps.json()["message"]
+    assert caps.status_code == 200 and len(caps.json()["data"]) == 3
 
 
 def test_users_see_their_own_tasks_admins_see_all(tmp_path: Path, clock: FakeClock) -> None:

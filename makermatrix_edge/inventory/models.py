@@ -23,6 +23,19 @@ class LocationRef(msgspec.Struct):
     location_type: str
 
 
+class DatasheetRef(msgspec.Struct):
+    """A datasheet PDF stored for a part (downloaded by enrichment); `url` serves it to logged-in users."""
+
+    id: str
+    filename: str
+    title: str | None
+    url: str
+    source_url: str | None
+    supplier: str | None
+    size_bytes: int
+    created_at: str
+
+
 class PartView(msgspec.Struct):
     id: str
     part_name: str
@@ -44,6 +57,7 @@ class PartView(msgspec.Struct):
     categories: list[CategoryRef]
     created_at: str
     updated_at: str
+    datasheets: list[DatasheetRef] = msgspec.field(default_factory=list)
 
 
 class CategoryView(msgspec.Struct):
@@ -159,11 +173,12 @@ class PartUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     categories: Any = UNSET
     location: Any = UNSET
     is_low_stock: Any = UNSET
+    datasheets: Any = UNSET
     created_at: Any = UNSET
     updated_at: Any = UNSET
 
     def changes(self) -> dict[str, Any]:
-        return provided(self, ignore=frozenset({"categories", "location", "is_low_stock", "reason"}))
+        return provided(self, ignore=frozenset({"categories", "location", "is_low_stock", "datasheets", "reason"}))
 
 
 class PartSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -11,13 +11,14 @@ from typing import Any
 import sqlite_utils
 
 from makermatrix_edge.errors import BeyondLimit, InvalidInput
-from makermatrix_edge.inventory.models import CategoryRef, LocationRef, PartView
+from makermatrix_edge.inventory.models import CategoryRef, DatasheetRef, LocationRef, PartView
 
 PART_SELECT = (
     "SELECT p.*, l.name AS loc_name, l.path AS loc_path, l.location_type AS loc_type "
     "FROM parts p LEFT JOIN locations l ON l.id = p.location_id"
 )
 CHUNK = 500  # stay well below SQLite's bound-parameter limit
+DATASHEET_URL = "/api/utility/static/datasheets/"
 
 
 def categories_for(db: sqlite_utils.Database, part_ids: Sequence[str]) -> dict[str, list[CategoryRef]]:
@@ -35,10 +36,37 @@ def categories_for(db: sqlite_utils.Database, part_ids: Sequence[str]) -> dict[s
     return out
 
 
+def datasheets_for(db: sqlite_utils.Database, part_ids: Sequence[str]) -> dict[str, list[DatasheetRef]]:
+    out: dict[str, list[DatasheetRef]] = {pid: [] for pid in part_ids}
+    for start in range(0, len(part_ids), CHUNK):
+        chunk = list(part_ids[start : start + CHUNK])
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            "SELECT id, part_id, filename, title, source_url, supplier, size_bytes, created_at FROM datasheets "
+            f"WHERE part_id IN ({marks}) ORDER BY created_at DESC",
+            chunk,
+        ).fetchall()
+        for r in rows:
+            out[r["part_id"]].append(
+                DatasheetRef(
+                    id=r["id"],
+                    filename=r["filename"],
+                    title=r["title"],
+                    url=DATASHEET_URL + r["filename"],
+                    source_url=r["source_url"],
+                    supplier=r["supplier"],
+                    size_bytes=r["size_bytes"],
+                    created_at=r["created_at"],
+                )
+            )
+    return out
+
+
 def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[PartView]:
     """Part rows (selected with PART_SELECT) as views, categories loaded in one query."""
     materialized = list(rows)
     cats = categories_for(db, [r["id"] for r in materialized])
+    sheets = datasheets_for(db, [r["id"] for r in materialized])
     views = []
     for r in materialized:
         location = (
@@ -68,6 +96,7 @@ def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[Par
                 categories=cats[r["id"]],
                 created_at=r["created_at"],
                 updated_at=r["updated_at"],
+                datasheets=sheets[r["id"]],
             )
         )
     return views

@@ -40,16 +40,15 @@ from makermatrix_edge.orders.models import (
 from makermatrix_edge.orders.staging import StagedUploads
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.settings import ImportSettings
+from makermatrix_edge.tasks.context import TaskContext
 
 NO_ENRICHMENT = "Supplier enrichment is not available yet on this daemon; the parts were imported without it"
 
 
 class PartEnricher(Protocol):
-    """The hook supplier enrichment provides (issue 15); blocking, called from a task thread."""
+    """The hook supplier enrichment provides: enrich these parts inside the running task (blocking)."""
 
-    def enrich_parts(
-        self, part_ids: list[str], capabilities: list[str], progress: Callable[[float, str], None]
-    ) -> dict[str, Any]: ...
+    def enrich_parts(self, ctx: TaskContext, part_ids: list[str], capabilities: list[str]) -> dict[str, Any]: ...
 
 
 class QueueTask(Protocol):

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.errors import DeviceUnavailable
 from makermatrix_edge.orders.models import ImportOptions
 from makermatrix_edge.orders.service import OrderService, PartEnricher
 from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
@@ -85,7 +86,7 @@ def _enrich(orders: OrderService, enricher: PartEnricher, ctx: TaskContext) -> d
         part_ids = [str(p) for p in order if p]
     capabilities = [str(c) for c in ctx.input.get("capabilities") or []]
     ctx.progress(1, f"Enriching {len(part_ids)} parts")
-    return enricher.enrich_parts(part_ids, capabilities, ctx.progress)
+    return enricher.enrich_parts(ctx, part_ids, capabilities)
 
 
 def register(registry: HandlerRegistry, orders: OrderService) -> None:
@@ -96,13 +97,14 @@ def register(registry: HandlerRegistry, orders: OrderService) -> None:
 
 def register_enrichment(registry: HandlerRegistry, orders: OrderService) -> None:
     """file_import_enrichment and csv_enrichment, when the enrichment hook is there (else they stay 503)."""
-    enricher = orders.find_enricher()
-    if enricher is None:
+    if orders.find_enricher() is None:
         return
-    found: PartEnricher = enricher
 
     def run(ctx: TaskContext) -> dict[str, Any]:
-        return _enrich(orders, found, ctx)
+        enricher = orders.find_enricher()  # looked up per run: the hook is the daemon's, not fixed here
+        if enricher is None:
+            raise DeviceUnavailable("supplier enrichment is not available on this daemon")
+        return _enrich(orders, enricher, ctx)
 
     for task_type in ENRICH_TYPES:
         registry.register(

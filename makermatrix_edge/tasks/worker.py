@@ -21,6 +21,7 @@ import sqlite_utils
 
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.errors import DomainError
 from makermatrix_edge.settings import TasksSettings
 from makermatrix_edge.tasks import store
 from makermatrix_edge.tasks.context import StopReason, TaskCancelled, TaskContext
@@ -325,6 +326,8 @@ def _requeued(db: sqlite_utils.Database, task_id: str, now: str) -> store.Row | 
 
 def _describe(exc: Any) -> str:
     text = str(exc).strip()
+    if isinstance(exc, DomainError) and text:
+        return text  # written for people already ("offline: LCSC cannot be reached ...")
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

@@ -16,6 +16,7 @@ from makermatrix_edge.web.pages import live_token
 from makermatrix_edge.web.printing import choices, qr_base
 from makermatrix_edge.web.render import page
 from makermatrix_edge.web.session import require
+from makermatrix_edge.web.suppliers import supplier_panel
 
 HISTORY_SIZE = 15
 
@@ -67,6 +68,7 @@ class PartPages(Controller):
             can_delete=principal.can("parts:delete"),
             can_print=principal.can("printer:use"),
             live_token=await live_token(services, principal),
+            sp=await supplier_panel(services, part, principal),
         )
 
     @get("/p/{part_id:str}/label.png")

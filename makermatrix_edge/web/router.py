@@ -25,6 +25,7 @@ from makermatrix_edge.web import (
     printing,
     scan,
     stock,
+    suppliers,
     timefmt,
     users,
 )
@@ -70,6 +71,7 @@ def web_router() -> Router:
             admin.AdminPages,
             users.UserPages,
             imports.ImportPages,
+            suppliers.SupplierPages,
             static,
         ],
         exception_handlers={Exception: errors.handle},

@@ -20,6 +20,8 @@ from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import AUTHENTICATED, access
 from makermatrix_edge.errors import Gone, InvalidInput
 from makermatrix_edge.services import Services
+from makermatrix_edge.suppliers.models import ALL_CAPABILITIES, SupplierCapabilities
+from makermatrix_edge.suppliers.registry import NAMES as SUPPLIER_NAMES
 from makermatrix_edge.tasks.models import (
     TaskChanges,
     TaskFilter,
@@ -32,11 +34,9 @@ from makermatrix_edge.tasks.models import (
     priority_of,
     status_of,
 )
-from makermatrix_edge.tasks.registry import SubsystemUnavailable
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
 QUICK_HINT = "use POST /api/tasks/quick/<task_type>; GET /api/tasks/types/available lists them"
-SUPPLIERS_MISSING = "Supplier capabilities need supplier enrichment, which this daemon does not have yet"
 
 
 class TaskUpdateIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -167,16 +167,31 @@ class TasksController(Controller):
         return ok(status, "Worker stopped: no new task starts; running ones finish")
 
     @get("/capabilities/suppliers", opt=access("tasks:read"))
-    async def supplier_capabilities(self) -> None:
-        raise SubsystemUnavailable(SUPPLIERS_MISSING)
+    async def supplier_capabilities(self, services: NamedDependency[Services]) -> Envelope[list[SupplierCapabilities]]:
+        """Each supplier's enrichment capabilities, and whether it is configured (what is missing, in words)."""
+        found = [services.suppliers.capabilities(n) for n in SUPPLIER_NAMES]
+        usable = sum(1 for c in found if c.enrichment_available)
+        return ok(found, f"{usable} of {len(found)} suppliers ready for enrichment")
 
     @get("/capabilities/suppliers/{supplier_name:str}", opt=access("tasks:read"))
-    async def supplier_capability(self, supplier_name: FromPath[str]) -> None:
-        raise SubsystemUnavailable(SUPPLIERS_MISSING)
+    async def supplier_capability(
+        self, supplier_name: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[SupplierCapabilities]:
+        found = services.suppliers.capabilities(supplier_name)
+        return ok(found, found.message)
 
     @get("/capabilities/find/{capability_type:str}", opt=access("tasks:read"))
-    async def find_capability(self, capability_type: FromPath[str]) -> None:
-        raise SubsystemUnavailable(SUPPLIERS_MISSING)
+    async def find_capability(
+        self, capability_type: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[list[SupplierCapabilities]]:
+        """Suppliers offering this capability (get_part_details, fetch_datasheet, fetch_image, ...)."""
+        wanted = capability_type.strip().lower()
+        if wanted not in ALL_CAPABILITIES:
+            raise InvalidInput(f"unknown capability; use {', '.join(ALL_CAPABILITIES)}", "capability_type")
+        found = [services.suppliers.capabilities(n) for n in SUPPLIER_NAMES]
+        found = [c for c in found if wanted in c.capabilities]
+        usable = [c.supplier_name for c in found if c.enrichment_available]
+        return ok(found, f"{len(found)} suppliers offer {wanted}; ready now: {', '.join(usable) or 'none'}")
 
     @get("/security/permissions", opt=access("tasks:read"))
     async def permissions(

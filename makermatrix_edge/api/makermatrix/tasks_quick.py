@@ -18,7 +18,10 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
+from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.services import Services
+from makermatrix_edge.suppliers.models import ALL_CAPABILITIES
+from makermatrix_edge.suppliers.parse import supplier_name
 from makermatrix_edge.tasks.models import TaskRequest, TaskView, priority_of
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -51,17 +54,21 @@ class PartEnrichmentIn(_Quick, kw_only=True):
     supplier: Text | None = None
     capabilities: Capabilities | None = None
     force_refresh: bool = False
+    overwrite: bool = False  # replace values a person typed, too
 
 
 class PartFetchIn(_Quick, kw_only=True):
     part_id: Text
     supplier: Text | None = None
+    force_refresh: bool = False
+    overwrite: bool = False
 
 
 class BulkEnrichmentIn(_Quick, kw_only=True):
     part_ids: Ids
     supplier: Text | None = None
     capabilities: Capabilities | None = None
+    overwrite: bool = False
 
 
 class FileImportEnrichmentIn(_Quick, kw_only=True):
@@ -100,6 +107,16 @@ class TestProgressIn(_Quick, kw_only=True):
 
 
 async def _create(services: Services, body: _Quick, task_type: str, name: str, who: Principal) -> Envelope[TaskView]:
+    capabilities = getattr(body, "capabilities", None)
+    for capability in capabilities or ():
+        if capability not in ALL_CAPABILITIES:
+            raise InvalidInput(f"'{capability}' is not one of {', '.join(ALL_CAPABILITIES)}", "capabilities")
+    part_id = getattr(body, "part_id", None)
+    if isinstance(part_id, str):
+        await services.parts.get(part_id=part_id)  # 404 now rather than a failed task later
+    supplier = getattr(body, "supplier", None)
+    if isinstance(supplier, str) and task_type != "file_import_enrichment":
+        services.suppliers.get(supplier_name(supplier) or supplier)
     task = await services.tasks.create(body.request(task_type, name), who)
     return ok(task, f"{task.name}: task created")
 

@@ -1,0 +1,182 @@
+"""The suppliers this daemon talks to, their credentials (config file, or set by an admin) and their status.
+
+Credentials set by an admin are stored in the database and win over the config file. No method
+here returns a credential's value to a caller outside the clients, and nothing logs one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Final
+
+import sqlite_utils
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.errors import InvalidInput, NotFound
+from makermatrix_edge.settings import SuppliersSettings
+from makermatrix_edge.suppliers.base import SupplierClient
+from makermatrix_edge.suppliers.digikey import DigiKeyClient
+from makermatrix_edge.suppliers.http import SupplierHttp
+from makermatrix_edge.suppliers.lcsc import LcscClient
+from makermatrix_edge.suppliers.models import SupplierCapabilities, SupplierStatus
+from makermatrix_edge.suppliers.mouser import MouserClient
+
+NAMES: Final = ("lcsc", "digikey", "mouser")
+MAX_CREDENTIAL_LENGTH = 500
+
+
+class SupplierRegistry:
+    def __init__(self, settings: SuppliersSettings, db: Database, clock: Clock) -> None:
+        self.settings = settings
+        self._db = db
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._stored: dict[str, dict[str, str]] = {}
+        s = settings
+
+        def http(display: str, rate: float) -> SupplierHttp:
+            return SupplierHttp(
+                display,
+                per_minute=rate,
+                timeout=s.timeout_seconds,
+                max_retries=s.max_retries,
+                backoff=s.retry_backoff_seconds,
+                max_retry_after=s.max_retry_after_seconds,
+                offline_seconds=s.offline_seconds,
+            )
+
+        self.clients: dict[str, SupplierClient] = {
+            "lcsc": LcscClient(
+                http("LCSC", s.lcsc_requests_per_minute),
+                lambda: {},
+                s.lcsc_api_url,
+                s.lcsc_web_url,
+                s.lcsc_api_version,
+            ),
+            "digikey": DigiKeyClient(
+                http("DigiKey", s.digikey_requests_per_minute), lambda: self._credentials("digikey"), s.digikey_api_url
+            ),
+            "mouser": MouserClient(
+                http("Mouser", s.mouser_requests_per_minute), lambda: self._credentials("mouser"), s.mouser_api_url
+            ),
+        }
+
+    # -- credentials ---------------------------------------------------------------------
+    def load(self) -> None:
+        """Read the stored credentials (blocking; at build time and after a change)."""
+
+        def read(db: sqlite_utils.Database) -> dict[str, dict[str, str]]:
+            out: dict[str, dict[str, str]] = {}
+            for row in db.execute("SELECT supplier, key, value FROM supplier_credentials"):
+                out.setdefault(row[0], {})[row[1]] = row[2]
+            return out
+
+        stored = self._db.read_sync(read)
+        with self._lock:
+            self._stored = stored
+
+    def _configured(self, name: str) -> dict[str, str]:
+        s = self.settings
+        if name == "digikey":
+            return {"client_id": s.digikey_client_id, "client_secret": s.digikey_client_secret}
+        if name == "mouser":
+            return {"api_key": s.mouser_api_key}
+        return {}
+
+    def _credentials(self, name: str) -> dict[str, str]:
+        merged = self._configured(name)
+        with self._lock:
+            merged.update({k: v for k, v in self._stored.get(name, {}).items() if v})
+        return merged
+
+    def get(self, name: str) -> SupplierClient:
+        client = self.clients.get(name.strip().lower())
+        if client is None:
+            raise NotFound(f"Unknown supplier '{name}'; known: {', '.join(NAMES)}")
+        return client
+
+    async def set_credentials(self, name: str, values: dict[str, str], actor: Principal) -> SupplierStatus:
+        """Store (or, with an empty value, remove) an admin's credentials; answers the status, never the values."""
+        client = self.get(name)
+        if not client.credential_keys:
+            raise InvalidInput(f"{client.display_name} needs no credentials", "supplier")
+        unknown = [k for k in values if k not in client.credential_keys]
+        if unknown:
+            raise InvalidInput(f"{client.display_name} takes {', '.join(client.credential_keys)}", unknown[0])
+        for key, value in values.items():
+            if len(value) > MAX_CREDENTIAL_LENGTH or any(c in value for c in "\r\n\t"):
+                raise InvalidInput("must be one line of at most 500 characters", key)
+        now = iso(self._clock())
+
+        def write(db: sqlite_utils.Database) -> None:
+            for key, value in values.items():
+                if value.strip():
+                    db.execute(
+                        "INSERT INTO supplier_credentials (supplier, key, value, updated_at, updated_by) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (supplier, key) DO UPDATE SET value = excluded.value, "
+                        "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                        [client.name, key, value.strip(), now, actor.username],
+                    )
+                else:
+                    db.execute("DELETE FROM supplier_credentials WHERE supplier = ? AND key = ?", [client.name, key])
+
+        await self._db.write(write)
+        await asyncio.to_thread(self.load)
+        if isinstance(client, DigiKeyClient):
+            client.forget_token()
+        client.http.forget_offline()
+        return self.status(client.name)
+
+    # -- status ----------------------------------------------------------------------------
+    def status(self, name: str) -> SupplierStatus:
+        """Configured or not, and what is missing, in words (for the import and capability routes)."""
+        client = self.get(name)
+        missing = client.missing()
+        with self._lock:
+            stored = bool(self._stored.get(client.name))
+        if not client.credential_keys:
+            source, message = "none needed", f"{client.display_name} needs no credentials"
+        elif missing:
+            source = "missing"
+            message = (
+                f"{client.display_name} needs {' and '.join(missing)}: set [suppliers] "
+                f"{', '.join(f'{client.name}_{k}' for k in missing)} in the config, "
+                "or as an admin on the Suppliers page"
+            )
+        else:
+            source = "set by an admin" if stored else "config file"
+            message = f"{client.display_name} is configured ({source})"
+        return SupplierStatus(
+            name=client.name,
+            display_name=client.display_name,
+            configured=not missing,
+            enabled=not missing,
+            missing_credentials=missing,
+            configuration_status="configured" if not missing else "not_configured",
+            message=message,
+            capabilities=list(client.capabilities),
+            credentials_source=source,
+        )
+
+    def statuses(self) -> list[SupplierStatus]:
+        return [self.status(n) for n in NAMES]
+
+    def capabilities(self, name: str) -> SupplierCapabilities:
+        st = self.status(name)
+        return SupplierCapabilities(
+            supplier_name=st.name,
+            display_name=st.display_name,
+            capabilities=st.capabilities,
+            enrichment_available=st.configured,
+            missing_credentials=st.missing_credentials,
+            configuration_status=st.configuration_status,
+            message=st.message,
+            part_number_pattern=self.get(name).number_hint,
+        )
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.http.close()

@@ -1,0 +1,76 @@
+"""Reading supplier values and telling a part's supplier from its fields."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from makermatrix_edge.suppliers import http, parse
+from makermatrix_edge.suppliers.http import RateLimiter
+from makermatrix_edge.suppliers.models import SupplierOffline
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("$0.80", 0.8), ("0,80 €", 0.8), ("1,234.50", 1234.5), ("1.234,50", 1234.5), ("0.0874", 0.0874), (3, 3.0)],
+)
+def test_prices(text: object, value: float) -> None:
+    assert parse.number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("5,234 In Stock", 5234), ("5234", 5234), (412345, 412345), ("None", None), (None, None)]
+)
+def test_stock(text: object, count: int | None) -> None:
+    assert parse.whole(text) == count
+
+
+@pytest.mark.parametrize(
+    ("supplier", "number", "found"),
+    [
+        ("LCSC", None, "lcsc"),
+        ("Digi-Key", "whatever", "digikey"),
+        ("Mouser Electronics", None, "mouser"),
+        (None, "C2040", "lcsc"),
+        (None, "c25804", "lcsc"),
+        (None, "311-1.00KCRCT-ND", "digikey"),
+        (None, "BC857BLT1GOSDKR-DKR", "digikey"),
+        (None, "454-W25Q32JWSSIQ", "mouser"),
+        (None, "NE555P", None),
+        ("Farnell", "NE555P", None),
+    ],
+)
+def test_detect_supplier(supplier: str | None, number: str | None, found: str | None) -> None:
+    assert parse.detect_supplier(supplier, number) == found
+
+
+def test_rate_limiter_spaces_calls_and_credits_only_a_small_burst() -> None:
+    limiter = RateLimiter(per_minute=60.0, burst=2.0)  # one a second
+    waits = [limiter.reserve() for _ in range(4)]
+    assert waits[0] == 0.0
+    assert [round(w) for w in waits[1:]] == [1, 2, 3]  # booked ahead, one second apart
+
+
+def test_a_dns_lookup_that_hangs_is_offline_within_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def stuck(*_: object, **__: object) -> object:
+        release.wait(10)  # a resolver behind a router without uplink
+        raise OSError("never answered")
+
+    monkeypatch.setattr(http.socket, "getaddrinfo", stuck)
+    client = http.SupplierHttp(
+        "LCSC", per_minute=600, timeout=0.3, max_retries=0, backoff=0, max_retry_after=0, offline_seconds=60
+    )
+    try:
+        started = time.monotonic()
+        with pytest.raises(SupplierOffline, match=r"^offline: LCSC cannot be reached \(easyeda\.invalid: no answer"):
+            client.request("GET", "https://easyeda.invalid/api/products/C2040/components", sleep=lambda s: None)
+        with pytest.raises(SupplierOffline):  # remembered: the next part does not wait again
+            client.request("GET", "https://easyeda.invalid/x", sleep=lambda s: None)
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+        client.close()

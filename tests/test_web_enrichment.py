@@ -1,0 +1,74 @@
+"""Phone pages: "Fetch details" on a part, picture, datasheet, prices and stock; thumbnails; supplier keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from conftest import FakeClock, bearer
+from makermatrix_edge.services import Services
+from supplier_fakes import MOUSER_KEY, Fakes, supplier_fakes, supplier_settings
+from tasks_support import task_app, wait_task
+from web_helpers import page_login, post_form
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], Services, str, Fakes]]:
+    with (
+        supplier_fakes() as fakes,
+        task_app(tmp_path, clock, suppliers=supplier_settings(fakes, mouser_api_key="")) as (
+            client,
+            services,
+            token,
+        ),
+    ):
+        yield client, services, token, fakes
+
+
+def test_fetch_details_shows_picture_datasheet_prices_and_stock(
+    app: tuple[TestClient[Any], Services, str, Fakes],
+) -> None:
+    client, _, token, _ = app
+    made = client.post(
+        "/api/parts/add_part",
+        json={"part_name": "RP2040 MCU", "supplier": "LCSC", "part_number": "C2040"},
+        headers=bearer(token),
+    ).json()["data"]
+    assert page_login(client).status_code == 303
+    before = client.get(f"/p/{made['id']}").text
+    assert "Fetch details from LCSC" in before and "No supplier details fetched yet" in before
+    answer = post_form(client, f"/p/{made['id']}", f"/p/{made['id']}/enrich")
+    assert answer.status_code == 303 and "Fetching+details" in answer.headers["location"]
+    tasks = client.get("/api/tasks/?task_type=part_enrichment", headers=bearer(token)).json()["data"]
+    wait_task(client, token, tasks[0]["id"], "completed", timeout=20)
+    html = client.get(f"/p/{made['id']}").text
+    assert re.search(r'<img class="photo" src="/api/utility/get_image/[0-9a-f-]+\.png"', html)
+    link = re.search(r'href="(/datasheets/[0-9a-f]{64}\.pdf)"', html)
+    assert link, html
+    assert "48,210 in stock" in html and "1+: 0.7 USD" in html
+    pdf = client.get(link.group(1))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    listed = client.get("/search?q=RP2040").text
+    assert re.search(r'<img class="thumb" src="/api/utility/get_image/[0-9a-f-]+\.png\?size=thumb"', listed)
+    client.cookies.clear()
+    assert client.get(link.group(1), follow_redirects=False).status_code in (302, 303)
+
+
+def test_admin_sets_supplier_keys_on_the_page_and_never_sees_them_again(
+    app: tuple[TestClient[Any], Services, str, Fakes],
+) -> None:
+    client, _, token, _ = app
+    page_login(client)
+    html = client.get("/suppliers").text
+    assert "Mouser Electronics needs api_key" in html and "LCSC Electronics needs no credentials" in html
+    done = post_form(client, "/suppliers", "/suppliers/mouser", api_key=MOUSER_KEY)
+    assert done.status_code == 303
+    after = client.get(done.headers["location"]).text
+    assert "Mouser Electronics is configured (set by an admin)" in after and MOUSER_KEY not in after
+    status = client.get("/api/suppliers/mouser/credentials/status", headers=bearer(token)).json()["data"]
+    assert status["configured"] is True
