@@ -34,7 +34,7 @@ def app(tmp_path: Path, clock: FakeClock, fakes: Fakes) -> Iterator[tuple[TestCl
 
 def add_part(client: TestClient[Any], token: str, name: str, **fields: Any) -> dict[str, Any]:
     response = client.post("/api/parts/add_part", json={"part_name": name, **fields}, headers=bearer(token))
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     return dict(response.json()["data"])
 
 

@@ -143,7 +143,7 @@ def test_matching_by_manufacturer_part_number_across_suppliers(client: TestClien
         json={"part_name": "My TL072", "manufacturer_part_number": "TL072CDR", "quantity": 3},
         headers=bearer(admin_token),
     )
-    assert made.status_code == 201
+    assert made.status_code == 200
     result = upload(client, admin_token, history / "DK_PRODUCTS_93441269.csv").json()["data"]
     assert made.json()["data"]["id"] in result["updated_part_ids"]
     part = client.get("/api/parts/get_part?part_name=My TL072", headers=bearer(admin_token)).json()["data"]

@@ -9,7 +9,6 @@ from typing import Any
 from litestar.testing import TestClient
 
 from conftest import FakeClock, bearer
-from makermatrix_edge.orders import tasks as order_tasks
 from tasks_support import task_app, wait_task
 from test_orders_bad_input import LCSC_HEADER
 from test_orders_import import SAMPLES, upload
@@ -144,9 +143,9 @@ class FakeEnricher:
         self.calls: list[tuple[list[str], list[str]]] = []
         self.done = threading.Event()
 
-    def enrich_parts(self, part_ids: list[str], capabilities: list[str], progress: Any) -> dict[str, Any]:
+    def enrich_parts(self, ctx: Any, part_ids: list[str], capabilities: list[str]) -> dict[str, Any]:
         self.calls.append((part_ids, capabilities))
-        progress(100, "enriched")
+        ctx.progress(100, "enriched")
         self.done.set()
         return {"enriched": len(part_ids)}
 
@@ -154,8 +153,7 @@ class FakeEnricher:
 def test_enable_enrichment_queues_the_hook_for_new_parts(tmp_path: Path, clock: FakeClock) -> None:
     with task_app(tmp_path, clock) as (client, services, admin):
         fake = FakeEnricher()
-        services.enrichment = fake
-        order_tasks.register_enrichment(services.tasks.registry, services.orders)
+        services.orders.find_enricher = lambda: fake
         response = upload(
             client,
             admin,
@@ -171,7 +169,7 @@ def test_enable_enrichment_queues_the_hook_for_new_parts(tmp_path: Path, clock: 
         quick = client.post(
             "/api/tasks/quick/csv_enrichment", json={"order_id": result["order_id"]}, headers=bearer(admin)
         )
-        assert quick.status_code == 201
+        assert quick.status_code == 200
         wait_task(client, admin, quick.json()["data"]["id"], "completed")
         assert sorted(fake.calls[1][0]) == sorted(result["created_part_ids"])
 
@@ -179,8 +177,7 @@ def test_enable_enrichment_queues_the_hook_for_new_parts(tmp_path: Path, clock: 
 def test_a_large_import_task_queues_enrichment_too(tmp_path: Path, clock: FakeClock) -> None:
     with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, services, admin):
         fake = FakeEnricher()
-        services.enrichment = fake
-        order_tasks.register_enrichment(services.tasks.registry, services.orders)
+        services.orders.find_enricher = lambda: fake
         response = client.post(
             "/api/import/file",
             files={"file": ("big.csv", lcsc_lines(60).encode())},
@@ -197,7 +194,8 @@ def test_a_large_import_task_queues_enrichment_too(tmp_path: Path, clock: FakeCl
 
 
 def test_a_large_import_without_the_enricher_says_so(tmp_path: Path, clock: FakeClock) -> None:
-    with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, _, admin):
+    with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, services, admin):
+        services.orders.find_enricher = lambda: None  # a daemon built without supplier enrichment
         response = client.post(
             "/api/import/file",
             files={"file": ("big.csv", lcsc_lines(60).encode())},

@@ -31,7 +31,7 @@ def test_pick_preview_confirm_result_and_print(web: TestClient[Any], bench: Benc
         json={"part_name": "Lelon cap", "part_number": "C7442639", "quantity": 4},
         headers=bench.headers,
     )
-    assert add.status_code == 201
+    assert add.status_code == 200
     preview = pick(web, LCSC_FILE.name, LCSC_FILE.read_bytes())
     assert preview.status_code == 200, preview.text
     text = preview.text
