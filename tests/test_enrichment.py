@@ -362,3 +362,26 @@ def test_a_value_enrichment_wrote_is_refreshed_without_overwrite(
     task = enrich(client, token, part["id"])
     assert "manufacturer" in task["result_data"]["changed"]
     assert get_part(client, token, part["id"])["manufacturer"] == "Uniroyal"
+
+
+def test_an_order_import_with_enrichment_fills_in_its_new_parts(app: tuple[TestClient[Any], Services, str]) -> None:
+    """The import's enrichment hook runs the real enrichment service against the supplier (fake)."""
+    client, _, token = app
+    header = (
+        "LCSC Part Number,Manufacture Part Number,Manufacturer,Customer NO.,Package,Description,RoHS,"
+        "Order Qty.,Min\\Mult Order Qty.,Unit Price($),Order Price($)"
+    )
+    csv = f"{header}\nC2040,,,,,MCU,YES,5,1\\1,0.70,3.50\n"
+    response = client.post(
+        "/api/import/file",
+        files={"file": ("LCSC_Exported__20250301_101010.csv", csv.encode())},
+        data={"enable_enrichment": "true"},
+        headers=bearer(token),
+    )
+    assert response.status_code == 200, response.text
+    result = response.json()["data"]
+    task = wait_task(client, token, result["enrichment_task_id"], "completed", timeout=20)
+    assert task["task_type"] == "file_import_enrichment" and task["result_data"]["enriched"] == 1, task
+    part = get_part(client, token, result["created_part_ids"][0])
+    assert part["manufacturer"] == "Raspberry Pi" and part["manufacturer_part_number"] == "RP2040"
+    assert part["quantity"] == 5 and part["datasheets"], part

@@ -198,7 +198,10 @@ def test_order_number_and_date_from_the_form_when_the_file_has_none(client: Test
     assert (order["order_number"], order["order_date"], order["notes"]) == ("PO-17", "2024-05-01", "bench")
 
 
-def test_enrichment_requested_without_the_enricher_still_imports(client: TestClient[Any], admin_token: str) -> None:
+def test_enrichment_requested_without_the_enricher_still_imports(
+    client: TestClient[Any], admin_token: str, services: Any
+) -> None:
+    services.orders.find_enricher = lambda: None  # a daemon built without supplier enrichment
     response = upload(client, admin_token, SAMPLES / "DK_PRODUCTS_88269818.csv", enable_enrichment="true")
     assert response.status_code == 200
     result = response.json()["data"]

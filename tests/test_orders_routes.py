@@ -42,7 +42,11 @@ def test_supported_types_parsers_and_filename_info(client: TestClient[Any], admi
     suppliers = client.get("/api/import/suppliers", headers=auth).json()["data"]
     lcsc = next(s for s in suppliers if s["name"] == "lcsc")
     assert lcsc["supported_file_types"] == ["csv"] and lcsc["import_available"] is True
-    assert lcsc["enrichment_available"] is False
+    assert lcsc["enrichment_available"] is True and lcsc["enrichment_missing_credentials"] == []  # LCSC needs no key
+    digikey = next(s for s in suppliers if s["name"] == "digikey")
+    assert digikey["enrichment_available"] is False
+    assert set(digikey["enrichment_missing_credentials"]) == {"client_id", "client_secret"}
+    assert "digikey_client_id" in digikey["enrichment_message"]
 
 
 def test_config_get_and_put(client: TestClient[Any], admin_token: str) -> None:

@@ -14,7 +14,7 @@ from conftest import FakeClock, bearer
 from makermatrix_edge.services import Services
 from supplier_fakes import MOUSER_KEY, Fakes, supplier_fakes, supplier_settings
 from tasks_support import task_app, wait_task
-from web_helpers import page_login, post_form
+from web_helpers import page_login, post_form, said
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_fetch_details_shows_picture_datasheet_prices_and_stock(
     before = client.get(f"/p/{made['id']}").text
     assert "Fetch details from LCSC" in before and "No supplier details fetched yet" in before
     answer = post_form(client, f"/p/{made['id']}", f"/p/{made['id']}/enrich")
-    assert answer.status_code == 303 and "Fetching+details" in answer.headers["location"]
+    assert answer.status_code == 303 and "Fetching details" in said(answer)
     tasks = client.get("/api/tasks/?task_type=part_enrichment", headers=bearer(token)).json()["data"]
     wait_task(client, token, tasks[0]["id"], "completed", timeout=20)
     html = client.get(f"/p/{made['id']}").text
@@ -54,7 +54,7 @@ def test_fetch_details_shows_picture_datasheet_prices_and_stock(
     pdf = client.get(link.group(1))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     listed = client.get("/search?q=RP2040").text
-    assert re.search(r'<img class="thumb" src="/api/utility/get_image/[0-9a-f-]+\.png\?size=thumb"', listed)
+    assert re.search(r'<img class="thumb" src="/api/utility/get_image/[0-9a-f-]+\.png\?size=thumb"', listed), listed
     client.cookies.clear()
     assert client.get(link.group(1), follow_redirects=False).status_code in (302, 303)
 

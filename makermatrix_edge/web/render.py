@@ -40,12 +40,12 @@ SECURITY_HEADERS = {
 
 # The bottom bar: (address, label, permission or None). An entry appears only when its page is
 # routed, so "Ask" shows up by itself once the assistant's page is mounted.
-BAR = (("/", "Find", None), ("/scan", "Scan", None), ("/locations", "Locations", None), ("/ask", "Ask", None))
+BAR = (("/", "Find", None), ("/scan", "Scan", None), ("/locations", "Locations", None), ("/ask", "Ask", "parts:read"))
 # Behind "More": the rest, each shown when routed and allowed.
 MENU = (
     ("/low-stock", "Low stock", "parts:read"),
     ("/categories", "Categories", "parts:read"),
-    ("/import", "Import an order", "parts:write"),
+    ("/import", "Import an order", "csv:import"),
     ("/printer", "Printer", "printer:use"),
     ("/tasks", "Tasks", "tasks:read"),
     ("/backups", "Backups", "backup:manage"),

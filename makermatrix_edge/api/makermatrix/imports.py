@@ -25,7 +25,6 @@ from makermatrix_edge.services import Services
 # The largest order file (10 MB) plus the multipart framing; the exact limit is the service's.
 UPLOAD_BODY_LIMIT = 11 * 1024 * 1024
 IMPORT = "csv:import"
-CAPABILITIES = ["get_part_details", "fetch_datasheet", "fetch_pricing_stock"]
 
 
 class ImportForm(msgspec.Struct):
@@ -51,6 +50,7 @@ class SupplierImportInfo(msgspec.Struct):
     enrichment_capabilities: list[str]
     enrichment_available: bool
     enrichment_missing_credentials: list[str]
+    enrichment_message: str  # in words: ready, or which credentials are missing and where to set them
 
 
 def flag(value: str | bool | None, field: str) -> bool:
@@ -135,22 +135,25 @@ class ImportController(Controller):
 
     @get("/suppliers", opt=access("parts:read"))
     async def suppliers(self, services: NamedDependency[Services]) -> Envelope[list[SupplierImportInfo]]:
-        enrich = services.enrichment is not None
-        infos = [
-            SupplierImportInfo(
-                name=f.supplier,
-                display_name=f.display_name,
-                supported_file_types=list(f.file_types),
-                import_available=True,
-                missing_credentials=[],
-                is_configured=True,  # importing a file needs no supplier account
-                configuration_status="configured",
-                enrichment_capabilities=CAPABILITIES if enrich else [],
-                enrichment_available=enrich,
-                enrichment_missing_credentials=[],
+        enrichment = {st.name: st for st in services.suppliers.statuses()}
+        infos = []
+        for f in FORMATS.values():
+            st = enrichment.get(f.supplier)
+            infos.append(
+                SupplierImportInfo(
+                    name=f.supplier,
+                    display_name=f.display_name,
+                    supported_file_types=list(f.file_types),
+                    import_available=True,
+                    missing_credentials=[],
+                    is_configured=True,  # importing a file needs no supplier account
+                    configuration_status="configured",
+                    enrichment_capabilities=st.capabilities if st and st.configured else [],
+                    enrichment_available=bool(st and st.configured),
+                    enrichment_missing_credentials=st.missing_credentials if st else [],
+                    enrichment_message=st.message if st else "no enrichment client for this supplier",
+                )
             )
-            for f in FORMATS.values()
-        ]
         return ok(infos, f"{len(infos)} suppliers can import order files")
 
     @post("/file", opt=access(IMPORT), status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)

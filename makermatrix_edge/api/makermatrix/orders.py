@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
+from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.orders.models import OrderView
 from makermatrix_edge.services import Services
@@ -20,8 +21,8 @@ class OrdersController(Controller):
     async def list_orders(
         self,
         services: NamedDependency[Services],
-        page: FromQuery[int] = 1,
-        page_size: FromQuery[int] = 20,
+        page: QueryInt = 1,
+        page_size: QueryInt = 20,
         supplier: FromQuery[str | None] = None,
     ) -> Envelope[list[OrderView]]:
         """Newest first; each with its number of items (GET /orders/{id} has the items)."""
