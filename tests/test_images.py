@@ -257,8 +257,11 @@ def test_no_way_out_of_the_image_folder(
     assert secret_file.read_bytes() == secret
 
 
+FIXED_UUID = "3f2b8c1e-5d4a-4e7b-9c10-2a6f8e9d0b71"  # fixed: parallel test workers must collect the same ids
+
+
 @pytest.mark.parametrize(
-    "ref", ["", "/etc/passwd", "../x", "a\x00b", f"{uuid.uuid4()}\n", f" {uuid.uuid4()}", f"{uuid.uuid4()}.PNG"]
+    "ref", ["", "/etc/passwd", "../x", "a\x00b", f"{FIXED_UUID}\n", f" {FIXED_UUID}", f"{FIXED_UUID}.PNG"]
 )
 def test_store_refuses_anything_but_a_uuid(tmp_path: Path, ref: str) -> None:
     with pytest.raises(NotFound):

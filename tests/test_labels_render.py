@@ -71,8 +71,10 @@ def test_fit_text_steps() -> None:
     t = _template(max_font_px=80, min_font_px=20, bold_first_line=False)
     short = fit_text(["Hi"], t, 500, 200)
     assert short[0].font.size == 80  # fits at the largest size
-    shrunk = fit_text(["A fairly long line of text"], t, 500, 200)
-    assert 20 <= shrunk[0].font.size < 80 and len(shrunk) == 1  # shrinks before it wraps
+    shrunk = fit_text(["A fairly long line of text"], t, 500, 60)
+    assert 20 <= shrunk[0].font.size < 80 and len(shrunk) == 1  # no room for two lines: it shrinks
+    grown = fit_text(["A fairly long line of text"], t, 500, 200)
+    assert len(grown) == 2 and grown[0].font.size >= 1.25 * shrunk[0].font.size  # room to wrap larger: it wraps
     wrapped = fit_text(["word " * 30], t, 300, 400)
     assert len(wrapped) > 1 and not any(line.text.endswith(ELLIPSIS) for line in wrapped)
     cut = fit_text(["word " * 300], t, 300, 100)
@@ -93,3 +95,33 @@ def test_unknown_placeholder_is_refused_by_name() -> None:
     check(TemplateBody(name="ok", text="{prop:package} {qr} {location_path}"))
     with pytest.raises(InvalidInput, match="unknown label size"):
         check(TemplateBody(name="x", label_size="99x99"))
+
+
+DOTS_PER_MM = 300 / 25.4
+
+
+def test_the_default_62mm_part_label_prints_text_readable_at_arms_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17 point 3: the 62 mm label's text was 1-2 mm high; it now uses the tape's width."""
+    from makermatrix_edge.labels import render as render_module
+
+    fitted: list[list[object]] = []
+
+    def recording(*args: object) -> list[object]:
+        block = fit_text(*args)  # type: ignore[arg-type]
+        fitted.append(block)
+        return block
+
+    monkeypatch.setattr(render_module, "fit_text", recording)
+    values = {
+        "part_name": "10kΩ 0603 1% resistor",
+        "part_number": "RC0603FR-0710KL",
+        "location": "Workshop / Shelf 2 / Drawer B / Bin 7",
+        "description": "Thick film chip resistor 0.1W 75V",
+    }
+    image = render(BUILTIN_BY_ID["part-62"], values, "http://bench.local:8080/p/1")
+    first, *rest = fitted[0]
+    assert first.font.size / DOTS_PER_MM >= 4.0  # type: ignore[attr-defined]
+    assert min(line.font.size for line in rest) / DOTS_PER_MM >= 3.0  # type: ignore[attr-defined]
+    text = " ".join(line.text for line in fitted[0])  # type: ignore[attr-defined]
+    assert all(word in text for word in ("resistor", "RC0603FR-0710KL", "Bin", "75V"))  # nothing cut off
+    assert zxingcpp.read_barcodes(image.convert("L"))[0].text == "http://bench.local:8080/p/1"

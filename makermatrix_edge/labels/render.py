@@ -145,13 +145,21 @@ def _ellipsize(text: str, f: Font, width: int) -> str:
     return text.rstrip() + ELLIPSIS
 
 
+WRAP_GAIN = 1.25  # how much larger wrapped text must be to be preferred over one line per field
+
+
 def fit_text(lines: list[str], t: Template, width: int, height: int) -> list[_Line]:
     """Shrink, then wrap, then ellipsize: the result always fits the box."""
     if not lines or width <= 0 or height <= 0:
         return []
-    block = _largest(lines, t, width, height, wrap=False) or _largest(lines, t, width, height, wrap=True)
-    if block is not None:
-        return block
+    flat = _largest(lines, t, width, height, wrap=False)
+    wrapped = _largest(lines, t, width, height, wrap=True)
+    # One line per field reads best, unless wrapping lets the text grow clearly larger (a long name on a
+    # 62 mm label printed at 2 mm high because it had to fit one line is unreadable at arm's length).
+    if flat is not None and (wrapped is None or wrapped[0].font.size < flat[0].font.size * WRAP_GAIN):
+        return flat
+    if wrapped is not None:
+        return wrapped
     block = _layout(lines, t.min_font_px, t.min_font_px, t.bold_first_line, width, wrap=True)
     kept: list[_Line] = []
     used = 0
