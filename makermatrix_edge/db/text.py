@@ -16,7 +16,15 @@ def fold(text: str | None) -> str | None:
     """'Résistance 10kΩ Wi-Fi' -> 'resistance 10kω wifi'. Registered in SQLite as mm_fold()."""
     if text is None:
         return None
-    decomposed = unicodedata.normalize("NFKD", str(text).translate(_EXTRA))
+    text = str(text)
+    if text.isascii():  # most of a bench's text, and 5x faster: nothing to decompose, lower() is casefold()
+        return text.lower().translate(_JOINERS)
+    return fold_unicode(text)
+
+
+def fold_unicode(text: str) -> str:
+    """The general path of fold(): accents and compatibility forms off, then case and joiners."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_EXTRA))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().translate(_JOINERS)
 
 
