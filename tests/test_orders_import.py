@@ -10,9 +10,8 @@ from litestar.testing import TestClient
 
 from conftest import bearer
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "makermatrix"
-if not SAMPLES.is_dir():  # a worktree sits at /work/wt/<name>; the samples are in /work/shared
-    SAMPLES = Path("/work/shared/samples/makermatrix")
+# Real supplier order files, copied from shared/samples/makermatrix so the suite needs nothing beside the repo.
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "orders"
 ALL_SAMPLES = sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".csv", ".xls"))
 
 # (file, supplier, order number, order date, lines, first line: spn, mpn, qty, unit price, extended)
