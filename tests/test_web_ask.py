@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from assistant_support import DOC_QUESTIONS, DOC_SCRIPTS, availability_answer, bench
+from browser_support import launch
 from daemon_process import Daemon
 from fake_ollama import running
-from test_web_browser import ARGS, CHROMIUM, PASSWORD, PHONE, log_in, shot
+from test_web_browser import PASSWORD, PHONE, log_in, shot
 from web_helpers import csrf_of, page_login, post_form
 
 
@@ -57,14 +58,7 @@ def test_ask_stream_needs_the_session_and_the_pages_csrf_token(tmp_path: Path) -
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=30_000)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from launch()
 
 
 def test_the_answer_streams_in_then_shows_confidence_and_links(tmp_path: Path, browser: Browser) -> None:

@@ -17,11 +17,11 @@ from makermatrix_edge.api.makermatrix.imports import (
     UPLOAD_BODY_LIMIT,
     ImportForm,
     flag,
+    import_and_answer,
     import_answer,
+    import_upload,
     known_supplier,
-    options_of,
     preview_message,
-    read_upload,
     refused,
 )
 from makermatrix_edge.api.security import access
@@ -122,11 +122,7 @@ class CsvController(Controller):
         self, data: JSONBody[CsvImportIn], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Response[Any]:
         content, filename = _encoded(data)
-        try:
-            result = await services.orders.import_file(content, filename, data.options(), principal)
-        except RowsRefused as exc:
-            return refused(exc)
-        return import_answer(result)
+        return await import_and_answer(services, content, filename, data.options(), principal)
 
     @post("/import-file", opt=access(IMPORT), status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def import_file(
@@ -135,13 +131,7 @@ class CsvController(Controller):
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
     ) -> Response[Any]:
-        options = options_of(data)
-        content, filename = await read_upload(services.orders, data.file)
-        try:
-            result = await services.orders.import_file(content, filename, options, principal)
-        except RowsRefused as exc:
-            return refused(exc)
-        return import_answer(result)
+        return await import_upload(data, principal, services)
 
     @post("/import/with-progress", opt=access(IMPORT), status_code=202, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def import_with_progress(

@@ -111,6 +111,23 @@ def import_answer(result: ImportResult) -> Response[Any]:
     return Response(msgspec.to_builtins(body), status_code=202 if result.status == "queued" else 200)
 
 
+async def import_and_answer(
+    services: Services, content: bytes, filename: str, options: ImportOptions, principal: Principal
+) -> Response[Any]:
+    """Import a file and answer as every import route does: 200 (or 202 as a task), 422 naming bad rows."""
+    try:
+        result = await services.orders.import_file(content, filename, options, principal)
+    except RowsRefused as exc:
+        return refused(exc)
+    return import_answer(result)
+
+
+async def import_upload(form: ImportForm, principal: Principal, services: Services) -> Response[Any]:
+    """The multipart upload routes (/api/import/file, /api/csv/import-file)."""
+    content, filename = await read_upload(services.orders, form.file)
+    return await import_and_answer(services, content, filename, options_of(form), principal)
+
+
 def refused(exc: RowsRefused) -> Response[Any]:
     """422 naming every unreadable row; nothing was written."""
     items = [{"row": p.row, "reason": p.reason} for p in exc.parsed.problems]
@@ -164,13 +181,7 @@ class ImportController(Controller):
         services: NamedDependency[Services],
     ) -> Response[Any]:
         """Import an LCSC/DigiKey CSV or a Mouser XLS/XLSX; supplier_name is optional (judged by content)."""
-        options = options_of(data)
-        content, filename = await read_upload(services.orders, data.file)
-        try:
-            result = await services.orders.import_file(content, filename, options, principal)
-        except RowsRefused as exc:
-            return refused(exc)
-        return import_answer(result)
+        return await import_upload(data, principal, services)
 
     @post("/preview", opt=access(IMPORT), status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def preview(
