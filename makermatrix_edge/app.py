@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -83,6 +84,25 @@ def _nested_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> An
     return _error_by_face(request, problem)
 
 
+log = logging.getLogger(__name__)
+
+SHUTDOWN_STEP_SECONDS = 10.0  # systemd gives the whole stop 30 s; no one part may take it all
+
+
+async def _stop_within(name: str, stop: Awaitable[object], seconds: float = SHUTDOWN_STEP_SECONDS) -> None:
+    """Run one shutdown step, but never wait on it for ever: a wedged part is logged and left behind.
+
+    asyncio.wait (unlike wait_for) does not wait again for a step that ignores its cancellation.
+    """
+    step = asyncio.ensure_future(stop)
+    done, _ = await asyncio.wait({step}, timeout=seconds)
+    if step in done:
+        step.result()  # re-raise what the step raised
+        return
+    step.cancel()
+    log.warning("shutdown: %s did not stop within %.0f s; going on without it", name, seconds)
+
+
 def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """Task worker and scheduler run on the server's event loop, from startup to shutdown."""
 
@@ -98,12 +118,12 @@ def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContext
             try:
                 yield
             finally:
-                await services.scheduler.stop()
+                await _stop_within("the scheduler", services.scheduler.stop())
         finally:
-            await services.assistant.stop()
-            await services.scans.stop_camera()
-            await services.labels.queue.stop()
-            await services.tasks.stop()
+            await _stop_within("the assistant", services.assistant.stop())
+            await _stop_within("the camera", services.scans.stop_camera())
+            await _stop_within("the label queue", services.labels.queue.stop())
+            await _stop_within("the task worker", services.tasks.stop())
             services.events.unbind()
 
     return lifespan
