@@ -49,6 +49,10 @@ def test_killed_daemon_fails_running_tasks_and_retries_those_with_retries_left(t
         with connect(f"ws://127.0.0.1:{second.port}/ws/tasks?token={token}", open_timeout=10) as ws:
             assert json.loads(ws.recv(timeout=5))["type"] == "connection"
             ws.send(json.dumps({"type": "subscribe_task", "task_id": one_retry["id"], "exclusive": True}))
+            # Updates of any task may arrive until the subscription is confirmed; from then on the
+            # socket carries this task only.
+            while json.loads(ws.recv(timeout=5))["type"] != "task_subscription":
+                pass
             progress = []
             while len(progress) < 3:
                 message = json.loads(ws.recv(timeout=5))
