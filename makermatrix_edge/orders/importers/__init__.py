@@ -115,10 +115,10 @@ def parse_file(content: bytes, filename: str, *, supplier_hint: str | None, max_
     found = _find_header(table)
     hint = supplier_key(supplier_hint)
     if found is None:
-        examples = "; ".join(f"{f.display_name}: {f.example_header[:90]}…" for f in FORMATS.values())
         raise UnreadableFile(
             f"No recognisable header in the first {HEADER_SEARCH_ROWS} rows: this does not look like an LCSC, "
-            f"DigiKey or Mouser order file. Expected a header like — {examples}",
+            "DigiKey or Mouser order file. Export the order from the supplier's website unchanged: "
+            "LCSC or DigiKey as CSV, Mouser as XLS or XLSX",
             "file",
         )
     start, fmt, headers, header_currency = found
