@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.imports import UPLOAD_BODY_LIMIT, import_message
+from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import DomainError, InvalidInput
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
@@ -76,10 +77,7 @@ class ImportPages(Controller):
         try:
             if data.file is None or not data.file.filename:
                 raise InvalidInput("choose the order file first", "file")
-            try:
-                content = await data.file.read(orders.settings.max_file_bytes + 1)
-            finally:
-                await data.file.close()
+            content = await read_capped(data.file, orders.settings.max_file_bytes)
             options = ImportOptions(order_number=data.order_number.strip()[:100] or None)
             preview = await orders.preview(content, data.file.filename, options)
         except DomainError as exc:

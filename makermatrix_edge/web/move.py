@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
+from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory.models import LocationView, PartUpdate
 from makermatrix_edge.services import Services
@@ -105,10 +106,7 @@ class MovePages(Controller):
         principal = await require(request, services, "parts:write")
         if data.file is None or not data.file.filename:
             raise InvalidInput("take a photo of the location's label first", "photo")
-        try:
-            content = await data.file.read(services.scans.settings.max_image_bytes + 1)
-        finally:
-            await data.file.close()
+        content = await read_capped(data.file, services.scans.settings.max_image_bytes)
         results = await services.scans.scan_image(content)
         places = [r.location for r in results if r.location is not None]
         if not places:

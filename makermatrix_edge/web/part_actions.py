@@ -14,6 +14,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.api.makermatrix.utility import IMAGE_URL, UPLOAD_BODY_LIMIT
+from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory.models import PartUpdate
 from makermatrix_edge.services import Services
@@ -40,10 +41,7 @@ class PartActions(Controller):
         if data.file is None or not data.file.filename:
             raise InvalidInput("take or choose a photo first", "photo")
         store = services.images
-        try:
-            content = await data.file.read(store.max_bytes + 1)
-        finally:
-            await data.file.close()
+        content = await read_capped(data.file, store.max_bytes)
         stored = await asyncio.to_thread(store.save, content)
         update = PartUpdate(image_url=IMAGE_URL + stored.filename)
         done = await services.parts.update(part_id, update, principal, source="phone")

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
+from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.scanning.receive import ReceiveRequest, receive
 from makermatrix_edge.services import Services
@@ -53,11 +54,7 @@ class ScanPages(Controller):
         principal = await require(request, services, "parts:read")
         if data.file is None or not data.file.filename:
             raise InvalidInput("take or choose a photo first", "photo")
-        limit = services.scans.settings.max_image_bytes
-        try:
-            content = await data.file.read(limit + 1)
-        finally:
-            await data.file.close()
+        content = await read_capped(data.file, services.scans.settings.max_image_bytes)
         results = await services.scans.scan_image(content)
         return page(request, "scan.html", principal, **await cards(services, results, principal.can("parts:write")))
 

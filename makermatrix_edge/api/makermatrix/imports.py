@@ -14,6 +14,7 @@ from litestar.params import Body
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, error_body, ok
 from makermatrix_edge.api.security import access
+from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import BadRequest, InvalidInput
 from makermatrix_edge.orders.importers import FORMATS, supplier_key
 from makermatrix_edge.orders.importers.base import UnreadableFile
@@ -87,11 +88,7 @@ def options_of(form: ImportForm) -> ImportOptions:
 async def read_upload(orders: OrderService, upload: UploadFile | None) -> tuple[bytes, str]:
     if upload is None or not upload.filename:
         raise UnreadableFile("Send the order file as the multipart field 'file'", "file")
-    limit = orders.settings.max_file_bytes
-    try:
-        content = await upload.read(limit + 1)
-    finally:
-        await upload.close()
+    content = await read_capped(upload, orders.settings.max_file_bytes)
     orders.check_size(len(content))
     return content, upload.filename
 

@@ -16,6 +16,7 @@ from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
+from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.scanning.receive import Received, ReceiveRequest, receive
 from makermatrix_edge.scanning.service import ScannerStatus, ScanResult
 from makermatrix_edge.services import Services
@@ -55,11 +56,7 @@ class ScanController(Controller):
         services: NamedDependency[Services],
     ) -> Envelope[list[ScanResult]]:
         """Every code in a phone photo (up to 10 MB), each resolved."""
-        limit = services.scans.settings.max_image_bytes
-        try:
-            content = await data.file.read(limit + 1)
-        finally:
-            await data.file.close()
+        content = await read_capped(data.file, services.scans.settings.max_image_bytes)
         results = await services.scans.scan_image(content)
         return ok(results, f"{len(results)} codes found" if results else "No code found in the photo")
 

@@ -17,6 +17,7 @@ from litestar.response import File
 from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import PUBLIC, access
+from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.services import Services
 
 IMAGE_URL = "/api/utility/get_image/"
@@ -64,10 +65,7 @@ class UtilityController(Controller):
     ) -> UploadAnswer:
         """Store a PNG, JPEG, GIF or WebP image (at most 5 MB, judged by its content)."""
         store = services.images
-        try:
-            content = await data.file.read(store.max_bytes + 1)  # one byte over is enough to refuse
-        finally:
-            await data.file.close()
+        content = await read_capped(data.file, store.max_bytes)
         stored = await services.decode_gate.run(lambda: store.save(content))  # decoded a few at a time
         body = UploadedImage(
             image_id=stored.image_id,
