@@ -174,13 +174,13 @@ class OrderService:
     ) -> ImportResult:
         assert self.queue_task is not None
         self.loop = asyncio.get_running_loop()
-        staged = self.uploads.stage(content)
+        staged = await asyncio.to_thread(self.uploads.stage, content)  # up to 10 MB to disk: not on the loop
         data = {"staged": staged, "filename": filename, "options": msgspec.to_builtins(options)}
         name = f"Import {reference_of(parsed, parsed.order_number)} ({len(parsed.lines)} lines)"
         try:
             task_id = await self.queue_task("order_file_import", name, data, actor)
         except BaseException:
-            self.uploads.discard(staged)
+            await asyncio.to_thread(self.uploads.discard, staged)
             raise
         return ImportResult(
             import_id=staged,

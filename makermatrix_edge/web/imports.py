@@ -6,6 +6,7 @@ does not upload it twice; the confirm imports exactly those bytes.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import msgspec
@@ -83,7 +84,7 @@ class ImportPages(Controller):
         except DomainError as exc:
             sentence, status = form_error(exc, LABELS)
             return _form(request, principal, sentence, STATUS.get(type(exc), status))
-        staged = orders.uploads.stage(content) if preview.errors == [] else None
+        staged = await asyncio.to_thread(orders.uploads.stage, content) if preview.errors == [] else None
         return page(
             request,
             "import.html",
@@ -102,13 +103,13 @@ class ImportPages(Controller):
         principal = await require(request, services, IMPORT)
         orders = services.orders
         try:
-            content = orders.uploads.read(data.staged)
+            content = await asyncio.to_thread(orders.uploads.read, data.staged)
             options = ImportOptions(order_number=data.order_number.strip()[:100] or None, force=data.force == "1")
             result = await orders.import_file(content, data.filename[:300] or "order", options, principal)
         except DomainError as exc:
             sentence, status = form_error(exc, LABELS)
             return _form(request, principal, sentence, status)
-        orders.uploads.discard(data.staged)
+        await asyncio.to_thread(orders.uploads.discard, data.staged)
         if result.order_id is None:  # a large file: it runs as a task
             return back(request, "/tasks", import_message(result))
         return back(request, f"/orders/{result.order_id}", import_message(result))
