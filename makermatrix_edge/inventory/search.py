@@ -13,6 +13,7 @@ from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.match_counts import MatchCounts
 from makermatrix_edge.inventory.models import Page, PartSearch
 from makermatrix_edge.inventory.parts import check_page
+from makermatrix_edge.inventory.text_counts import TextMatchCounts
 
 RANK_LIMIT = 2000  # up to this many text matches are ranked; more are listed newest first
 
@@ -77,13 +78,7 @@ class _Query:
         return " ORDER BY p.part_name"
 
 
-def _is_broad(db: sqlite_utils.Database, match: str) -> bool:
-    """More matches than ranking can sort quickly (a word like "capacitor" in a big inventory)."""
-    sql = "SELECT count(*) FROM (SELECT 1 FROM parts_fts WHERE parts_fts MATCH ? LIMIT ?)"
-    return int(db.execute(sql, [match, RANK_LIMIT + 1]).fetchone()[0]) > RANK_LIMIT
-
-
-def _broad_page(db: sqlite_utils.Database, q: _Query, page: int, page_size: int) -> Page:
+def _broad_page(db: sqlite_utils.Database, q: _Query, page: int, page_size: int, total: int) -> Page:
     """Exact part number or name matches first, then the other matches newest first, unranked.
 
     Ranking tens of thousands of matches costs more than a phone should wait; the index gives
@@ -104,22 +99,22 @@ def _broad_page(db: sqlite_utils.Database, q: _Query, page: int, page_size: int)
             q.sql(queries.PART_SELECT) + skip + " ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset",
             {**q.params, "limit": need, "offset": max(0, offset - len(exact))},
         ).fetchall()
-    return Page(items=queries.to_views(db, rows), total=_count_matches(db, q), page=page, page_size=page_size)
+    return Page(items=queries.to_views(db, rows), total=total, page=page, page_size=page_size)
 
 
 _COUNTS = MatchCounts()
+TEXT_COUNTS = TextMatchCounts()
 
 
-def _count_matches(db: sqlite_utils.Database, q: _Query) -> int:
-    """The exact number of matches, without ranking them; remembered until the data changes.
+def _count_matches(db: sqlite_utils.Database, q: _Query, text_total: int | None) -> int:
+    """The exact number of matches, without ranking them.
 
-    With the text the only condition, the full-text index counts its own rows (each part has one
-    row there) and the parts table is not read at all; other filters need the join.
+    With the text the only condition, it is the text's own count (`text_total`), kept current
+    across edits (text_counts.py); other filters need the join, remembered until the data changes.
     """
-    if q.where == ["parts_fts MATCH :match"]:
-        sql, params = "SELECT count(*) FROM parts_fts WHERE parts_fts MATCH :match", {"match": q.params["match"]}
-    else:
-        sql, params = q.sql("SELECT count(*) FROM parts p"), q.params
+    if q.where == ["parts_fts MATCH :match"] and text_total is not None:
+        return text_total
+    sql, params = q.sql("SELECT count(*) FROM parts p"), q.params
     key = (sql, tuple(sorted((k, str(v)) for k, v in params.items())))
     return _COUNTS.count(db.conn, key, lambda: int(db.execute(sql, params).fetchone()[0]))
 
@@ -170,9 +165,12 @@ class SearchService:
         def run(db: sqlite_utils.Database) -> Page:
             if request.location_id:
                 queries.require_location(db, request.location_id)
-            if q.joins and request.sort_by is None and _is_broad(db, q.params["match"]):
-                return _broad_page(db, q, request.page, request.page_size)
-            total = _count_matches(db, q)
+            # Every part the words find, counted exactly; more than ranking can sort quickly (a word
+            # like "capacitor" in a big inventory) lists them unranked.
+            text_total = TEXT_COUNTS.count(db, q.params["match"]) if q.joins else None
+            if text_total is not None and text_total > RANK_LIMIT and request.sort_by is None:
+                return _broad_page(db, q, request.page, request.page_size, _count_matches(db, q, text_total))
+            total = _count_matches(db, q, text_total)
             # The page's ids first (from indexes where it can), then the full rows of just those.
             ids_from = "SELECT p.seq FROM parts p" + (
                 " LEFT JOIN locations l ON l.id = p.location_id" if request.sort_by == "location" else ""
