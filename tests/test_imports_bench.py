@@ -19,6 +19,8 @@ def test_imports_benchmark_prints_one_json_object() -> None:
     assert report["benchmark"] == "imports" and report["parameters"]["sizes"] == [10, 40]
     # Every fifth line is a part the bench already had: those add stock, the others are new parts.
     assert [(i["lines"], i["created"], i["added"]) for i in report["imports"]] == [(10, 8, 2), (40, 32, 8)]
+    # The same sizes were imported alone first (other orders, so not refused as repeats).
+    assert [(i["lines"], i["created"], i["added"]) for i in report["imports_alone"]] == [(10, 8, 2), (40, 32, 8)]
     assert report["daemon"]["exit_status"] == 0 and report["daemon"]["rss_growth_mb"] >= 0
     assert report["api"]["idle_requests"] > 0
     assert set(report["targets"]) == {

@@ -658,7 +658,6 @@ def _supplier_enrichment(db: sqlite_utils.Database) -> None:
     )
 
 
-
 @migrations(name="0015_search_index_changes")
 def _search_index_changes(db: sqlite_utils.Database) -> None:
     # Which parts' index rows changed, in order, so remembered match counts catch up on a few rows

@@ -24,6 +24,7 @@ from makermatrix_edge.orders.models import RowPlan
 
 DISPLAY_SUPPLIER = {"lcsc": "LCSC", "digikey": "DigiKey", "mouser": "Mouser"}
 Progress = Callable[[int, int], None]
+Pace = Callable[[], None]  # called after each line; may rest (runtime/foreground.Pacer)
 
 
 @dataclass
@@ -68,13 +69,15 @@ def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) ->
     return f"{base[:160]} ({uuid.uuid4().hex[:8]})"
 
 
-def plan(db: sqlite_utils.Database, parsed: ParsedOrder) -> Plan:
+def plan(db: sqlite_utils.Database, parsed: ParsedOrder, pace: Pace | None = None) -> Plan:
     result = Plan()
     planned: dict[str, int] = {}  # spn/mpn (lower) -> step index of the new part this file creates
     running: dict[str, int] = {}  # existing part id -> quantity after the lines so far
     names: set[str] = set()
     supplier = parsed.supplier
     for line in parsed.lines:
+        if pace is not None:
+            pace()
         keys = [k.lower() for k in (line.supplier_part_number, line.manufacturer_part_number) if k]
         base = RowPlan(
             row=line.row,
@@ -130,6 +133,7 @@ def apply(
     actor: Principal | None,
     now: str,
     progress: Progress | None = None,
+    pace: Pace | None = None,
 ) -> Applied:
     """Create the new parts, add stock to the known ones, record every line; the caller's transaction."""
     done = Applied()
@@ -201,4 +205,6 @@ def apply(
         )
         if progress is not None and (i + 1) % 100 == 0:
             progress(i + 1, total)
+        if pace is not None:
+            pace()
     return done

@@ -39,6 +39,7 @@ from makermatrix_edge.orders.models import (
 )
 from makermatrix_edge.orders.staging import StagedUploads
 from makermatrix_edge.runtime.events import EventBus
+from makermatrix_edge.runtime.foreground import Foreground, Pacer
 from makermatrix_edge.settings import ImportSettings
 from makermatrix_edge.tasks.context import TaskContext
 
@@ -73,7 +74,14 @@ def duplicate_message(earlier: EarlierImport) -> str:
 
 class OrderService:
     def __init__(
-        self, db: Database, parts: PartService, clock: Clock, events: EventBus, settings: ImportSettings, data_dir: Path
+        self,
+        db: Database,
+        parts: PartService,
+        clock: Clock,
+        events: EventBus,
+        settings: ImportSettings,
+        data_dir: Path,
+        foreground: Foreground | None = None,
     ) -> None:
         self._db = db
         self._parts = parts
@@ -81,6 +89,7 @@ class OrderService:
         self._events = events
         self.settings = settings
         self.uploads = StagedUploads(data_dir / "imports", clock)
+        self._foreground = foreground
         # Wired by the daemon: how to create a task, and the enrichment hook (None until it exists).
         self.queue_task: QueueTask | None = None
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for task threads
@@ -209,8 +218,12 @@ class OrderService:
         options: ImportOptions,
         actor: Principal | None,
         progress: planning.Progress | None,
+        pace: planning.Pace | None = None,
     ) -> ImportResult:
-        """Blocking: the whole import in one write transaction (a refused or failed one writes nothing)."""
+        """Blocking: the whole import in one write transaction (a refused or failed one writes nothing).
+
+        `pace` is called after every line (a background import gives way to requests: pacer()).
+        """
         self._refuse_problems(parsed)
         now = iso(self._clock())
         order_id = str(uuid.uuid4())
@@ -222,7 +235,7 @@ class OrderService:
                 if earlier is not None:
                     raise Conflict(duplicate_message(earlier))
             location_id = find_or_create(db, self.settings.unsorted_location, now)
-            the_plan = planning.plan(db, parsed)
+            the_plan = planning.plan(db, parsed, pace)
             store.insert_order(db, self._order_row(parsed, options, order_id, sha, actor, now))
             applied = planning.apply(
                 db,
@@ -235,6 +248,7 @@ class OrderService:
                 actor=actor,
                 now=now,
                 progress=progress,
+                pace=pace,
             )
             return the_plan, applied
 
@@ -265,6 +279,10 @@ class OrderService:
             skipped_items=parsed.skipped,
             warnings=[],
         )
+
+    def pacer(self) -> Pacer | None:
+        """For an import running as a background task: rest while people are using the daemon."""
+        return Pacer(self._foreground) if self._foreground is not None else None
 
     def _order_row(
         self, parsed: ParsedOrder, options: ImportOptions, order_id: str, sha: str, actor: Principal | None, now: str
