@@ -200,7 +200,6 @@ def create_app(services: Services) -> Litestar:
             backend="gzip", minimum_size=500, exclude=[r"/download", r"\.png$", r"/last_print", r"/images/", r"/stream"]
         ),
         state=State({"services": services}),
-        middleware=[services.foreground.middleware],
         logging_config=None,
         debug=False,
     )

@@ -51,7 +51,6 @@ from makermatrix_edge.orders.service import OrderService
 from makermatrix_edge.runtime.datadir_lock import DataDirLock
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
-from makermatrix_edge.runtime.foreground import Foreground
 from makermatrix_edge.runtime.imaging import DecodeGate, keep_big_buffers_apart
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.runtime.sdnotify import Notifier
@@ -130,7 +129,6 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             timezone=settings.schedule.timezone,
             catch_up_seconds=settings.schedule.catch_up_hours * 3600,
         )
-        foreground = Foreground()
         services = Services(
             settings=settings,
             clock=clock,
@@ -157,10 +155,9 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             backups=backups,
             disk=DataDisk(data_dir, db_full=lambda: db.disk_full),
             decode_gate=gate,
-            orders=OrderService(db, parts, clock, events, settings.imports, data_dir, foreground),
+            orders=OrderService(db, parts, clock, events, settings.imports, data_dir),
             suppliers=suppliers,
             enrichment=enrichment,
-            foreground=foreground,
         )
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)

@@ -27,7 +27,6 @@ from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders.service import OrderService
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
-from makermatrix_edge.runtime.foreground import Foreground
 from makermatrix_edge.runtime.imaging import DecodeGate
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.scanning.service import ScanService
@@ -67,7 +66,6 @@ class Services:
     orders: OrderService
     suppliers: SupplierRegistry
     enrichment: EnrichmentService
-    foreground: Foreground  # HTTP requests in flight: bulk jobs give way to them (runtime/foreground.py)
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
     devices: dict[str, Device] = field(default_factory=dict)

@@ -188,6 +188,21 @@ class Database:
             self._all_conns.clear()
         self._write_db = None
 
+    @property
+    def busy_timeout_ms(self) -> int:
+        return self._busy_timeout_ms
+
+    @property
+    def synchronous(self) -> Literal["NORMAL", "FULL"]:
+        return self._synchronous
+
+    def exclusive_sync(self, fn: Callable[[], T]) -> T:
+        """Blocking: run fn on the writer thread outside any transaction, so no other write starts
+        meanwhile; for a writer in another process (orders/child.py), which takes its own lock."""
+        if self._write_db is None:
+            raise RuntimeError("database is not open")
+        return self._writer.submit(fn).result()
+
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run fn in one transaction on the writer thread."""
         return await asyncio.get_running_loop().run_in_executor(self._writer, self._run_write, fn)

@@ -110,6 +110,33 @@ def find_part_id(
     raise InvalidInput("give part_id, part_number or part_name", "part_id")
 
 
+def insert_part(
+    db: sqlite_utils.Database, data: PartCreate, actor: Principal | None, source: stock.Source, now: str
+) -> str:
+    """Insert one part inside the caller's write transaction; returns its id."""
+    name = (data.part_name or "").strip()
+    if not name:
+        raise InvalidInput("must not be empty", "part_name")
+    props = queries.encode_properties(data.additional_properties)
+    image_url = queries.check_image_url(data.image_url)
+    part_id = str(uuid.uuid4())
+    location_id = _clean(data.location_id)
+    queries.require_location(db, location_id)
+    stock.record(db, part_id, new_quantity=data.quantity, reason="created", source=source, actor=actor, now=now)
+    values = {c: _clean(getattr(data, c)) for c in _COLUMNS}
+    values.update(part_name=name, location_id=location_id, image_url=image_url, min_quantity=data.min_quantity)
+    try:
+        db.execute(
+            f"INSERT INTO parts (id, {', '.join(values)}, quantity, additional_properties, created_at, updated_at) "
+            f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, ?, ?)",
+            [part_id, *values.values(), data.quantity, props, now, now],
+        )
+    except sqlite3.IntegrityError as exc:
+        raise _duplicate(exc, name) from None
+    queries.set_part_categories(db, part_id, queries.ensure_categories(db, data.category_names, now))
+    return part_id
+
+
 class PartService:
     def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
@@ -120,27 +147,7 @@ class PartService:
         self, db: sqlite_utils.Database, data: PartCreate, actor: Principal | None, source: stock.Source, now: str
     ) -> str:
         """Insert one part inside the caller's write transaction; returns its id."""
-        name = (data.part_name or "").strip()
-        if not name:
-            raise InvalidInput("must not be empty", "part_name")
-        props = queries.encode_properties(data.additional_properties)
-        image_url = queries.check_image_url(data.image_url)
-        part_id = str(uuid.uuid4())
-        location_id = _clean(data.location_id)
-        queries.require_location(db, location_id)
-        stock.record(db, part_id, new_quantity=data.quantity, reason="created", source=source, actor=actor, now=now)
-        values = {c: _clean(getattr(data, c)) for c in _COLUMNS}
-        values.update(part_name=name, location_id=location_id, image_url=image_url, min_quantity=data.min_quantity)
-        try:
-            db.execute(
-                f"INSERT INTO parts (id, {', '.join(values)}, quantity, additional_properties, created_at, updated_at) "
-                f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, ?, ?)",
-                [part_id, *values.values(), data.quantity, props, now, now],
-            )
-        except sqlite3.IntegrityError as exc:
-            raise _duplicate(exc, name) from None
-        queries.set_part_categories(db, part_id, queries.ensure_categories(db, data.category_names, now))
-        return part_id
+        return insert_part(db, data, actor, source, now)
 
     async def add(self, data: PartCreate, actor: Principal | None, *, source: stock.Source = "api") -> PartView:
         now = iso(self._clock())

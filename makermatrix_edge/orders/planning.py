@@ -16,7 +16,7 @@ import sqlite_utils
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.inventory import stock
 from makermatrix_edge.inventory.models import PartCreate
-from makermatrix_edge.inventory.parts import PartService
+from makermatrix_edge.inventory.parts import insert_part
 from makermatrix_edge.orders import store
 from makermatrix_edge.orders.importers import FORMATS
 from makermatrix_edge.orders.importers.base import OrderLine, ParsedOrder, RowNote
@@ -24,7 +24,6 @@ from makermatrix_edge.orders.models import RowPlan
 
 DISPLAY_SUPPLIER = {"lcsc": "LCSC", "digikey": "DigiKey", "mouser": "Mouser"}
 Progress = Callable[[int, int], None]
-Pace = Callable[[], None]  # called after each line; may rest (runtime/foreground.Pacer)
 
 
 @dataclass
@@ -69,15 +68,13 @@ def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) ->
     return f"{base[:160]} ({uuid.uuid4().hex[:8]})"
 
 
-def plan(db: sqlite_utils.Database, parsed: ParsedOrder, pace: Pace | None = None) -> Plan:
+def plan(db: sqlite_utils.Database, parsed: ParsedOrder) -> Plan:
     result = Plan()
     planned: dict[str, int] = {}  # spn/mpn (lower) -> step index of the new part this file creates
     running: dict[str, int] = {}  # existing part id -> quantity after the lines so far
     names: set[str] = set()
     supplier = parsed.supplier
     for line in parsed.lines:
-        if pace is not None:
-            pace()
         keys = [k.lower() for k in (line.supplier_part_number, line.manufacturer_part_number) if k]
         base = RowPlan(
             row=line.row,
@@ -123,7 +120,6 @@ class Applied:
 
 def apply(
     db: sqlite_utils.Database,
-    parts: PartService,
     parsed: ParsedOrder,
     the_plan: Plan,
     *,
@@ -133,7 +129,6 @@ def apply(
     actor: Principal | None,
     now: str,
     progress: Progress | None = None,
-    pace: Pace | None = None,
 ) -> Applied:
     """Create the new parts, add stock to the known ones, record every line; the caller's transaction."""
     done = Applied()
@@ -158,7 +153,7 @@ def apply(
                 currency=parsed.currency,
                 additional_properties={k: v for k, v in props.items() if v},
             )
-            part_id = parts.insert_part(db, create, actor, "import", now)
+            part_id = insert_part(db, create, actor, "import", now)
             created_ids[i] = part_id
             done.created.append(part_id)
             action = "created"
@@ -205,6 +200,4 @@ def apply(
         )
         if progress is not None and (i + 1) % 100 == 0:
             progress(i + 1, total)
-        if pace is not None:
-            pace()
     return done

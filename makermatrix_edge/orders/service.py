@@ -22,13 +22,12 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
-from makermatrix_edge.inventory.locations import find_or_create
 from makermatrix_edge.inventory.parts import PartService, check_page, find_part_id
 from makermatrix_edge.orders import planning, store
+from makermatrix_edge.orders.child import run_in_child
 from makermatrix_edge.orders.importers import FORMATS, filename_info, parse_date, parse_file
 from makermatrix_edge.orders.importers.base import FileTooLarge, ParsedOrder
 from makermatrix_edge.orders.models import (
-    EarlierImport,
     ImportConfig,
     ImportOptions,
     ImportPreview,
@@ -38,8 +37,8 @@ from makermatrix_edge.orders.models import (
     PartOrderSummary,
 )
 from makermatrix_edge.orders.staging import StagedUploads
+from makermatrix_edge.orders.writing import ImportJob, duplicate_message, write_import
 from makermatrix_edge.runtime.events import EventBus
-from makermatrix_edge.runtime.foreground import Foreground, Pacer
 from makermatrix_edge.settings import ImportSettings
 from makermatrix_edge.tasks.context import TaskContext
 
@@ -63,15 +62,6 @@ def reference_of(parsed: ParsedOrder, order_number: str | None) -> str:
     return f"{display} order {order_number}" if order_number else f"{display} file {parsed.filename}"
 
 
-def duplicate_message(earlier: EarlierImport) -> str:
-    what = f"order {earlier.order_number}" if earlier.order_number else f"file {earlier.filename}"
-    who = f" by {earlier.username}" if earlier.username else ""
-    return (
-        f"This {earlier.supplier} {what} was already imported on {earlier.import_date}{who} "
-        f"(order id {earlier.order_id}); send force=true to import it again"
-    )
-
-
 class OrderService:
     def __init__(
         self,
@@ -81,7 +71,6 @@ class OrderService:
         events: EventBus,
         settings: ImportSettings,
         data_dir: Path,
-        foreground: Foreground | None = None,
     ) -> None:
         self._db = db
         self._parts = parts
@@ -89,7 +78,6 @@ class OrderService:
         self._events = events
         self.settings = settings
         self.uploads = StagedUploads(data_dir / "imports", clock)
-        self._foreground = foreground
         # Wired by the daemon: how to create a task, and the enrichment hook (None until it exists).
         self.queue_task: QueueTask | None = None
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for task threads
@@ -218,48 +206,42 @@ class OrderService:
         options: ImportOptions,
         actor: Principal | None,
         progress: planning.Progress | None,
-        pace: planning.Pace | None = None,
+        *,
+        in_child: bool = False,
     ) -> ImportResult:
         """Blocking: the whole import in one write transaction (a refused or failed one writes nothing).
 
-        `pace` is called after every line (a background import gives way to requests: pacer()).
+        `in_child`: run the transaction in a child process (a large import in a task: orders/child.py).
         """
         self._refuse_problems(parsed)
         now = iso(self._clock())
         order_id = str(uuid.uuid4())
         reference = reference_of(parsed, parsed.order_number)
-
-        def write(db: sqlite_utils.Database) -> tuple[planning.Plan, planning.Applied]:
-            if not options.force:
-                earlier = store.earlier_import(db, parsed.supplier, parsed.order_number, sha)
-                if earlier is not None:
-                    raise Conflict(duplicate_message(earlier))
-            location_id = find_or_create(db, self.settings.unsorted_location, now)
-            the_plan = planning.plan(db, parsed, pace)
-            store.insert_order(db, self._order_row(parsed, options, order_id, sha, actor, now))
-            applied = planning.apply(
-                db,
-                self._parts,
-                parsed,
-                the_plan,
-                order_id=order_id,
-                location_id=location_id,
-                reference=reference,
-                actor=actor,
-                now=now,
-                progress=progress,
-                pace=pace,
+        job = ImportJob(
+            parsed=parsed,
+            sha=sha,
+            options=options,
+            actor=actor,
+            order_id=order_id,
+            reference=reference,
+            now=now,
+            unsorted_location=self.settings.unsorted_location,
+            order_row=self._order_row(parsed, options, order_id, sha, actor, now),
+        )
+        db = self._db
+        if in_child:
+            outcome = db.exclusive_sync(
+                lambda: run_in_child(db.path, db.busy_timeout_ms, db.synchronous, job, progress)
             )
-            return the_plan, applied
-
-        the_plan, applied = self._db.write_sync(write)
-        ids = list(dict.fromkeys(s.plan.part_id for s in the_plan.steps if s.plan.part_id))
+        else:
+            outcome = db.write_sync(lambda conn: write_import(conn, job, progress))
+        ids, created = outcome.part_ids, outcome.created
         self._events.entity(
             "created", "order", order_id, reference, actor, changes={"lines": len(parsed.lines), "parts": len(ids)}
         )
-        if applied.created:
+        if created:
             self._events.entity(
-                "created", "part", None, None, actor, changes={"count": len(applied.created), "source": "import"}
+                "created", "part", None, None, actor, changes={"count": len(created), "source": "import"}
             )
         return ImportResult(
             import_id=order_id,
@@ -268,21 +250,17 @@ class OrderService:
             order_id=order_id,
             order_number=parsed.order_number,
             imported_count=len(parsed.lines),
-            created_count=len(applied.created),
-            added_count=len(parsed.lines) - len(applied.created),
+            created_count=len(created),
+            added_count=len(parsed.lines) - len(created),
             failed_count=0,
             skipped_count=len(parsed.skipped),
             part_ids=ids,
-            created_part_ids=applied.created,
-            updated_part_ids=applied.updated,
+            created_part_ids=created,
+            updated_part_ids=outcome.updated,
             failed_items=[],
             skipped_items=parsed.skipped,
             warnings=[],
         )
-
-    def pacer(self) -> Pacer | None:
-        """For an import running as a background task: rest while people are using the daemon."""
-        return Pacer(self._foreground) if self._foreground is not None else None
 
     def _order_row(
         self, parsed: ParsedOrder, options: ImportOptions, order_id: str, sha: str, actor: Principal | None, now: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 from typing import Any
 
 import msgspec
@@ -16,7 +15,6 @@ from makermatrix_edge.orders.service import OrderService, PartEnricher
 from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
 from makermatrix_edge.tasks.registry import HandlerRegistry, TaskHandler
 
-log = logging.getLogger(__name__)
 IMPORT_TYPE = "order_file_import"
 ENRICH_TYPES = ("file_import_enrichment", "csv_enrichment")
 
@@ -48,12 +46,10 @@ def order_import(orders: OrderService) -> TaskHandler:
                 # Inside the write transaction: publish live only (storing progress needs the writer).
                 ctx.progress(10 + 88 * done / max(of, 1), f"Imported {done} of {of} lines", persist=False)
 
-            pace = orders.pacer()
+            # In a child process: the daemon's requests must not wait behind thousands of lines.
             result = orders.run_import(
-                parsed, hashlib.sha256(content).hexdigest(), options, _actor(ctx), progress=progress, pace=pace
+                parsed, hashlib.sha256(content).hexdigest(), options, _actor(ctx), progress, in_child=True
             )
-            if pace is not None and pace.rested:
-                log.info("import of %s gave way to requests for %.1f s", filename, pace.rested)
         except TaskCancelled as exc:
             if exc.reason != "shutdown":  # a clean stop queues the task again: it needs the file then
                 orders.uploads.discard(token)

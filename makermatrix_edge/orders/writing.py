@@ -1,0 +1,71 @@
+"""An import's write transaction, the same whether it runs in the daemon or in a child process.
+
+Everything it needs travels in an `ImportJob` (msgspec, so it crosses a pipe as JSON) and what it
+did comes back as an `Outcome`: see orders/child.py for why a large import runs in a child.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import sqlite_utils
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.errors import Conflict
+from makermatrix_edge.inventory.locations import find_or_create
+from makermatrix_edge.orders import planning, store
+from makermatrix_edge.orders.importers.base import ParsedOrder
+from makermatrix_edge.orders.models import EarlierImport, ImportOptions
+
+
+class ImportJob(msgspec.Struct, kw_only=True):
+    parsed: ParsedOrder
+    sha: str
+    options: ImportOptions
+    actor: Principal | None
+    order_id: str
+    reference: str
+    now: str
+    unsorted_location: str
+    order_row: dict[str, Any]
+
+
+class Outcome(msgspec.Struct, kw_only=True):
+    part_ids: list[str]  # every line's part, in file order, each once
+    created: list[str]
+    updated: list[str]
+
+
+def duplicate_message(earlier: EarlierImport) -> str:
+    what = f"order {earlier.order_number}" if earlier.order_number else f"file {earlier.filename}"
+    who = f" by {earlier.username}" if earlier.username else ""
+    return (
+        f"This {earlier.supplier} {what} was already imported on {earlier.import_date}{who} "
+        f"(order id {earlier.order_id}); send force=true to import it again"
+    )
+
+
+def write_import(db: sqlite_utils.Database, job: ImportJob, progress: planning.Progress | None) -> Outcome:
+    """Inside the caller's write transaction: refuse a repeated order, else write the whole order."""
+    parsed = job.parsed
+    if not job.options.force:
+        earlier = store.earlier_import(db, parsed.supplier, parsed.order_number, job.sha)
+        if earlier is not None:
+            raise Conflict(duplicate_message(earlier))
+    location_id = find_or_create(db, job.unsorted_location, job.now)
+    the_plan = planning.plan(db, parsed)
+    store.insert_order(db, job.order_row)
+    applied = planning.apply(
+        db,
+        parsed,
+        the_plan,
+        order_id=job.order_id,
+        location_id=location_id,
+        reference=job.reference,
+        actor=job.actor,
+        now=job.now,
+        progress=progress,
+    )
+    ids = list(dict.fromkeys(s.plan.part_id for s in the_plan.steps if s.plan.part_id))
+    return Outcome(part_ids=ids, created=applied.created, updated=applied.updated)
