@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -83,12 +84,17 @@ def test_a_refusal_in_the_child_comes_back_as_the_same_error(services: Services)
         services.orders.run_import(parsed, "sha-3", ImportOptions(), None, None, in_child=True)
 
 
-def test_no_other_write_starts_while_the_child_writes(services: Services) -> None:
+def test_no_other_write_starts_while_the_child_writes(
+    services: Services, workers: list[subprocess.Popen[bytes]]
+) -> None:
     parsed = services.orders.parse(lcsc_lines(150).encode(), "big.csv", ImportOptions())
     midway, release = threading.Event(), threading.Event()
     other_done = threading.Event()
+    priorities: list[int] = []
 
     def hold(done: int, of: int) -> None:
+        # The child has not been reaped yet (the parent is here): its priority is still readable.
+        priorities.append(os.getpriority(os.PRIO_PROCESS, workers[0].pid))
         midway.set()
         assert release.wait(30)
 
@@ -108,6 +114,7 @@ def test_no_other_write_starts_while_the_child_writes(services: Services) -> Non
     importer.join(30)
     writer.join(30)
     assert other_done.is_set()
+    assert priorities == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + child.NICENESS)]  # below the daemon's
     names = services.db.read_sync(lambda d: [r[0] for r in d.execute("SELECT name FROM roles WHERE id = 'r'")])
     assert names == ["waiter"]
 
