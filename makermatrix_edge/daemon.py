@@ -143,7 +143,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             categories=CategoryService(db, clock, events),
             locations=LocationService(db, clock, events),
             images=images,
-            components=ComponentService(db, parts, clock, events),
+            components=ComponentService(db, clock, events),
             component_stock=ComponentStockService(db, parts, clock, events),
             alora_categories=AloraCategoryService(db, clock, events),
             equivalents=EquivalentService(db, clock),
@@ -155,7 +155,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             backups=backups,
             disk=DataDisk(data_dir, db_full=lambda: db.disk_full),
             decode_gate=gate,
-            orders=OrderService(db, parts, clock, events, settings.imports, data_dir),
+            orders=OrderService(db, clock, events, settings.imports, data_dir),
             suppliers=suppliers,
             enrichment=enrichment,
         )

@@ -20,7 +20,7 @@ from makermatrix_edge.errors import BadRequest, Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries, units
 from makermatrix_edge.inventory.component_models import Component, ComponentCreate, ComponentUpdate
 from makermatrix_edge.inventory.models import PartCreate
-from makermatrix_edge.inventory.parts import PartService
+from makermatrix_edge.inventory.parts import insert_part
 from makermatrix_edge.runtime.events import EventBus
 
 # The component's one category: the one chosen on the ALORA face, else the part's oldest category.
@@ -183,9 +183,8 @@ def _clean_specs(given: dict[str, Any]) -> dict[str, Any]:
 
 
 class ComponentService:
-    def __init__(self, db: Database, parts: PartService, clock: Clock, events: EventBus | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
-        self._parts = parts
         self._clock = clock
         self._events = events or EventBus(clock)
 
@@ -210,7 +209,7 @@ class ComponentService:
                 category_names=category_names,
             )
             try:
-                part_id = self._parts.insert_part(db, part, actor, "alora", now)
+                part_id = insert_part(db, part, actor, "alora", now)
             except Conflict:
                 raise Conflict(f"Component with part_number '{name}' already exists") from None
             db.execute("UPDATE parts SET inventory_tracked = 0 WHERE id = ?", [part_id])

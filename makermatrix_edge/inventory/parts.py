@@ -143,17 +143,11 @@ class PartService:
         self._clock = clock
         self._events = events or EventBus(clock)
 
-    def insert_part(
-        self, db: sqlite_utils.Database, data: PartCreate, actor: Principal | None, source: stock.Source, now: str
-    ) -> str:
-        """Insert one part inside the caller's write transaction; returns its id."""
-        return insert_part(db, data, actor, source, now)
-
     async def add(self, data: PartCreate, actor: Principal | None, *, source: stock.Source = "api") -> PartView:
         now = iso(self._clock())
 
         def insert(db: sqlite_utils.Database) -> PartView:
-            view = queries.part_view(db, self.insert_part(db, data, actor, source, now))
+            view = queries.part_view(db, insert_part(db, data, actor, source, now))
             assert view is not None
             return view
 
@@ -164,7 +158,7 @@ class PartService:
     def add_many_sync(self, items: list[PartCreate], actor: Principal | None, *, source: stock.Source) -> list[str]:
         """Insert many parts in one transaction (all or nothing); blocking, for imports and seeding."""
         now = iso(self._clock())
-        ids = self._db.write_sync(lambda db: [self.insert_part(db, item, actor, source, now) for item in items])
+        ids = self._db.write_sync(lambda db: [insert_part(db, item, actor, source, now) for item in items])
         # One summary event: a big import must not flood every phone with a message per part.
         self._events.entity("created", "part", None, None, actor, changes={"count": len(ids), "source": source})
         return ids

@@ -23,9 +23,10 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Literal
 
 import msgspec
 import sqlite_utils
@@ -95,12 +96,17 @@ def child_main(argv: list[str]) -> int:
     return 0
 
 
+# What the transaction can refuse with, raised again in the daemon as the same error.
+_REFUSALS: dict[str, type[errors.DomainError]] = {
+    cls.__name__: cls for cls in (errors.Conflict, errors.NotFound, errors.DiskFull, errors.BadRequest)
+}
+
+
 def _raise(failure: Failure) -> None:
-    kind = getattr(errors, failure.kind, None)
-    if isinstance(kind, type) and issubclass(kind, errors.InvalidInput):
-        raise kind(failure.message, failure.field)
-    if isinstance(kind, type) and issubclass(kind, errors.DomainError) and failure.kind not in ("TooManyRequests",):
-        raise kind(failure.message)
+    if failure.kind in ("InvalidInput", "BeyondLimit"):
+        raise getattr(errors, failure.kind)(failure.message, failure.field)
+    if failure.kind in _REFUSALS:
+        raise _REFUSALS[failure.kind](failure.message)
     raise RuntimeError(f"the import worker failed: {failure.message}")
 
 
@@ -116,7 +122,16 @@ def run_in_child(
     `progress` may raise (a cancelled task): the child is killed and its transaction never commits.
     """
     args = [sys.executable, "-m", "makermatrix_edge.orders.child", str(db_path), str(busy_timeout_ms), synchronous]
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # stderr to a file, not a pipe: a child writing a lot there while we read stdout must not stall.
+    with tempfile.TemporaryFile() as stderr:
+        return _relay(
+            subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr), job, progress, stderr
+        )
+
+
+def _relay(
+    proc: subprocess.Popen[bytes], job: ImportJob, progress: Callable[[int, int], None] | None, stderr: IO[bytes]
+) -> Outcome:
     assert proc.stdin is not None and proc.stdout is not None
     try:
         proc.stdin.write(msgspec.json.encode(job))
@@ -133,8 +148,9 @@ def run_in_child(
                 progress(line.done, line.of)
         code = proc.wait()
         if result is None or code != 0:
-            stderr = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
-            raise RuntimeError(f"the import worker exited with {code}: {stderr.strip() or 'no message'}")
+            stderr.seek(0)
+            said = stderr.read().decode(errors="replace")[-2000:].strip()
+            raise RuntimeError(f"the import worker exited with {code}: {said or 'no message'}")
         return result
     except BaseException:
         if proc.poll() is None:
@@ -142,12 +158,10 @@ def run_in_child(
         raise
     finally:
         proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        proc.stdout.close()
 
 
-def main() -> Any:
+def main() -> None:
     sys.exit(child_main(sys.argv[1:]))
 
 

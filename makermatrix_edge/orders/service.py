@@ -22,7 +22,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
-from makermatrix_edge.inventory.parts import PartService, check_page, find_part_id
+from makermatrix_edge.inventory.parts import check_page, find_part_id
 from makermatrix_edge.orders import planning, store
 from makermatrix_edge.orders.child import run_in_child
 from makermatrix_edge.orders.importers import FORMATS, filename_info, parse_date, parse_file
@@ -63,17 +63,8 @@ def reference_of(parsed: ParsedOrder, order_number: str | None) -> str:
 
 
 class OrderService:
-    def __init__(
-        self,
-        db: Database,
-        parts: PartService,
-        clock: Clock,
-        events: EventBus,
-        settings: ImportSettings,
-        data_dir: Path,
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventBus, settings: ImportSettings, data_dir: Path) -> None:
         self._db = db
-        self._parts = parts
         self._clock = clock
         self._events = events
         self.settings = settings
