@@ -87,7 +87,7 @@ def test_two_offline_restores_in_one_second_keep_both_safety_copies(tmp_path: Pa
     service = BackupService(
         settings,
         Database(settings.data_dir / "makermatrix.db"),
-        make_drive(str(drive), "MMBACKUP", Path("/")),
+        make_drive(settings.backup, settings.data_dir),
         clock,
     )
     first = service.restore_offline(good)

@@ -94,7 +94,7 @@ class BackupService:
         if self.config.passphrase:
             return self.config.passphrase
         if self.config.passphrase_file:
-            lines = Path(self.config.passphrase_file).expanduser().read_text(encoding="utf-8").splitlines()
+            lines = self.settings.path(self.config.passphrase_file).read_text(encoding="utf-8").splitlines()
             return lines[0] if lines and lines[0] else None
         return None
 
