@@ -21,7 +21,8 @@ from inventory_helpers import add_part
 from makermatrix_edge.backups import archive as arc
 from makermatrix_edge.backups.schema import schema_problems
 from makermatrix_edge.backups.service import BackupOptions
-from makermatrix_edge.backups.snapshot import applied_migrations
+from makermatrix_edge.backups.snapshot import applied_migrations, known_migrations
+from makermatrix_edge.db.connection import connect
 from makermatrix_edge.db.migrations import migrations
 from makermatrix_edge.services import Services
 from tasks_support import task_app
@@ -182,13 +183,23 @@ def test_a_renamed_column_is_refused_by_both_api_paths_and_the_cli_and_logins_st
         ("DROP TRIGGER parts_fts_log_insert", "lacks the triggers parts_fts_log_insert"),
         ("ALTER TABLE users ADD COLUMN nick TEXT NOT NULL DEFAULT ''", "table users has an unknown column nick"),
         ("CREATE TABLE notes (id INTEGER PRIMARY KEY)", "has unknown tables notes"),
+        (
+            "DROP INDEX refresh_tokens_user; CREATE UNIQUE INDEX refresh_tokens_user ON refresh_tokens (user_id)",
+            "has the index refresh_tokens_user not as refresh_tokens(user_id)",
+        ),
+        ("CREATE TRIGGER wipe AFTER INSERT ON parts BEGIN DELETE FROM users; END", "has unknown triggers wipe"),
+        (
+            "DROP TRIGGER parts_fts_log_insert; CREATE TRIGGER parts_fts_log_insert AFTER INSERT ON parts"
+            " BEGIN DELETE FROM users; END",
+            "has other bodies for the triggers parts_fts_log_insert",
+        ),
     ],
 )
-def test_a_missing_index_or_trigger_and_unknown_columns_or_tables_are_refused(
+def test_missing_or_altered_indexes_and_triggers_and_unknown_things_are_refused(
     bench: Setup, sql: str, words: str
 ) -> None:
     client, _, h, drive, good = bench
-    changed = _doctored(good, drive / "makermatrix_backup_20260101_000006.zip", lambda c: c.execute(sql))
+    changed = _doctored(good, drive / "makermatrix_backup_20260101_000006.zip", lambda c: c.executescript(sql))
     _both_paths_refuse(client, h, changed, 422, words)
     assert _state(client, h) == 3
 
@@ -225,3 +236,17 @@ def test_an_archive_at_an_older_migration_level_is_judged_against_that_level(tmp
     conn.close()
     problem = schema_problems(older, applied_migrations(older))
     assert problem is not None and "table users lacks the column email" in problem and "(0003_tasks)" in problem
+
+
+@pytest.mark.parametrize("first", known_migrations()[1:])
+def test_a_database_upgraded_from_any_older_level_passes(tmp_path: Path, first: str) -> None:
+    """A live database that an older release made and this one upgraded backs up and restores as it is."""
+    path = tmp_path / "upgraded.db"
+    conn = connect(path, busy_timeout_ms=1000)  # with the SQL functions the migrations use
+    migrations.apply(sqlite_utils.Database(conn), stop_before=first)
+    conn.close()
+    conn = connect(path, busy_timeout_ms=1000)
+    migrations.apply(sqlite_utils.Database(conn))  # later, by the upgraded daemon
+    conn.close()
+    assert applied_migrations(path) == known_migrations()
+    assert schema_problems(path, applied_migrations(path)) is None

@@ -31,7 +31,7 @@ _SHOWN = 6  # differences named in one message; the rest are counted
 class Schema:
     tables: dict[str, dict[str, Column]]
     indexes: dict[str, Index]
-    triggers: frozenset[str]
+    triggers: dict[str, str]  # name -> its SQL with whitespace collapsed
 
 
 def read_schema(conn: sqlite3.Connection) -> Schema:
@@ -55,7 +55,12 @@ def read_schema(conn: sqlite3.Connection) -> Schema:
                 continue
             columns = tuple(str(r[2]) for r in conn.execute("SELECT * FROM pragma_index_info(?)", (name,)))
             indexes[str(name)] = (table, bool(unique), columns)
-    triggers = frozenset(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+    # Migrations create triggers from literal SQL and never rename what they touch, so the stored text
+    # is the migration's own: an altered body (say, one that deletes rows) differs from it.
+    triggers = {
+        str(name): " ".join(str(sql).split())
+        for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    }
     return Schema(tables, indexes, triggers)
 
 
@@ -84,6 +89,11 @@ def _column_words(column: Column) -> str:
     return " ".join(words)
 
 
+def _index_words(index: Index) -> str:
+    table, unique, columns = index
+    return f"{'UNIQUE ' if unique else ''}{table}({', '.join(columns)})"
+
+
 def differences(found: Schema, expected: Schema, *, judge_extras: bool) -> list[str]:
     """What `found` lacks or has otherwise than `expected`, in words; extras too when `judge_extras`."""
     out: list[str] = []
@@ -102,15 +112,26 @@ def differences(found: Schema, expected: Schema, *, judge_extras: bool) -> list[
         if judge_extras:
             out.extend(f"table {table} has an unknown column {name}" for name in sorted(set(have) - set(columns)))
     for name, index in sorted(expected.indexes.items()):
-        if found.indexes.get(name) != index and index[0] in found.tables:
-            out.append(f"lacks the index {name} on {index[0]}({', '.join(index[2])})")
-    missing_triggers = sorted(expected.triggers - found.triggers)
+        if index[0] not in found.tables or found.indexes.get(name) == index:
+            continue
+        verb = "has the index" if name in found.indexes else "lacks the index"
+        out.append(f"{verb} {name} {'not as' if name in found.indexes else 'on'} {_index_words(index)}")
+    missing_triggers = sorted(set(expected.triggers) - set(found.triggers))
     if missing_triggers:
         out.append(f"lacks the triggers {', '.join(missing_triggers)}")
+    changed = sorted(n for n, sql in expected.triggers.items() if n in found.triggers and found.triggers[n] != sql)
+    if changed:
+        out.append(f"has other bodies for the triggers {', '.join(changed)}")
     if judge_extras:
-        extra_tables = sorted(set(found.tables) - set(expected.tables))
-        if extra_tables:
-            out.append(f"has unknown tables {', '.join(extra_tables)}")
+        named: list[tuple[str, set[str], set[str]]] = [
+            ("tables", set(found.tables), set(expected.tables)),
+            ("indexes", set(found.indexes), set(expected.indexes)),
+            ("triggers", set(found.triggers), set(expected.triggers)),
+        ]
+        for what, present, wanted in named:
+            extra = sorted(present - wanted)
+            if extra:
+                out.append(f"has unknown {what} {', '.join(extra)}")
     return out
 
 
