@@ -7,7 +7,6 @@ import logging
 import os
 import signal
 import socket
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -110,8 +109,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         parts = PartService(db, clock, events)
         tasks = TaskService(db, clock, settings.tasks, build_registry(settings), events)
         printer = build_printer(settings.printer, data_dir)
-        backup = settings.backup
-        drive = make_drive(backup.target, backup.drive_label, Path(backup.drive_root))
+        drive = make_drive(settings.backup, data_dir)
         backups = BackupService(settings, db, drive, clock)
         gate = DecodeGate()
         tasks.registry.register(backup_creation(backups))
@@ -165,7 +163,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         services.status_fragments.append(backups.status_fragment)
         services.status_fragments.append(services.disk.status_fragment)
         scans = services.scans
-        scans.camera = build_camera(settings.camera, settings.scanner, scans.on_camera_codes, scans.decoder)
+        scans.camera = build_camera(settings.camera, settings.scanner, scans.on_camera_codes, scans.decoder, data_dir)
         scans.camera_autostart = settings.camera.autostart
         services.devices["camera"] = scans.camera
         services.images.sweep_temp_files()

@@ -1,4 +1,11 @@
-"""Typed, strict configuration: one msgspec Struct per section, TOML file + MAKERMATRIX_EDGE_* env."""
+"""Typed, strict configuration: one msgspec Struct per section, TOML file + MAKERMATRIX_EDGE_* env.
+
+Paths: storage.data_dir alone is taken relative to the working directory. Every other path-valued
+key (backup.target, backup.drive_root, backup.passphrase_file, printer.output_dir, camera.device
+when it is a file, camera.fake_images) is taken inside data_dir when relative, `~` expanded, via
+`Settings.path`: a daemon started from another folder (systemd, a shell, the CLI) finds the same
+files.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +49,11 @@ class ServerSettings(_Section):
 
 class StorageSettings(_Section):
     data_dir: Annotated[
-        str, doc("Folder for the database, images, labels, backups and secret.key; relative to the working dir.")
+        str,
+        doc(
+            "Folder for the database, images, labels, backups and secret.key; the one path relative to the"
+            " working dir (every other relative path is inside data_dir)."
+        ),
     ] = "/var/lib/makermatrix-edge"
     busy_timeout_ms: Annotated[int, doc("How long a database call waits for a lock before failing.", ge=0)] = 5000
     synchronous: Annotated[
@@ -156,11 +167,19 @@ class MdnsSettings(_Section):
 class BackupSettings(_Section):
     enabled: Annotated[bool, doc("Take a verified backup every night on `schedule`.")] = True
     target: Annotated[
-        str, doc('Where backups go: "auto" (the mounted drive labelled drive_label) or an existing folder.')
+        str,
+        doc(
+            'Where backups go: "auto" (the mounted drive labelled drive_label), "off", or an existing folder'
+            " (a relative one is inside data_dir)."
+        ),
     ] = "auto"
     drive_label: Annotated[str, doc("Filesystem label of the USB backup drive when target is auto.")] = "MMBACKUP"
     drive_root: Annotated[
-        str, doc("Root under which proc/mounts and dev/disk/by-label are read (tests point it at a fake tree).")
+        str,
+        doc(
+            "Root under which proc/mounts and dev/disk/by-label are read (tests point it at a fake tree);"
+            " a relative one is inside data_dir."
+        ),
     ] = "/"
     schedule: Annotated[
         str, doc("When the nightly backup runs: minute hour day month weekday, in [schedule] timezone.")
@@ -179,7 +198,11 @@ class BackupSettings(_Section):
         str, doc("Encrypt backups with AES-256 under this passphrase; empty: no encryption (secret)")
     ] = ""
     passphrase_file: Annotated[
-        str, doc("File whose first line is the passphrase; used when passphrase is empty (secret)")
+        str,
+        doc(
+            "File whose first line is the passphrase (a relative one is inside data_dir);"
+            " used when passphrase is empty (secret)"
+        ),
     ] = ""
 
 
@@ -209,7 +232,10 @@ class CameraSettings(_Section):
     ] = "disabled"
     device: Annotated[
         str,
-        doc("OpenCV source: a device index (0), a /dev/video* path, a video file or an image sequence (%03d)."),
+        doc(
+            "OpenCV source: a device index (0), a /dev/video* path, a video file or an image sequence (%03d);"
+            " a relative file is inside data_dir."
+        ),
     ] = "0"
     width: Annotated[int, doc("Requested frame width in pixels (the camera may pick another).", ge=160)] = 1280
     height: Annotated[int, doc("Requested frame height in pixels.", ge=120)] = 720
@@ -226,7 +252,10 @@ class CameraSettings(_Section):
     fake_payloads: Annotated[
         list[str], doc("fake kind: payloads replayed as if the camera had read them, one per interval.")
     ] = []
-    fake_images: Annotated[list[str], doc("fake kind: image files replayed as camera frames, one per interval.")] = []
+    fake_images: Annotated[
+        list[str],
+        doc("fake kind: image files replayed as camera frames, one per interval; relative ones inside data_dir."),
+    ] = []
     fake_interval_seconds: Annotated[float, doc("fake kind: seconds between replayed items.", gt=0)] = 2.0
 
 
@@ -239,7 +268,9 @@ class PrinterSettings(_Section):
     identifier: Annotated[
         str, doc("Where it is: usb://0x04f9:0x2042[/SERIAL], file:///dev/usb/lp0 or tcp://host:9100.")
     ] = "usb://0x04f9:0x2042"
-    output_dir: Annotated[str, doc("file kind: folder for instruction files; relative to data_dir.")] = "labels/out"
+    output_dir: Annotated[str, doc("file kind: folder for instruction files; a relative one is inside data_dir.")] = (
+        "labels/out"
+    )
     default_label: Annotated[str, doc("Label size used when a request names none (e.g. 62, 29x90, 12).")] = "62"
     io_timeout_seconds: Annotated[
         float, doc("Longest wait for the printer to answer a status request or take data.", gt=0, le=60)
@@ -374,6 +405,16 @@ class Settings(_Section):
     def data_dir(self) -> Path:
         return Path(self.storage.data_dir).expanduser().resolve()
 
+    def path(self, value: str) -> Path:
+        """A path-valued setting's value as a path: relative ones are inside data_dir, never the working dir."""
+        return resolve_path(value, self.data_dir)
+
+
+def resolve_path(value: str, data_dir: Path) -> Path:
+    """`~` expanded; a relative path joined to data_dir (the one rule for every path-valued key but data_dir)."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else data_dir / path
+
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message names the key path."""
@@ -504,6 +545,8 @@ def reference_toml() -> str:
     header = (
         "# makermatrix-edge configuration: every key at its production default.\n"
         "# Copy to /etc/makermatrix-edge/config.toml and change what you need.\n"
-        "# Any key can also be set as MAKERMATRIX_EDGE_<SECTION>__<KEY>, e.g. MAKERMATRIX_EDGE_SERVER__PORT=9000.\n\n"
+        "# Any key can also be set as MAKERMATRIX_EDGE_<SECTION>__<KEY>, e.g. MAKERMATRIX_EDGE_SERVER__PORT=9000.\n"
+        "# A relative path in any key is taken inside storage.data_dir; data_dir alone is relative to the\n"
+        "# working directory.\n\n"
     )
     return header + render_toml(Settings(), with_docs=True, redact=False)

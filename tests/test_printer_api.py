@@ -15,6 +15,7 @@ from PIL import Image, ImageChops
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
 from makermatrix_edge.app import create_app
+from makermatrix_edge.bounds import MAX_INT
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.devices.printer.brother import BrotherQL
 from makermatrix_edge.devices.printer.simulator import SimulatedQL, SimulatedUsb
@@ -204,3 +205,20 @@ def test_preview_of_a_draft_and_bad_requests(bench: Bench) -> None:
     assert missing.status_code == 404
     too_many = bench.post("/api/printer/print_label", {"part_name": "nothing", "copies": 500})
     assert too_many.status_code == 422
+
+
+def test_job_listing_takes_a_bounded_limit(bench: Bench) -> None:
+    for n in range(3):
+        answer = bench.post("/api/printer/print_qr", {"data": f"label {n}", "label_size": "29x90", "wait": True})
+        assert answer.json()["data"]["state"] == "done", answer.text
+    assert [j["title"] for j in bench.get("/api/printer/jobs?limit=2").json()["data"]] == ["label 2", "label 1"]
+    assert len(bench.get("/api/printer/jobs").json()["data"]) == 3  # without a limit: every job kept
+    keep = bench.services.settings.printer.keep_jobs
+    assert len(bench.get(f"/api/printer/jobs?limit={keep}").json()["data"]) == 3
+    for limit in (0, -1, keep + 1):
+        refused = bench.get(f"/api/printer/jobs?limit={limit}")
+        assert refused.status_code == 422, (limit, refused.text)
+        assert f"must be between 1 and {keep}" in refused.json()["message"]
+    past = bench.get(f"/api/printer/jobs?limit={2**63}")
+    assert past.status_code == 422 and str(MAX_INT) in past.json()["message"]
+    assert bench.get("/api/printer/jobs?limit=ten").status_code == 422

@@ -1,4 +1,4 @@
-"""A restore reads the archive's database before it replaces anything: ours, whole, as counted, with an admin."""
+"""A restore reads the archive's database before it replaces anything: ours, its schema, as counted, with an admin."""
 
 from __future__ import annotations
 
@@ -12,13 +12,18 @@ from typing import Any
 
 import msgspec
 import pytest
+import sqlite_utils
 from litestar.testing import TestClient
 
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login
 from daemon_process import CONSOLE_SCRIPT
 from inventory_helpers import add_part
 from makermatrix_edge.backups import archive as arc
+from makermatrix_edge.backups.schema import schema_problems
 from makermatrix_edge.backups.service import BackupOptions
+from makermatrix_edge.backups.snapshot import applied_migrations, known_migrations
+from makermatrix_edge.db.connection import connect
+from makermatrix_edge.db.migrations import migrations
 from makermatrix_edge.services import Services
 from tasks_support import task_app
 
@@ -147,3 +152,101 @@ def test_cli_refuses_an_empty_database_and_prints_counts_read_from_the_restored_
     done = _cli_restore(partial, target)
     assert done.returncode == 0, done.stderr
     assert "parts 3" in done.stdout and "users 1" in done.stdout
+
+
+def test_a_renamed_column_is_refused_by_both_api_paths_and_the_cli_and_logins_still_work(bench: Setup) -> None:
+    client, _, h, drive, good = bench
+    renamed = _doctored(
+        good,
+        drive / "makermatrix_backup_20260101_000005.zip",
+        lambda c: c.execute("ALTER TABLE users RENAME COLUMN token_version TO tv"),
+    )
+    words = "table users lacks the column token_version"
+    _both_paths_refuse(client, h, renamed, 422, words)
+    assert _state(client, h) == 3 and login(client, "admin", ADMIN_PASSWORD)
+    target = drive.parent / "offline"
+    assert _cli_restore(good, target).returncode == 0
+    refused = _cli_restore(renamed, target)
+    assert refused.returncode == 1 and "nothing restored" in refused.stderr and words in refused.stderr
+    assert "unknown column tv" in refused.stderr
+    conn = sqlite3.connect(target / "makermatrix.db")
+    try:
+        assert "token_version" in {r[1] for r in conn.execute("PRAGMA table_info(users)")}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("DROP INDEX refresh_tokens_user", "lacks the index refresh_tokens_user on refresh_tokens(user_id)"),
+        ("DROP TRIGGER parts_fts_log_insert", "lacks the triggers parts_fts_log_insert"),
+        ("ALTER TABLE users ADD COLUMN nick TEXT NOT NULL DEFAULT ''", "table users has an unknown column nick"),
+        ("CREATE TABLE notes (id INTEGER PRIMARY KEY)", "has unknown tables notes"),
+        (
+            "DROP INDEX refresh_tokens_user; CREATE UNIQUE INDEX refresh_tokens_user ON refresh_tokens (user_id)",
+            "has the index refresh_tokens_user not as refresh_tokens(user_id)",
+        ),
+        ("CREATE TRIGGER wipe AFTER INSERT ON parts BEGIN DELETE FROM users; END", "has unknown triggers wipe"),
+        (
+            "DROP TRIGGER parts_fts_log_insert; CREATE TRIGGER parts_fts_log_insert AFTER INSERT ON parts"
+            " BEGIN DELETE FROM users; END",
+            "has other bodies for the triggers parts_fts_log_insert",
+        ),
+    ],
+)
+def test_missing_or_altered_indexes_and_triggers_and_unknown_things_are_refused(
+    bench: Setup, sql: str, words: str
+) -> None:
+    client, _, h, drive, good = bench
+    changed = _doctored(good, drive / "makermatrix_backup_20260101_000006.zip", lambda c: c.executescript(sql))
+    _both_paths_refuse(client, h, changed, 422, words)
+    assert _state(client, h) == 3
+
+
+def test_a_column_of_another_type_is_named_with_both_definitions(bench: Setup) -> None:
+    client, _, h, drive, good = bench
+
+    def retype(conn: sqlite3.Connection) -> None:
+        # SQLite cannot change a column's type in place: rebuild the table as a careless tool would.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("PRAGMA legacy_alter_table = ON")
+        conn.execute("ALTER TABLE users RENAME TO users_old")
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'users_old'").fetchone()[0]
+        old_column = "token_version INTEGER NOT NULL DEFAULT 0"
+        conn.execute(sql.replace("users_old", "users", 1).replace(old_column, "token_version TEXT"))
+        conn.execute("INSERT INTO users SELECT * FROM users_old")
+        conn.execute("DROP TABLE users_old")
+
+    changed = _doctored(good, drive / "makermatrix_backup_20260101_000007.zip", retype)
+    _both_paths_refuse(client, h, changed, 422, "column users.token_version is TEXT, not INTEGER NOT NULL DEFAULT 0")
+    assert _state(client, h) == 3
+
+
+def test_an_archive_at_an_older_migration_level_is_judged_against_that_level(tmp_path: Path) -> None:
+    older = tmp_path / "older.db"
+    conn = sqlite3.connect(older)
+    migrations.apply(sqlite_utils.Database(conn), stop_before="0004_components")
+    conn.close()
+    assert applied_migrations(older)[-1] == "0003_tasks"
+    assert schema_problems(older, applied_migrations(older)) is None
+    conn = sqlite3.connect(older)
+    conn.execute("ALTER TABLE users RENAME COLUMN email TO mail")
+    conn.commit()
+    conn.close()
+    problem = schema_problems(older, applied_migrations(older))
+    assert problem is not None and "table users lacks the column email" in problem and "(0003_tasks)" in problem
+
+
+@pytest.mark.parametrize("first", known_migrations()[1:])
+def test_a_database_upgraded_from_any_older_level_passes(tmp_path: Path, first: str) -> None:
+    """A live database that an older release made and this one upgraded backs up and restores as it is."""
+    path = tmp_path / "upgraded.db"
+    conn = connect(path, busy_timeout_ms=1000)  # with the SQL functions the migrations use
+    migrations.apply(sqlite_utils.Database(conn), stop_before=first)
+    conn.close()
+    conn = connect(path, busy_timeout_ms=1000)
+    migrations.apply(sqlite_utils.Database(conn))  # later, by the upgraded daemon
+    conn.close()
+    assert applied_migrations(path) == known_migrations()
+    assert schema_problems(path, applied_migrations(path)) is None

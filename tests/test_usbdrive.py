@@ -15,6 +15,7 @@ from makermatrix_edge.devices.usbdrive import (
     make_drive,
     parse_mounts,
 )
+from makermatrix_edge.settings import BackupSettings
 
 
 def test_parse_mounts_unescapes_octal_paths() -> None:
@@ -67,11 +68,11 @@ def test_no_mounts_table_at_all_is_offline_not_a_crash(tmp_path: Path) -> None:
 
 def test_folder_drive_must_exist_and_is_never_created(tmp_path: Path) -> None:
     missing = tmp_path / "mnt" / "backup"
-    drive = make_drive(str(missing), "MMBACKUP", Path("/"))
+    drive = make_drive(BackupSettings(target=str(missing)), tmp_path / "data")
     assert isinstance(drive, FolderDrive)
     with pytest.raises(DriveUnavailable, match="does not exist"):
         drive.locate()
     assert not missing.exists()
     missing.mkdir(parents=True)
     assert drive.locate().mount_point == missing.resolve()
-    assert make_drive("off", "MMBACKUP", Path("/")).state().state == "disabled"
+    assert make_drive(BackupSettings(target="off"), tmp_path / "data").state().state == "disabled"

@@ -2,13 +2,13 @@
 
 A checksum only proves the archive is what its writer meant; an empty or foreign file with a
 matching manifest passes it and, restored, wipes every user and part. So the database itself is
-read: this project's migrations table, every table those migrations create, the row counts the
+read: this project's migrations table, the schema those migrations create up to the level it
+claims (backups/schema.py: tables, columns, indexes, triggers), the row counts the
 manifest claims and (for a restore) at least one active admin, so nobody is locked out.
 """
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,8 @@ from typing import Any
 import sqlite_utils
 
 from makermatrix_edge.accounts.store import active_admin_ids
-from makermatrix_edge.backups.snapshot import applied_migrations, counts, known_migrations
-from makermatrix_edge.db.connection import connect
-from makermatrix_edge.db.migrations import migrations
+from makermatrix_edge.backups.schema import schema_problems
+from makermatrix_edge.backups.snapshot import applied_migrations, counts
 from makermatrix_edge.errors import Conflict, InvalidInput
 
 
@@ -30,19 +29,6 @@ class RestoreRefused(Conflict):
     """The archive is valid but must not be restored here (e.g. it comes from a newer version)."""
 
 
-@functools.cache
-def _tables_made_by(applied: tuple[str, ...]) -> frozenset[str]:
-    """The tables a database holds after exactly these migrations: replayed on an empty one in memory."""
-    conn = connect(Path(":memory:"), busy_timeout_ms=1000)
-    try:
-        db = sqlite_utils.Database(conn, recursive_triggers=False)
-        skipped = [name for name in known_migrations() if name not in applied]
-        migrations.apply(db, stop_before=skipped or None)
-        return frozenset(db.table_names())
-    finally:
-        conn.close()
-
-
 def check_contents(path: Path, manifest: dict[str, Any]) -> dict[str, int]:
     """Raise BackupInvalid unless the file is a whole makermatrix-edge database; returns its counts."""
     applied = applied_migrations(path)
@@ -50,16 +36,9 @@ def check_contents(path: Path, manifest: dict[str, Any]) -> dict[str, int]:
         size = path.stat().st_size
         what = "is empty (0 bytes)" if size == 0 else f"({size} bytes) has no makermatrix-edge migrations table"
         raise BackupInvalid(f"the database in the archive {what}; it is not a makermatrix-edge database")
-    ours = set(known_migrations())
-    known = [name for name in applied if name in ours]  # a newer daemon's extra ones are judged later
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    finally:
-        conn.close()
-    missing = sorted(_tables_made_by(tuple(known)) - present)
-    if missing:
-        raise BackupInvalid(f"the database in the archive lacks the tables {', '.join(missing[:8])}")
+    problem = schema_problems(path, applied)
+    if problem:
+        raise BackupInvalid(problem)
     claimed = manifest.get("counts")
     if not isinstance(claimed, dict) or not claimed:
         raise BackupInvalid("the manifest does not say how many rows the backup holds")

@@ -17,10 +17,7 @@ DB_FILE = "makermatrix.db"
 
 
 def _service(settings: Settings, db: Database) -> BackupService:
-    config = settings.backup
-    return BackupService(
-        settings, db, make_drive(config.target, config.drive_label, Path(config.drive_root)), system_clock
-    )
+    return BackupService(settings, db, make_drive(settings.backup, settings.data_dir), system_clock)
 
 
 def _passphrase(path: str | None) -> str | None:

@@ -90,7 +90,9 @@ def _newest_per_bucket(items: list[Candidate], count: int, bucket: Callable[[dat
 
 
 def to_keep(candidates: Iterable[Candidate], *, daily: int, weekly: int, monthly: int) -> set[str]:
-    items = sorted(candidates, key=lambda c: c.created_at, reverse=True)
+    """Candidates in the order they were recorded: of two taken in the same second, the later is newer."""
+    ranked = list(enumerate(candidates))
+    items = [c for _, c in sorted(ranked, key=lambda pair: (pair[1].created_at, pair[0]), reverse=True)]
     if not items:
         return set()
     keep = {items[0].name}  # the newest verified backup, always
@@ -110,16 +112,18 @@ def candidates(ledger: Ledger) -> list[Candidate]:
     return out
 
 
-def prune(folder: Path, *, daily: int, weekly: int, monthly: int) -> list[str]:
-    """Delete what retention does not keep, in folder; returns the names deleted."""
+def prune(folder: Path, *, daily: int, weekly: int, monthly: int, written: str | None = None) -> list[str]:
+    """Delete what retention does not keep, in folder, never `written` (just made); returns the names deleted."""
     with _LEDGER_LOCK:
-        return _prune(folder, daily=daily, weekly=weekly, monthly=monthly)
+        return _prune(folder, daily=daily, weekly=weekly, monthly=monthly, written=written)
 
 
-def _prune(folder: Path, *, daily: int, weekly: int, monthly: int) -> list[str]:
+def _prune(folder: Path, *, daily: int, weekly: int, monthly: int, written: str | None) -> list[str]:
     ledger = read_ledger(folder)
     pool = candidates(ledger)
     keep = to_keep(pool, daily=daily, weekly=weekly, monthly=monthly)
+    if written is not None:  # its task reports it: it must still be there
+        keep.add(written)
     deleted = []
     for item in pool:
         if item.name in keep:

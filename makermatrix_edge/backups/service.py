@@ -28,7 +28,7 @@ from makermatrix_edge.backups.restore import FOLDERS, SECRET_KEY, RestoreResult,
 from makermatrix_edge.backups.snapshot import applied_migrations, counts, snapshot_database
 from makermatrix_edge.backups.state import BackupState, load_state, save_state
 from makermatrix_edge.backups.verify import BackupInvalid, verify_archive
-from makermatrix_edge.backups.writing import NAME, default_name, reason_of, run_niced, sweep_partials
+from makermatrix_edge.backups.writing import NAME, claim, default_name, reason_of, run_niced, sweep_partials
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices import DeviceState
@@ -94,7 +94,7 @@ class BackupService:
         if self.config.passphrase:
             return self.config.passphrase
         if self.config.passphrase_file:
-            lines = Path(self.config.passphrase_file).expanduser().read_text(encoding="utf-8").splitlines()
+            lines = self.settings.path(self.config.passphrase_file).read_text(encoding="utf-8").splitlines()
             return lines[0] if lines and lines[0] else None
         return None
 
@@ -187,11 +187,6 @@ class BackupService:
     def _create(self, name: str, options: BackupOptions, progress: Progress) -> BackupResult:
         folder, max_bytes, fallback = self._target()
         sweep_partials(folder, self._state.writing)
-        filename = f"{name}.zip"
-        n = 2
-        while (folder / filename).exists():
-            filename, n = f"{name}_{n}.zip", n + 1
-        self._record(msgspec.structs.replace(self._state, writing=filename))
         work = Path(tempfile.mkdtemp(prefix=".backup-", dir=self.data_dir))
         try:
             progress(2, "Taking a snapshot of the database")
@@ -204,8 +199,13 @@ class BackupService:
             free = shutil.disk_usage(folder).free
             if need > free:
                 raise BackupFailed(f"backup drive is full: the backup needs up to {need} bytes, {free} are free")
-            path = folder / filename
             try:
+                taken = claim(folder, name)  # a name nobody else gets, not even a CLI backup beside us
+            except OSError as exc:
+                raise BackupFailed(reason_of(exc)) from exc
+            path, filename = taken.final, taken.final.name
+            try:
+                self._record(msgspec.structs.replace(self._state, writing=filename))
                 size = arc.write_archive(
                     path,
                     sources,
@@ -218,6 +218,8 @@ class BackupService:
                 raise BackupFailed(str(exc)) from None
             except OSError as exc:
                 raise BackupFailed(reason_of(exc)) from exc
+            finally:
+                taken.release()
             progress(88, "Verifying the backup by reading it back")
             try:
                 verify_archive(path, self.passphrase(), scratch=self.data_dir)
@@ -234,7 +236,9 @@ class BackupService:
             retention.record(folder, filename, entry)
             progress(95, "Pruning old backups")
             c = self.config
-            pruned = retention.prune(folder, daily=c.keep_daily, weekly=c.keep_weekly, monthly=c.keep_monthly)
+            pruned = retention.prune(
+                folder, daily=c.keep_daily, weekly=c.keep_weekly, monthly=c.keep_monthly, written=filename
+            )
             progress(100, f"Backup {filename} written and verified")
             return BackupResult(
                 filename=filename,
@@ -356,8 +360,12 @@ class BackupService:
             created_at = iso(self.clock())
             manifest = self._manifest(name, created_at, db_copy)
             sources, manifest["included"] = self._sources(db_copy, BackupOptions())
-            path = folder / f"{name}.zip"
-            size = arc.write_archive(path, sources, manifest, passphrase=self.passphrase())
+            taken = claim(folder, name)  # two restores within one second keep both safety copies
+            path = taken.final
+            try:
+                size = arc.write_archive(path, sources, manifest, passphrase=self.passphrase())
+            finally:
+                taken.release()
             entry = retention.LedgerEntry(created_at=created_at, size_bytes=size, verified=False)
             retention.record(folder, path.name, entry)
             return path

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.errors import DeviceUnavailable
+from makermatrix_edge.settings import BackupSettings, resolve_path
 
 _OCTAL = re.compile(r"\\([0-7]{3})")
 FAT_TYPES = frozenset({"vfat", "msdos", "fat"})
@@ -151,9 +152,10 @@ class DisabledDrive:
         return DeviceState(kind=self.kind, state="disabled", reason="no backup drive configured")
 
 
-def make_drive(target: str, label: str, root: Path) -> Drive:
-    if target in ("", "off"):
+def make_drive(backup: BackupSettings, data_dir: Path) -> Drive:
+    """The drive [backup] names; a relative target or drive_root is inside data_dir, never the working dir."""
+    if backup.target in ("", "off"):
         return DisabledDrive()
-    if target == "auto":
-        return LabelDrive(label, root)
-    return FolderDrive(Path(target).expanduser().resolve())
+    if backup.target == "auto":
+        return LabelDrive(backup.drive_label, resolve_path(backup.drive_root, data_dir))
+    return FolderDrive(resolve_path(backup.target, data_dir).resolve())

@@ -22,7 +22,7 @@ from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.printer.base import Printer, PrinterOffline, PrintFailed
 from makermatrix_edge.devices.printer.status import PrinterStatus
 from makermatrix_edge.devices.printer.thread import DeviceThread
-from makermatrix_edge.errors import TooManyRequests
+from makermatrix_edge.errors import InvalidInput, TooManyRequests
 from makermatrix_edge.labels.geometry import LabelSize
 from makermatrix_edge.runtime.events import ENTITIES, EventBus, make_event
 from makermatrix_edge.settings import PrinterSettings
@@ -140,8 +140,12 @@ class PrintQueue:
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
-    def jobs(self) -> list[Job]:
-        return list(reversed(self._jobs.values()))
+    def jobs(self, limit: int | None = None) -> list[Job]:
+        """The newest `limit` jobs first (all that are kept when None); at most keep_jobs are kept."""
+        if limit is not None and not 1 <= limit <= self.cfg.keep_jobs:
+            raise InvalidInput(f"must be between 1 and {self.cfg.keep_jobs}", "limit")
+        newest = list(reversed(self._jobs.values()))
+        return newest if limit is None else newest[:limit]
 
     def state(self) -> DeviceState:
         """The printer's state for /api/health (the device may be swapped by POST /api/printer/config)."""

@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.params import OptionalQueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.errors import InvalidInput, NotFound
 from makermatrix_edge.labels import models as m
@@ -111,8 +112,9 @@ class PrinterController(Controller):
         return ok(sizes, f"{len(sizes)} label sizes")
 
     @get("/jobs", opt=access(USE))
-    async def jobs(self, services: NamedDependency[Services]) -> Envelope[list[Job]]:
-        jobs = services.labels.queue.jobs()
+    async def jobs(self, services: NamedDependency[Services], limit: OptionalQueryInt = None) -> Envelope[list[Job]]:
+        """Newest first; `limit` from 1 to printer.keep_jobs (all kept jobs without it)."""
+        jobs = services.labels.queue.jobs(limit)
         return ok(jobs, f"{len(jobs)} jobs")
 
     @get("/jobs/{job_id:str}", opt=access(USE))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.camera.base import Camera, CodeSink, FrameSource
 from makermatrix_edge.devices.camera.loop import LoopConfig, ScanLoop
 from makermatrix_edge.errors import DeviceUnavailable
 from makermatrix_edge.scanning.decode import Decoder
-from makermatrix_edge.settings import CameraSettings, ScannerSettings
+from makermatrix_edge.settings import CameraSettings, ScannerSettings, resolve_path
 
 __all__ = ["Camera", "DisabledCamera", "ScanLoop", "build_camera"]
 
@@ -30,19 +31,26 @@ class DisabledCamera:
 
 
 def build_camera(
-    camera: CameraSettings, scanner: ScannerSettings, sink: CodeSink, decoder: Callable[[], Decoder]
+    camera: CameraSettings,
+    scanner: ScannerSettings,
+    sink: CodeSink,
+    decoder: Callable[[], Decoder],
+    data_dir: Path,
 ) -> Camera:
+    """The camera [camera] names; a relative video or image file is inside data_dir, never the working dir."""
     source: FrameSource
     if camera.kind == "disabled":
         return DisabledCamera()
     if camera.kind == "fake":
         from makermatrix_edge.devices.camera.fake import FakeSource
 
-        source = FakeSource(camera.fake_payloads, camera.fake_images, camera.fake_interval_seconds)
+        images = [str(resolve_path(name, data_dir)) for name in camera.fake_images]
+        source = FakeSource(camera.fake_payloads, images, camera.fake_interval_seconds)
     else:
-        from makermatrix_edge.devices.camera.opencv import OpenCvSource
+        from makermatrix_edge.devices.camera.opencv import OpenCvSource, is_live
 
-        source = OpenCvSource(camera.device, width=camera.width, height=camera.height, mjpg=camera.mjpg)
+        device = camera.device if is_live(camera.device) else str(resolve_path(camera.device.strip(), data_dir))
+        source = OpenCvSource(device, width=camera.width, height=camera.height, mjpg=camera.mjpg)
     config = LoopConfig(
         fps=camera.fps,
         idle_fps=camera.idle_fps,

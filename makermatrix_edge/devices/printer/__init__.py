@@ -9,7 +9,7 @@ from makermatrix_edge.devices.printer.base import Printer
 from makermatrix_edge.devices.printer.brother import BrotherQL
 from makermatrix_edge.devices.printer.others import DisabledPrinter, FilePrinter
 from makermatrix_edge.devices.printer.simulator import SimulatedQL, SimulatedUsb
-from makermatrix_edge.settings import PrinterSettings
+from makermatrix_edge.settings import PrinterSettings, resolve_path
 
 
 def build_printer(cfg: PrinterSettings, data_dir: Path, *, usb_backend: Any = None) -> Printer:
@@ -37,6 +37,5 @@ def build_printer(cfg: PrinterSettings, data_dir: Path, *, usb_backend: Any = No
         printer.simulator = bus
         return printer
     if cfg.kind == "file":
-        folder = Path(cfg.output_dir)
-        return FilePrinter(cfg.model, folder if folder.is_absolute() else data_dir / folder)
+        return FilePrinter(cfg.model, resolve_path(cfg.output_dir, data_dir))
     return DisabledPrinter(cfg.model)
