@@ -112,6 +112,7 @@ def test_progressive_jpegs_from_a_viewer_and_a_user_stay_under_300_mb(tmp_path: 
         idle = process.memory_info().rss
         sampler = PeakRss(process)
         scans = burst(daemon, headers["viewer"], "/api/scan/image", jpeg)
+        uploads = burst(daemon, headers["user"], "/api/utility/upload_image", jpeg)
         upload = httpx.post(
             daemon.url + "/api/utility/upload_image",
             files={"file": ("photo.jpg", jpeg, "image/jpeg")},
@@ -120,7 +121,7 @@ def test_progressive_jpegs_from_a_viewer_and_a_user_stay_under_300_mb(tmp_path: 
         )
         peak = sampler.stop()
 
-        assert scans == {422: PARALLEL}, scans
+        assert scans == {422: PARALLEL} and uploads == {415: PARALLEL}, (scans, uploads)
         assert upload.status_code == 415, upload.text
         assert "6000x6600 progressive JPEG would take" in upload.json()["message"]
         assert peak < 300 * MB, f"peak RSS {peak / MB:.0f} MB (idle {idle / MB:.0f} MB)"

@@ -5,7 +5,7 @@ photos, scans, supplier pictures, thumbnails) is opened there and nowhere else. 
 costs its width x height x bytes per pixel (Pillow keeps RGB in 4 bytes), not its file size: a
 115 KB PNG can declare 6000x6600 pixels and take 151 MB once decoded, and a 465 KB progressive
 JPEG of that size needs 227 MB of coefficients before its first pixel comes out. So the cost is
-worked out from the headers first (`decode_cost`, after JPEG's `draft()` has picked a reduced
+worked out from the headers first (`too_big_to_decode`, after JPEG's `draft()` has picked a reduced
 scale) and a picture that would take more than `MAX_DECODE_BYTES` is refused undecoded. Only
 `DecodeGate.slots` decodes run at once, later ones wait at most `wait_seconds` and then get 503
 with Retry-After, and after each the freed memory is handed back to the system.
@@ -33,13 +33,13 @@ from makermatrix_edge.runtime.jpeg_scans import coefficient_bytes, first_scan_co
 T = TypeVar("T")
 
 # One decode may take at most this much memory; with DECODE_SLOTS at once the daemon stays well
-# under 300 MB on a 1 GB Pi. 48 MB: a 12 Mpx RGB PNG, a 40 Mpx grey one, a 4 Mpx WebP, an 8 Mpx
-# progressive JPEG (4:4:4; 16 Mpx at 4:2:0); baseline JPEGs are decoded at a reduced scale (draft)
+# under 300 MB on a 1 GB Pi. 48 MB: a 12 Mpx RGB PNG, a 40 Mpx grey one, a 4 Mpx WebP, a 12 Mpx
+# progressive JPEG at 4:2:0 (not at 4:4:4); baseline JPEGs are decoded at a reduced scale (draft)
 # and so fit whatever their size.
 MAX_DECODE_BYTES = 48 * 1024**2
 MAX_PIXELS = 40_000_000  # well under Pillow's own bomb limit (~89 Mpx)
-# Only these decoders ever see bytes from outside: each one's cost can be told from its header
-# (an ICO, for one, declares one size and holds a PNG of any other).
+# Only these decoders ever see bytes from outside: their cost is worked out here; that of the
+# dozens of others Pillow can read (TIFF, PSD, ICO, ...) is not.
 WEB_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 DECODE_SLOTS = 2  # a Pi has 4 slow cores; more at once only queue for the CPU and hold memory
 # Photo requests at once, body included (a 10 MB photo is held two or three times while it is parsed).
@@ -101,7 +101,8 @@ def too_big_to_decode(
     if need <= limit:
         return None
     if buffer:
-        what, advice = "progressive JPEG", "a baseline JPEG or a smaller image"
+        what = "progressive JPEG" if image.info.get("progressive") else "JPEG in separate scans"
+        advice = "a baseline JPEG or a smaller image"
     else:
         what, advice = image.mode, "a JPEG or a smaller image"
     width, height = size or image.size
