@@ -128,3 +128,19 @@ def test_a_scanned_photo_in_another_format_is_refused_undecoded(bench: Bench) ->
     )
     assert r.status_code == 422
     assert r.json()["message"] == "file: not a PNG, JPEG, GIF or WebP image, or a damaged one"
+
+
+def test_a_label_photo_to_move_a_part_is_judged_by_the_bounded_decoder(web: TestClient[Any], bench: Bench) -> None:
+    url = f"/p/{bench.ne555['id']}"
+    page = web.get(f"{url}/move").text
+    refused = web.post(
+        f"{url}/move/scan",
+        data={"csrf_token": csrf_of(page)},
+        files={"file": ("label.jpg", progressive_jpeg(), "image/jpeg")},
+        headers={"Referer": f"http://testserver.local{url}/move"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    assert "6000x6600 progressive JPEG would take" in flash_of(refused)["error"]
+    part = bench.client.get(f"/api/parts/get_part?part_id={bench.ne555['id']}", headers=bench.headers).json()["data"]
+    assert part["location_id"] == bench.drawer  # not moved
