@@ -117,7 +117,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         suppliers = SupplierRegistry(settings.suppliers, db, clock)
         suppliers.load()
         datasheets = DatasheetStore(data_dir / "datasheets", settings.suppliers.datasheet_max_bytes)
-        enrichment = EnrichmentService(db, clock, suppliers, images, datasheets, events)
+        enrichment = EnrichmentService(db, clock, suppliers, images, datasheets, events, gate)
         for handler in enrichment_handlers(enrichment):
             tasks.registry.register(handler)
         scheduler = Scheduler(

@@ -54,6 +54,7 @@ class Fakes:
         self.digikey_subscribed = True
         self.slow_seconds = 0.0
         self.datasheet_is_html = False
+        self.picture = PNG  # what every /img/ link answers
         self.busy_seconds = 0.0  # time spent answering (the benchmark subtracts it from ours)
 
     def count(self, prefix: str) -> int:
@@ -245,7 +246,7 @@ def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             path = unquote(url.path)
             if path.startswith("/img/"):
-                return self._send(200, PNG, "image/png")
+                return self._send(200, fakes.picture, "image/png")
             if path.startswith("/pdf/"):
                 if fakes.datasheet_is_html:
                     return self._send(200, "<html>Please enable JavaScript</html>", "text/html")

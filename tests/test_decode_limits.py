@@ -13,6 +13,7 @@ import pytest
 from litestar.testing import TestClient
 from PIL import Image
 
+from big_images import BIG, progressive_jpeg
 from conftest import bearer
 from makermatrix_edge.errors import Overloaded
 from makermatrix_edge.inventory.images import ImageStore, UnsupportedImage
@@ -21,8 +22,6 @@ from makermatrix_edge.scanning.decode import PHOTO_MAX_SIDE, Decoder, load_image
 from makermatrix_edge.scanning.synth import Placement, frame, jpeg_bytes, symbol
 from makermatrix_edge.services import Services
 from tests.test_scan_api import DIGIKEY
-
-BIG = (6000, 6600)  # just under the 40 Mpx limit
 
 
 def encoded(mode: str, size: tuple[int, int], fmt: str, **options: Any) -> bytes:
@@ -149,3 +148,81 @@ def test_busy_answers_503_with_retry_after(
         assert first.result().status_code == 200
     assert busy[0].status_code == 503 and "Busy receiving other images" in busy[0].json()["message"]
     assert "retry-after" in busy[0].headers
+
+
+# -- issue 22 item 3: progressive JPEGs ------------------------------------------------------------
+
+PROGRESSIVE_REFUSAL = (
+    r"6000x6600 progressive JPEG would take 2\d\d MB to decode \(at most 48 MB\): send a baseline JPEG"
+)
+
+
+def test_a_progressive_jpeg_is_budgeted_by_its_full_size(tmp_path: Path) -> None:
+    """465 KB, 6000x6600 4:4:4 progressive: libjpeg keeps all its coefficients (227 MB) at any output scale."""
+    jpeg = progressive_jpeg()
+    assert len(jpeg) < 500_000
+    with pytest.raises(ValueError, match=PROGRESSIVE_REFUSAL):
+        load_image(jpeg)
+    store = ImageStore(tmp_path)
+    with pytest.raises(UnsupportedImage, match=PROGRESSIVE_REFUSAL):
+        store.save(jpeg)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_phone_sized_progressive_jpeg_still_fits(tmp_path: Path) -> None:
+    """12 Mpx at 4:2:0 needs 36 MB of coefficients: scanned and stored; at 4:4:4 (72 MB) it is refused."""
+    phone = progressive_jpeg((4000, 3000), subsampling=2)
+    assert load_image(phone).shape == (1500, 2000)
+    assert ImageStore(tmp_path).save(phone).width == 4000
+    with pytest.raises(ValueError, match=r"4000x3000 progressive JPEG would take 7\d MB"):
+        load_image(progressive_jpeg((4000, 3000), subsampling=0))
+
+
+def sequential_in_separate_scans(jpeg: bytes) -> bytes:
+    """A baseline JPEG's header rewritten so that its first scan carries one component of three."""
+    sos = jpeg.index(b"\xff\xda")
+    components = jpeg[sos + 4]
+    assert components == 3
+    head = b"\xff\xda" + (8).to_bytes(2, "big") + b"\x01" + jpeg[sos + 5 : sos + 7] + b"\x00\x3f\x00"
+    return jpeg[:sos] + head + jpeg[sos + 2 + 6 + 2 * components :]
+
+
+def test_a_baseline_jpeg_whose_components_come_in_separate_scans_is_budgeted_like_a_progressive_one() -> None:
+    """libjpeg buffers every coefficient as soon as the first scan leaves out a component."""
+    baseline = encoded("RGB", BIG, "JPEG", quality=50, subsampling=0)
+    assert load_image(baseline).shape == (1650, 1500)  # one interleaved scan: decoded at 1/4 scale
+    why = r"6000x6600 JPEG in separate scans would take 2\d\d MB to decode \(at most 48 MB\): send a baseline JPEG"
+    with pytest.raises(ValueError, match=why):
+        load_image(sequential_in_separate_scans(baseline))
+
+
+def test_worker_threads_and_requests_take_the_same_decode_slots() -> None:
+    """A supplier picture decoded in a task thread holds a slot a photo request then waits for, and back."""
+    gate = DecodeGate(slots=1, wait_seconds=0.3)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> str:
+        inside.set()
+        release.wait(10)
+        return "held"
+
+    async def scenario() -> None:
+        with ThreadPoolExecutor(1) as pool:
+            task = pool.submit(gate.run_blocking, hold)  # as the enrichment task does
+            await asyncio.to_thread(inside.wait, 5)
+            with pytest.raises(Overloaded, match="Busy decoding other images"):
+                await gate.run(lambda: "photo")
+            release.set()
+            assert task.result(5) == "held"
+        assert await gate.run(lambda: "photo") == "photo"
+        inside.clear()
+        release.clear()
+        request = asyncio.create_task(gate.run(hold))
+        await asyncio.to_thread(inside.wait, 5)
+        with pytest.raises(Overloaded):
+            await asyncio.to_thread(gate.run_blocking, lambda: "picture")
+        release.set()
+        assert await request == "held"
+        assert await asyncio.to_thread(gate.run_blocking, lambda: "picture") == "picture"
+
+    asyncio.run(scenario())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +12,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from big_images import progressive_jpeg
 from conftest import FakeClock, add_user, bearer, login
 from makermatrix_edge.backups.service import BackupOptions
+from makermatrix_edge.runtime.imaging import DecodeGate
 from makermatrix_edge.services import Services
 from supplier_fakes import MOUSER_KEY, Fakes, supplier_fakes, supplier_settings
 from tasks_support import quick, task_app, wait_task
@@ -255,6 +258,51 @@ def test_a_web_page_instead_of_a_pdf_is_not_stored_and_the_rest_is(
     done = get_part(client, token, part["id"])
     assert done["datasheets"] == [] and done["manufacturer"] == "Raspberry Pi"
     assert not list((services.settings.data_dir / "datasheets").glob("*.pdf"))
+
+
+def test_a_progressive_jpeg_as_the_supplier_picture_is_refused_from_its_header(
+    app: tuple[TestClient[Any], Services, str], fakes: Fakes
+) -> None:
+    """Issue 22 item 14: decoded without the photo gate, it took the daemon to 345 MB."""
+    client, services, token = app
+    fakes.picture = progressive_jpeg()
+    part = add_part(client, token, "RP2040", part_number="C2040")
+    task = enrich(client, token, part["id"])
+    [warning] = [w for w in task["result_data"]["warnings"] if w.startswith("picture not saved")]
+    assert "6000x6600 progressive JPEG would take" in warning and "at most 48 MB" in warning
+    done = get_part(client, token, part["id"])
+    assert done["image_url"] is None and done["manufacturer"] == "Raspberry Pi"  # the rest is kept
+    assert not list((services.settings.data_dir / "images").glob("*.*"))
+
+
+def test_the_supplier_picture_waits_for_the_photo_gate(
+    app: tuple[TestClient[Any], Services, str], fakes: Fakes
+) -> None:
+    """The task thread takes a decode slot like a photo request: none free, the picture is skipped with a reason."""
+    client, services, token = app
+    gate = services.enrichment.gate
+    assert gate is services.decode_gate  # one gate for photos, uploads and supplier pictures
+    services.enrichment.gate = small = DecodeGate(slots=1, wait_seconds=0.3)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        inside.set()
+        release.wait(10)
+
+    holder = threading.Thread(target=small.run_blocking, args=(hold,))
+    holder.start()
+    try:
+        assert inside.wait(5)
+        part = add_part(client, token, "RP2040", part_number="C2040")
+        task = enrich(client, token, part["id"])
+        assert "picture not saved: Busy decoding other images; try again in 1 s" in task["result_data"]["warnings"]
+        assert get_part(client, token, part["id"])["image_url"] is None
+    finally:
+        release.set()
+        holder.join(5)
+    again = enrich(client, token, part["id"], force_refresh=True)
+    assert not any("picture" in w for w in again["result_data"]["warnings"])
+    assert get_part(client, token, part["id"])["image_url"].startswith("/api/utility/get_image/")
 
 
 def test_bulk_enrichment_reports_progress_over_ws_and_can_be_cancelled(

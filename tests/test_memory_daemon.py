@@ -19,6 +19,7 @@ import httpx
 import psutil
 from PIL import Image
 
+from big_images import progressive_jpeg
 from daemon_process import Daemon
 
 PASSWORD = "memory-admin-pw-1"
@@ -91,6 +92,47 @@ def test_twenty_parallel_photos_stay_under_300_mb(tmp_path: Path) -> None:
         assert after < idle + 40 * MB, f"RSS {after / MB:.0f} MB after the bursts, {idle / MB:.0f} MB idle"
     finally:
         daemon.stop()
+
+
+def test_progressive_jpegs_from_a_viewer_and_a_user_stay_under_300_mb(tmp_path: Path) -> None:
+    """Issue 22 item 3: a 465 KB progressive 6000x6600 4:4:4 JPEG took one decode from 39 to 276 MB, and
+    twenty parallel scans by a viewer to 579 MB (573 MB via upload_image as a user)."""
+    jpeg = progressive_jpeg()
+    daemon = Daemon(tmp_path / "data", env={"MAKERMATRIX_EDGE_ADMIN_PASSWORD": PASSWORD})
+    try:
+        daemon.wait_healthy(30)
+        admin = token(daemon, "admin", PASSWORD)
+        headers = {}
+        for name, role in (("viewer", "viewer"), ("user", "user")):
+            body = {"username": name, "password": f"{name}-password-1", "roles": [role]}
+            made = httpx.post(daemon.url + "/api/users/register", json=body, headers=admin)
+            assert made.status_code == 200, made.text
+            headers[name] = token(daemon, name, f"{name}-password-1")
+        process = psutil.Process(daemon.proc.pid)
+        idle = process.memory_info().rss
+        sampler = PeakRss(process)
+        scans = burst(daemon, headers["viewer"], "/api/scan/image", jpeg)
+        uploads = burst(daemon, headers["user"], "/api/utility/upload_image", jpeg)
+        upload = httpx.post(
+            daemon.url + "/api/utility/upload_image",
+            files={"file": ("photo.jpg", jpeg, "image/jpeg")},
+            headers=headers["user"],
+            timeout=120,
+        )
+        peak = sampler.stop()
+
+        assert scans == {422: PARALLEL} and uploads == {415: PARALLEL}, (scans, uploads)
+        assert upload.status_code == 415, upload.text
+        assert "6000x6600 progressive JPEG would take" in upload.json()["message"]
+        assert peak < 300 * MB, f"peak RSS {peak / MB:.0f} MB (idle {idle / MB:.0f} MB)"
+    finally:
+        daemon.stop()
+
+
+def token(daemon: Daemon, username: str, password: str) -> dict[str, str]:
+    login = httpx.post(daemon.url + "/api/auth/login", json={"username": username, "password": password})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 def test_memory_benchmark_prints_one_json_object() -> None:

@@ -19,11 +19,10 @@ import msgspec
 from PIL import Image, ImageOps
 
 from makermatrix_edge.errors import DomainError, NotFound
-from makermatrix_edge.runtime.imaging import MAX_DECODE_BYTES, too_big_to_decode
+from makermatrix_edge.runtime import imaging
+from makermatrix_edge.runtime.imaging import MAX_DECODE_BYTES, MAX_PIXELS, open_bounded
 
 MAX_BYTES = 5 * 1024 * 1024
-# Well under Pillow's own bomb limit (~89 Mpx): a decoded 40 Mpx RGBA frame is ~160 MB, already a lot on a Pi.
-MAX_PIXELS = 40_000_000
 THUMB_SIZE = 256
 _ORIENTATION = 0x0112  # EXIF tag; values 5-8 swap width and height
 _TEMP_PREFIX = ".upload-"
@@ -59,7 +58,6 @@ _KINDS: dict[str, _Kind] = {
     "WEBP": _Kind("webp", "image/webp", "WEBP"),
 }
 _BY_EXT: dict[str, _Kind] = {kind.ext: kind for kind in _KINDS.values()}
-_OPEN_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")  # only these decoders ever see uploaded bytes
 # Exactly a lowercase UUID, optionally with one of our extensions; nothing else names a file here.
 _REF = re.compile(
     r"(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.(?P<ext>png|jpg|gif|webp))?"
@@ -124,41 +122,40 @@ class ImageStore:
         return removed
 
     def _inspect(self, data: bytes) -> tuple[_Kind, int, int]:
-        """(kind, width, height as displayed) or UnsupportedImage; decodes the first frame in full."""
+        """(kind, width, height as displayed) or UnsupportedImage; decodes the first frame in full.
+
+        A JPEG is decoded at 1/8 scale where it can be: every byte is still read and checked.
+        """
+        bounds = open_bounded(
+            data, reduce_to=1, verify=True, max_pixels=self.max_pixels, max_bytes=self.max_decode_bytes
+        )
         try:
-            with Image.open(io.BytesIO(data), formats=_OPEN_FORMATS) as image:
-                kind = _KINDS.get(image.format or "")
-                width, height = image.size
-                if kind is None or width * height > self.max_pixels:
-                    raise UnsupportedImage(self._refusal(kind, width, height))
-                image.verify()
-            with Image.open(io.BytesIO(data), formats=_OPEN_FORMATS) as image:
-                image.draft(None, (1, 1))  # JPEG: decode at 1/8 scale; every byte is still read and checked
-                problem = too_big_to_decode(image, self.max_decode_bytes)  # before decoding, from the header
-                if problem:
-                    raise UnsupportedImage(f"Image has too many pixels to check: {problem}")
-                image.load()  # truncated or corrupt data fails here (verify() does not check JPEG data)
+            with bounds as (image, (width, height)):
+                kind = _KINDS[image.format or ""]
                 orientation = image.getexif().get(_ORIENTATION)
-        except UnsupportedImage:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise UnsupportedImage(f"Image has too many pixels (at most {self.max_pixels:,})") from None
-        except Exception:  # Pillow raises many kinds (OSError, SyntaxError, ValueError, ...) on hostile bytes
+        except imaging.ImageTooLarge as exc:
+            raise UnsupportedImage(f"Image has too many pixels: {exc}") from None
+        except Exception:  # unreadable, not one of ours, or EXIF that Pillow cannot parse
             raise UnsupportedImage("Not a PNG, JPEG, GIF or WebP image, or the image is damaged") from None
         if orientation in (5, 6, 7, 8):
             width, height = height, width
         return kind, width, height
 
-    def _refusal(self, kind: _Kind | None, width: int, height: int) -> str:
-        if kind is None:
-            return "Not a PNG, JPEG, GIF or WebP image"
-        return f"Image has too many pixels ({width}x{height}; at most {self.max_pixels:,})"
-
     def _thumbnail(self, original: Path, kind: _Kind) -> Path:
         target = self.thumbs / original.name
         if self._is_own_file(target, self.thumbs):
             return target
-        with Image.open(original, formats=_OPEN_FORMATS) as source:
+        try:  # judged again: a file in the folder is no proof it came through save()
+            data = self._render_thumbnail(original, kind)
+        except imaging.ImageRefused as exc:
+            raise UnsupportedImage(f"No thumbnail: {exc}") from None
+        self.thumbs.mkdir(parents=True, exist_ok=True)
+        _write_atomically(target, data)  # a racing request writes the same bytes; last rename wins
+        return target
+
+    def _render_thumbnail(self, original: Path, kind: _Kind) -> bytes:
+        # A JPEG is decoded at the smallest scale still twice the thumbnail, as Image.thumbnail would.
+        with open_bounded(original, reduce_to=2 * self.thumb_size, max_bytes=self.max_decode_bytes) as (source, _):
             image: Image.Image = source  # GIF and WebP: the first frame only
             if image.mode == "P":
                 image = image.convert("RGBA")  # resample in colour, not by palette index
@@ -171,9 +168,7 @@ class ImageStore:
             if kind.pillow_format != "GIF" and source.info.get("icc_profile"):
                 options["icc_profile"] = source.info["icc_profile"]
             image.save(out, kind.pillow_format, **options)
-        self.thumbs.mkdir(parents=True, exist_ok=True)
-        _write_atomically(target, out.getvalue())  # a racing request writes the same bytes; last rename wins
-        return target
+        return out.getvalue()
 
     @staticmethod
     def _is_own_file(path: Path, folder: Path) -> bool:

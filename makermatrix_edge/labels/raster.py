@@ -16,6 +16,7 @@ from PIL import Image
 
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.labels.geometry import DEVICE_WIDTH, LabelSize, lib_model, model_spec
+from makermatrix_edge.runtime.imaging import open_bounded
 
 for _name in ("brother_ql", "brother_ql.conversion", "brother_ql.raster", "brother_ql.reader"):
     logging.getLogger(_name).setLevel(logging.ERROR)  # it logs a warning per resize and per skipped command
@@ -56,7 +57,7 @@ def decode(instructions: bytes) -> list[Image.Image]:
             reader.analyse()
         pages = []
         for path in sorted(Path(tmp).glob("page*.png")):
-            with Image.open(path) as im:
+            with open_bounded(path, formats=("PNG",)) as (im, _):  # the reader's own PNGs, decoded bounded all the same
                 pages.append(im.convert("1"))
         return pages
 

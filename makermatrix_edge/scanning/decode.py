@@ -8,7 +8,6 @@ still photo gets a thorough pass and, when nothing is found, an upscaled retry f
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -17,7 +16,14 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from makermatrix_edge.runtime.imaging import MAX_DECODE_BYTES, reduction_for, too_big_to_decode
+from makermatrix_edge.runtime.imaging import (
+    MAX_DECODE_BYTES,
+    MAX_PIXELS,
+    ImageTooLarge,
+    UnreadableImage,
+    open_bounded,
+    reduction_for,
+)
 
 Engine = Literal["zxing", "pyzbar"]
 Frame = npt.NDArray[np.uint8]
@@ -165,26 +171,25 @@ def _unique(codes: list[DecodedCode]) -> list[DecodedCode]:
 
 
 def load_image(
-    content: bytes, max_pixels: int = 40_000_000, max_side: int = PHOTO_MAX_SIDE, max_bytes: int = MAX_DECODE_BYTES
+    content: bytes, max_pixels: int = MAX_PIXELS, max_side: int = PHOTO_MAX_SIDE, max_bytes: int = MAX_DECODE_BYTES
 ) -> Frame:
-    """A photo's bytes (JPEG, PNG, WebP, ...) as a grey array at most `max_side` long; ValueError when
-    it is not an image or would take more than `max_bytes` to decode.
+    """A photo's bytes (PNG, JPEG, GIF or WebP) as a grey array at most `max_side` long; ValueError
+    when it is not one or would take more than `max_bytes` to decode.
 
-    The size is checked from the header before anything is decoded; a JPEG is decoded straight to
-    grey at a reduced scale (draft), anything else in full and then reduced before the grey copy.
+    The cost is checked from the header before anything is decoded; a baseline JPEG is decoded
+    straight to grey at a reduced scale (draft), anything else in full and then reduced before the
+    grey copy.
     """
     try:
-        with Image.open(io.BytesIO(content)) as img:
-            if img.width * img.height > max_pixels:
-                raise ValueError(f"image too large ({img.width}×{img.height} pixels)")
-            factor = reduction_for(img.size, max_side)
-            img.draft("L", (img.width // factor, img.height // factor))  # JPEG: 1/2, 1/4, 1/8 scale
-            problem = too_big_to_decode(img, max_bytes)
-            if problem:
-                raise ValueError(f"the photo is too large: {problem}")
+        with open_bounded(content, max_pixels=max_pixels, max_bytes=max_bytes, reduce_to=max_side, mode="L") as (
+            img,
+            _,
+        ):
             return np.asarray(_small_gray(img, max_side))
-    except (OSError, Image.DecompressionBombError, SyntaxError) as exc:
-        raise ValueError(f"not a readable image ({exc})") from None
+    except ImageTooLarge as exc:
+        raise ValueError(f"the photo is too large: {exc}") from None
+    except UnreadableImage:
+        raise ValueError("not a PNG, JPEG, GIF or WebP image, or a damaged one") from None
 
 
 def _small_gray(img: Image.Image, max_side: int) -> Image.Image:

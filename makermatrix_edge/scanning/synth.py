@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageFilter
 
+from makermatrix_edge.runtime.imaging import open_bounded
+
 
 def symbol(text: str, fmt: str = "DataMatrix", module_px: int = 4) -> Image.Image:
     """A code as a grey PIL image with its quiet zone, `module_px` pixels per module."""
@@ -71,7 +73,8 @@ def frame(
     if jpeg_quality:
         buffer = io.BytesIO()
         canvas.save(buffer, "JPEG", quality=jpeg_quality)
-        canvas = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+        with open_bounded(buffer.getvalue()) as (compressed, _):
+            canvas = compressed.convert("L")
     return np.asarray(canvas)
 
 

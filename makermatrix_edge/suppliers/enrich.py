@@ -18,6 +18,7 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import DomainError, NotFound
 from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.runtime.events import EventBus
+from makermatrix_edge.runtime.imaging import DecodeGate
 from makermatrix_edge.suppliers import parse
 from makermatrix_edge.suppliers.apply import PartWriter, Who, save_offer, spec_values
 from makermatrix_edge.suppliers.files import DatasheetStore, StoredDatasheet
@@ -77,8 +78,10 @@ class EnrichmentService:
         images: ImageStore,
         datasheets: DatasheetStore,
         events: EventBus,
+        gate: DecodeGate,
     ) -> None:
         self._db = db
+        self.gate = gate  # the photos' gate: a supplier's picture is decoded like an upload
         self._clock = clock
         self.suppliers = suppliers
         self._images = images
@@ -159,7 +162,8 @@ class EnrichmentService:
                 )
                 if reply.status != 200:
                     raise SupplierError(f"the picture link answered HTTP {reply.status}")
-                stored = self._images.save(reply.content)  # judged by content like an upload; thumbnail on demand
+                content = reply.content  # judged by content like an upload, under the same gate; thumbnail on demand
+                stored = self.gate.run_blocking(lambda: self._images.save(content))
                 out.image_url = IMAGE_URL + stored.filename
             except SupplierOffline:
                 raise

@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
 from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import InvalidInput
@@ -93,7 +94,12 @@ class MovePages(Controller):
         principal = await require(request, services, "parts:write")
         return await self._move_to(request, services, principal, part_id, data.location_id.strip() or None)
 
-    @post("/p/{part_id:str}/move/scan", status_code=303, request_max_body_size=IMAGE_BODY_LIMIT)
+    @post(
+        "/p/{part_id:str}/move/scan",
+        status_code=303,
+        request_max_body_size=IMAGE_BODY_LIMIT,
+        middleware=[photo_admission],
+    )
     async def move_by_label(
         self,
         request: Request[Any, Any, Any],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import msgspec
@@ -13,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.utility import IMAGE_URL, UPLOAD_BODY_LIMIT
 from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import InvalidInput
@@ -28,7 +28,12 @@ class PhotoUpload(msgspec.Struct):
 
 
 class PartActions(Controller):
-    @post("/p/{part_id:str}/photo", status_code=303, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post(
+        "/p/{part_id:str}/photo",
+        status_code=303,
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+        middleware=[photo_admission],  # like upload_image: the same gate for bodies and decodes
+    )
     async def photo(
         self,
         request: Request[Any, Any, Any],
@@ -42,7 +47,7 @@ class PartActions(Controller):
             raise InvalidInput("take or choose a photo first", "photo")
         store = services.images
         content = await read_capped(data.file, store.max_bytes)
-        stored = await asyncio.to_thread(store.save, content)
+        stored = await services.decode_gate.run(lambda: store.save(content))
         update = PartUpdate(image_url=IMAGE_URL + stored.filename)
         done = await services.parts.update(part_id, update, principal, source="phone")
         return back(request, f"/p/{done.id}", "Photo saved")

@@ -11,7 +11,10 @@ every 10 ms from another thread) while --parallel clients at once post, for each
 - `scan_rgb_png_3400x3400`, `upload_rgb_png_3400x3400`: the largest RGB PNG still decoded (46 MB);
 - `scan_grey_png_6000x6600`: a 40 Mpx grey PNG (decoded, then reduced);
 - `scan_jpeg_6000x6600`: a 40 Mpx JPEG (decoded at a reduced scale);
-- `scan_noisy_jpeg_8mb`: an 8 MB photo-like JPEG (the body itself is big).
+- `scan_noisy_jpeg_8mb`: an 8 MB photo-like JPEG (the body itself is big);
+- `scan_progressive_jpeg_6000x6600` (as a viewer) and `upload_progressive_jpeg_6000x6600` (one
+  request, as a user): issue 22's 465 KB flat 6000x6600 4:4:4 progressive JPEG, which libjpeg
+  cannot decode at a reduced scale (it keeps 227 MB of coefficients).
 
 Prints ONE JSON object on stdout (progress on stderr): idle RSS, and per scenario the answers by
 status, the peak and the RSS 1 s after. Targets (issue 13): peak < 300 MB, idle < 150 MB, and
@@ -75,6 +78,45 @@ SCENARIOS: list[tuple[str, str, Callable[[], bytes]]] = [
     ("scan_jpeg_6000x6600", "/api/scan/image", lambda: encoded(lambda: Image.new("RGB", (6000, 6600)), "JPEG")),
     ("scan_noisy_jpeg_8mb", "/api/scan/image", lambda: encoded(noisy_photo, "JPEG", quality=97)),
 ]  # fmt: skip
+
+
+def progressive_jpeg() -> bytes:
+    return encoded(lambda: Image.new("RGB", (6000, 6600), (200, 30, 30)), "JPEG", progressive=True, subsampling=0)
+
+
+def client_as(http: httpx.Client, role: str) -> httpx.Client:
+    """A new account with `role` (made by the admin client `http`), logged in on a client of its own."""
+    body = {"username": f"bench-{role}", "password": PASSWORD, "roles": [role]}
+    made = http.post("/api/users/register", json=body)
+    if made.status_code != 200:
+        raise RuntimeError(f"cannot make a {role}: {made.text}")
+    client = httpx.Client(base_url=http.base_url, timeout=60)
+    login = client.post("/api/auth/login", json={"username": body["username"], "password": PASSWORD})
+    client.headers["Authorization"] = "Bearer " + login.json()["access_token"]
+    return client
+
+
+def progressive_scenarios(
+    http: httpx.Client, process: psutil.Process, parallel: int, rounds: int, only: list[str] | None
+) -> dict[str, dict[str, Any]]:
+    """Issue 22 item 3 as reported: parallel scans by a viewer, one upload by a user."""
+    runs = [
+        ("scan_progressive_jpeg_6000x6600", "viewer", "/api/scan/image", parallel, rounds),
+        ("upload_progressive_jpeg_6000x6600", "user", "/api/utility/upload_image", 1, 1),
+    ]
+    runs = [run for run in runs if not only or run[0] in only]
+    if not runs:
+        return {}
+    body = progressive_jpeg()
+    results = {}
+    for name, role, url, at_once, times in runs:
+        client = client_as(http, role)
+        try:
+            results[name] = run_scenario(client, process, url, body, at_once, times)
+        finally:
+            client.close()
+        log(f"{name}: {results[name]}")
+    return results
 
 
 class Sampler:
@@ -177,6 +219,7 @@ def measure(parallel: int, rounds: int, only: list[str] | None) -> dict[str, Any
                             continue
                         results[name] = run_scenario(http, process, url, make(), parallel, rounds)
                         log(f"{name}: {results[name]}")
+                    results.update(progressive_scenarios(http, process, parallel, rounds, only))
             finally:
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from makermatrix_edge.devices.camera.base import Frame, SourceEnded, SourceLost
+from makermatrix_edge.runtime.imaging import open_bounded
 from makermatrix_edge.scanning.decode import DecodedCode
 
 
@@ -40,7 +40,7 @@ class FakeSource:
         i, self._index = self._index, self._index + 1
         if i < len(self.payloads):
             return [DecodedCode(text=self.payloads[i], format="fake")]
-        with Image.open(self.images[i - len(self.payloads)]) as img:
+        with open_bounded(Path(self.images[i - len(self.payloads)])) as (img, _):
             return np.asarray(img.convert("L"))
 
     def close(self) -> None:
