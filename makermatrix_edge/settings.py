@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 import typing
@@ -38,6 +39,17 @@ class ServerSettings(_Section):
     shutdown_grace_seconds: Annotated[
         int, doc("How long SIGTERM waits for in-flight requests before closing them.", ge=0, le=300)
     ] = 10
+    trusted_proxies: Annotated[
+        list[str],
+        doc("Reverse-proxy addresses or networks whose X-Forwarded-For/-Proto are believed; empty trusts none."),
+    ] = []
+
+    def __post_init__(self) -> None:
+        for entry in self.trusted_proxies:
+            try:  # uvicorn would take a typo as a literal that never matches; say so at start instead
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {entry!r} is not an IP address or network") from None
 
 
 class StorageSettings(_Section):
