@@ -150,6 +150,18 @@ class WebSocketSettings(_Section):
         float, doc("Ping interval and pong timeout that detect dead connections; 0 turns pings off.", ge=0)
     ] = 20.0
     max_connections: Annotated[int, doc("Live WebSocket clients at once; more are refused.", ge=1)] = 100
+    max_per_user: Annotated[
+        int,
+        doc("Live WebSocket clients one user (all their tokens and keys) may hold at once; more are refused.", ge=1),
+    ] = 8
+    admin_reserve: Annotated[
+        int,
+        doc("Of max_connections, this many only admins may take, so others filling up never lock admins out.", ge=0),
+    ] = 8
+
+    def __post_init__(self) -> None:
+        if self.admin_reserve >= self.max_connections:
+            raise ValueError(f"admin_reserve ({self.admin_reserve}) must be less than max_connections")
 
 
 class MdnsSettings(_Section):
