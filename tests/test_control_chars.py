@@ -93,6 +93,10 @@ def test_alora_and_accounts_refuse_them_too(app: tuple[TestClient[Any], Services
     assert template.status_code == 422 and template.json()["message"].startswith("text: must not contain NUL")
     lines = client.post("/api/printer/templates", json={"name": "Mine", "text": "{part_name}\n{qr}"}, headers=h)
     assert lines.status_code == 200, lines.text  # label text is lines of text
+    model = client.put("/api/ai/config", json={"model_name": f"llama{NUL}"}, headers=h)
+    assert model.status_code == 422 and model.json()["message"].startswith("model_name: must not contain NUL")
+    prompt = client.put("/api/ai/config", json={"system_prompt": "Be brief.\nAnswer in English."}, headers=h)
+    assert prompt.status_code == 200, prompt.text
 
 
 def test_the_phone_pages_refuse_them_on_the_form(app: tuple[TestClient[Any], Services, dict[str, str]]) -> None:
