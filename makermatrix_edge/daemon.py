@@ -259,6 +259,10 @@ def _serve_locked(settings: Settings) -> int:
             log_config=None,
             access_log=settings.logging.access_log,
             server_header=False,
+            # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so any local process could
+            # choose the address the login throttle counts: only configured proxies are believed.
+            proxy_headers=bool(settings.server.trusted_proxies),
+            forwarded_allow_ips=list(settings.server.trusted_proxies),
             timeout_graceful_shutdown=settings.server.shutdown_grace_seconds,
             ws="auto",
             ws_ping_interval=settings.websocket.heartbeat_seconds or None,

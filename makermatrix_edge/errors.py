@@ -39,6 +39,10 @@ class BeyondLimit(InvalidInput):
     """Input past a hard limit (a number past bounds.MAX_INT, JSON nested too deep): 422 on both faces."""
 
 
+class ControlCharacter(InvalidInput):
+    """Text holding a control character (NUL, ESC, ...) where none may be stored: 422 on both faces."""
+
+
 class Unauthorized(DomainError):
     """No valid credentials."""
 

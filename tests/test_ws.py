@@ -172,7 +172,7 @@ def test_heartbeat_pings_idle_clients(tmp_path: Path, clock: FakeClock) -> None:
 
 def test_too_many_connections_are_refused(tmp_path: Path, clock: FakeClock) -> None:
     with (
-        task_app(tmp_path, clock, websocket={"max_connections": 1}) as (client, _, admin),
+        task_app(tmp_path, clock, websocket={"max_connections": 1, "admin_reserve": 0}) as (client, _, admin),
         client.websocket_connect(f"/ws/events?token={admin}") as first,
     ):
         first.receive_json(timeout=5)

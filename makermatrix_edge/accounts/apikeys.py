@@ -13,7 +13,7 @@ import sqlite_utils
 from makermatrix_edge.accounts import store
 from makermatrix_edge.accounts.auth import hash_api_key
 from makermatrix_edge.accounts.models import ApiKeyView, NewApiKey, Principal
-from makermatrix_edge.accounts.roles import PERMISSIONS, expand
+from makermatrix_edge.accounts.roles import PERMISSIONS, expand, role_key
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Forbidden, InvalidInput, NotFound
@@ -24,11 +24,12 @@ MAX_KEYS_PER_USER = 50
 
 def _role_permissions(db: sqlite_utils.Database, names: Sequence[str]) -> list[str]:
     """The concrete permissions of the named roles; an unknown role is refused by name."""
-    roles = {r.name: r for r in store.all_roles(db)}
-    unknown = [n for n in names if n not in roles]
+    roles = store.roles_by_key(db)
+    unknown = [n for n in names if role_key(n) not in roles]
     if unknown:
-        raise InvalidInput(f"unknown role {unknown[0]!r} (known: {', '.join(sorted(roles))})", "role_names")
-    return sorted(expand(p for n in names for p in roles[n].permissions))
+        known = ", ".join(sorted(r.name for r in roles.values()))
+        raise InvalidInput(f"unknown role {unknown[0]!r} (known: {known})", "role_names")
+    return sorted(expand(p for n in names for p in roles[role_key(n)].permissions))
 
 
 class ApiKeyService:

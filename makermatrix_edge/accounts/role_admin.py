@@ -12,7 +12,7 @@ import sqlite_utils
 
 from makermatrix_edge.accounts import store
 from makermatrix_edge.accounts.models import RoleView
-from makermatrix_edge.accounts.roles import PERMISSIONS, ROLE_NAMES
+from makermatrix_edge.accounts.roles import PERMISSIONS, ROLE_NAMES, role_key
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 
@@ -38,7 +38,7 @@ def _row(db: sqlite_utils.Database, role_id: str) -> RoleView:
 
 def _custom(view: RoleView, what: str) -> None:
     # The built-in roles are what the daemon's own rules (first admin, the last-admin check) rely on.
-    if view.name in ROLE_NAMES:
+    if role_key(view.name) in {role_key(n) for n in ROLE_NAMES}:
         raise Conflict(f"The built-in role '{view.name}' cannot be {what}; create a role of your own instead")
 
 
@@ -51,10 +51,10 @@ class RoleService:
 
     async def get_by_name(self, name: str) -> RoleView:
         def load(db: sqlite_utils.Database) -> RoleView:
-            row = store.one(db, "SELECT id FROM roles WHERE name = ?", [name])
-            if row is None:
+            role = store.roles_by_key(db).get(role_key(name))
+            if role is None:
                 raise NotFound(f"No role named {name!r}")
-            return _row(db, row["id"])
+            return role
 
         return await self._db.read(load)
 

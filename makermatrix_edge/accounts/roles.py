@@ -90,6 +90,15 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
 ROLE_NAMES = tuple(r.name for r in BUILTIN_ROLES)
 
 
+def role_key(name: str) -> str:
+    """The one form in which role names are compared: 'Admin', ' ADMIN' and 'admin' are one role.
+
+    The roles table is UNIQUE COLLATE NOCASE, so two names that differ only in case cannot both
+    exist; every lookup and check must fold the same way or a case variant slips past a check.
+    """
+    return name.strip().casefold()
+
+
 def expand(granted: Iterable[str]) -> frozenset[str]:
     """The concrete permissions a set of grants (with 'admin' and 'area:*') amounts to."""
     grants = set(granted)

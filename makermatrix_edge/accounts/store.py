@@ -9,7 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from makermatrix_edge.accounts.models import ApiKeyView, RoleView, UserView
-from makermatrix_edge.accounts.roles import ADMIN, expand
+from makermatrix_edge.accounts.roles import ADMIN, expand, role_key
 
 USER_COLUMNS = (
     "id, username, email, hashed_password, is_active, password_change_required, "
@@ -74,15 +74,15 @@ def user_view(db: sqlite_utils.Database, row: dict[str, Any]) -> UserView:
     )
 
 
+def roles_by_key(db: sqlite_utils.Database) -> dict[str, RoleView]:
+    """Every role under its canonical name (roles.role_key)."""
+    return {role_key(r.name): r for r in all_roles(db)}
+
+
 def role_ids(db: sqlite_utils.Database, names: Iterable[str]) -> dict[str, str]:
-    """Map role names (case-insensitive) to ids; unknown names are absent."""
-    wanted = list(dict.fromkeys(names))
-    found: dict[str, str] = {}
-    for name in wanted:
-        row = one(db, "SELECT id FROM roles WHERE name = ?", [name])
-        if row is not None:
-            found[name] = row["id"]
-    return found
+    """Map role names (compared by role_key) to ids; unknown names are absent."""
+    known = roles_by_key(db)
+    return {name: known[role_key(name)].id for name in dict.fromkeys(names) if role_key(name) in known}
 
 
 def set_roles(db: sqlite_utils.Database, user_id: str, role_id_list: Iterable[str]) -> None:

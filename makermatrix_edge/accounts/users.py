@@ -13,7 +13,7 @@ import sqlite_utils
 from makermatrix_edge.accounts import store
 from makermatrix_edge.accounts.models import Principal, RoleView, UserView
 from makermatrix_edge.accounts.passwords import PasswordHasher, check_password
-from makermatrix_edge.accounts.roles import ADMIN
+from makermatrix_edge.accounts.roles import ADMIN, role_key
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
@@ -62,6 +62,23 @@ def _guard_admin_target(db: sqlite_utils.Database, user_id: str, actor: Principa
         raise Forbidden("Only an admin acting with admin rights can change an admin account (an API key needs 'admin')")
 
 
+def _check_grant(actor: Principal, roles: Sequence[RoleView], held: set[str]) -> None:
+    """Nobody hands out a role carrying a permission they do not hold themselves (admin holds all).
+
+    Judged on the roles' permissions, never their names, so 'Admin' or a custom role holding
+    'admin' is the same as 'admin'. Roles the user already holds (`held`, ids) are not a grant.
+    """
+    for role in roles:
+        if role.id in held:
+            continue
+        missing = store.permissions_of([role]) - actor.permissions
+        if ADMIN in missing:
+            raise Forbidden(f"Only an admin acting with admin rights can give the role '{role.name}'")
+        if missing:
+            listed = ", ".join(sorted(missing)[:3]) + (" ..." if len(missing) > 3 else "")
+            raise Forbidden(f"You cannot give the role '{role.name}': it carries {listed}, which you do not hold")
+
+
 def _unique_violation(exc: sqlite3.IntegrityError, username: str, email: str | None) -> Conflict:
     text = str(exc)
     if "users.email" in text:
@@ -90,13 +107,16 @@ class UserService:
         if self._events is not None:
             self._events.publish(sessions_revoked_event(user_id, reason, timestamp=self._clock()))
 
-    def _resolve_roles(self, db: sqlite_utils.Database, names: Sequence[str]) -> list[str]:
-        found = store.role_ids(db, names)
-        unknown = [n for n in names if n not in found]
-        if unknown:
-            known = ", ".join(r.name for r in store.all_roles(db))
-            raise InvalidInput(f"unknown role {unknown[0]!r} (known: {known})", "roles")
-        return list(found.values())
+    def _resolve_roles(self, db: sqlite_utils.Database, names: Sequence[str]) -> list[RoleView]:
+        known = store.roles_by_key(db)
+        picked: dict[str, RoleView] = {}
+        for name in names:
+            role = known.get(role_key(name))
+            if role is None:
+                listed = ", ".join(sorted(r.name for r in known.values()))
+                raise InvalidInput(f"unknown role {name!r} (known: {listed})", "roles")
+            picked[role.id] = role
+        return list(picked.values())
 
     async def register(
         self,
@@ -116,8 +136,6 @@ class UserService:
                 raise Forbidden("Registration is closed: only an admin can add users")
             roles = [DEFAULT_ROLE]  # a self-registered user never chooses its own role
         role_names = list(roles) if roles else [DEFAULT_ROLE]
-        if ADMIN in role_names and not (actor is not None and actor.can(ADMIN)):
-            raise Forbidden("Only an admin can create another admin")
         name = check_username(username)
         mail = check_email(email)
         check_password(password, self._min_password)
@@ -125,7 +143,10 @@ class UserService:
         now = iso(self._clock())
 
         def create(db: sqlite_utils.Database) -> UserView:
-            role_ids = self._resolve_roles(db, role_names)
+            wanted = self._resolve_roles(db, role_names)
+            if is_admin_call:
+                assert actor is not None
+                _check_grant(actor, wanted, set())
             user_id = str(uuid.uuid4())
             try:
                 db.execute(
@@ -135,7 +156,7 @@ class UserService:
                 )
             except sqlite3.IntegrityError as exc:
                 raise _unique_violation(exc, name, mail) from None
-            store.set_roles(db, user_id, role_ids)
+            store.set_roles(db, user_id, [r.id for r in wanted])
             row = store.user_by_id(db, user_id)
             assert row is not None
             return store.user_view(db, row)
@@ -182,8 +203,6 @@ class UserService:
     ) -> UserView:
         if (is_active is not None or roles is not None) and not actor.can("users:write"):
             raise Forbidden("Only an admin can change roles or activate and deactivate accounts")
-        if roles is not None and ADMIN in roles and not actor.can(ADMIN):
-            raise Forbidden("Only an admin can make another user admin")
         name = check_username(username) if username is not None else None
         mail = check_email(email) if email is not None else None
         now = iso(self._clock())
@@ -207,11 +226,17 @@ class UserService:
                 except sqlite3.IntegrityError as exc:
                     raise _unique_violation(exc, name or row["username"], mail) from None
             if roles is not None:
-                before = store.permissions_of(store.roles_of(db, user_id))
-                store.set_roles(db, user_id, self._resolve_roles(db, roles))
-                db.execute("UPDATE users SET updated_at = ? WHERE id = ?", [now, user_id])
-                if store.permissions_of(store.roles_of(db, user_id)) != before:
-                    ended[:] = ["Your roles changed; reconnect"]
+                current = store.roles_of(db, user_id)
+                wanted = self._resolve_roles(db, roles)
+                held = {r.id for r in current}
+                if {r.id for r in wanted} != held:  # sending the roles one already has changes nothing
+                    if actor.user_id == user_id:
+                        raise Forbidden("You cannot change your own roles; another admin has to")
+                    _check_grant(actor, wanted, held)
+                    store.set_roles(db, user_id, [r.id for r in wanted])
+                    db.execute("UPDATE users SET updated_at = ? WHERE id = ?", [now, user_id])
+                    if store.permissions_of(store.roles_of(db, user_id)) != store.permissions_of(current):
+                        ended[:] = ["Your roles changed; reconnect"]
             _ensure_admin_left(db, "remove admin rights from or deactivate this user")
             if is_active is False and row["is_active"]:
                 _end_sessions(db, user_id, now)

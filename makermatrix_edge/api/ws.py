@@ -4,8 +4,11 @@ Every socket needs credentials (`?token=<jwt or mme_ API key>`, or the usual hea
 them the handshake is refused (close 4001, HTTP 403 on the wire; 4003 without the permission).
 Each connection reads from its own bounded queue on the event bus and has one sender, so a
 slow client only ever delays itself; one that falls `queue_size` messages behind is closed
-with 1013 and a reason. Protocol pings (uvicorn, `heartbeat_seconds`) find dead connections;
-a `{"type": "ping"}` message every `heartbeat_seconds` keeps idle ones alive through proxies.
+with 1013 and a reason. One user holds at most `max_per_user` sockets, and the last
+`admin_reserve` of `max_connections` are for admins; a handshake past a cap is refused in
+words (a 403 with the reason as body under uvicorn, a 1013 close with it in-process).
+Protocol pings (uvicorn, `heartbeat_seconds`) find dead connections; a `{"type": "ping"}`
+message every `heartbeat_seconds` keeps idle ones alive through proxies.
 A socket closes with 4001 and a reason when its user's sessions end (a SESSIONS signal on the
 bus from the accounts service) or when the credential it opened with expires (a timer).
 """
@@ -26,6 +29,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types.asgi_types import WebSocketResponseBodyEvent, WebSocketResponseStartEvent
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
@@ -228,6 +232,38 @@ async def _until(services: Services, expires_at: float | None) -> None:
         await asyncio.sleep(max(0.0, expires_at - services.clock()))
 
 
+def _refusal(services: Services, principal: Principal) -> str | None:
+    """Why this user may not open another socket now, or None: a cap per user, and room kept for admins."""
+    settings = services.settings.websocket
+    mine = services.events.connections_of(principal.user_id)
+    if mine >= settings.max_per_user:
+        return f"Too many live connections of yours: {mine} open (limit {settings.max_per_user}); close one first"
+    total = services.events.stats().total_connections
+    if total >= settings.max_connections:
+        return f"Too many live connections on this daemon (limit {settings.max_connections}); try again later"
+    if total >= settings.max_connections - settings.admin_reserve and not principal.can(ADMIN):
+        return f"Too many live connections: the last {settings.admin_reserve} are kept for admins; try again later"
+    return None
+
+
+async def _refuse(socket: WebSocket[Any, Any, Any], reason: str) -> None:
+    """Refuse the handshake in words: a 403 with the reason as its body where the server can send one
+    (uvicorn's denial response), else a close frame (1013) carrying it."""
+    if "websocket.http.response" in (socket.scope.get("extensions") or {}):
+        body = reason.encode()
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+        start: WebSocketResponseStartEvent = {
+            "type": "websocket.http.response.start",
+            "status": 403,
+            "headers": headers,
+        }
+        await socket.send(start)
+        end: WebSocketResponseBodyEvent = {"type": "websocket.http.response.body", "body": body, "more_body": False}
+        await socket.send(end)
+    else:
+        await socket.close(CLOSE_TRY_AGAIN, reason[:120])
+
+
 async def serve(
     socket: WebSocket[Any, Any, Any],
     services: Services,
@@ -235,12 +271,20 @@ async def serve(
     handle: Callable[[Connection, str, dict[str, Any]], Awaitable[None]],
 ) -> None:
     settings = services.settings.websocket
-    if services.events.stats().total_connections >= settings.max_connections:
-        await socket.close(CLOSE_TRY_AGAIN, f"Too many live connections (limit {settings.max_connections})")
+    refusal = _refusal(services, current_principal(socket))
+    if refusal is not None:
+        log.info("refused a %s connection of %s: %s", channel, current_principal(socket).username, refusal)
+        await _refuse(socket, refusal)
         return
-    await socket.accept()
+    # Subscribing takes the slot before the first await, so two handshakes at once cannot both
+    # pass the count above.
     conn = Connection(socket, channel, services)
     principal = conn.principal
+    try:
+        await socket.accept()
+    except BaseException:
+        services.events.unsubscribe(conn.sub)
+        raise
     conn.reply({"type": "connection", "status": "connected", "connection_type": channel, "user": principal.username})
     jobs: list[asyncio.Task[Any]] = [asyncio.create_task(_receive(conn, handle)), asyncio.create_task(_send(conn))]
     jobs.append(asyncio.create_task(conn.sub.lagged.wait()))

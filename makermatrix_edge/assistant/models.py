@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from makermatrix_edge.textcheck import CheckedText
+
 Confidence = Literal["HIGH", "MEDIUM", "LOW"]
 Provider = Literal["ollama", "openai_compatible", "openai", "anthropic"]
 Question = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -69,8 +71,10 @@ class AIConfigView(msgspec.Struct):
     source: Literal["config file", "changed through the API"]
 
 
-class AIConfigUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class AIConfigUpdate(CheckedText, forbid_unknown_fields=True, omit_defaults=True):
     """PUT /api/ai/config: any subset of the fields; what is left out keeps its value."""
+
+    multiline_fields = frozenset({"system_prompt"})
 
     enabled: bool | UnsetType = UNSET
     provider: Provider | UnsetType = UNSET

@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from makermatrix_edge.bounds import Whole
+from makermatrix_edge.textcheck import CheckedText
 
 Status = Literal["ACTIVE", "INACTIVE"]
 Spec = Annotated[str, msgspec.Meta(max_length=100)]
@@ -64,7 +65,7 @@ class Component(msgspec.Struct):
     part_id: str  # the same row's UUID on the MakerMatrix face (/api)
 
 
-class _SpecFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class _SpecFields(CheckedText, kw_only=True, forbid_unknown_fields=True):
     marking: Word | None | UnsetType = UNSET
     category_id: Whole | None | UnsetType = UNSET
     technology: Word | None | UnsetType = UNSET
@@ -135,14 +136,14 @@ class InventoryItem(msgspec.Struct):
     total_value: float
 
 
-class InventoryCreate(msgspec.Struct, forbid_unknown_fields=True):
+class InventoryCreate(CheckedText, forbid_unknown_fields=True):
     component_id: Whole
     quantity: Count = 0
     min_qty: Count | None = None
     location: LocationText | None = None
 
 
-class InventoryUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class InventoryUpdate(CheckedText, forbid_unknown_fields=True):
     quantity: Count | None = None
     min_qty: Count | None = None
     location: LocationText | None = None
@@ -181,12 +182,12 @@ class AloraCategory(msgspec.Struct):
     status: str
 
 
-class AloraCategoryCreate(msgspec.Struct, forbid_unknown_fields=True):
+class AloraCategoryCreate(CheckedText, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     description: Notes | None = None
 
 
-class AloraCategoryUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class AloraCategoryUpdate(CheckedText, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
     description: Notes | None = None
     status: str | None = None  # checked by the service: a wrong value is a 400 with a clear message
@@ -213,7 +214,7 @@ class Equivalent(msgspec.Struct):
     created_at: str
 
 
-class EquivalentCreate(msgspec.Struct, forbid_unknown_fields=True):
+class EquivalentCreate(CheckedText, forbid_unknown_fields=True):
     equivalent_id: Whole | str  # an ALORA integer id, or a part UUID on the MakerMatrix face
     reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 

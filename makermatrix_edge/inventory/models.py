@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from makermatrix_edge.bounds import Count, PageNumber
+from makermatrix_edge.textcheck import CheckedText
 
 
 class CategoryRef(msgspec.Struct):
@@ -131,7 +132,7 @@ Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 CategoryNames = Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=100)]], msgspec.Meta(max_length=50)]
 
 
-class PartCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class PartCreate(CheckedText, forbid_unknown_fields=True, kw_only=True):
     part_name: Name
     part_number: Short | None = None
     manufacturer: Short | None = None
@@ -149,7 +150,7 @@ class PartCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     category_names: CategoryNames = msgspec.field(default_factory=list)
 
 
-class PartUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class PartUpdate(CheckedText, forbid_unknown_fields=True, kw_only=True):
     """Only the fields sent change; null clears a field that may be empty."""
 
     part_name: Name | UnsetType = UNSET
@@ -194,13 +195,13 @@ class PartSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     page_size: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
 
 
-class CategoryCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class CategoryCreate(CheckedText, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     description: LongText | None = None
     parent_id: Short | None = None
 
 
-class CategoryUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class CategoryUpdate(CheckedText, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | UnsetType = UNSET
     description: LongText | None | UnsetType = UNSET
     parent_id: Short | None | UnsetType = UNSET
@@ -208,7 +209,7 @@ class CategoryUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     part_count: Any = UNSET
 
 
-class LocationCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class LocationCreate(CheckedText, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     description: LongText | None = None
     parent_id: Short | None = None
@@ -217,7 +218,7 @@ class LocationCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     emoji: Emoji | None = None
 
 
-class LocationUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class LocationUpdate(CheckedText, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | UnsetType = UNSET
     description: LongText | None | UnsetType = UNSET
     parent_id: Short | None | UnsetType = UNSET

@@ -9,6 +9,7 @@ import msgspec
 
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.labels.geometry import label_size
+from makermatrix_edge.textcheck import CheckedText
 
 Kind = Literal["part", "location"]
 QrPosition = Literal["left", "right", "top", "none"]
@@ -31,8 +32,10 @@ LOCATION_FIELDS = ("location", "location_path", "description", "location_type", 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
-class TemplateBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class TemplateBody(CheckedText, forbid_unknown_fields=True, kw_only=True):
     """What a user sends to create or replace a template."""
+
+    multiline_fields = frozenset({"text"})
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
     kind: Kind = "part"

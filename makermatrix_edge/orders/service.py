@@ -41,6 +41,7 @@ from makermatrix_edge.orders.writing import ImportJob, duplicate_message, write_
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.settings import ImportSettings
 from makermatrix_edge.tasks.context import TaskContext
+from makermatrix_edge.textcheck import clean_value
 
 NO_ENRICHMENT = "Supplier enrichment is not available yet on this daemon; the parts were imported without it"
 
@@ -92,7 +93,10 @@ class OrderService:
             raise InvalidInput(f"'{form_date[:40]}' is not a date (use YYYY-MM-DD)", "order_date")
         number = parsed.order_number or named.order_number or (options.order_number or "").strip()[:100] or None
         date = parsed.order_date or named.order_date or parse_date(form_date, ("%m/%d/%Y", "%d.%m.%Y"))
-        return msgspec.structs.replace(parsed, order_number=number, order_date=date)
+        named_order = msgspec.structs.replace(parsed, order_number=number, order_date=date)
+        # A stray control byte in a cell is cleaned here, the one place an order's text enters, so
+        # it neither fails the whole file at the write Structs' check nor reaches the database.
+        return msgspec.convert(clean_value(msgspec.to_builtins(named_order)), ParsedOrder)
 
     # -- preview -------------------------------------------------------------------------
     async def preview(self, content: bytes, filename: str, options: ImportOptions) -> ImportPreview:

@@ -258,6 +258,9 @@ class EventBus:
         if sub in self._subs:
             self._subs.remove(sub)
 
+    def connections_of(self, user_id: str) -> int:
+        return sum(1 for s in self._subs if s.user_id == user_id)
+
     def stats(self) -> BusStats:
         by_type = Counter(s.channel for s in self._subs)
         users = {s.user_id for s in self._subs if s.user_id}

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.passwords import check_password
+from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.render import Form, back, form_error, page
@@ -59,7 +60,7 @@ class OwnPasswordForm(msgspec.Struct):
 
 def only_admin(users: list[Any]) -> str | None:
     """The id of the single active admin, when there is just one (it cannot be deactivated or demoted)."""
-    admins = [u.id for u in users if u.is_active and any(r.name == "admin" for r in u.roles)]
+    admins = [u.id for u in users if u.is_active and ADMIN in u.permissions]  # as the last-admin rule counts
     return admins[0] if len(admins) == 1 else None
 
 

@@ -217,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         "MAKERMATRIX_EDGE_TASKS__CONCURRENCY": str(args.tasks),
         "MAKERMATRIX_EDGE_TASKS__MAX_ACTIVE_PER_USER": str(args.tasks + 10),
         "MAKERMATRIX_EDGE_WEBSOCKET__MAX_CONNECTIONS": str(args.clients + 10),
+        "MAKERMATRIX_EDGE_WEBSOCKET__MAX_PER_USER": str(args.clients + 10),  # every client is the one admin
         "MAKERMATRIX_EDGE_SCHEDULE__DATABASE_CLEANUP": "false",
         "MAKERMATRIX_EDGE_ACCOUNTS__BCRYPT_COST": "4",
     }

@@ -14,6 +14,7 @@ from makermatrix_edge.api.body import json_or_form
 from makermatrix_edge.api.security import AUTHENTICATED, PUBLIC, access
 from makermatrix_edge.errors import Conflict, Forbidden
 from makermatrix_edge.services import Services
+from makermatrix_edge.textcheck import CheckedText
 
 
 class Health(msgspec.Struct):
@@ -26,7 +27,9 @@ class Token(msgspec.Struct):
     token_type: str = "bearer"
 
 
-class Registration(msgspec.Struct, forbid_unknown_fields=True):
+class Registration(CheckedText, forbid_unknown_fields=True):
+    unchecked_fields = frozenset({"password"})  # hashed, never stored as text
+
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     email: Annotated[str, msgspec.Meta(max_length=320)]
     password: Annotated[str, msgspec.Meta(max_length=1024)]

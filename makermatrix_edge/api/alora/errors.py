@@ -20,6 +20,7 @@ from makermatrix_edge.errors import (
     BadRequest,
     BeyondLimit,
     Conflict,
+    ControlCharacter,
     DeviceUnavailable,
     DiskFull,
     DomainError,
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 STATUS: dict[type[DomainError], int] = {
     BadRequest: 400,
     BeyondLimit: 422,  # found before InvalidInput: the lookup follows the class's MRO
+    ControlCharacter: 422,
     InvalidInput: 400,
     Conflict: 400,
     Unauthorized: 401,

@@ -14,9 +14,10 @@ from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import AUTHENTICATED, access
 from makermatrix_edge.bounds import Whole
 from makermatrix_edge.services import Services
+from makermatrix_edge.textcheck import CheckedText
 
 
-class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True):
+class ApiKeyCreate(CheckedText, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     permissions: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=64)] | None = None
     expires_in_days: Whole | None = None

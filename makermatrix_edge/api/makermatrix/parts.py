@@ -17,13 +17,14 @@ from makermatrix_edge.api.security import access
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartSearch, PartUpdate, PartView
 from makermatrix_edge.orders.models import PartWithOrders
 from makermatrix_edge.services import Services
+from makermatrix_edge.textcheck import CheckedText
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
 # "query" is a reserved name in Litestar handlers; the client still sends ?query=...
 SearchQuery = Annotated[str, QueryParameter(name="query", max_length=200)]
 
 
-class StockAdjust(msgspec.Struct, forbid_unknown_fields=True):
+class StockAdjust(CheckedText, forbid_unknown_fields=True):
     delta: Annotated[int, msgspec.Meta(ge=-1_000_000_000, le=1_000_000_000)]
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "adjusted"
 

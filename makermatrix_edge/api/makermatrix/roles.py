@@ -14,6 +14,7 @@ from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
 from makermatrix_edge.services import Services
+from makermatrix_edge.textcheck import CheckedText
 
 Permission = Annotated[str, msgspec.Meta(max_length=64)]
 Permissions = Annotated[list[Permission], msgspec.Meta(max_length=64)]
@@ -21,13 +22,13 @@ Description = Annotated[str, msgspec.Meta(max_length=500)]
 RoleId = Annotated[str, msgspec.Meta(max_length=64)]
 
 
-class RoleCreate(msgspec.Struct, forbid_unknown_fields=True):
+class RoleCreate(CheckedText, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
     description: Description | None = None
     permissions: Permissions | None = None
 
 
-class RoleUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class RoleUpdate(CheckedText, forbid_unknown_fields=True):
     description: Description | None = None
     permissions: Permissions | None = None
 

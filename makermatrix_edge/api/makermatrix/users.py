@@ -13,20 +13,23 @@ from makermatrix_edge.accounts.models import Principal, RoleView, UserView
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import OPTIONAL, access
 from makermatrix_edge.services import Services
+from makermatrix_edge.textcheck import CheckedText
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Password = Annotated[str, msgspec.Meta(max_length=1024)]
 Email = Annotated[str, msgspec.Meta(max_length=320)]
 
 
-class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
+class UserCreate(CheckedText, forbid_unknown_fields=True):
+    unchecked_fields = frozenset({"password"})  # hashed, never stored as text
+
     username: Name
     password: Password
     email: Email | None = None
     roles: Annotated[list[Name], msgspec.Meta(max_length=10)] | None = None
 
 
-class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class UserUpdate(CheckedText, forbid_unknown_fields=True):
     username: Name | None = None
     email: Email | None = None
     is_active: bool | None = None
