@@ -116,7 +116,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         gate = DecodeGate()
         tasks.registry.register(backup_creation(backups))
         images = ImageStore(data_dir / "images")
-        suppliers = SupplierRegistry(settings.suppliers, db, clock)
+        suppliers = SupplierRegistry(settings.suppliers, db, clock, daemon_port=settings.server.port)
         suppliers.load()
         datasheets = DatasheetStore(data_dir / "datasheets", settings.suppliers.datasheet_max_bytes)
         enrichment = EnrichmentService(db, clock, suppliers, images, datasheets, events)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from makermatrix_edge.suppliers import http, parse
+from makermatrix_edge.suppliers import http, outbound, parse
 from makermatrix_edge.suppliers.http import RateLimiter
 from makermatrix_edge.suppliers.models import SupplierOffline
 
@@ -60,9 +60,16 @@ def test_a_dns_lookup_that_hangs_is_offline_within_the_deadline(monkeypatch: pyt
         release.wait(10)  # a resolver behind a router without uplink
         raise OSError("never answered")
 
-    monkeypatch.setattr(http.socket, "getaddrinfo", stuck)
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", stuck)
     client = http.SupplierHttp(
-        "LCSC", per_minute=600, timeout=0.3, max_retries=0, backoff=0, max_retry_after=0, offline_seconds=60
+        "LCSC",
+        per_minute=600,
+        timeout=0.3,
+        max_retries=0,
+        backoff=0,
+        max_retry_after=0,
+        offline_seconds=60,
+        policy=outbound.OutboundPolicy(["https://easyeda.invalid"], daemon_port=8080),
     )
     try:
         started = time.monotonic()

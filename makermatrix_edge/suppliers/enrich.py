@@ -155,7 +155,12 @@ class EnrichmentService:
         if FETCH_IMAGE in caps and d.image_url and (again or not part["image_url"]):
             try:
                 reply = client.http.request(
-                    "GET", d.image_url, sleep=sleep, limited=False, max_bytes=self._images.max_bytes
+                    "GET",
+                    d.image_url,
+                    sleep=sleep,
+                    limited=False,
+                    max_bytes=self._images.max_bytes,
+                    what="the picture link",
                 )
                 if reply.status != 200:
                     raise SupplierError(f"the picture link answered HTTP {reply.status}")
@@ -171,7 +176,12 @@ class EnrichmentService:
         if FETCH_DATASHEET in caps and d.datasheet_url and (again or not has_sheet):
             try:
                 reply = client.http.request(
-                    "GET", d.datasheet_url, sleep=sleep, limited=False, max_bytes=self.datasheets.max_bytes
+                    "GET",
+                    d.datasheet_url,
+                    sleep=sleep,
+                    limited=False,
+                    max_bytes=self.datasheets.max_bytes,
+                    what="the datasheet link",
                 )
                 if reply.status != 200:
                     raise SupplierError(f"the datasheet link answered HTTP {reply.status}")

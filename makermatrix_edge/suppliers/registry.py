@@ -23,19 +23,23 @@ from makermatrix_edge.suppliers.http import SupplierHttp
 from makermatrix_edge.suppliers.lcsc import LcscClient
 from makermatrix_edge.suppliers.models import SupplierCapabilities, SupplierStatus
 from makermatrix_edge.suppliers.mouser import MouserClient
+from makermatrix_edge.suppliers.outbound import OutboundPolicy
 
 NAMES: Final = ("lcsc", "digikey", "mouser")
 MAX_CREDENTIAL_LENGTH = 500
 
 
 class SupplierRegistry:
-    def __init__(self, settings: SuppliersSettings, db: Database, clock: Clock) -> None:
+    def __init__(self, settings: SuppliersSettings, db: Database, clock: Clock, *, daemon_port: int) -> None:
         self.settings = settings
         self._db = db
         self._clock = clock
         self._lock = threading.Lock()
         self._stored: dict[str, dict[str, str]] = {}
         s = settings
+        policy = OutboundPolicy(
+            (s.lcsc_api_url, s.lcsc_web_url, s.digikey_api_url, s.mouser_api_url), daemon_port=daemon_port
+        )
 
         def http(display: str, rate: float) -> SupplierHttp:
             return SupplierHttp(
@@ -46,6 +50,7 @@ class SupplierRegistry:
                 backoff=s.retry_backoff_seconds,
                 max_retry_after=s.max_retry_after_seconds,
                 offline_seconds=s.offline_seconds,
+                policy=policy,
             )
 
         self.clients: dict[str, SupplierClient] = {
