@@ -174,3 +174,10 @@ def test_a_task_past_its_own_deadline_stops_while_a_supplier_trickles(
         failed = wait_task(client, token, task["id"], "failed", timeout=15)
         assert "timed out after 300 s" in failed["error_message"], failed
         assert time.monotonic() - started < 15
+        # A cancel, likewise, ends the request under way.
+        task = quick(client, token, "part_enrichment", part_id=part_id)
+        wait_task(client, token, task["id"], lambda t: fakes.count("/api/products/C2040") == 2, timeout=10)
+        started = time.monotonic()
+        assert client.post(f"/api/tasks/{task['id']}/cancel", headers=bearer(token)).status_code == 200
+        wait_task(client, token, task["id"], "cancelled", timeout=15)
+        assert time.monotonic() - started < 15
