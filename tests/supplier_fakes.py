@@ -55,7 +55,8 @@ class Fakes:
         self.slow_seconds = 0.0
         self.datasheet_is_html = False
         self.busy_seconds = 0.0  # time spent answering (the benchmark subtracts it from ours)
-        self.redirects: dict[str, str] = {}  # path -> Location of a 302 answered instead
+        self.redirects: dict[str, str] = {}  # path -> Location of a redirect answered instead
+        self.redirect_status = 302
         self.easyeda_links: dict[str, str] = {}  # "link" (datasheet) / "thumb" (picture) as EasyEDA sends them
         self.trickle_seconds = 0.0  # EasyEDA's answer then comes one byte per this many seconds
         self.extra_parameters = 0  # DigiKey's product gets this many more Parameters
@@ -253,7 +254,7 @@ def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             path = unquote(url.path)
             if path in fakes.redirects:
-                return self._send(302, b"", "text/plain", headers={"Location": fakes.redirects[path]})
+                return self._send(fakes.redirect_status, b"", "text/plain", headers={"Location": fakes.redirects[path]})
             if path.startswith("/img/"):
                 return self._send(200, PNG, "image/png")
             if path.startswith("/pdf/"):
@@ -424,6 +425,7 @@ class Recorder:
         self.base = ""
         self.port = 0
         self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
 
 
 @contextmanager
@@ -434,8 +436,15 @@ def recording_server() -> Iterator[Recorder]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        def do_POST(self) -> None:
+            recorder.paths.append(self.path)
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_GET(self) -> None:
             recorder.paths.append(self.path)
+            recorder.headers.append({k.lower(): v for k, v in self.headers.items()})
             data = PNG if self.path.endswith(".png") else pdf_bytes("internal secrets")
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))

@@ -118,6 +118,24 @@ def test_a_file_link_fails_that_download_alone_and_the_next_part_goes_on(
     assert get_part(client, token, ids[1])["manufacturer"] == "UNI-ROYAL(Uniroyal Elec)"
 
 
+def test_credentials_never_follow_a_redirect_to_another_origin(
+    tmp_path: Path, clock: FakeClock, fakes: Fakes, other: Recorder
+) -> None:
+    # `other` is a configured origin too (as LCSC's web shop), so only the credential rule can stop it.
+    settings = supplier_settings(fakes, lcsc_web_url=other.base)
+    with task_app(tmp_path, clock, suppliers=settings) as (client, services, token):
+        fakes.redirects["/products/v4/search/BC857BLT1GOSCT-ND/productdetails"] = f"{other.base}/moved"
+        enrich(client, token, add_part(client, token, "BC857BLT1GOSCT-ND"))  # found by keyword search instead
+        assert other.paths == ["/moved"] and "authorization" not in other.headers[0]
+        assert "x-digikey-client-id" not in other.headers[0]
+        fakes.redirect_status = 307  # the token request carries the client secret in its body
+        fakes.redirects = {"/v1/oauth2/token": f"{other.base}/token"}
+        services.suppliers.get("digikey").forget_token()  # type: ignore[attr-defined]
+        failed = enrich(client, token, add_part(client, token, "BC857BLT1G-ND"), until="failed")
+        assert "redirects a request with a body to another address" in failed["error_message"]
+        assert other.paths == ["/moved"]  # the secret never went there
+
+
 @pytest.fixture
 def app_fakes(tmp_path: Path, clock: FakeClock, fakes: Fakes) -> Iterator[tuple[TestClient[Any], Services, str, Fakes]]:
     with task_app(tmp_path, clock, suppliers=supplier_settings(fakes)) as (client, services, token):

@@ -229,6 +229,8 @@ class SupplierHttp:
         headers = {k: v for k, v in (kwargs.get("headers") or {}).items() if keep_auth or k.lower() in SAFE_HEADERS}
         if status in (307, 308):
             body = {k: kwargs[k] for k in ("json", "data", "content") if k in kwargs}
+            if body and not keep_auth:  # a body may hold credentials (DigiKey's token request): not elsewhere
+                raise AddressRefused(f"{self.display_name} redirects a request with a body to another address")
             return self._client.build_request(request.method, target, headers=headers, **body)
         return self._client.build_request("GET", target, headers=headers)
 
@@ -254,6 +256,8 @@ class SupplierHttp:
             self._unreachable(host, exc, configured, label)
         except httpx.TimeoutException:
             verb = "finish answering" if reading else "answer"
+            if not configured:  # a slow third-party host fails that download, not the supplier's part
+                raise SupplierError(f"{label}: {host} did not {verb} within {self.timeout:g} s") from None
             raise SupplierOffline(f"{self.display_name}: {host} did not {verb} within {self.timeout:g} s") from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
             raise AddressRefused(f"{label} is not a usable address") from None
