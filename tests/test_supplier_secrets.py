@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import sqlite_utils
 from litestar.testing import TestClient
 
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login
+from daemon_process import CONSOLE_SCRIPT
 from makermatrix_edge.backups.service import BackupOptions
 from makermatrix_edge.db.connection import connect
 from makermatrix_edge.db.migrations import migrations
@@ -59,7 +61,17 @@ def test_an_admins_digikey_secret_stays_out_of_the_database_and_a_restore_elsewh
             with zipfile.ZipFile(archive) as zf:
                 assert not [n for n in zf.namelist() if DIGIKEY_SECRET.encode() in zf.read(n)]
 
-        # Another Pi (no secrets file) restores that backup: it says what to enter again.
+        # Another Pi (no secrets file) restores that backup, from the shell or through the API: it says
+        # what to enter again.
+        proc = subprocess.run(
+            [str(CONSOLE_SCRIPT), "restore", str(archive), "--data-dir", str(tmp_path / "shell-pi")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "enter these again on the Suppliers page: digikey client_secret" in proc.stdout
         with task_app(tmp_path / "new-pi", clock, suppliers=settings) as (client, _, token):
             upload = {"file": (archive.name, archive.read_bytes(), "application/zip")}
             restored = client.post("/api/utility/backup/restore/upload", files=upload, headers=bearer(token))
