@@ -429,7 +429,7 @@ class Recorder:
 
 
 @contextmanager
-def recording_server() -> Iterator[Recorder]:
+def recording_server(host: str = "127.0.0.1", port: int = 0) -> Iterator[Recorder]:
     recorder = Recorder()
 
     class Handler(BaseHTTPRequestHandler):
@@ -451,10 +451,10 @@ def recording_server() -> Iterator[Recorder]:
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
     recorder.port = server.server_address[1]
-    recorder.base = f"http://127.0.0.1:{recorder.port}"
+    recorder.base = f"http://{host}:{recorder.port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
