@@ -23,10 +23,10 @@ class SecretFile:
         self._lock = threading.Lock()
 
     def read(self) -> Secrets:
-        """What the file holds; an absent file holds nothing."""
+        """What the file holds; an absent (or mangled) file holds nothing: the admin enters them again."""
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError):
             return {}
         if not isinstance(raw, dict):
             return {}
