@@ -53,6 +53,7 @@ from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import DecodeGate, keep_big_buffers_apart
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.runtime.sdnotify import Notifier
+from makermatrix_edge.runtime.secret_file import SUPPLIER_SECRETS, SecretFile
 from makermatrix_edge.runtime.supervisor import Supervisor
 from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.services import Services
@@ -114,7 +115,13 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         gate = DecodeGate()
         tasks.registry.register(backup_creation(backups))
         images = ImageStore(data_dir / "images")
-        suppliers = SupplierRegistry(settings.suppliers, db, clock)
+        suppliers = SupplierRegistry(
+            settings.suppliers,
+            db,
+            clock,
+            daemon_port=settings.server.port,
+            secrets=SecretFile(data_dir / SUPPLIER_SECRETS),
+        )
         suppliers.load()
         datasheets = DatasheetStore(data_dir / "datasheets", settings.suppliers.datasheet_max_bytes)
         enrichment = EnrichmentService(db, clock, suppliers, images, datasheets, events, gate)

@@ -392,9 +392,9 @@ class SuppliersSettings(_Section):
     mouser_requests_per_minute: Annotated[
         float, doc("Most requests per minute sent to Mouser (its limit is 30/min, 1000/day).", gt=0)
     ] = 30.0
-    timeout_seconds: Annotated[float, doc("Deadline of one supplier request, connect to last byte.", gt=0, le=120)] = (
-        15.0
-    )
+    timeout_seconds: Annotated[
+        float, doc("Deadline of one supplier request, connect to last byte, redirects included.", gt=0, le=120)
+    ] = 15.0
     max_retries: Annotated[int, doc("Retries of a request answered 429 or 5xx (with backoff).", ge=0, le=10)] = 3
     retry_backoff_seconds: Annotated[
         float, doc("First wait before a retry; it doubles each time, and a longer Retry-After wins.", ge=0)

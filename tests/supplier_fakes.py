@@ -56,6 +56,11 @@ class Fakes:
         self.datasheet_is_html = False
         self.picture = PNG  # what every /img/ link answers
         self.busy_seconds = 0.0  # time spent answering (the benchmark subtracts it from ours)
+        self.redirects: dict[str, str] = {}  # path -> Location of a redirect answered instead
+        self.redirect_status = 302
+        self.easyeda_links: dict[str, str] = {}  # "link" (datasheet) / "thumb" (picture) as EasyEDA sends them
+        self.trickle_seconds = 0.0  # EasyEDA's answer then comes one byte per this many seconds
+        self.extra_parameters = 0  # DigiKey's product gets this many more Parameters
 
     def count(self, prefix: str) -> int:
         with self.lock:
@@ -78,7 +83,7 @@ class Fakes:
                 "uuid": "3749a1b2c3",
                 "title": mpn,
                 "description": "",
-                "thumb": f"//{host}/img/{number}.png",  # protocol-relative, as EasyEDA sends it
+                "thumb": self.easyeda_links.get("thumb", f"//{host}/img/{number}.png"),  # protocol-relative
                 "lcsc": {"id": 5807857, "number": number},
                 "szlcsc": {"id": 5807857, "number": number},
                 "dataStr": {
@@ -92,7 +97,7 @@ class Fakes:
                             "Value": value,
                             "Supplier": "LCSC",
                             "Supplier Part": number,
-                            "link": f"{self.base}/pdf/{number}.pdf",
+                            "link": self.easyeda_links.get("link", f"{self.base}/pdf/{number}.pdf"),
                         }
                     }
                 },
@@ -164,6 +169,10 @@ class Fakes:
                 {"ParameterId": 3, "ParameterText": "Voltage - Collector Emitter Breakdown (Max)", "ValueText": "45 V"},
                 {"ParameterId": 4, "ParameterText": "Power - Max", "ValueText": "300 mW"},
                 {"ParameterId": 5, "ParameterText": "Supplier Device Package", "ValueText": "SOT-23-3 (TO-236)"},
+                *(
+                    {"ParameterId": 1000 + i, "ParameterText": f"Extra parameter {i:04d}", "ValueText": f"value {i}"}
+                    for i in range(self.extra_parameters)
+                ),
             ],
             "Category": {
                 "CategoryId": 19,
@@ -245,6 +254,8 @@ def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
                 fakes.requests.append((method, url.path, {k.lower(): v for k, v in self.headers.items()}, body))
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             path = unquote(url.path)
+            if path in fakes.redirects:
+                return self._send(fakes.redirect_status, b"", "text/plain", headers={"Location": fakes.redirects[path]})
             if path.startswith("/img/"):
                 return self._send(200, fakes.picture, "image/png")
             if path.startswith("/pdf/"):
@@ -263,6 +274,8 @@ def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
             if path.startswith("/api/products/") and path.endswith("/components"):
                 if "version" not in query:
                     return self._send(400, {"success": False, "message": "version required"})
+                if fakes.trickle_seconds:
+                    return self._trickle(json.dumps(fakes.easyeda(path.split("/")[3])).encode())
                 return self._send(200, fakes.easyeda(path.split("/")[3]))
             if path.startswith("/product-detail/"):
                 page = fakes.lcsc_page(path.rsplit("/", 1)[1].removesuffix(".html"))
@@ -278,6 +291,21 @@ def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
             if path.startswith("/api/v1/search/"):
                 return self._mouser(path, query, body)
             return self._send(404, {"message": "no such fake route"})
+
+        def _trickle(self, data: bytes) -> None:
+            """A whole, valid answer, sent one byte at a time: every read gets something, none ends it."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.flush()
+            try:
+                for i in range(len(data)):
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(fakes.trickle_seconds)
+            except OSError:
+                pass  # the client gave up: that is the point
 
         def _token(self, body: bytes) -> None:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
@@ -386,6 +414,52 @@ def supplier_fakes() -> Iterator[Fakes]:
     thread.start()
     try:
         yield fakes
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Recorder:
+    """Another service on 127.0.0.1 (or the daemon's own port): answers 200 to anything and notes what it got."""
+
+    def __init__(self) -> None:
+        self.base = ""
+        self.port = 0
+        self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
+
+
+@contextmanager
+def recording_server(host: str = "127.0.0.1", port: int = 0) -> Iterator[Recorder]:
+    recorder = Recorder()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            recorder.paths.append(self.path)
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            recorder.paths.append(self.path)
+            recorder.headers.append({k.lower(): v for k, v in self.headers.items()})
+            data = PNG if self.path.endswith(".png") else pdf_bytes("internal secrets")
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    recorder.port = server.server_address[1]
+    recorder.base = f"http://{host}:{recorder.port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield recorder
     finally:
         server.shutdown()
         server.server_close()

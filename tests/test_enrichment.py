@@ -135,6 +135,28 @@ def test_digikey_token_is_cached_and_parameters_reach_parametric_search(
     assert fakes.tokens_issued == 2
 
 
+def test_an_answer_with_very_many_parameters_keeps_the_first_and_applies_the_rest(
+    app: tuple[TestClient[Any], Services, str], fakes: Fakes
+) -> None:
+    client, _, token = app
+    fakes.extra_parameters = 600
+    part = add_part(client, token, "BC857B", part_number="BC857BLT1GOSCT-ND")
+    task = enrich(client, token, part["id"])
+    assert "kept the first 100 of the supplier's 606 parameters" in task["result_data"]["warnings"]
+    done = get_part(client, token, part["id"])
+    props = done["additional_properties"]
+    assert done["manufacturer"] == "onsemi" and done["datasheets"] and done["image_url"]
+    assert props["Transistor Type"] == "PNP" and "Extra parameter 0093" in props and "Extra parameter 0094" not in props
+    # A part whose own properties leave little room takes what fits and says what it left out.
+    mine = {f"bin note {i}": "x" * 100 for i in range(150)}
+    full = add_part(client, token, "BC857B mine", part_number="BC857BLT1GOSCT-ND", additional_properties=mine)
+    task = enrich(client, token, full["id"])
+    notes = [w for w in task["result_data"]["warnings"] if "properties not saved" in w]
+    assert notes and "a part holds at most 200 in 32 KB" in notes[0], task["result_data"]["warnings"]
+    props = get_part(client, token, full["id"])["additional_properties"]
+    assert len(props) == 200 and all(props[k] == v for k, v in mine.items())
+
+
 def test_digikey_not_subscribed_and_wrong_secret_fail_in_words(tmp_path: Path, clock: FakeClock, fakes: Fakes) -> None:
     fakes.digikey_subscribed = False
     with task_app(tmp_path, clock, suppliers=supplier_settings(fakes)) as (client, _, token):

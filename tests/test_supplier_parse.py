@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
 import pytest
 
-from makermatrix_edge.suppliers import http, parse
+from makermatrix_edge.suppliers import http, outbound, parse
 from makermatrix_edge.suppliers.http import RateLimiter
 from makermatrix_edge.suppliers.models import SupplierOffline
+from supplier_fakes import recording_server
 
 
 @pytest.mark.parametrize(
@@ -60,9 +62,16 @@ def test_a_dns_lookup_that_hangs_is_offline_within_the_deadline(monkeypatch: pyt
         release.wait(10)  # a resolver behind a router without uplink
         raise OSError("never answered")
 
-    monkeypatch.setattr(http.socket, "getaddrinfo", stuck)
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", stuck)
     client = http.SupplierHttp(
-        "LCSC", per_minute=600, timeout=0.3, max_retries=0, backoff=0, max_retry_after=0, offline_seconds=60
+        "LCSC",
+        per_minute=600,
+        timeout=0.3,
+        max_retries=0,
+        backoff=0,
+        max_retry_after=0,
+        offline_seconds=60,
+        policy=outbound.OutboundPolicy(["https://easyeda.invalid"], daemon_port=8080),
     )
     try:
         started = time.monotonic()
@@ -74,3 +83,38 @@ def test_a_dns_lookup_that_hangs_is_offline_within_the_deadline(monkeypatch: pyt
     finally:
         release.set()
         client.close()
+
+
+def test_a_name_is_resolved_once_per_connection_and_the_checked_address_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: a resolver that answers differently each time must not move the connection."""
+    with recording_server("127.0.0.1") as checked, recording_server("127.0.0.2", checked.port) as rebound:
+        answers = ["127.0.0.1", "127.0.0.2", "127.0.0.2", "127.0.0.2"]
+        real = socket.getaddrinfo
+
+        def rebinding(host: str, *args: object, **kwargs: object) -> object:
+            if host != "supplier.test":
+                return real(host, *args, **kwargs)  # type: ignore[arg-type]
+            address = answers.pop(0)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, checked.port))]
+
+        monkeypatch.setattr(outbound.socket, "getaddrinfo", rebinding)
+        client = http.SupplierHttp(
+            "LCSC",
+            per_minute=6000,
+            timeout=5,
+            max_retries=0,
+            backoff=0,
+            max_retry_after=0,
+            offline_seconds=60,
+            policy=outbound.OutboundPolicy([f"http://supplier.test:{checked.port}"], daemon_port=8080),
+        )
+        try:
+            for i in range(3):
+                reply = client.request("GET", f"http://supplier.test:{checked.port}/sheet{i}.pdf", sleep=lambda s: None)
+                assert reply.status == 200
+        finally:
+            client.close()
+    assert checked.paths == ["/sheet0.pdf", "/sheet1.pdf", "/sheet2.pdf"] and rebound.paths == []
+    assert answers == ["127.0.0.2", "127.0.0.2", "127.0.0.2"]  # asked once; httpx never asked again

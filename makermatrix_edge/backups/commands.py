@@ -11,6 +11,7 @@ from makermatrix_edge.clock import system_clock
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices.usbdrive import make_drive
 from makermatrix_edge.errors import DomainError
+from makermatrix_edge.runtime.secret_file import SUPPLIER_SECRETS, SecretFile, secrets_missing
 from makermatrix_edge.settings import Settings
 
 DB_FILE = "makermatrix.db"
@@ -70,4 +71,7 @@ def run_restore(settings: Settings, archive: Path, passphrase_file: str | None) 
         print("migrations applied: " + ", ".join(result.migrations_applied))
     if result.safety_backup:
         print(f"the previous data is in {settings.data_dir / 'backups' / result.safety_backup}")
+    missing = secrets_missing(settings.data_dir / DB_FILE, SecretFile(settings.data_dir / SUPPLIER_SECRETS))
+    if missing:
+        print("backups carry no secrets; enter these again on the Suppliers page: " + ", ".join(missing))
     return 0

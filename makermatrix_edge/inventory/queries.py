@@ -179,13 +179,17 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+MAX_PROPERTY_KEYS = 200
+MAX_PROPERTIES_CHARS = 32_768
+
+
 def encode_properties(props: dict[str, Any]) -> str:
     if _depth(props) > MAX_PROPERTY_DEPTH:
         raise BeyondLimit(f"must not nest deeper than {MAX_PROPERTY_DEPTH} levels", "additional_properties")
     text = json.dumps(props, ensure_ascii=False, separators=(",", ":"))
-    if len(text) > 32_768:
+    if len(text) > MAX_PROPERTIES_CHARS:
         raise InvalidInput("must be at most 32 KB of JSON", "additional_properties")
-    if len(props) > 200:
+    if len(props) > MAX_PROPERTY_KEYS:
         raise InvalidInput("must have at most 200 keys", "additional_properties")
     return text
 

@@ -78,6 +78,10 @@ def _last_written(db: sqlite_utils.Database, part_id: str) -> dict[str, str | No
     return {r[0]: r[1] for r in rows}
 
 
+def _json_len(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -96,8 +100,10 @@ class PartWriter:
         self.columns: dict[str, Any] = {}
         self.props: dict[str, Any] = json.loads(part["additional_properties"] or "{}")
         self.props_changed = False
+        self.props_chars = _json_len(self.props)
         self.log: list[tuple[str, str | None, str | None]] = []
         self.kept: list[str] = []
+        self.no_room: list[str] = []  # properties left out: the part holds no more (queries.encode_properties)
 
     def _may(self, field: str, current: Any, new: Any) -> bool:
         if new is None or new == "" or current == new:
@@ -112,9 +118,24 @@ class PartWriter:
             self.log.append((name, _text(self.part.get(name)), _text(value)))
             self.columns[name] = value
 
+    def _room_for(self, key: str, value: Any) -> bool:
+        if key in self.props:
+            grows = _json_len(value) - _json_len(self.props[key])
+        else:
+            if len(self.props) >= queries.MAX_PROPERTY_KEYS:
+                return False
+            grows = _json_len(key) + 1 + _json_len(value) + (1 if self.props else 0)  # "key":value and a comma
+        if self.props_chars + grows > queries.MAX_PROPERTIES_CHARS:
+            return False
+        self.props_chars += grows
+        return True
+
     def prop(self, key: str, value: Any) -> None:
         field = f"properties.{key}"
         if self._may(field, self.props.get(key), value):
+            if not self._room_for(key, value):
+                self.no_room.append(key)
+                return
             self.log.append((field, _text(self.props.get(key)), _text(value)))
             self.props[key] = value
             self.props_changed = True

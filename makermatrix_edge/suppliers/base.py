@@ -19,6 +19,7 @@ class SupplierClient(ABC):
     display_name: str
     capabilities: tuple[str, ...]
     credential_keys: tuple[str, ...] = ()
+    secret_keys: tuple[str, ...] = ()  # kept in the secrets file, never in the database
     number_hint: str  # what this supplier's own numbers look like, in words
 
     def __init__(self, http: SupplierHttp, credentials: Credentials, base_url: str) -> None:

@@ -31,6 +31,7 @@ class DigiKeyClient(SupplierClient):
     display_name = "DigiKey"
     capabilities = (GET_PART_DETAILS, FETCH_DATASHEET, FETCH_IMAGE, FETCH_PRICING_STOCK, FETCH_SPECIFICATIONS)
     credential_keys = ("client_id", "client_secret")
+    secret_keys = ("client_secret",)
     number_hint = "ending -ND, -CT or -DKR, e.g. 311-1.00KCRCT-ND (manufacturer numbers work too)"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -16,6 +16,7 @@ import sqlite_utils
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import DomainError, NotFound
+from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import DecodeGate
@@ -38,6 +39,7 @@ from makermatrix_edge.suppliers.registry import SupplierRegistry
 
 IMAGE_URL = "/api/utility/get_image/"
 RESULTS_KEPT = 500  # longest per-part list in a task result; the counts are always complete
+PARAMETERS_KEPT = 100  # of one supplier answer; a product has 10-60, and the part keeps room for a person's own
 Progress = Callable[[int, int, "PartResult"], None]
 
 
@@ -117,7 +119,7 @@ class EnrichmentService:
             )
         files = self._download(part, details, caps, overwrite or refresh_files, sleep)
         now = iso(self._clock())
-        changed, kept = self._db.write_sync(
+        changed, kept, notes = self._db.write_sync(
             lambda db: self._write(db, part_id, details, caps, files, overwrite, who, now)
         )
         if changed:
@@ -133,7 +135,7 @@ class EnrichmentService:
             message=f"{client.display_name}: {what}",
             changed=changed,
             kept=kept,
-            warnings=files.warnings,
+            warnings=[*notes, *files.warnings],
             category_suggestion=details.category,
         )
 
@@ -158,7 +160,12 @@ class EnrichmentService:
         if FETCH_IMAGE in caps and d.image_url and (again or not part["image_url"]):
             try:
                 reply = client.http.request(
-                    "GET", d.image_url, sleep=sleep, limited=False, max_bytes=self._images.max_bytes
+                    "GET",
+                    d.image_url,
+                    sleep=sleep,
+                    limited=False,
+                    max_bytes=self._images.max_bytes,
+                    what="the picture link",
                 )
                 if reply.status != 200:
                     raise SupplierError(f"the picture link answered HTTP {reply.status}")
@@ -175,7 +182,12 @@ class EnrichmentService:
         if FETCH_DATASHEET in caps and d.datasheet_url and (again or not has_sheet):
             try:
                 reply = client.http.request(
-                    "GET", d.datasheet_url, sleep=sleep, limited=False, max_bytes=self.datasheets.max_bytes
+                    "GET",
+                    d.datasheet_url,
+                    sleep=sleep,
+                    limited=False,
+                    max_bytes=self.datasheets.max_bytes,
+                    what="the datasheet link",
                 )
                 if reply.status != 200:
                     raise SupplierError(f"the datasheet link answered HTTP {reply.status}")
@@ -197,7 +209,7 @@ class EnrichmentService:
         overwrite: bool,
         who: Who,
         now: str,
-    ) -> tuple[list[str], list[str]]:
+    ) -> tuple[list[str], list[str], list[str]]:
         part = _load_part(db, part_id)  # again, inside the write: a person may have edited it meanwhile
         w = PartWriter(db, part, overwrite, d.supplier)
         if GET_PART_DETAILS in caps:
@@ -209,9 +221,13 @@ class EnrichmentService:
             w.prop("package", d.package)
             w.prop("product_url", d.product_url)
             w.prop("category_suggestion", d.category)
+        notes: list[str] = []
         if FETCH_SPECIFICATIONS in caps:
-            for key, value in d.parameters.items():
+            parameters = list(d.parameters.items())
+            for key, value in parameters[:PARAMETERS_KEPT]:
                 w.prop(key, value)
+            if len(parameters) > PARAMETERS_KEPT:
+                notes.append(f"kept the first {PARAMETERS_KEPT} of the supplier's {len(parameters)} parameters")
             w.specs(spec_values(d))
         if FETCH_PRICING_STOCK in caps and (d.price_breaks or d.stock is not None):
             save_offer(db, part_id, d, now)
@@ -245,7 +261,11 @@ class EnrichmentService:
                 )
                 w.note("datasheet", None, sheet.filename)
             w.prop("datasheet_url", files.datasheet_source)
-        return w.finish(who, now), w.kept
+        if w.no_room:
+            named = ", ".join(w.no_room[:3]) + (", ..." if len(w.no_room) > 3 else "")
+            most, size = queries.MAX_PROPERTY_KEYS, queries.MAX_PROPERTIES_CHARS // 1024
+            notes.append(f"{len(w.no_room)} properties not saved ({named}): a part holds at most {most} in {size} KB")
+        return w.finish(who, now), w.kept, notes
 
     # -- many parts ------------------------------------------------------------------------
     def enrich_parts(

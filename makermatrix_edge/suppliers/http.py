@@ -7,16 +7,12 @@ Nothing here logs a URL with its query or a request body: Mouser's key travels i
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,10 +20,22 @@ import msgspec
 
 from makermatrix_edge.runtime.redact import RedactSecrets
 from makermatrix_edge.suppliers.models import SupplierError, SupplierOffline
+from makermatrix_edge.suppliers.outbound import (
+    MAX_REDIRECTS,
+    SCHEMES,
+    AddressRefused,
+    NameNotResolved,
+    Origin,
+    OutboundPolicy,
+    Resolver,
+    origin_of,
+)
+from makermatrix_edge.suppliers.transport import GuardedBackend, GuardedTransport, Hop, HopState
 
 Sleep = Callable[[float], None]
 USER_AGENT = "makermatrix-edge/0.1 (+https://github.com/ril3y/MakerMatrix compatible)"
-CHUNK = 65_536
+REDIRECTS = (301, 302, 303, 307, 308)
+SAFE_HEADERS = ("accept", "user-agent")  # all a request takes to another origin (no tokens, no client ids)
 API_MAX_BYTES = 8 * 1024 * 1024  # a product answer is a few KB; a page a few hundred
 
 
@@ -88,34 +96,6 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-# getaddrinfo has no timeout of its own and httpx's does not cover it: on a Pi whose router has no
-# uplink a lookup can take 20 s or more. Names are resolved here first, with the connect deadline.
-_DNS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="supplier-dns")
-DNS_OK_SECONDS = 300.0
-_resolved: dict[str, float] = {}
-_resolved_lock = threading.Lock()
-
-
-def resolve(host: str, deadline: float) -> None:
-    """Raise OSError or TimeoutError unless `host` resolves within `deadline` seconds (cached while it does)."""
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return
-    except ValueError:
-        pass
-    now = time.monotonic()
-    with _resolved_lock:
-        if _resolved.get(host, 0.0) > now:
-            return
-    future = _DNS.submit(socket.getaddrinfo, host, None)
-    try:
-        future.result(timeout=deadline)
-    except FutureTimeout:
-        raise TimeoutError(f"no answer from DNS for {host} within {deadline:g} s") from None
-    with _resolved_lock:
-        _resolved[host] = now + DNS_OK_SECONDS
-
-
 def _quiet_secrets() -> None:
     """httpx logs each request's URL at INFO: with Mouser's apiKey in the query. Redact on its own logger,
     so the key never reaches any handler (ours, journald's, or a test's)."""
@@ -130,7 +110,7 @@ def host_of(url: str) -> str:
 
 
 class SupplierHttp:
-    """One supplier's HTTP: its rate limiter, its offline memory, one connection pool."""
+    """One supplier's HTTP: its rate limiter, its offline memory, one connection pool behind the outbound rules."""
 
     def __init__(
         self,
@@ -142,6 +122,7 @@ class SupplierHttp:
         backoff: float,
         max_retry_after: float,
         offline_seconds: float,
+        policy: OutboundPolicy,
     ) -> None:
         self.display_name = display_name
         self.limiter = RateLimiter(per_minute)
@@ -150,17 +131,23 @@ class SupplierHttp:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.offline_seconds = offline_seconds
+        self.policy = policy
         self._offline_until = 0.0
         self._offline_reason = ""
+        self._hops = HopState()
+        self._resolver = Resolver()
         _quiet_secrets()
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            follow_redirects=True,
+            follow_redirects=False,  # followed here, hop by hop, each hop checked (outbound.py)
             headers={"User-Agent": USER_AGENT},
+            transport=GuardedTransport(GuardedBackend(policy, self._resolver, self._hops)),
+            trust_env=False,
         )
 
     def close(self) -> None:
         self._client.close()
+        self._resolver.close()
 
     def forget_offline(self) -> None:
         self._offline_until = 0.0
@@ -173,16 +160,21 @@ class SupplierHttp:
         sleep: Sleep = time.sleep,
         limited: bool = True,
         max_bytes: int = API_MAX_BYTES,
+        what: str | None = None,
         **kwargs: Any,
     ) -> Reply:
-        """Send with the rate limit; retry 429/5xx with backoff (a longer Retry-After wins)."""
+        """Send with the rate limit; retry 429/5xx with backoff (a longer Retry-After wins).
+
+        `what` names a link taken from a supplier's answer ("the picture link"): its failures are
+        that download's, and never mark the supplier offline.
+        """
         if time.monotonic() < self._offline_until:
             raise SupplierOffline(self._offline_reason)
         attempt = 0
         while True:
             if limited:
                 sleep(self.limiter.reserve())
-            reply = self._send(method, url, max_bytes, kwargs)
+            reply = self._send(method, url, max_bytes, kwargs, sleep, what)
             if reply.status != 429 and reply.status < 500:
                 return reply
             if attempt >= self.max_retries:
@@ -200,40 +192,88 @@ class SupplierHttp:
             attempt += 1
             sleep(wait)
 
-    def _send(self, method: str, url: str, max_bytes: int, kwargs: dict[str, Any]) -> Reply:
+    def _send(
+        self, method: str, url: str, max_bytes: int, kwargs: dict[str, Any], sleep: Sleep, what: str | None
+    ) -> Reply:
+        """One request and its redirects, all within one deadline of `timeout` seconds."""
         deadline = time.monotonic() + self.timeout
-        host = host_of(url)
+        label = what or f"{self.display_name}'s address"
         try:
-            resolve(urlsplit(url).hostname or "", min(self.timeout, 5.0))
-        except (OSError, TimeoutError) as exc:
-            self._offline_reason = f"offline: {self.display_name} cannot be reached ({host}: {_short(exc)})"
-            self._offline_until = time.monotonic() + self.offline_seconds
-            raise SupplierOffline(self._offline_reason) from None
+            request = self._client.build_request(method, url, **kwargs)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            raise AddressRefused(f"{label} is not a usable address") from None
+        first = origin_of(request.url) if request.url.scheme in SCHEMES else None
+        for _hop in range(MAX_REDIRECTS + 1):
+            configured = self.policy.check_url(request.url, label)
+            self._hops.hop = Hop(deadline, configured, lambda: sleep(0))  # sleep(0) raises if the task must stop
+            try:
+                reply = self._exchange(request, max_bytes, configured, label)
+            finally:
+                self._hops.hop = None
+            location = reply.headers.get("location")
+            if reply.status not in REDIRECTS or not location:
+                return reply
+            try:
+                target = request.url.join(location)
+            except httpx.InvalidURL:
+                raise AddressRefused(f"{label} redirects to an unusable address") from None
+            request = self._redirected(
+                request, target, reply.status, kwargs, keep_auth=origin_of_or_none(target) == first
+            )
+        raise AddressRefused(f"{label} redirects more than {MAX_REDIRECTS} times")
+
+    def _redirected(
+        self, request: httpx.Request, target: httpx.URL, status: int, kwargs: dict[str, Any], *, keep_auth: bool
+    ) -> httpx.Request:
+        # 307/308 repeat the request with its body; the others become a bodiless GET, as browsers do.
+        headers = {k: v for k, v in (kwargs.get("headers") or {}).items() if keep_auth or k.lower() in SAFE_HEADERS}
+        if status in (307, 308):
+            body = {k: kwargs[k] for k in ("json", "data", "content") if k in kwargs}
+            if body and not keep_auth:  # a body may hold credentials (DigiKey's token request): not elsewhere
+                raise AddressRefused(f"{self.display_name} redirects a request with a body to another address")
+            return self._client.build_request(request.method, target, headers=headers, **body)
+        return self._client.build_request("GET", target, headers=headers)
+
+    def _exchange(self, request: httpx.Request, max_bytes: int, configured: bool, label: str) -> Reply:
+        host = host_of(str(request.url))
+        reading = False
         try:
-            with self._client.stream(method, url, **kwargs) as response:
+            response = self._client.send(request, stream=True)
+            try:
+                reading = True
                 body = bytearray()
-                for chunk in response.iter_bytes(CHUNK):
+                for chunk in response.iter_bytes():
                     body.extend(chunk)
                     if len(body) > max_bytes:
                         raise SupplierError(
                             f"{self.display_name}: the answer from {host} is larger than {max_bytes:,} bytes"
                         )
-                    if time.monotonic() > deadline:
-                        raise SupplierOffline(
-                            f"{self.display_name}: {host} did not finish answering within {self.timeout:g} s"
-                        )
                 headers = {k.lower(): v for k, v in response.headers.items()}
                 return Reply(response.status_code, headers, bytes(body), str(response.url))
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            self._offline_reason = f"offline: {self.display_name} cannot be reached ({host}: {_short(exc)})"
-            self._offline_until = time.monotonic() + self.offline_seconds
-            raise SupplierOffline(self._offline_reason) from None
+            finally:
+                response.close()
+        except (NameNotResolved, httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            self._unreachable(host, exc, configured, label)
         except httpx.TimeoutException:
-            raise SupplierOffline(f"{self.display_name}: {host} did not answer within {self.timeout:g} s") from None
-        except httpx.InvalidURL:
-            raise SupplierError(f"{self.display_name}: not a usable address ({host})") from None
+            verb = "finish answering" if reading else "answer"
+            if not configured:  # a slow third-party host fails that download, not the supplier's part
+                raise SupplierError(f"{label}: {host} did not {verb} within {self.timeout:g} s") from None
+            raise SupplierOffline(f"{self.display_name}: {host} did not {verb} within {self.timeout:g} s") from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            raise AddressRefused(f"{label} is not a usable address") from None
         except httpx.HTTPError as exc:
             raise SupplierError(f"{self.display_name}: {host} failed ({_short(exc)})") from None
+
+    def _unreachable(self, host: str, exc: Exception, configured: bool, label: str) -> NoReturn:
+        if not configured:  # a third party's host down is that download's problem, not the supplier's
+            raise SupplierError(f"{label} cannot be reached ({host}: {_short(exc)})")
+        self._offline_reason = f"offline: {self.display_name} cannot be reached ({host}: {_short(exc)})"
+        self._offline_until = time.monotonic() + self.offline_seconds
+        raise SupplierOffline(self._offline_reason)
+
+
+def origin_of_or_none(url: httpx.URL) -> Origin | None:
+    return origin_of(url) if url.scheme in SCHEMES else None
 
 
 def _short(exc: Exception) -> str:

@@ -27,6 +27,7 @@ class MouserClient(SupplierClient):
     display_name = "Mouser Electronics"
     capabilities = (GET_PART_DETAILS, FETCH_DATASHEET, FETCH_IMAGE, FETCH_PRICING_STOCK, FETCH_SPECIFICATIONS)
     credential_keys = ("api_key",)
+    secret_keys = ("api_key",)
     number_hint = "a 2-3 digit prefix and a dash, e.g. 454-W25Q32JWSSIQ (manufacturer numbers work too)"
 
     def _search(self, path: str, body: dict[str, Any], sleep: Sleep) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """The suppliers this daemon talks to, their credentials (config file, or set by an admin) and their status.
 
-Credentials set by an admin are stored in the database and win over the config file. No method
-here returns a credential's value to a caller outside the clients, and nothing logs one.
+Credentials set by an admin win over the config file. A secret one (DigiKey's client secret,
+Mouser's key) is kept in `<data_dir>/supplier-secrets.json`, never in the database, so backups do
+not carry it; its database row only says that an admin set it (the value is empty), which tells a
+restore what must be entered again. No method here returns a credential's value to a caller
+outside the clients, and nothing logs one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import InvalidInput, NotFound
+from makermatrix_edge.runtime.secret_file import SecretFile
 from makermatrix_edge.settings import SuppliersSettings
 from makermatrix_edge.suppliers.base import SupplierClient
 from makermatrix_edge.suppliers.digikey import DigiKeyClient
@@ -23,19 +27,27 @@ from makermatrix_edge.suppliers.http import SupplierHttp
 from makermatrix_edge.suppliers.lcsc import LcscClient
 from makermatrix_edge.suppliers.models import SupplierCapabilities, SupplierStatus
 from makermatrix_edge.suppliers.mouser import MouserClient
+from makermatrix_edge.suppliers.outbound import OutboundPolicy
 
 NAMES: Final = ("lcsc", "digikey", "mouser")
 MAX_CREDENTIAL_LENGTH = 500
 
 
 class SupplierRegistry:
-    def __init__(self, settings: SuppliersSettings, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, settings: SuppliersSettings, db: Database, clock: Clock, *, daemon_port: int, secrets: SecretFile
+    ) -> None:
         self.settings = settings
         self._db = db
         self._clock = clock
+        self._secrets = secrets
         self._lock = threading.Lock()
         self._stored: dict[str, dict[str, str]] = {}
+        self._unset: list[str] = []  # secrets an admin set that this Pi's secrets file does not hold
         s = settings
+        policy = OutboundPolicy(
+            (s.lcsc_api_url, s.lcsc_web_url, s.digikey_api_url, s.mouser_api_url), daemon_port=daemon_port
+        )
 
         def http(display: str, rate: float) -> SupplierHttp:
             return SupplierHttp(
@@ -46,6 +58,7 @@ class SupplierRegistry:
                 backoff=s.retry_backoff_seconds,
                 max_retry_after=s.max_retry_after_seconds,
                 offline_seconds=s.offline_seconds,
+                policy=policy,
             )
 
         self.clients: dict[str, SupplierClient] = {
@@ -68,15 +81,29 @@ class SupplierRegistry:
     def load(self) -> None:
         """Read the stored credentials (blocking; at build time and after a change)."""
 
-        def read(db: sqlite_utils.Database) -> dict[str, dict[str, str]]:
-            out: dict[str, dict[str, str]] = {}
-            for row in db.execute("SELECT supplier, key, value FROM supplier_credentials"):
-                out.setdefault(row[0], {})[row[1]] = row[2]
-            return out
+        def read(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+            rows = db.execute("SELECT supplier, key, value FROM supplier_credentials ORDER BY supplier, key")
+            return [(r[0], r[1], r[2]) for r in rows]
 
-        stored = self._db.read_sync(read)
+        kept = self._secrets.read()
+        stored: dict[str, dict[str, str]] = {}
+        unset: list[str] = []
+        for supplier, key, value in self._db.read_sync(read):
+            client = self.clients.get(supplier)
+            if client is not None and key in client.secret_keys:
+                value = kept.get(supplier, {}).get(key, "")
+                if not value:
+                    unset.append(f"{client.display_name} {key}")
+            if value:
+                stored.setdefault(supplier, {})[key] = value
         with self._lock:
             self._stored = stored
+            self._unset = unset
+
+    def secrets_to_enter_again(self) -> list[str]:
+        """Secrets an admin set (the database says so) that are not on this Pi, e.g. after a restore elsewhere."""
+        with self._lock:
+            return list(self._unset)
 
     def _configured(self, name: str) -> dict[str, str]:
         s = self.settings
@@ -111,6 +138,10 @@ class SupplierRegistry:
                 raise InvalidInput("must be one line of at most 500 characters", key)
         now = iso(self._clock())
 
+        secret = {k: v.strip() for k, v in values.items() if k in client.secret_keys}
+        for key, value in secret.items():  # the file first: a row never claims a secret the file lacks
+            await asyncio.to_thread(self._secrets.set, client.name, key, value)
+
         def write(db: sqlite_utils.Database) -> None:
             for key, value in values.items():
                 if value.strip():
@@ -118,7 +149,7 @@ class SupplierRegistry:
                         "INSERT INTO supplier_credentials (supplier, key, value, updated_at, updated_by) "
                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (supplier, key) DO UPDATE SET value = excluded.value, "
                         "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                        [client.name, key, value.strip(), now, actor.username],
+                        [client.name, key, "" if key in secret else value.strip(), now, actor.username],
                     )
                 else:
                     db.execute("DELETE FROM supplier_credentials WHERE supplier = ? AND key = ?", [client.name, key])

@@ -77,6 +77,7 @@ class RestoredBackup(msgspec.Struct):
     folders_restored: list[str]
     safety_backup: str | None
     counts: dict[str, int]
+    secrets_to_enter_again: list[str]  # set by an admin where the backup was made; backups carry no secrets
 
 
 async def _start(services: Services, principal: Principal) -> CreatedBackup:
@@ -94,8 +95,14 @@ def _counts(db: Any) -> dict[str, int]:
     return {t: int(db.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]) for t in COUNTED_TABLES if t in present}
 
 
-def _restored(name: str, result: Any) -> RestoredBackup:
-    return RestoredBackup(
+async def _restored(services: Services, name: str, result: Any) -> Envelope[RestoredBackup]:
+    # The restored database names the secrets an admin had set; this Pi's secrets file may lack them.
+    await asyncio.to_thread(services.suppliers.load)
+    missing = services.suppliers.secrets_to_enter_again()
+    message = "Backup restored"
+    if missing:
+        message += f"; backups carry no secrets, so enter these again on the Suppliers page: {', '.join(missing)}"
+    restored = RestoredBackup(
         name,
         result.manifest_created_at,
         result.schema_version,
@@ -103,7 +110,9 @@ def _restored(name: str, result: Any) -> RestoredBackup:
         result.folders_restored,
         result.safety_backup,
         result.counts,
+        missing,
     )
+    return ok(restored, message)
 
 
 class BackupController(Controller):
@@ -177,7 +186,7 @@ class BackupController(Controller):
         """Restore a listed backup into the running daemon (a safety backup is taken first)."""
         path = await asyncio.to_thread(services.backups.find, data.backup_filename)
         result = await asyncio.to_thread(services.backups.restore, path)
-        return ok(_restored(path.name, result), "Backup restored")
+        return await _restored(services, path.name, result)
 
     @post("/restore/upload", opt=access(PERMISSION), status_code=200, request_max_body_size=UPLOAD_LIMIT)
     async def restore_upload(
@@ -198,4 +207,4 @@ class BackupController(Controller):
             result = await asyncio.to_thread(services.backups.restore, Path(temp))
         finally:
             Path(temp).unlink(missing_ok=True)
-        return ok(_restored(data.file.filename or "upload.zip", result), "Backup restored")
+        return await _restored(services, data.file.filename or "upload.zip", result)
