@@ -11,20 +11,28 @@ import random
 import string
 import struct
 import tracemalloc
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import httpx
+import psutil
 import pytest
 import xlrd  # type: ignore[import-untyped]
 from litestar.testing import TestClient
 
 from conftest import bearer
+from daemon_process import Daemon
 from makermatrix_edge.orders.importers import parse_file
 from makermatrix_edge.orders.importers.base import UnreadableFile
 from makermatrix_edge.orders.importers.xls import check_records, read_xls
+from test_memory_daemon import PeakRss
 from xlsx_craft import MOUSER_HEADER, crafted_xlsx, dimension_bomb, mouser_line, shared_strings_bomb, sheet_xml
 
 MB = 1024**2
+PASSWORD = "sheets-admin-pw-1"
 
 
 def peak_of(work: Callable[[], Any]) -> tuple[Any, int]:
@@ -100,6 +108,10 @@ def test_a_long_cell_is_kept_to_its_first_4000_characters() -> None:
     parsed, peak = peak_of(lambda: parse(crafted_xlsx(rows)))
     assert parsed.lines[0].description == long[:4000]
     assert peak < 12 * MB, f"{peak / MB:.0f} MB"  # the 3 MB of XML text is never one string
+    # 1 100 strings of 4 000 characters: more text in all than the 4 000 000 characters kept.
+    pieces = (long[i * 2_000 : i * 2_000 + 4_000] for i in range(1_100))
+    error, peak = peak_of(lambda: parse(crafted_xlsx(rows, shared_strings=pieces)))
+    assert isinstance(error, UnreadableFile) and "more than 4,000,000 characters of text" in error.message
 
 
 def test_an_xml_doctype_is_refused_so_no_entity_expands() -> None:
@@ -153,3 +165,30 @@ def test_xls_records_past_the_caps_are_refused_before_xlrd_builds_them() -> None
     mulrk = record(0x00BD, struct.pack("<HH", 0, 0) + bytes(6) * 3 + struct.pack("<H", 2))
     row_of_three = BOF_GLOBALS + EOF + BOF_SHEET + mulrk + EOF
     check_records(row_of_three, 0, len(row_of_three))
+
+
+# -- the real daemon, four hostile uploads at once ----------------------------------------------
+def test_four_hostile_spreadsheets_at_once_keep_the_daemon_under_300_mb(tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path / "data", env={"MAKERMATRIX_EDGE_ADMIN_PASSWORD": PASSWORD})
+    try:
+        daemon.wait_healthy(30)
+        login = httpx.post(daemon.url + "/api/auth/login", json={"username": "admin", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        process = psutil.Process(daemon.proc.pid)
+        idle = process.memory_info().rss
+        bombs = [dimension_bomb(8_000), shared_strings_bomb(2_000_000)]
+
+        def post(i: int) -> int:
+            files = {"file": ("order.xlsx", bombs[i % 2])}
+            return httpx.post(daemon.url + "/api/import/preview", files=files, headers=headers, timeout=300).status_code
+
+        sampler = PeakRss(process)
+        with ThreadPoolExecutor(4) as pool:
+            answers = Counter(pool.map(post, range(8)))
+        peak = sampler.stop()
+        after = process.memory_info().rss
+        assert answers == {200: 4, 422: 4}, answers
+        assert peak < 300 * MB, f"peak RSS {peak / MB:.0f} MB (idle {idle / MB:.0f} MB)"
+        assert after < idle + 60 * MB, f"RSS {after / MB:.0f} MB after, {idle / MB:.0f} MB idle"
+    finally:
+        daemon.stop()
