@@ -57,3 +57,16 @@ def test_a_form_field_that_is_not_utf8_is_a_400_in_words(client: TestClient[Any]
         assert "is not UTF-8 text" in response.text
     counts = client.get("/api/utility/get_counts", headers=bearer(admin_token)).json()["data"]
     assert counts["parts"] == 0
+
+
+def test_a_form_sent_to_a_json_route_is_still_told_it_is_not_json(client: TestClient[Any], admin_token: str) -> None:
+    files = {"file": ("a.txt", b"x")}
+    response = client.post("/api/parts/add_part", files=files, data={"part_name": "x"}, headers=bearer(admin_token))
+    assert response.status_code == 422 and "Malformed JSON" in response.json()["message"]
+
+
+def test_a_login_form_field_that_is_not_utf8_is_a_400(client: TestClient[Any]) -> None:
+    body = b'--XX\r\nContent-Disposition: form-data; name="username"\r\n\r\n\xff\xfe\r\n--XX--\r\n'
+    headers = {"content-type": "multipart/form-data; boundary=XX"}
+    response = client.post("/api/auth/login", content=body, headers=headers)
+    assert response.status_code == 400 and response.json()["message"] == NOT_UTF8

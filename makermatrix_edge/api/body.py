@@ -119,9 +119,9 @@ async def readable_form(request: Request[Any, Any, Any]) -> None:
     if content_type != RequestEncodingType.MULTI_PART:
         return
     state = ScopeState.from_scope(request.scope)
-    if state.form is not Empty:
-        return
     handler = request.route_handler
+    if state.form is not Empty or (isinstance(handler, HTTPRouteHandler) and _strict_type(handler)):
+        return  # parsed already, or a route that takes JSON: strict_json_body says the body is not JSON
     limit = request.app.multipart_form_part_limit
     if isinstance(handler, HTTPRouteHandler) and handler.parsed_data_field is not None:
         kwarg = handler.parsed_data_field.kwarg_definition
