@@ -7,10 +7,12 @@ here are written by hand (tests/xlsx_craft.py) and the memory is measured with t
 
 from __future__ import annotations
 
+import io
 import random
 import string
 import struct
 import tracemalloc
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -122,6 +124,21 @@ def test_an_xml_doctype_is_refused_so_no_entity_expands() -> None:
     )
     error = parse_or_error(crafted_xlsx({}, sheet=laughs))
     assert isinstance(error, UnreadableFile) and "DOCTYPE" in error.message
+
+
+def test_a_damaged_or_encrypted_sheet_is_a_422_in_words(client: TestClient[Any], admin_token: str) -> None:
+    content = bytearray(dimension_bomb(8_000))
+    with zipfile.ZipFile(io.BytesIO(bytes(content))) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    content[start : start + 40] = bytes(40)  # the deflate stream's first bytes gone
+    answer = preview(client, admin_token, bytes(content))
+    assert answer.status_code == 422 and "damaged" in answer.json()["message"], answer.text
+    encrypted = bytearray(dimension_bomb(8_000))
+    for offset in (info.header_offset + 6, encrypted.rindex(b"xl/worksheets/sheet1.xml") - 46 + 8):
+        encrypted[offset] |= 1  # the "encrypted" flag in the local and the central header
+    answer = preview(client, admin_token, bytes(encrypted))
+    assert answer.status_code == 422 and "encrypted or damaged" in answer.json()["message"], answer.text
 
 
 def parse_or_error(content: bytes) -> Any:

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import Any
 from xml.parsers import expat
@@ -70,6 +71,8 @@ def _parse(
         member = archive.open(name)
     except KeyError:
         return
+    except (RuntimeError, NotImplementedError, zipfile.BadZipFile):  # encrypted, an odd compression, broken
+        raise UnreadableFile(f"This .xlsx file cannot be read ({name[:60]} is encrypted or damaged)", "file") from None
     try:
         with member:
             while chunk := member.read(CHUNK):
@@ -77,7 +80,7 @@ def _parse(
             parser.Parse(b"", True)
     except _Refused as refused:
         raise refused.error from None
-    except (expat.ExpatError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+    except (expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         where = f"{name[:60]} line {parser.ErrorLineNumber}"
         raise UnreadableFile(f"This .xlsx file is damaged ({where}: {str(exc)[:80]})", "file") from None
 
