@@ -19,7 +19,7 @@ from makermatrix_edge import __version__
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.alora import errors as alora_errors
 from makermatrix_edge.api.alora.router import alora_router
-from makermatrix_edge.api.body import strict_json_body
+from makermatrix_edge.api.body import check_body
 from makermatrix_edge.api.docs import DOCS_HANDLERS
 from makermatrix_edge.api.makermatrix import (
     ai,
@@ -170,7 +170,7 @@ def create_app(services: Services) -> Litestar:
             orders.OrdersController,
         ],
         guards=[authorize],
-        before_request=strict_json_body,
+        before_request=check_body,
         exception_handlers=EXCEPTION_HANDLERS,
     )
     origins = settings.server.cors_origins

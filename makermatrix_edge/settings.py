@@ -364,6 +364,21 @@ class ImportSettings(_Section):
     task_threshold_rows: Annotated[
         int, doc("Files with more lines than this import as a background task with progress on /ws/tasks.", ge=1)
     ] = 300
+    preview_max_files_per_user: Annotated[
+        int, doc("Previewed files kept per user for their confirm; a new one drops that user's oldest.", ge=1)
+    ] = 3
+    preview_max_bytes_per_user: Annotated[
+        int, doc("Bytes of previewed files kept per user; a new one drops that user's oldest.", ge=1024)
+    ] = 30_000_000
+    preview_max_files: Annotated[
+        int, doc("Previewed files kept for all users together; past it a new preview is refused (503).", ge=1)
+    ] = 30
+    preview_max_bytes: Annotated[
+        int, doc("Bytes of previewed files kept for all users together; past it a new preview is refused.", ge=1024)
+    ] = 100_000_000
+    preview_keep_hours: Annotated[
+        float, doc("Hours a previewed file waits for its confirm before it is dropped.", gt=0)
+    ] = 24.0
 
 
 class SuppliersSettings(_Section):

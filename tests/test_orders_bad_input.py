@@ -158,3 +158,14 @@ def test_utf16_and_cp1252_csv_as_excel_writes_them(client: TestClient[Any], admi
     assert response.status_code == 200, response.text
     part = client.get("/api/parts/get_part?part_number=C25804", headers=bearer(admin_token)).json()["data"]
     assert "±1% résistance" in part["description"]
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "nan", "Infinity"])
+def test_a_quantity_that_is_no_finite_number_is_a_row_error(
+    client: TestClient[Any], admin_token: str, value: str
+) -> None:
+    body = f"{LCSC_HEADER}\nC1,R1,Y,,0603,res,YES,100,1\\1,0.1,10\nC2,R2,Y,,0603,res,YES,{value},1\\1,0.1,1\n"
+    response = upload_bytes(client, admin_token, "inf.csv", body.encode())
+    assert response.status_code == 422, response.text
+    assert response.json()["data"]["failed_items"] == [{"row": 3, "reason": f"C2: quantity '{value}' is not a number"}]
+    nothing_written(client, admin_token)

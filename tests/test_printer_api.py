@@ -222,3 +222,20 @@ def test_job_listing_takes_a_bounded_limit(bench: Bench) -> None:
     past = bench.get(f"/api/printer/jobs?limit={2**63}")
     assert past.status_code == 422 and str(MAX_INT) in past.json()["message"]
     assert bench.get("/api/printer/jobs?limit=ten").status_code == 422
+
+
+def test_a_model_the_simulated_printer_cannot_be_is_refused_in_words(tmp_path: Path, clock: FakeClock) -> None:
+    settings = make_settings(tmp_path / "data", printer={"kind": "fake", "fake_model": "QL-700", "fake_media": "62"})
+    services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
+    try:
+        with TestClient(create_app(services)) as client:
+            headers = bearer(login(client, "admin", ADMIN_PASSWORD))
+            # QL-500 is a model the labels know, but not one the simulator can enumerate as.
+            answer = client.post("/api/printer/config", json={"model": "QL-500"}, headers=headers)
+            assert answer.status_code == 422, answer.text
+            assert "QL-500" in answer.json()["message"] and "QL-800" in answer.json()["message"]
+            status = client.get("/api/printer/status", headers=headers).json()["data"]
+            assert status["model"] == "QL-700" and status["state"] == "ready"
+            assert client.get("/api/printer/load_config", headers=headers).json()["data"]["model"] == "QL-700"
+    finally:
+        services.close()

@@ -7,10 +7,10 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from conftest import add_user, bearer, login
+from conftest import FakeClock, add_user, bearer, login
 from test_orders_import import SAMPLES
 from test_web import Bench, said
-from web_helpers import csrf_of, page_login
+from web_helpers import csrf_of, logged_in, make_bench, page_login
 
 pytest_plugins = ["test_web"]  # its bench (fake printer) and logged-in page client
 LCSC_FILE = SAMPLES / "LCSC_Exported__20241222_232708.csv"
@@ -88,3 +88,58 @@ def test_import_page_needs_the_import_permission(bench: Bench) -> None:
     assert 'href="/import"' not in bench.client.get("/").text
     response = bench.client.get("/import")
     assert response.status_code == 403
+
+
+def lcsc_order(n: int) -> bytes:
+    """The sample LCSC file as a different order each time (so previews differ), padded to about 100 KB."""
+    text = LCSC_FILE.read_text().replace("C7442639", f"C{7442639 + n}")
+    return (text + "," * 100_000 + "\n").encode()  # an empty last row: skipped
+
+
+def staged_files(bench: Bench) -> list[Any]:
+    return sorted(bench.services.orders.uploads.folder.rglob("*.upload"))
+
+
+def test_previews_kept_for_their_confirm_are_bounded_per_user_and_in_all(tmp_path: Any, clock: FakeClock) -> None:
+    limits = {"preview_max_files_per_user": 3, "preview_max_bytes_per_user": 350_000, "preview_max_files": 4}
+    for bench in make_bench(tmp_path, clock, imports=limits):
+        web = logged_in(bench)
+        tokens = []
+        for n in range(20):  # the issue: twenty previews were all kept, 24 h each
+            shown = pick(web, LCSC_FILE.name, lcsc_order(n))
+            assert shown.status_code == 200, shown.text
+            found = STAGED.search(shown.text)
+            assert found
+            tokens.append((found.group(1), csrf_of(shown.text)))
+        # Three a user (and 350 KB; 100 KB each): this user's newest three stay, the older ones were dropped.
+        assert len(staged_files(bench)) == 3
+        oldest, newest = tokens[0], tokens[-1]
+        gone = web.post("/import/confirm", data={"csrf_token": oldest[1], "staged": oldest[0], "filename": "a.csv"})
+        assert gone.status_code == 400 and "replaced by a newer preview" in gone.text
+        admin = bench.headers
+        add_user(bench.client, admin["Authorization"].split()[1], "keeper", "manager")
+        # Another user cannot confirm this user's preview, even holding its name.
+        bench.client.cookies.clear()
+        page_login(bench.client, "keeper", "password-123")
+        theirs = web.post("/import/confirm", data={"csrf_token": csrf_of(web.get("/import").text),
+                                                   "staged": newest[0], "filename": "a.csv"})  # fmt: skip
+        assert theirs.status_code == 400 and "gone" in theirs.text
+        # All users together: 4 files at most; the fifth is refused in words and nothing is dropped.
+        assert STAGED.search(pick(web, LCSC_FILE.name, lcsc_order(20)).text)
+        assert len(staged_files(bench)) == 4
+        refused = pick(web, LCSC_FILE.name, lcsc_order(30))
+        assert refused.status_code == 503 and "already keeps 4 previews" in refused.text
+        assert len(staged_files(bench)) == 4
+        # Left for a day, they are dropped when the next one is staged.
+        clock.advance(25 * 3600)
+        assert STAGED.search(pick(web, LCSC_FILE.name, lcsc_order(31)).text)
+        assert len(staged_files(bench)) == 1
+        # The owner's newest preview still imports (before the day passed it would have too).
+        bench.client.cookies.clear()
+        page_login(bench.client, "admin")
+        last = pick(web, LCSC_FILE.name, lcsc_order(40))
+        found = STAGED.search(last.text)
+        assert found
+        done = web.post("/import/confirm", data={"csrf_token": csrf_of(last.text), "staged": found.group(1),
+                                                 "filename": LCSC_FILE.name}, follow_redirects=False)  # fmt: skip
+        assert done.status_code == 303, done.text

@@ -7,10 +7,13 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
+from litestar._multipart import parse_multipart_form
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from makermatrix_edge.errors import BadRequest, InvalidInput, MalformedBody
 
@@ -97,3 +100,45 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         raise MalformedBody(f"Malformed JSON in the request body: {exc}") from None
     except TypeError:  # a type msgspec cannot decode without Litestar's hooks: leave it to Litestar
         handler.opt[_STRICT_KEY] = ()
+
+
+NOT_UTF8 = (
+    "A text field of this form is not UTF-8 text. Send a file as a file: its form part needs a filename "
+    "(curl -F file=@name)"
+)
+
+
+async def readable_form(request: Request[Any, Any, Any]) -> None:
+    """Parse a multipart body before the route, refusing a text field that is not UTF-8 (400) in words.
+
+    Litestar decodes every part without a filename as UTF-8 text and lets a UnicodeDecodeError out,
+    which every upload route would answer as a 500. Parsing here, once, with the same limits, puts
+    the form where the route's `data` and `request.form()` look for it, so they do not parse again.
+    """
+    content_type, options = request.content_type
+    if content_type != RequestEncodingType.MULTI_PART:
+        return
+    state = ScopeState.from_scope(request.scope)
+    handler = request.route_handler
+    if state.form is not Empty or (isinstance(handler, HTTPRouteHandler) and _strict_type(handler)):
+        return  # parsed already, or a route that takes JSON: strict_json_body says the body is not JSON
+    limit = request.app.multipart_form_part_limit
+    if isinstance(handler, HTTPRouteHandler) and handler.parsed_data_field is not None:
+        kwarg = handler.parsed_data_field.kwarg_definition
+        if isinstance(kwarg, BodyKwarg) and kwarg.multipart_form_part_limit is not None:
+            limit = kwarg.multipart_form_part_limit
+    try:
+        state.form = await parse_multipart_form(
+            stream=request.stream(),
+            boundary=options.get("boundary", "").encode(),
+            multipart_form_part_limit=limit,
+            type_decoders=handler.resolve_type_decoders() if isinstance(handler, HTTPRouteHandler) else None,
+        )
+    except UnicodeDecodeError:
+        raise BadRequest(NOT_UTF8) from None
+
+
+async def check_body(request: Request[Any, Any, Any]) -> None:
+    """Before every API route: a multipart form readable as text, a JSON body of the exact types."""
+    await readable_form(request)
+    await strict_json_body(request)

@@ -15,7 +15,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices.printer import build_printer
-from makermatrix_edge.devices.printer.simulator import SimState, SimulatedQL, SimulatedUsb
+from makermatrix_edge.devices.printer.simulator import SIMULATED_MODELS, SimState, SimulatedQL, SimulatedUsb
 from makermatrix_edge.errors import DeviceUnavailable, InvalidInput, NotFound
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.geometry import MODELS, LabelSize, find_loaded, label_size, labels_for_model
@@ -222,6 +222,10 @@ class LabelService:
     async def configure(self, req: m.PrinterConfig) -> m.PrinterConfig:
         if req.model not in MODELS:
             raise InvalidInput(f"unknown model '{req.model}'; models are {', '.join(MODELS)}", "model")
+        if self.cfg.kind == "fake" and req.model not in SIMULATED_MODELS:
+            raise InvalidInput(
+                f"the simulated printer cannot be a {req.model}; it can be {', '.join(SIMULATED_MODELS)}", "model"
+            )
         if req.dpi != 300:
             raise InvalidInput("only 300 dpi is supported", "dpi")
         default_label = str(req.additional_settings.get("default_label", self.cfg.default_label))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ import sqlite_utils
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
+from makermatrix_edge.errors import Conflict, DomainError, InvalidInput, NotFound
 from makermatrix_edge.inventory.parts import check_page, find_part_id
 from makermatrix_edge.orders import planning, store
 from makermatrix_edge.orders.child import run_in_child
@@ -36,9 +37,10 @@ from makermatrix_edge.orders.models import (
     PartOrderItem,
     PartOrderSummary,
 )
-from makermatrix_edge.orders.staging import StagedUploads
+from makermatrix_edge.orders.staging import PreviewLimits, StagedUploads
 from makermatrix_edge.orders.writing import ImportJob, duplicate_message, write_import
 from makermatrix_edge.runtime.events import EventBus
+from makermatrix_edge.runtime.imaging import trim_memory
 from makermatrix_edge.settings import ImportSettings
 from makermatrix_edge.tasks.context import TaskContext
 from makermatrix_edge.textcheck import clean_value
@@ -69,7 +71,17 @@ class OrderService:
         self._clock = clock
         self._events = events
         self.settings = settings
-        self.uploads = StagedUploads(data_dir / "imports", clock)
+        limits = PreviewLimits(
+            files_per_user=settings.preview_max_files_per_user,
+            bytes_per_user=settings.preview_max_bytes_per_user,
+            files=settings.preview_max_files,
+            total_bytes=settings.preview_max_bytes,
+            keep_seconds=settings.preview_keep_hours * 3600,
+        )
+        self.uploads = StagedUploads(data_dir / "imports", clock, limits)
+        # One file is read at a time: reading is pure Python (the GIL runs one anyway), and files read
+        # side by side interleave their many small blocks so the memory is not handed back afterwards.
+        self._reading = threading.Lock()
         # Wired by the daemon: how to create a task, and the enrichment hook (None until it exists).
         self.queue_task: QueueTask | None = None
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for task threads
@@ -84,9 +96,7 @@ class OrderService:
     def parse(self, content: bytes, filename: str, options: ImportOptions) -> ParsedOrder:
         """Blocking: read the file, then fill order number and date from the name, else the form."""
         self.check_size(len(content))
-        parsed = parse_file(
-            content, filename, supplier_hint=options.supplier_name, max_unpacked=self.settings.max_unpacked_bytes
-        )
+        parsed = self._read(content, filename, options)
         named = filename_info(filename)
         form_date = options.order_date.strip() if options.order_date else None
         if form_date and parse_date(form_date, ("%m/%d/%Y", "%d.%m.%Y")) is None:
@@ -97,6 +107,26 @@ class OrderService:
         # A stray control byte in a cell is cleaned here, the one place an order's text enters, so
         # it neither fails the whole file at the write Structs' check nor reaches the database.
         return msgspec.convert(clean_value(msgspec.to_builtins(named_order)), ParsedOrder)
+
+    def _read(self, content: bytes, filename: str, options: ImportOptions) -> ParsedOrder:
+        """parse_file, then the freed memory back to the system (a spreadsheet is many small blocks)."""
+        refused: DomainError | None = None
+        try:
+            with self._reading:
+                parsed = parse_file(
+                    content,
+                    filename,
+                    supplier_hint=options.supplier_name,
+                    max_unpacked=self.settings.max_unpacked_bytes,
+                )
+        except DomainError as exc:
+            # Its traceback's frames hold what was read so far (100 000 strings): let them go before the trim.
+            refused = exc.with_traceback(None)
+            refused.__context__ = None
+        trim_memory()
+        if refused is not None:
+            raise refused
+        return parsed
 
     # -- preview -------------------------------------------------------------------------
     async def preview(self, content: bytes, filename: str, options: ImportOptions) -> ImportPreview:

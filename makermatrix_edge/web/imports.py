@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.imports import UPLOAD_BODY_LIMIT, import_message
 from makermatrix_edge.api.uploads import read_capped
-from makermatrix_edge.errors import DomainError, InvalidInput
+from makermatrix_edge.errors import DomainError, InvalidInput, Overloaded
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
 from makermatrix_edge.orders.models import ImportOptions
@@ -31,7 +31,7 @@ from makermatrix_edge.web.session import check_csrf, require
 
 IMPORT = "csv:import"
 LABELS = {"file": "", "order_date": "The order date", "staged": ""}
-STATUS: dict[type[Exception], int] = {FileTooLarge: 413, UnsupportedFile: 415}
+STATUS: dict[type[Exception], int] = {FileTooLarge: 413, UnsupportedFile: 415, Overloaded: 503}
 MAX_LABELS = 100  # one batch print at most (the API's limit)
 
 
@@ -81,10 +81,14 @@ class ImportPages(Controller):
             content = await read_capped(data.file, orders.settings.max_file_bytes)
             options = ImportOptions(order_number=data.order_number.strip()[:100] or None)
             preview = await orders.preview(content, data.file.filename, options)
+            staged = (
+                await asyncio.to_thread(orders.uploads.stage_preview, content, principal.user_id)
+                if preview.errors == []
+                else None
+            )
         except DomainError as exc:
             sentence, status = form_error(exc, LABELS)
             return _form(request, principal, sentence, STATUS.get(type(exc), status))
-        staged = await asyncio.to_thread(orders.uploads.stage, content) if preview.errors == [] else None
         return page(
             request,
             "import.html",
@@ -103,13 +107,13 @@ class ImportPages(Controller):
         principal = await require(request, services, IMPORT)
         orders = services.orders
         try:
-            content = await asyncio.to_thread(orders.uploads.read, data.staged)
+            content = await asyncio.to_thread(orders.uploads.read_preview, data.staged, principal.user_id)
             options = ImportOptions(order_number=data.order_number.strip()[:100] or None, force=data.force == "1")
             result = await orders.import_file(content, data.filename[:300] or "order", options, principal)
         except DomainError as exc:
             sentence, status = form_error(exc, LABELS)
             return _form(request, principal, sentence, status)
-        await asyncio.to_thread(orders.uploads.discard, data.staged)
+        await asyncio.to_thread(orders.uploads.discard_preview, data.staged, principal.user_id)
         if result.order_id is None:  # a large file: it runs as a task
             return back(request, "/tasks", import_message(result))
         return back(request, f"/orders/{result.order_id}", import_message(result))

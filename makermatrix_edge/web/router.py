@@ -10,6 +10,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from makermatrix_edge.api.body import readable_form
 from makermatrix_edge.web import (
     admin,
     ask,
@@ -75,6 +76,7 @@ def web_router() -> Router:
             static,
         ],
         exception_handlers={Exception: errors.handle},
+        before_request=readable_form,  # a form field that is not UTF-8: 400 in words, not a 500
         response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         include_in_schema=False,
     )

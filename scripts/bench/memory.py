@@ -15,6 +15,10 @@ every 10 ms from another thread) while --parallel clients at once post, for each
 - `scan_progressive_jpeg_6000x6600` (as a viewer) and `upload_progressive_jpeg_6000x6600` (one
   request, as a user): issue 22's 465 KB flat 6000x6600 4:4:4 progressive JPEG, which libjpeg
   cannot decode at a reduced scale (it keeps 227 MB of coefficients).
+- `xlsx_dimension_bomb_preview`, `xlsx_shared_strings_bomb_preview`: issue 22's spreadsheets, --sheets
+  (4) at once to POST /api/import/preview: a 2 KB .xlsx declaring A1:XFD1048576 with a jump to row
+  8 000, and a 5 MB one listing 2 000 000 shared strings; `xlsx_bombs_import` posts both kinds
+  (half each) to POST /api/import/file.
 
 Prints ONE JSON object on stdout (progress on stderr): idle RSS, and per scenario the answers by
 status, the peak and the RSS 1 s after. Targets (issue 13): peak < 300 MB, idle < 150 MB, and
@@ -47,6 +51,10 @@ import psutil
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # the hand-made hostile .xlsx files the tests use
+
+from xlsx_craft import dimension_bomb, shared_strings_bomb  # noqa: E402
+
 CONSOLE_SCRIPT = Path(sys.executable).parent / "makermatrix-edge"
 PASSWORD = "bench-memory-password-1"
 MB = 1024**2
@@ -188,7 +196,39 @@ def run_scenario(
     }
 
 
-def measure(parallel: int, rounds: int, only: list[str] | None) -> dict[str, Any]:
+SHEET_SCENARIOS: list[tuple[str, str, Callable[[], list[bytes]]]] = [
+    ("xlsx_dimension_bomb_preview", "/api/import/preview", lambda: [dimension_bomb(8_000)]),
+    ("xlsx_shared_strings_bomb_preview", "/api/import/preview", lambda: [shared_strings_bomb(2_000_000)]),
+    ("xlsx_bombs_import", "/api/import/file", lambda: [dimension_bomb(8_000), shared_strings_bomb(2_000_000)]),
+]
+
+
+def run_sheet_scenario(
+    http: httpx.Client, process: psutil.Process, url: str, bodies: list[bytes], parallel: int
+) -> dict[str, Any]:
+    """`parallel` order files at once (the bodies taken in turn), the daemon's RSS sampled throughout."""
+
+    def post(i: int) -> int:
+        files = {"file": ("order.xlsx", bodies[i % len(bodies)], "application/octet-stream")}
+        return http.post(url, files=files, timeout=300).status_code
+
+    t0 = time.perf_counter()
+    with Sampler(process) as sampler, ThreadPoolExecutor(parallel) as pool:
+        statuses = Counter(pool.map(post, range(parallel)))
+    seconds = time.perf_counter() - t0
+    time.sleep(1.0)
+    return {
+        "url": url,
+        "body_bytes": [len(b) for b in bodies],
+        "requests": parallel,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(sampler.peak / MB, 1),
+        "after_rss_mb": round(sampler.rss() / MB, 1),
+    }
+
+
+def measure(parallel: int, rounds: int, only: list[str] | None, sheets: int = 4) -> dict[str, Any]:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAKERMATRIX_EDGE_")}
@@ -220,6 +260,11 @@ def measure(parallel: int, rounds: int, only: list[str] | None) -> dict[str, Any
                         results[name] = run_scenario(http, process, url, make(), parallel, rounds)
                         log(f"{name}: {results[name]}")
                     results.update(progressive_scenarios(http, process, parallel, rounds, only))
+                    for name, url, make_sheets in SHEET_SCENARIOS:
+                        if only and name not in only:
+                            continue
+                        results[name] = run_sheet_scenario(http, process, url, make_sheets(), sheets)
+                        log(f"{name}: {results[name]}")
             finally:
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)
@@ -245,12 +290,13 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=20, help="clients posting at once")
     parser.add_argument("--rounds", type=int, default=1, help="requests per client and scenario")
     parser.add_argument("--only", action="append", help="run only this scenario (repeatable)")
+    parser.add_argument("--sheets", type=int, default=4, help="order files posted at once (xlsx scenarios)")
     args = parser.parse_args()
     report = {
         "benchmark": "memory",
         "machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "parameters": {"parallel": args.parallel, "rounds": args.rounds},
-        **measure(args.parallel, args.rounds, args.only),
+        "parameters": {"parallel": args.parallel, "rounds": args.rounds, "sheets": args.sheets},
+        **measure(args.parallel, args.rounds, args.only, args.sheets),
     }
     print(json.dumps(report, indent=2))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from makermatrix_edge.api.alora import auth, categories, chat, components, errors, inventory
-from makermatrix_edge.api.body import strict_json_body
+from makermatrix_edge.api.body import check_body
 from makermatrix_edge.api.security import authorize
 
 
@@ -23,6 +23,6 @@ def alora_router() -> Router:
             chat.chat,
         ],
         guards=[authorize],
-        before_request=strict_json_body,
+        before_request=check_body,
         exception_handlers=errors.EXCEPTION_HANDLERS,
     )

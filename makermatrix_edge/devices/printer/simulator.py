@@ -30,6 +30,7 @@ from makermatrix_edge.labels.geometry import label_size
 SimState = Literal["ready", "no_media", "cover_open", "busy", "unplugged", "silent", "unplug_mid_job", "cutter_jam"]
 # model -> (USB product id, model code in the status reply)
 USB_IDS = {"QL-700": (0x2042, 0x35), "QL-800": (0x209B, 0x38), "QL-570": (0x2028, 0x32), "QL-820NWB": (0x209D, 0x41)}
+SIMULATED_MODELS = tuple(USB_IDS)  # the models the simulator can enumerate as (it needs their USB ids)
 VENDOR = 0x04F9
 EP_IN, EP_OUT = 0x81, 0x02
 _LENGTHS = {b"\x1bi\x61": 4, b"\x1bi\x4d": 4, b"\x1bi\x41": 4, b"\x1bi\x4b": 4, b"\x1bi\x21": 4, b"\x1bi\x64": 5}

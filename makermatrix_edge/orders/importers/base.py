@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,7 +134,9 @@ def quantity(value: str) -> int:
     try:
         number = float(cleaned)
     except ValueError:
-        raise ValueError(f"quantity '{value.strip()[:40]}' is not a number") from None
+        number = math.nan
+    if not math.isfinite(number):  # "inf", "nan", "1e400": float() takes them, int() would not
+        raise ValueError(f"quantity '{value.strip()[:40]}' is not a number")
     if number != int(number):
         raise ValueError(f"quantity '{value.strip()[:40]}' is not a whole number")
     if number < 1:

@@ -1,25 +1,26 @@
-"""Bytes -> a table of text cells: CSV in any encoding Excel writes, .xls (xlrd), .xlsx (openpyxl).
+"""Bytes -> a table of text cells: CSV in any encoding Excel writes, .xls (xls.py), .xlsx (xlsx.py).
 
 The format is judged by the content (magic bytes), the name only breaks ties. Spreadsheet formulas
 are never evaluated: .xlsx formula cells arrive as their formula text, .xls cells as the value the
-file stored. A .xlsx is a zip: its members' unpacked sizes are checked before openpyxl opens it.
+file stored. A .xlsx is a zip: its members' unpacked sizes are checked before any is read, and
+both spreadsheet readers keep within the caps of sheets.py.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zipfile
 from pathlib import PurePath
-from typing import Any
 
 from makermatrix_edge.orders.importers.base import FileTooLarge, Table, UnreadableFile, UnsupportedFile
+from makermatrix_edge.orders.importers.sheets import MAX_ROWS
+from makermatrix_edge.orders.importers.xls import read_xls
+from makermatrix_edge.orders.importers.xlsx import read_xlsx
 
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 KNOWN_SUFFIXES = {"", ".csv", ".txt", ".tsv", ".xls", ".xlsx"}
-MAX_ROWS = 100_000
 MAX_ZIP_MEMBERS = 2_000
 MAX_ZIP_RATIO = 100  # real .xlsx sheets compress 5-20x; a bomb compresses 1000x
 
@@ -38,7 +39,7 @@ def read_table(content: bytes, filename: str, *, max_unpacked: int) -> Table:
     if not content.strip():
         raise UnreadableFile("The file is empty", "file")
     if content.startswith(XLS_MAGIC):
-        return _read_xls(content)
+        return read_xls(content)
     if content.startswith(ZIP_MAGIC):
         return _read_xlsx(content, max_unpacked)
     if suffix in (".xls", ".xlsx"):
@@ -101,57 +102,6 @@ def _read_csv(text: str) -> Table:
     return Table("csv", rows, numbers)
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _pick_sheet(names: list[str]) -> int:
-    """Mouser's sheet is 'Order Details'; otherwise the first one."""
-    for i, name in enumerate(names):
-        if name.strip().lower() == "order details":
-            return i
-    return 0
-
-
-def _read_xls(content: bytes) -> Table:
-    import xlrd  # type: ignore[import-untyped]  # imported on use: most benches never see an .xls
-
-    try:
-        book = xlrd.open_workbook(file_contents=content, on_demand=True)
-        try:
-            sheet = book.sheet_by_index(_pick_sheet(book.sheet_names()))
-            if sheet.nrows > MAX_ROWS:
-                raise UnreadableFile(f"The sheet has more than {MAX_ROWS} rows", "file")
-            rows = []
-            for r in range(sheet.nrows):
-                cells = []
-                for cell in sheet.row(r):
-                    if cell.ctype == xlrd.XL_CELL_DATE:
-                        cells.append(_cell_text(xlrd.xldate_as_datetime(cell.value, book.datemode)))
-                    elif cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                        cells.append("")
-                    else:
-                        cells.append(_cell_text(cell.value))
-                rows.append(cells)
-        finally:
-            book.release_resources()
-    except UnreadableFile:
-        raise
-    except Exception as exc:  # xlrd raises many kinds on a damaged file; all mean "cannot read it"
-        raise UnreadableFile(f"This .xls file cannot be read ({str(exc)[:120]})", "file") from None
-    return Table("xls", rows, list(range(1, len(rows) + 1)))
-
-
 def check_zip(content: bytes, max_unpacked: int) -> None:
     """Refuse a zip whose members would unpack to more than max_unpacked bytes (a zip bomb)."""
     try:
@@ -174,22 +124,4 @@ def check_zip(content: bytes, max_unpacked: int) -> None:
 
 def _read_xlsx(content: bytes, max_unpacked: int) -> Table:
     check_zip(content, max_unpacked)
-    import openpyxl  # type: ignore[import-untyped]
-
-    try:
-        # read_only streams rows; data_only=False keeps a formula as its text, never a computed value.
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-        try:
-            sheet = book.worksheets[_pick_sheet(book.sheetnames)]
-            rows: list[list[str]] = []
-            for values in sheet.iter_rows(values_only=True):
-                if len(rows) >= MAX_ROWS:
-                    raise UnreadableFile(f"The sheet has more than {MAX_ROWS} rows", "file")
-                rows.append([_cell_text(v) for v in values])
-        finally:
-            book.close()
-    except (UnreadableFile, FileTooLarge):
-        raise
-    except Exception as exc:  # openpyxl raises KeyError, ValueError, XML errors on a damaged file
-        raise UnreadableFile(f"This .xlsx file cannot be read ({str(exc)[:120]})", "file") from None
-    return Table("xlsx", rows, list(range(1, len(rows) + 1)))
+    return read_xlsx(content)
