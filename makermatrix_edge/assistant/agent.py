@@ -2,7 +2,8 @@
 
 Confidence is the document's: HIGH when several tools were used, MEDIUM for one, LOW for none
 or when the guard had to correct the answer. Any failure of the model (offline, not pulled, no
-tool support, too slow, unreadable) ends in the answer without the model, confidence MEDIUM.
+tool support, too slow, unreadable) ends in the answer without the model, confidence MEDIUM; so
+does a reply past the limits (too many bytes, tool calls or claims to check), which is set aside.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +20,10 @@ from makermatrix_edge.assistant import fallback, guard
 from makermatrix_edge.assistant.evidence import Evidence, norm
 from makermatrix_edge.assistant.models import Answer, Confidence, HistoryTurn
 from makermatrix_edge.assistant.tools import SPECS, ToolBox, schemas
-from makermatrix_edge.devices.llm.base import LLM, ChatOptions, LLMError, Reply, ToolCall
+from makermatrix_edge.devices.llm.base import LLM, ChatOptions, LLMError, Reply, ToolCall, too_many_calls
 from makermatrix_edge.inventory.component_models import Component
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
-MAX_CALLS_PER_ROUND = 8
 SYSTEM = """You are ALORA, the parts assistant of an electronics workbench. Answer from this inventory only.
 Rules:
 - Use the tools. Never invent a component, a quantity or a price: state only what a tool returned.
@@ -33,7 +33,7 @@ Rules:
 - Explain your reasoning in one or two short sentences. Plain text, no tables."""
 # Older Ollama servers ignore think=false and qwen3 writes its thoughts inline: they are not the answer.
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S)
-_TEXT_CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>|^\s*(\{.*\})\s*$", re.S)
+_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 
 
 @dataclass
@@ -42,18 +42,44 @@ class AgentOptions:
     max_rounds: int
     question_timeout: float
     extra_prompt: str = ""
+    max_claims: int = 100
 
 
-def text_calls(content: str) -> list[ToolCall]:
-    """Small models sometimes write the call as text instead of a structured tool call; accept known tools."""
+def _call_texts(content: str) -> Iterator[str]:
+    """The JSON written between <tool_call> tags, or the whole reply when it is one JSON object.
+
+    Plain finds, each from where the last ended: linear however many (or unclosed) tags a reply holds.
+    """
+    whole = content.strip()
+    if whole.startswith("{") and whole.endswith("}"):
+        yield whole
+        return
+    at = 0
+    while (start := content.find(_OPEN, at)) >= 0:
+        end = content.find(_CLOSE, start)
+        if end < 0:
+            return
+        inner = content[start + len(_OPEN) : end].strip()
+        if inner.startswith("{") and inner.endswith("}"):
+            yield inner
+        at = end + len(_CLOSE)
+
+
+def text_calls(content: str, limit: int) -> list[ToolCall]:
+    """Small models sometimes write the call as text instead of a structured tool call; accept known tools.
+
+    Reading stops after limit + 1 calls: one more than allowed is enough to refuse the turn.
+    """
     calls = []
-    for match in _TEXT_CALL.finditer(content):
+    for raw in _call_texts(content):
         try:
-            data = json.loads(match.group(1) or match.group(2))
+            data = json.loads(raw)
         except ValueError:
             continue
         if isinstance(data, dict) and data.get("name") in SPECS:
             calls.append(ToolCall(name=data["name"], arguments=data.get("arguments", data.get("parameters"))))
+            if len(calls) > limit:
+                break
     return calls
 
 
@@ -98,10 +124,12 @@ class Agent:
         for _ in range(self.options.max_rounds):
             reply = await self._model(messages, True, emit)
             content = _THINK.sub("", reply.content)
-            calls = reply.tool_calls or text_calls(content)
+            limit = self.options.chat.max_tool_calls
+            calls = reply.tool_calls or text_calls(content, limit)
             if not calls:
                 return content.strip()
-            calls = calls[:MAX_CALLS_PER_ROUND]
+            if len(calls) > limit:
+                raise too_many_calls(limit)
             messages.append(
                 {
                     "role": "assistant",
@@ -140,19 +168,29 @@ class Agent:
                 text = await self._loop(question, history, evidence, emit)
         except LLMError as exc:
             self.error = exc
-            degraded, notes = True, _offline_notes(exc.message, exc.fix)
+            over = exc.problem == "over_limit"
+            degraded, notes = True, (_set_aside_notes if over else _offline_notes)(exc.message, exc.fix)
         except TimeoutError:
             degraded = True
             notes = _offline_notes(
                 f"the model took longer than {self.options.question_timeout:g} s",
                 f"use a smaller model (ollama pull {self.options.chat.model}) or raise timeout_seconds",
             )
-        if degraded:
+        verdict = None
+        if not degraded:
+
+            async def verify(token: str) -> Component | None:
+                return await self._verify(evidence, token)
+
+            try:
+                verdict = await guard.check(text, evidence, verify, self.options.max_claims)
+            except guard.TooManyClaims as exc:
+                degraded, notes = True, _set_aside_notes(f"it names {exc}", "")
+        if degraded or verdict is None:
             evidence = Evidence()
             text = await fallback.answer(question, self.toolbox, evidence)
             level: Confidence = "MEDIUM"
         else:
-            verdict = await guard.check(text, evidence, lambda token: self._verify(evidence, token))
             notes = verdict.notes
             text = verdict.text
             if not text:  # nothing the model said survived: the rules answer instead
@@ -173,4 +211,9 @@ class Agent:
 
 def _offline_notes(reason: str, fix: str) -> list[str]:
     text = f"(The language model is not answering: {reason}. This answer comes straight from the inventory."
+    return [text + (f" To fix: {fix}.)" if fix else ")")]
+
+
+def _set_aside_notes(reason: str, fix: str) -> list[str]:
+    text = f"(The model's reply was set aside: {reason}. This answer comes straight from the inventory."
     return [text + (f" To fix: {fix}.)" if fix else ")")]

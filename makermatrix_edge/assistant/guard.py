@@ -3,7 +3,8 @@
 A small model names parts it has seen in training ("2N2222 is a good substitute, 40 in stock").
 A part the inventory does not have is never presented as stock: its sentence is removed and
 the answer says so; a wrong quantity next to a known part is corrected from the tool result.
-Either way the confidence drops to LOW, with a note.
+Either way the confidence drops to LOW, with a note. Each check may cost an inventory lookup, so
+an answer with more than max_checked_claims of them is not checked at all but set aside.
 """
 
 from __future__ import annotations
@@ -29,9 +30,20 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _NEGATION = re.compile(r"\b(not|no|don't|doesn't|isn't|never|none|missing|without)\b", re.I)
 
 
-def part_tokens(text: str) -> list[str]:
-    """Words that look like part numbers or markings: letters and at least two digits, not a value with a unit."""
-    out: list[str] = []
+class TooManyClaims(Exception):
+    """The answer makes more claims than the guard checks: it is set aside unread, not checked for minutes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} part numbers, counts and prices to check")
+        self.limit = limit
+
+
+def part_tokens(text: str, limit: int | None = None) -> list[str]:
+    """Words that look like part numbers or markings: letters and at least two digits, not a value with a unit.
+
+    With `limit`, it stops after limit + 1 distinct ones (enough to know there are too many).
+    """
+    out: dict[str, None] = {}  # ordered and O(1) to test: an answer may hold thousands
     for match in _TOKEN.finditer(text):
         token = match.group(0)
         key = norm(token)
@@ -39,9 +51,21 @@ def part_tokens(text: str) -> list[str]:
             continue
         if _VALUE.fullmatch(token) or _PACKAGE.fullmatch(key):
             continue
-        if token not in out:
-            out.append(token)
-    return out
+        out[token] = None
+        if limit is not None and len(out) > limit:
+            break
+    return list(out)
+
+
+def _claims(answer: str, limit: int) -> int:
+    """How many things the guard would check (distinct part tokens, counts, prices), counting at most limit + 1."""
+    count = len(part_tokens(answer, limit))
+    for pattern in (_QUANTITY, _MONEY):
+        for _ in pattern.finditer(answer):
+            count += 1
+            if count > limit:
+                return count
+    return count
 
 
 @dataclass
@@ -59,7 +83,10 @@ def _parts_in(sentence: str, evidence: Evidence) -> list[Component]:
     return [c for c in evidence.parts.values() if norm(c.part_number) and norm(c.part_number) in key]
 
 
-async def check(answer: str, evidence: Evidence, verify: Verify) -> Verdict:
+async def check(answer: str, evidence: Evidence, verify: Verify, max_claims: int) -> Verdict:
+    """The answer with what no tool showed removed or corrected; TooManyClaims past max_claims."""
+    if _claims(answer, max_claims) > max_claims:
+        raise TooManyClaims(max_claims)
     notes: list[str] = []
     kept: list[str] = []
     for sentence in (s.strip() for s in _SENTENCE.split(answer)):

@@ -57,7 +57,13 @@ class AssistantService:
 
     @staticmethod
     def _build(cfg: AssistantSettings) -> LLM:
-        return build_llm(cfg.provider, ollama_url=cfg.ollama_url, api_url=cfg.api_url, api_key=cfg.api_key)
+        return build_llm(
+            cfg.provider,
+            ollama_url=cfg.ollama_url,
+            api_url=cfg.api_url,
+            api_key=cfg.api_key,
+            max_reply_bytes=cfg.max_reply_bytes,
+        )
 
     # -- lifecycle and device state -------------------------------------------------------------
 
@@ -176,8 +182,9 @@ class AssistantService:
             num_ctx=cfg.num_ctx,
             keep_alive=cfg.keep_alive,
             timeout_seconds=cfg.call_timeout_seconds,
+            max_tool_calls=cfg.max_tool_calls,
         )
-        return AgentOptions(chat, cfg.max_rounds, cfg.timeout_seconds, cfg.system_prompt)
+        return AgentOptions(chat, cfg.max_rounds, cfg.timeout_seconds, cfg.system_prompt, cfg.max_checked_claims)
 
     def _toolbox_for(self, principal: Principal | None) -> ToolBox:
         username = principal.username if principal else None
@@ -226,7 +233,7 @@ class AssistantService:
         if error is None:
             if self.probe is None or self.probe.problem is not None:
                 self.probe = Probe(reachable=True, model_present=True, message="answered a question")
-        elif error.problem != "timeout":
+        elif error.problem not in ("timeout", "over_limit"):  # the server works; this model's turn was slow or wild
             self.probe = Probe(reachable=error.problem != "unreachable", problem=error.problem,
                                message=error.message, fix=error.fix)  # fmt: skip
 
