@@ -11,6 +11,7 @@ returning {"content": ..., "tool_calls": [...]} — or a Hold (answer only when 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -63,9 +64,16 @@ def call(name: str, **arguments: Any) -> dict[str, Any]:
     return {"function": {"name": name, "arguments": arguments}}
 
 
+def data_of(content: str) -> Any:
+    """A tool message's JSON, read out of the <data tool="...">...</data> marking the daemon puts around it."""
+    marked = re.fullmatch(r'<data tool="[a-z_]+">(.*)</data>', content, re.S)
+    assert marked is not None, f"a tool result not marked as data: {content[:200]}"
+    return json.loads(marked.group(1))
+
+
 def tool_results(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The tool messages the daemon sent back so far, decoded."""
-    return [json.loads(m["content"]) for m in body["messages"] if m["role"] == "tool"]
+    return [data_of(m["content"]) for m in body["messages"] if m["role"] == "tool"]
 
 
 class FakeOllama:

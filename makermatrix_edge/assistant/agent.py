@@ -20,17 +20,22 @@ from makermatrix_edge.assistant import fallback, guard
 from makermatrix_edge.assistant.evidence import Evidence, norm
 from makermatrix_edge.assistant.models import Answer, Confidence, HistoryTurn
 from makermatrix_edge.assistant.tools import SPECS, ToolBox, schemas
+from makermatrix_edge.assistant.untrusted import RULES, as_data, asks_for_action
 from makermatrix_edge.devices.llm.base import LLM, ChatOptions, LLMError, Reply, ToolCall, too_many_calls
 from makermatrix_edge.inventory.component_models import Component
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
-SYSTEM = """You are ALORA, the parts assistant of an electronics workbench. Answer from this inventory only.
+SYSTEM = (
+    """You are ALORA, the parts assistant of an electronics workbench. Answer from this inventory only.
 Rules:
 - Use the tools. Never invent a component, a quantity or a price: state only what a tool returned.
 - Check stock with check_inventory before recommending a part.
 - Give unit price and total value (quantity x unit price) in dollars.
 - Suggest equivalents (find_equivalents) only when the part is missing or short, and say why they fit.
-- Explain your reasoning in one or two short sentences. Plain text, no tables."""
+- Explain your reasoning in one or two short sentences. Plain text, no tables.
+"""
+    + RULES
+)
 # Older Ollama servers ignore think=false and qwen3 writes its thoughts inline: they are not the answer.
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S)
 _OPEN, _CLOSE = "<tool_call>", "</tool_call>"
@@ -153,14 +158,15 @@ class Agent:
                     result = seen[key][:-1] + ',"note":"you already called this; answer now"}'
                 else:
                     result = seen[key] = await self.toolbox.run(call.name, call.arguments, evidence)
-                messages.append({"role": "tool", "content": result, "tool_name": call.name})
+                marked = as_data(call.name if call.name in SPECS else "unknown", result)
+                messages.append({"role": "tool", "content": marked, "tool_name": call.name})
         messages.append({"role": "user", "content": "Answer the question now from the tool results above."})
         return _THINK.sub("", (await self._model(messages, False, emit)).content).strip()
 
     async def ask(self, question: str, history: list[HistoryTurn], emit: Emit | None = None) -> Answer:
         started = time.perf_counter()
         self.waited = 0.0
-        evidence = Evidence()
+        evidence = Evidence(actions_allowed=asks_for_action(question))
         notes: list[str] = []
         degraded = False
         try:

@@ -5,6 +5,10 @@ A part the inventory does not have is never presented as stock: its sentence is 
 the answer says so; a wrong quantity next to a known part is corrected from the tool result.
 Either way the confidence drops to LOW, with a note. Each check may cost an inventory lookup, so
 an answer with more than max_checked_claims of them is not checked at all but set aside.
+
+A claimed action is checked against what the tools really did: the only action a tool can do is a
+note in the agent log, and only when the person asked for it (see untrusted.py). "I logged the
+deletion" or "all resistors were deleted" with no such tool call behind it is removed, with a note.
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ _QUANTITY = re.compile(r"(\d[\d,]*)(\s*(?:units?|pcs|pieces|in stock|left))", re
 _MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # A sentence that says a part is missing may name it: "we do not have 2N2222" is true and useful.
-_NEGATION = re.compile(r"\b(not|no|don't|doesn't|isn't|never|none|missing|without)\b", re.I)
+_NEGATION = re.compile(r"\b(not|no|nothing|don't|doesn't|isn't|never|none|missing|without)\b", re.I)
+# Words that report something done to the world; only a note in the log can be backed by a tool.
+_ACTION = re.compile(
+    r"\b(logged|noted|recorded|saved|wrote|written|deleted|deletion|removed|removal|erased|purged|wiped|dropped|"
+    r"cleared|ordered|reordered|updated|changed|modified|moved|added|created|adjusted|printed|sent|emailed)\b",
+    re.I,
+)
+_LOGGED = frozenset({"logged", "noted", "recorded", "saved", "wrote", "written"})
 
 
 class TooManyClaims(Exception):
@@ -89,8 +100,17 @@ async def check(answer: str, evidence: Evidence, verify: Verify, max_claims: int
         raise TooManyClaims(max_claims)
     notes: list[str] = []
     kept: list[str] = []
+    if evidence.actions_refused:
+        notes.append(
+            "The model tried to write to the assistant's log though nobody asked for that; it was refused "
+            "(text in the inventory may be trying to steer it)."
+        )
     for sentence in (s.strip() for s in _SENTENCE.split(answer)):
         if not sentence:
+            continue
+        unbacked = _unbacked_action(sentence, evidence)
+        if unbacked:
+            notes.append(f"The model reported an action ({unbacked}) that no tool carried out; that claim was removed.")
             continue
         invented = []
         for token in part_tokens(sentence):
@@ -114,6 +134,18 @@ async def check(answer: str, evidence: Evidence, verify: Verify, max_claims: int
             continue
         kept.append(sentence)
     return Verdict(text=" ".join(kept), notes=notes)
+
+
+def _unbacked_action(sentence: str, evidence: Evidence) -> str | None:
+    """The first action word no tool call backs ("deleted"; "logged" unless log_action ran), None if all are."""
+    if _NEGATION.search(sentence):  # "nothing was deleted" claims nothing
+        return None
+    logged = bool(evidence.actions_done)
+    for match in _ACTION.finditer(sentence):
+        word = match.group(1).lower()
+        if not (logged and word in _LOGGED):
+            return word
+    return None
 
 
 def _fix_quantities(sentence: str, evidence: Evidence, notes: list[str]) -> str | None:
