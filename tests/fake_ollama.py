@@ -49,15 +49,15 @@ class Flood:
         self.ended = threading.Event()
 
     def lines(self, model: str) -> Iterator[bytes]:
-        made, i = 0, 0
-        while made < self.total_bytes:
-            if self.calls:
-                message = {"role": "assistant", "content": "", "tool_calls": [call("lookup_component", query=f"X{i}")]}
-            else:
-                message = {"role": "assistant", "content": f"QX{i % 10}{i % 7}Z " * (self.line_bytes // 8)}
-            data = json.dumps({"model": model, "created_at": _now(), "message": message, "done": False}).encode()
-            made, i = made + len(data) + 1, i + 1
-            yield data + b"\n"
+        """The same line over and over: made once, so the flood costs this process little CPU."""
+        if self.calls:
+            message = {"role": "assistant", "content": "", "tool_calls": [call("lookup_component", query="X1")]}
+        else:
+            message = {"role": "assistant", "content": "QX12Z " * max(1, self.line_bytes // 6)}
+        line = json.dumps({"model": model, "created_at": _now(), "message": message, "done": False}).encode() + b"\n"
+        framed = f"{len(line):x}\r\n".encode() + line + b"\r\n"  # one HTTP chunk per line, as Ollama sends
+        for _ in range(self.total_bytes // len(line) + 1):
+            yield framed
 
 
 def call(name: str, **arguments: Any) -> dict[str, Any]:
@@ -91,8 +91,12 @@ class FakeOllama:
     def next_step(self) -> Step | Hold | Flood:
         with self.lock:
             if not self.script:
-                return lambda body: {"content": "I have nothing more to say."}
+                return self.default()
             return self.script.pop(0)
+
+    def default(self) -> Step | Hold | Flood:
+        """The step when the script is empty (a hostile server in a benchmark sets a Flood here)."""
+        return lambda body: {"content": "I have nothing more to say."}
 
 
 def _now() -> str:
@@ -169,9 +173,9 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             try:
-                for data in flood.lines(model):
-                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                    flood.sent += len(data)
+                for framed in flood.lines(model):
+                    self.wfile.write(framed)
+                    flood.sent += len(framed)
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):

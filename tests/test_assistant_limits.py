@@ -51,6 +51,8 @@ def test_the_stream_to_a_viewer_stops_with_the_reading(tmp_path: Path) -> None:
         assert len(response.content) < 2 * CAP  # the draft text streamed is at most what was read
         events = [json.loads(line) for line in response.text.splitlines()]
         assert events[-1]["type"] == "answer" and events[-1]["degraded"]
+        assert "the model wrote past max_tokens (512 tokens)" in events[-1]["answer"]  # Ollama's num_predict
+        assert sum(e["type"] == "token" for e in events) <= 512 + 32
         assert flood.ended.wait(30) and flood.cut_off.is_set() and flood.sent < flood.total_bytes // 4
 
 

@@ -22,6 +22,10 @@ FIRST_GUESS_SECONDS = 30.0  # a question's length before any was timed (a 1.7B m
 _TIMED = 20  # how many recent questions the estimate averages
 
 
+def _questions(n: int) -> str:
+    return "1 question" if n == 1 else f"{n} questions"
+
+
 @dataclass(eq=False)
 class Ticket:
     user: str
@@ -83,12 +87,12 @@ class FairQueue:
         if mine >= per_user:
             raise TooManyRequests(
                 f"The assistant is busy with your earlier questions: you have {mine} waiting, "
-                f"{ahead} questions ahead of this one. Ask again when one is answered (in about {wait} s).",
+                f"{_questions(ahead)} ahead of this one. Ask again when one is answered (in about {wait} s).",
                 wait,
             )
         if self.waiting >= total:
             raise Overloaded(
-                f"The assistant is busy: {ahead} questions ahead of you. Try again in about {wait} s.", wait
+                f"The assistant is busy: {_questions(ahead)} ahead of you. Try again in about {wait} s.", wait
             )
 
     def join(self, user: str, per_user: int, total: int) -> Ticket:
@@ -107,7 +111,7 @@ class FairQueue:
             ahead = self.ahead(ticket)
             wait = self._retry_after(ahead)
             raise Overloaded(
-                f"The assistant is still busy: {ahead} questions ahead of you. Try again in about {wait} s.", wait
+                f"The assistant is still busy: {_questions(ahead)} ahead of you. Try again in about {wait} s.", wait
             ) from None
 
     def leave(self, ticket: Ticket) -> None:

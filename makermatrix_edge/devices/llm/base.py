@@ -76,6 +76,10 @@ def too_many_calls(limit: int) -> LLMError:
     return LLMError("over_limit", f"the model asked for more than {limit} tool calls in one turn", OVER_LIMIT_FIX)
 
 
+def too_long(max_tokens: int) -> LLMError:
+    return LLMError("over_limit", f"the model wrote past max_tokens ({max_tokens} tokens)", OVER_LIMIT_FIX)
+
+
 def too_large(limit: int) -> LLMError:
     return LLMError("over_limit", f"the model's reply went past {limit} bytes (max_reply_bytes)", OVER_LIMIT_FIX)
 

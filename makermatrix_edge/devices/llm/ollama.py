@@ -30,6 +30,7 @@ from makermatrix_edge.devices.llm.base import (
     ToolCall,
     pull_fix,
     too_large,
+    too_long,
     too_many_calls,
 )
 from makermatrix_edge.devices.llm.capped import CappedTransport, ReplyTooLarge
@@ -37,6 +38,7 @@ from makermatrix_edge.devices.llm.capped import CappedTransport, ReplyTooLarge
 START_FIX = (
     "start Ollama on the Pi: sudo systemctl start ollama (install: curl -fsSL https://ollama.com/install.sh | sh)"
 )
+LINES_OVER_MAX_TOKENS = 32  # tool-call lines, the final line, tokens split across lines
 TOOLS_FIX = "choose a model with tool support, e.g. qwen3:1.7b (ollama pull qwen3:1.7b), in /api/ai/config"
 
 
@@ -135,7 +137,15 @@ class OllamaLLM:
         eval_ns = 0
         # Leaving the loop early must close the HTTP response (the client's generator holds it open).
         async with contextlib.aclosing(cast(AsyncGenerator[ollama.ChatResponse], stream)) as chunks:
+            read = 0
             async for chunk in chunks:
+                read += 1
+                # Ollama streams about a token a line and stops at num_predict (max_tokens): a model that
+                # goes on has ignored it, and each line costs us parsing, so it is cut off here.
+                if read > options.max_tokens + LINES_OVER_MAX_TOKENS:
+                    raise too_long(options.max_tokens)
+                if read % 8 == 0:  # lines that arrived together parse without a pause: let requests in
+                    await asyncio.sleep(0)
                 message = chunk.message
                 if message.content:
                     content.append(message.content)
