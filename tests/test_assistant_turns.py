@@ -7,6 +7,7 @@ The fake model blocks on the first question until the test releases it; every st
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 
 from daemon_process import Daemon
 from fake_ollama import FakeOllama, running
+from makermatrix_edge.assistant.turns import FairQueue
 
 PASSWORD = "turns-admin-pw-1"
 
@@ -126,3 +128,28 @@ def test_one_users_many_questions_do_not_hold_the_model_from_another(
     assert all(a.events[-1]["type"] == "answer" for a in askers)
     served = [body["messages"][-1]["content"] for body in fake.requests]
     assert served == ["viewer question 1", "admin question 1", "viewer question 2", "viewer question 3"]
+
+
+def test_three_users_take_turns_round_robin_and_a_leaver_frees_its_place() -> None:
+    async def run() -> tuple[list[str], int, int]:
+        turns = FairQueue()
+        served: list[str] = []
+        first = turns.join("a", 5, 20)  # the model is free: it runs at once
+        tickets = [(name, turns.join(name[0], 5, 20)) for name in ("a2", "a3", "a4", "b1", "b2", "c1")]
+        gone = turns.join("c", 5, 20)
+        ahead_of_gone = turns.ahead(gone)
+        turns.leave(gone)  # its client went away before its turn
+        ahead_of_a4 = turns.ahead(tickets[2][1])
+        assert first.started.is_set() and not any(t.started.is_set() for _, t in tickets)
+        turns.leave(first)
+        while tickets:
+            name, ticket = next((n, t) for n, t in tickets if t.started.is_set())
+            served.append(name)
+            tickets.remove((name, ticket))
+            turns.leave(ticket)
+        return served, ahead_of_gone, ahead_of_a4
+
+    served, ahead_of_gone, ahead_of_a4 = asyncio.run(run())
+    assert served == ["b1", "c1", "a2", "b2", "a3", "a4"]  # least recently served first, one each per round
+    assert ahead_of_gone == 5  # the running one, then b1 c1 a2 b2 before c's second
+    assert ahead_of_a4 == 6  # the running one, b1 c1 a2 b2 a3 (c has no second question any more)

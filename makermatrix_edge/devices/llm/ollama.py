@@ -144,8 +144,10 @@ class OllamaLLM:
                 # goes on has ignored it, and each line costs us parsing, so it is cut off here.
                 if read > options.max_tokens + LINES_OVER_MAX_TOKENS:
                     raise too_long(options.max_tokens)
-                if read % 8 == 0:  # lines that arrived together parse without a pause: let requests in
-                    await asyncio.sleep(0)
+                if read % 16 == 0:
+                    # Lines that arrived together parse without a pause; a short rest lets requests in, and
+                    # their worker threads the GIL (a real model's lines come slower than this anyway).
+                    await asyncio.sleep(0.001)
                 message = chunk.message
                 if message.content:
                     content.append(message.content)
