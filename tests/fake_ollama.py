@@ -40,24 +40,32 @@ class Flood:
     end (a write failed), `ended` when the stream stopped either way.
     """
 
-    def __init__(self, total_bytes: int, *, line_bytes: int = 8192, calls: bool = False) -> None:
+    def __init__(
+        self, total_bytes: int, *, line_bytes: int = 8192, calls: bool = False, one_line: bool = False
+    ) -> None:
         self.total_bytes = total_bytes
         self.line_bytes = line_bytes
         self.calls = calls
+        self.one_line = one_line  # a line that never ends: the reader must hold it all to parse any of it
         self.sent = 0
         self.cut_off = threading.Event()
         self.ended = threading.Event()
 
     def lines(self, model: str) -> Iterator[bytes]:
         """The same line over and over: made once, so the flood costs this process little CPU."""
+        if self.one_line:
+            yield f'{{"model":"{model}","message":{{"role":"assistant","content":"'.encode()
+            piece = b"QX12Z " * max(1, self.line_bytes // 6)
+            for _ in range(self.total_bytes // len(piece) + 1):
+                yield piece
+            return
         if self.calls:
             message = {"role": "assistant", "content": "", "tool_calls": [call("lookup_component", query="X1")]}
         else:
             message = {"role": "assistant", "content": "QX12Z " * max(1, self.line_bytes // 6)}
         line = json.dumps({"model": model, "created_at": _now(), "message": message, "done": False}).encode() + b"\n"
-        framed = f"{len(line):x}\r\n".encode() + line + b"\r\n"  # one HTTP chunk per line, as Ollama sends
         for _ in range(self.total_bytes // len(line) + 1):
-            yield framed
+            yield line
 
 
 def call(name: str, **arguments: Any) -> dict[str, Any]:
@@ -173,9 +181,9 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             try:
-                for framed in flood.lines(model):
-                    self.wfile.write(framed)
-                    flood.sent += len(framed)
+                for data in flood.lines(model):  # one HTTP chunk per line, as Ollama sends
+                    self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data))
+                    flood.sent += len(data)
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):

@@ -30,9 +30,9 @@ def _api_ask(client: Any, token: str, message: str) -> dict[str, Any]:
     return dict(response.json()["data"])
 
 
-def test_a_model_streaming_30_mb_is_cut_off_at_max_reply_bytes(tmp_path: Path) -> None:
+def test_a_model_streaming_30_mb_in_one_line_is_cut_off_at_max_reply_bytes(tmp_path: Path) -> None:
     with bench(tmp_path) as (fake, client, _, token):
-        flood = Flood(30_000_000)
+        flood = Flood(30_000_000, one_line=True)  # nothing can be parsed before the line ends: memory is the risk
         fake.script = [flood]
         answer = _api_ask(client, token, DOC_QUESTIONS[1])
         assert answer["degraded"] and answer["confidence"] == "MEDIUM"
@@ -71,7 +71,7 @@ def test_5000_tool_calls_written_as_text_are_refused_without_running_any(tmp_pat
     calls = "".join(
         f'<tool_call>{{"name": "lookup_component", "arguments": {{"query": "X{i}"}}}}</tool_call>' for i in range(5000)
     )
-    with bench(tmp_path, max_reply_bytes=4_000_000) as (fake, client, _, token):  # the byte cap is not the point
+    with bench(tmp_path, max_reply_bytes=4_000_000, max_tokens=32768) as (fake, client, _, token):  # not the point
         fake.chunk_words = 1000
         fake.script = [lambda body: {"content": calls}]
         answer = _api_ask(client, token, DOC_QUESTIONS[1])
@@ -79,14 +79,23 @@ def test_5000_tool_calls_written_as_text_are_refused_without_running_any(tmp_pat
         assert len(fake.requests) == 1
 
 
-def test_an_answer_naming_20000_unknown_parts_is_set_aside_unchecked(tmp_path: Path) -> None:
-    named = " ".join(f"ZX{i:05d}Q" for i in range(20_000)) + "."  # 180 kB: under the byte cap
+@pytest.mark.parametrize(
+    ("count", "why"),
+    [
+        (20_000, "the model wrote past max_tokens (512 tokens)"),  # 180 kB of text: more than 512 tokens hold
+        (800, "it names more than 100 part numbers, counts and prices to check"),  # 7 kB: fits, too many to check
+    ],
+)
+def test_an_answer_naming_thousands_of_unknown_parts_is_set_aside_unchecked(
+    tmp_path: Path, count: int, why: str
+) -> None:
+    named = " ".join(f"ZX{i:05d}Q" for i in range(count)) + "."
     with bench(tmp_path) as (fake, client, _, token):
-        fake.chunk_words = 1000
+        fake.chunk_words = 1000  # few lines: the text's length, not the line count, is under test
         fake.script = [lambda body: {"content": named}]
         answer = _api_ask(client, token, DOC_QUESTIONS[1])
         assert answer["degraded"] and answer["confidence"] == "MEDIUM"
-        assert "set aside: it names more than 100 part numbers, counts and prices to check" in answer["answer"]
+        assert f"The model's reply was set aside: {why}" in answer["answer"]
         assert "ZX00001Q" not in answer["answer"] and len(answer["notes"]) == 1
 
 

@@ -76,6 +76,10 @@ def too_many_calls(limit: int) -> LLMError:
     return LLMError("over_limit", f"the model asked for more than {limit} tool calls in one turn", OVER_LIMIT_FIX)
 
 
+# A token is a few characters; more than this many per token asked for means num_predict was ignored.
+MAX_CHARS_PER_TOKEN = 16
+
+
 def too_long(max_tokens: int) -> LLMError:
     return LLMError("over_limit", f"the model wrote past max_tokens ({max_tokens} tokens)", OVER_LIMIT_FIX)
 

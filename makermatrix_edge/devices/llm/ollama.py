@@ -21,6 +21,7 @@ import ollama
 import pydantic
 
 from makermatrix_edge.devices.llm.base import (
+    MAX_CHARS_PER_TOKEN,
     ChatOptions,
     LLMError,
     ModelInfo,
@@ -137,7 +138,7 @@ class OllamaLLM:
         eval_ns = 0
         # Leaving the loop early must close the HTTP response (the client's generator holds it open).
         async with contextlib.aclosing(cast(AsyncGenerator[ollama.ChatResponse], stream)) as chunks:
-            read = 0
+            read = chars = 0
             async for chunk in chunks:
                 read += 1
                 # Ollama streams about a token a line and stops at num_predict (max_tokens): a model that
@@ -150,6 +151,9 @@ class OllamaLLM:
                     await asyncio.sleep(0.001)
                 message = chunk.message
                 if message.content:
+                    chars += len(message.content)
+                    if chars > options.max_tokens * MAX_CHARS_PER_TOKEN:  # the text the guard would check
+                        raise too_long(options.max_tokens)
                     content.append(message.content)
                     if on_text is not None:
                         await on_text(message.content)

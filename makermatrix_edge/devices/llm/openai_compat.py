@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from makermatrix_edge.devices.llm.base import (
+    MAX_CHARS_PER_TOKEN,
     ChatOptions,
     LLMError,
     ModelInfo,
@@ -22,6 +23,7 @@ from makermatrix_edge.devices.llm.base import (
     Reply,
     ToolCall,
     too_large,
+    too_long,
     too_many_calls,
 )
 from makermatrix_edge.devices.llm.capped import CappedTransport, ReplyTooLarge
@@ -111,6 +113,8 @@ class OpenAICompatibleLLM:
                 arguments = raw
             calls.append(ToolCall(name=call["function"]["name"], arguments=arguments))
         content = message.get("content") or ""
+        if len(content) > options.max_tokens * MAX_CHARS_PER_TOKEN:
+            raise too_long(options.max_tokens)
         if content and on_text is not None:
             await on_text(content)
         return Reply(content=content, tool_calls=calls)
