@@ -20,6 +20,7 @@ import pytest
 from daemon_process import Daemon
 from fake_ollama import FakeOllama, running
 from makermatrix_edge.assistant.turns import FairQueue
+from makermatrix_edge.errors import Overloaded
 
 PASSWORD = "turns-admin-pw-1"
 
@@ -153,3 +154,20 @@ def test_three_users_take_turns_round_robin_and_a_leaver_frees_its_place() -> No
     assert served == ["b1", "c1", "a2", "b2", "a3", "a4"]  # least recently served first, one each per round
     assert ahead_of_gone == 5  # the running one, then b1 c1 a2 b2 before c's second
     assert ahead_of_a4 == 6  # the running one, b1 c1 a2 b2 a3 (c has no second question any more)
+
+
+def test_a_question_whose_turn_does_not_come_in_time_is_told_busy_and_leaves_the_line() -> None:
+    async def run() -> tuple[str, int, int]:
+        turns = FairQueue()
+        turns.join("a", 2, 8)  # holds the model for the whole test: the wait below cannot succeed
+        waiting = turns.join("b", 2, 8)
+        try:
+            await turns.wait(waiting, 0.05)
+        except Overloaded as exc:
+            turns.leave(waiting)
+            return exc.message, exc.retry_after, turns.waiting
+        raise AssertionError("the turn came although the model was never free")
+
+    message, retry_after, left = asyncio.run(run())
+    assert message.startswith("The assistant is still busy: 1 question ahead of you. Try again in about")
+    assert retry_after >= 1 and left == 0
