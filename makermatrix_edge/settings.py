@@ -349,6 +349,23 @@ class AssistantSettings(_Section):
         int, doc("Context window asked of Ollama (tool schemas and a few turns fit in 4096).", ge=512)
     ] = 4096
     system_prompt: Annotated[str, doc("Extra instructions added to the built-in system prompt.")] = ""
+    max_reply_bytes: Annotated[
+        int,
+        doc("Most bytes one model turn may send (~130 per streamed token); past it the inventory answers.", ge=4096),
+    ] = 262_144
+    max_tool_calls: Annotated[
+        int, doc("Most tool calls one model turn may ask for; more and the inventory answers instead.", ge=1, le=64)
+    ] = 8
+    max_checked_claims: Annotated[
+        int,
+        doc("Most part numbers, counts and prices the guard checks in one answer; more and it is set aside.", ge=1),
+    ] = 100
+    max_waiting_per_user: Annotated[
+        int, doc("Questions one user may have waiting for the model (besides one being answered); more get 429.", ge=0)
+    ] = 2
+    max_waiting: Annotated[
+        int, doc("Questions that may wait for the model in all; more get 503 'busy, N ahead of you'.", ge=1)
+    ] = 8
 
 
 class ImportSettings(_Section):

@@ -4,12 +4,15 @@ Endpoints: GET /, /api/version, /api/tags; POST /api/show (capabilities), /api/c
 stream or one JSON object, tool_calls with object arguments, the final line's metrics).
 Errors as Ollama sends them: 404 {"error":"model 'x' not found"}, 400 "... does not support tools".
 Each /api/chat request is answered by the next step of the script: a function of the request body
-returning {"content": ..., "tool_calls": [...]} — or a Hold (answer only when released).
+returning {"content": ..., "tool_calls": [...]} — or a Hold (answer only when released), or a Flood
+(a hostile model that streams far more than anyone should read, counting what got through).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,13 +33,55 @@ class Hold:
         self.arrived = threading.Event()
 
 
+class Flood:
+    """A hostile model: streams `total_bytes` of text lines, or one tool call per line, until done or cut off.
+
+    `sent` counts the bytes the socket accepted; `cut_off` is set when the reader hung up before the
+    end (a write failed), `ended` when the stream stopped either way.
+    """
+
+    def __init__(
+        self, total_bytes: int, *, line_bytes: int = 8192, calls: bool = False, one_line: bool = False
+    ) -> None:
+        self.total_bytes = total_bytes
+        self.line_bytes = line_bytes
+        self.calls = calls
+        self.one_line = one_line  # a line that never ends: the reader must hold it all to parse any of it
+        self.sent = 0
+        self.cut_off = threading.Event()
+        self.ended = threading.Event()
+
+    def lines(self, model: str) -> Iterator[bytes]:
+        """The same line over and over: made once, so the flood costs this process little CPU."""
+        if self.one_line:
+            yield f'{{"model":"{model}","message":{{"role":"assistant","content":"'.encode()
+            piece = b"QX12Z " * max(1, self.line_bytes // 6)
+            for _ in range(self.total_bytes // len(piece) + 1):
+                yield piece
+            return
+        if self.calls:
+            message = {"role": "assistant", "content": "", "tool_calls": [call("lookup_component", query="X1")]}
+        else:
+            message = {"role": "assistant", "content": "QX12Z " * max(1, self.line_bytes // 6)}
+        line = json.dumps({"model": model, "created_at": _now(), "message": message, "done": False}).encode() + b"\n"
+        for _ in range(self.total_bytes // len(line) + 1):
+            yield line
+
+
 def call(name: str, **arguments: Any) -> dict[str, Any]:
     return {"function": {"name": name, "arguments": arguments}}
 
 
+def data_of(content: str) -> Any:
+    """A tool message's JSON, read out of the <data tool="...">...</data> marking the daemon puts around it."""
+    marked = re.fullmatch(r'<data tool="[a-z_]+">(.*)</data>', content, re.S)
+    assert marked is not None, f"a tool result not marked as data: {content[:200]}"
+    return json.loads(marked.group(1))
+
+
 def tool_results(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The tool messages the daemon sent back so far, decoded."""
-    return [json.loads(m["content"]) for m in body["messages"] if m["role"] == "tool"]
+    return [data_of(m["content"]) for m in body["messages"] if m["role"] == "tool"]
 
 
 class FakeOllama:
@@ -45,17 +90,21 @@ class FakeOllama:
             TOOLS_MODEL: ["completion", "tools", "thinking"],
             PLAIN_MODEL: ["completion"],
         }
-        self.script: list[Step | Hold] = []
+        self.script: list[Step | Hold | Flood] = []
         self.requests: list[dict[str, Any]] = []
         self.chunk_words = 3  # streamed text comes this many words per line
         self.lock = threading.Lock()
         self.holds: list[Hold] = []
 
-    def next_step(self) -> Step | Hold:
+    def next_step(self) -> Step | Hold | Flood:
         with self.lock:
             if not self.script:
-                return lambda body: {"content": "I have nothing more to say."}
+                return self.default()
             return self.script.pop(0)
+
+    def default(self) -> Step | Hold | Flood:
+        """The step when the script is empty (a hostile server in a benchmark sets a Flood here)."""
+        return lambda body: {"content": "I have nothing more to say."}
 
 
 def _now() -> str:
@@ -114,6 +163,8 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             if body.get("tools") and "tools" not in fake.models[model]:
                 return self._send(400, {"error": f"registry.ollama.ai/library/{model} does not support tools"})
             step = fake.next_step()
+            if isinstance(step, Flood):
+                return self._flood(model, step)
             if isinstance(step, Hold):
                 fake.holds.append(step)
                 step.arrived.set()
@@ -123,6 +174,23 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             if "error" in reply:
                 return self._send(reply.get("status", 500), {"error": reply["error"]})
             self._answer(model, body.get("stream", True), reply)
+
+        def _flood(self, model: str, flood: Flood) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for data in flood.lines(model):  # one HTTP chunk per line, as Ollama sends
+                    self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data))
+                    flood.sent += len(data)
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                flood.cut_off.set()
+                self.close_connection = True
+            finally:
+                flood.ended.set()
 
         def _answer(self, model: str, stream: bool, reply: dict[str, Any]) -> None:
             metrics = {"done_reason": "stop", "total_duration": 2_000_000, "load_duration": 100_000,
@@ -183,10 +251,16 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up is a case under test
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def running() -> Iterator[tuple[FakeOllama, str]]:
     fake = FakeOllama()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server = _Server(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

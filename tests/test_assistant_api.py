@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant_support import DOC_QUESTIONS, DOC_SCRIPTS, bench
 from conftest import add_user, bearer, login
-from fake_ollama import PLAIN_MODEL, TOOLS_MODEL
+from fake_ollama import PLAIN_MODEL, TOOLS_MODEL, data_of
 
 SECRET = "sk-local-very-secret-123"
 
@@ -144,7 +144,7 @@ def test_an_openai_compatible_server_is_the_second_provider(tmp_path: Path) -> N
         assert data["answer"] == "BC857B: 150 units at $0.12." and data["tools_used"] == ["lookup_component"]
         tool_message = seen[1]["messages"][-1]
         assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == "call_2_0"
-        assert json.loads(tool_message["content"])["matches"][0]["part_number"] == "BC857B"
+        assert data_of(tool_message["content"])["matches"][0]["part_number"] == "BC857B"
 
 
 def test_document_questions_log_who_asked(tmp_path: Path) -> None:

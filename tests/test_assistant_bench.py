@@ -20,6 +20,9 @@ def test_assistant_benchmark_prints_one_json_object() -> None:
     report = json.loads(done.stdout)
     assert report["parameters"]["questions"] == 3
     assert {"overhead_ms_p95", "daemon_cpu_ms_per_question", "fake_model_wait_ms_mean"} <= report["per_question"].keys()
-    assert set(report["api_component_get"]) == {"idle", "question_waiting_on_model", "questions_back_to_back"}
+    assert set(report["api_component_get"]) == {
+        "idle", "question_waiting_on_model", "questions_back_to_back", "hostile_model_answering"
+    }  # fmt: skip
+    assert report["hostile_model"]["questions"] >= 1 and report["hostile_model"]["cut_off_every_time"] is True
     assert report["daemon"]["rss_mb_end"] > 0
     assert "[bench]" in done.stderr and "[bench]" not in done.stdout

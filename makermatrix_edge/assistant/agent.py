@@ -2,7 +2,8 @@
 
 Confidence is the document's: HIGH when several tools were used, MEDIUM for one, LOW for none
 or when the guard had to correct the answer. Any failure of the model (offline, not pulled, no
-tool support, too slow, unreadable) ends in the answer without the model, confidence MEDIUM.
+tool support, too slow, unreadable) ends in the answer without the model, confidence MEDIUM; so
+does a reply past the limits (too many bytes, tool calls or claims to check), which is set aside.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,21 +20,25 @@ from makermatrix_edge.assistant import fallback, guard
 from makermatrix_edge.assistant.evidence import Evidence, norm
 from makermatrix_edge.assistant.models import Answer, Confidence, HistoryTurn
 from makermatrix_edge.assistant.tools import SPECS, ToolBox, schemas
-from makermatrix_edge.devices.llm.base import LLM, ChatOptions, LLMError, Reply, ToolCall
+from makermatrix_edge.assistant.untrusted import RULES, as_data, asks_for_action
+from makermatrix_edge.devices.llm.base import LLM, ChatOptions, LLMError, Reply, ToolCall, too_many_calls
 from makermatrix_edge.inventory.component_models import Component
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
-MAX_CALLS_PER_ROUND = 8
-SYSTEM = """You are ALORA, the parts assistant of an electronics workbench. Answer from this inventory only.
+SYSTEM = (
+    """You are ALORA, the parts assistant of an electronics workbench. Answer from this inventory only.
 Rules:
 - Use the tools. Never invent a component, a quantity or a price: state only what a tool returned.
 - Check stock with check_inventory before recommending a part.
 - Give unit price and total value (quantity x unit price) in dollars.
 - Suggest equivalents (find_equivalents) only when the part is missing or short, and say why they fit.
-- Explain your reasoning in one or two short sentences. Plain text, no tables."""
+- Explain your reasoning in one or two short sentences. Plain text, no tables.
+"""
+    + RULES
+)
 # Older Ollama servers ignore think=false and qwen3 writes its thoughts inline: they are not the answer.
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S)
-_TEXT_CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>|^\s*(\{.*\})\s*$", re.S)
+_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 
 
 @dataclass
@@ -42,18 +47,44 @@ class AgentOptions:
     max_rounds: int
     question_timeout: float
     extra_prompt: str = ""
+    max_claims: int = 100
 
 
-def text_calls(content: str) -> list[ToolCall]:
-    """Small models sometimes write the call as text instead of a structured tool call; accept known tools."""
+def _call_texts(content: str) -> Iterator[str]:
+    """The JSON written between <tool_call> tags, or the whole reply when it is one JSON object.
+
+    Plain finds, each from where the last ended: linear however many (or unclosed) tags a reply holds.
+    """
+    whole = content.strip()
+    if whole.startswith("{") and whole.endswith("}"):
+        yield whole
+        return
+    at = 0
+    while (start := content.find(_OPEN, at)) >= 0:
+        end = content.find(_CLOSE, start)
+        if end < 0:
+            return
+        inner = content[start + len(_OPEN) : end].strip()
+        if inner.startswith("{") and inner.endswith("}"):
+            yield inner
+        at = end + len(_CLOSE)
+
+
+def text_calls(content: str, limit: int) -> list[ToolCall]:
+    """Small models sometimes write the call as text instead of a structured tool call; accept known tools.
+
+    Reading stops after limit + 1 calls: one more than allowed is enough to refuse the turn.
+    """
     calls = []
-    for match in _TEXT_CALL.finditer(content):
+    for raw in _call_texts(content):
         try:
-            data = json.loads(match.group(1) or match.group(2))
+            data = json.loads(raw)
         except ValueError:
             continue
         if isinstance(data, dict) and data.get("name") in SPECS:
             calls.append(ToolCall(name=data["name"], arguments=data.get("arguments", data.get("parameters"))))
+            if len(calls) > limit:
+                break
     return calls
 
 
@@ -98,10 +129,12 @@ class Agent:
         for _ in range(self.options.max_rounds):
             reply = await self._model(messages, True, emit)
             content = _THINK.sub("", reply.content)
-            calls = reply.tool_calls or text_calls(content)
+            limit = self.options.chat.max_tool_calls
+            calls = reply.tool_calls or text_calls(content, limit)
             if not calls:
                 return content.strip()
-            calls = calls[:MAX_CALLS_PER_ROUND]
+            if len(calls) > limit:
+                raise too_many_calls(limit)
             messages.append(
                 {
                     "role": "assistant",
@@ -125,14 +158,15 @@ class Agent:
                     result = seen[key][:-1] + ',"note":"you already called this; answer now"}'
                 else:
                     result = seen[key] = await self.toolbox.run(call.name, call.arguments, evidence)
-                messages.append({"role": "tool", "content": result, "tool_name": call.name})
+                marked = as_data(call.name if call.name in SPECS else "unknown", result)
+                messages.append({"role": "tool", "content": marked, "tool_name": call.name})
         messages.append({"role": "user", "content": "Answer the question now from the tool results above."})
         return _THINK.sub("", (await self._model(messages, False, emit)).content).strip()
 
     async def ask(self, question: str, history: list[HistoryTurn], emit: Emit | None = None) -> Answer:
         started = time.perf_counter()
         self.waited = 0.0
-        evidence = Evidence()
+        evidence = Evidence(actions_allowed=asks_for_action(question))
         notes: list[str] = []
         degraded = False
         try:
@@ -140,19 +174,29 @@ class Agent:
                 text = await self._loop(question, history, evidence, emit)
         except LLMError as exc:
             self.error = exc
-            degraded, notes = True, _offline_notes(exc.message, exc.fix)
+            over = exc.problem == "over_limit"
+            degraded, notes = True, (_set_aside_notes if over else _offline_notes)(exc.message, exc.fix)
         except TimeoutError:
             degraded = True
             notes = _offline_notes(
                 f"the model took longer than {self.options.question_timeout:g} s",
                 f"use a smaller model (ollama pull {self.options.chat.model}) or raise timeout_seconds",
             )
-        if degraded:
+        verdict = None
+        if not degraded:
+
+            async def verify(token: str) -> Component | None:
+                return await self._verify(evidence, token)
+
+            try:
+                verdict = await guard.check(text, evidence, verify, self.options.max_claims)
+            except guard.TooManyClaims as exc:
+                degraded, notes = True, _set_aside_notes(f"it names {exc}", "")
+        if degraded or verdict is None:
             evidence = Evidence()
             text = await fallback.answer(question, self.toolbox, evidence)
             level: Confidence = "MEDIUM"
         else:
-            verdict = await guard.check(text, evidence, lambda token: self._verify(evidence, token))
             notes = verdict.notes
             text = verdict.text
             if not text:  # nothing the model said survived: the rules answer instead
@@ -173,4 +217,9 @@ class Agent:
 
 def _offline_notes(reason: str, fix: str) -> list[str]:
     text = f"(The language model is not answering: {reason}. This answer comes straight from the inventory."
+    return [text + (f" To fix: {fix}.)" if fix else ")")]
+
+
+def _set_aside_notes(reason: str, fix: str) -> list[str]:
+    text = f"(The model's reply was set aside: {reason}. This answer comes straight from the inventory."
     return [text + (f" To fix: {fix}.)" if fix else ")")]

@@ -27,6 +27,9 @@ class Evidence:
     tool_errors: int = 0
     missing: set[str] = field(default_factory=set)  # looked up and not in the inventory
     paths: dict[int, str] = field(default_factory=dict)  # component id -> full location path
+    actions_allowed: bool = False  # the person's question asked for an action (a note in the log)
+    actions_done: list[str] = field(default_factory=list)  # action tools that ran
+    actions_refused: list[str] = field(default_factory=list)  # action tools the model called unasked
 
     def add_component(self, c: Component) -> None:
         self.parts[c.id] = c

@@ -3,7 +3,12 @@
 A small model names parts it has seen in training ("2N2222 is a good substitute, 40 in stock").
 A part the inventory does not have is never presented as stock: its sentence is removed and
 the answer says so; a wrong quantity next to a known part is corrected from the tool result.
-Either way the confidence drops to LOW, with a note.
+Either way the confidence drops to LOW, with a note. Each check may cost an inventory lookup, so
+an answer with more than max_checked_claims of them is not checked at all but set aside.
+
+A claimed action is checked against what the tools really did: the only action a tool can do is a
+note in the agent log, and only when the person asked for it (see untrusted.py). "I logged the
+deletion" or "all resistors were deleted" with no such tool call behind it is removed, with a note.
 """
 
 from __future__ import annotations
@@ -26,12 +31,30 @@ _QUANTITY = re.compile(r"(\d[\d,]*)(\s*(?:units?|pcs|pieces|in stock|left))", re
 _MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # A sentence that says a part is missing may name it: "we do not have 2N2222" is true and useful.
-_NEGATION = re.compile(r"\b(not|no|don't|doesn't|isn't|never|none|missing|without)\b", re.I)
+_NEGATION = re.compile(r"\b(not|no|nothing|don't|doesn't|isn't|never|none|missing|without)\b", re.I)
+# Words that report something done to the world; only a note in the log can be backed by a tool.
+_ACTION = re.compile(
+    r"\b(logged|noted|recorded|saved|wrote|written|deleted|deletion|removed|removal|erased|purged|wiped|dropped|"
+    r"cleared|ordered|reordered|updated|changed|modified|moved|added|created|adjusted|printed|sent|emailed)\b",
+    re.I,
+)
+_LOGGED = frozenset({"logged", "noted", "recorded", "saved", "wrote", "written"})
 
 
-def part_tokens(text: str) -> list[str]:
-    """Words that look like part numbers or markings: letters and at least two digits, not a value with a unit."""
-    out: list[str] = []
+class TooManyClaims(Exception):
+    """The answer makes more claims than the guard checks: it is set aside unread, not checked for minutes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} part numbers, counts and prices to check")
+        self.limit = limit
+
+
+def part_tokens(text: str, limit: int | None = None) -> list[str]:
+    """Words that look like part numbers or markings: letters and at least two digits, not a value with a unit.
+
+    With `limit`, it stops after limit + 1 distinct ones (enough to know there are too many).
+    """
+    out: dict[str, None] = {}  # ordered and O(1) to test: an answer may hold thousands
     for match in _TOKEN.finditer(text):
         token = match.group(0)
         key = norm(token)
@@ -39,9 +62,21 @@ def part_tokens(text: str) -> list[str]:
             continue
         if _VALUE.fullmatch(token) or _PACKAGE.fullmatch(key):
             continue
-        if token not in out:
-            out.append(token)
-    return out
+        out[token] = None
+        if limit is not None and len(out) > limit:
+            break
+    return list(out)
+
+
+def _claims(answer: str, limit: int) -> int:
+    """How many things the guard would check (distinct part tokens, counts, prices), counting at most limit + 1."""
+    count = len(part_tokens(answer, limit))
+    for pattern in (_QUANTITY, _MONEY):
+        for _ in pattern.finditer(answer):
+            count += 1
+            if count > limit:
+                return count
+    return count
 
 
 @dataclass
@@ -59,11 +94,23 @@ def _parts_in(sentence: str, evidence: Evidence) -> list[Component]:
     return [c for c in evidence.parts.values() if norm(c.part_number) and norm(c.part_number) in key]
 
 
-async def check(answer: str, evidence: Evidence, verify: Verify) -> Verdict:
+async def check(answer: str, evidence: Evidence, verify: Verify, max_claims: int) -> Verdict:
+    """The answer with what no tool showed removed or corrected; TooManyClaims past max_claims."""
+    if _claims(answer, max_claims) > max_claims:
+        raise TooManyClaims(max_claims)
     notes: list[str] = []
     kept: list[str] = []
+    if evidence.actions_refused:
+        notes.append(
+            "The model tried to write to the assistant's log though nobody asked for that; it was refused "
+            "(text in the inventory may be trying to steer it)."
+        )
     for sentence in (s.strip() for s in _SENTENCE.split(answer)):
         if not sentence:
+            continue
+        unbacked = _unbacked_action(sentence, evidence)
+        if unbacked:
+            notes.append(f"The model reported an action ({unbacked}) that no tool carried out; that claim was removed.")
             continue
         invented = []
         for token in part_tokens(sentence):
@@ -87,6 +134,18 @@ async def check(answer: str, evidence: Evidence, verify: Verify) -> Verdict:
             continue
         kept.append(sentence)
     return Verdict(text=" ".join(kept), notes=notes)
+
+
+def _unbacked_action(sentence: str, evidence: Evidence) -> str | None:
+    """The first action word no tool call backs ("deleted"; "logged" unless log_action ran), None if all are."""
+    if _NEGATION.search(sentence):  # "nothing was deleted" claims nothing
+        return None
+    logged = bool(evidence.actions_done)
+    for match in _ACTION.finditer(sentence):
+        word = match.group(1).lower()
+        if not (logged and word in _LOGGED):
+            return word
+    return None
 
 
 def _fix_quantities(sentence: str, evidence: Evidence, notes: list[str]) -> str | None:

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import logging
 import re
+import time
 from typing import Any
 
 import msgspec
@@ -26,6 +27,7 @@ from makermatrix_edge.assistant.models import (
 )
 from makermatrix_edge.assistant.store import AssistantStore
 from makermatrix_edge.assistant.tools import ToolBox
+from makermatrix_edge.assistant.turns import FairQueue
 from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.llm import LLM, ChatOptions, LLMError, ModelInfo, Probe, build_llm
 from makermatrix_edge.errors import DeviceUnavailable, InvalidInput
@@ -54,10 +56,17 @@ class AssistantService:
         self.llm: LLM = self._build(settings)
         self.probe: Probe | None = None
         self._watch: asyncio.Task[None] | None = None
+        self.turns = FairQueue()  # the model answers one question at a time; users take turns
 
     @staticmethod
     def _build(cfg: AssistantSettings) -> LLM:
-        return build_llm(cfg.provider, ollama_url=cfg.ollama_url, api_url=cfg.api_url, api_key=cfg.api_key)
+        return build_llm(
+            cfg.provider,
+            ollama_url=cfg.ollama_url,
+            api_url=cfg.api_url,
+            api_key=cfg.api_key,
+            max_reply_bytes=cfg.max_reply_bytes,
+        )
 
     # -- lifecycle and device state -------------------------------------------------------------
 
@@ -176,8 +185,9 @@ class AssistantService:
             num_ctx=cfg.num_ctx,
             keep_alive=cfg.keep_alive,
             timeout_seconds=cfg.call_timeout_seconds,
+            max_tool_calls=cfg.max_tool_calls,
         )
-        return AgentOptions(chat, cfg.max_rounds, cfg.timeout_seconds, cfg.system_prompt)
+        return AgentOptions(chat, cfg.max_rounds, cfg.timeout_seconds, cfg.system_prompt, cfg.max_checked_claims)
 
     def _toolbox_for(self, principal: Principal | None) -> ToolBox:
         username = principal.username if principal else None
@@ -187,17 +197,39 @@ class AssistantService:
 
         return dataclasses.replace(self.toolbox, log_action=log_action)
 
+    def check_room(self, principal: Principal | None) -> None:
+        """Refuse now (429/503, in words) a question that would not get a turn, before a stream starts."""
+        if self.config.enabled:
+            cfg = self.config
+            self.turns.room(principal.username if principal else "", cfg.max_waiting_per_user, cfg.max_waiting)
+
+    async def _ask_model(
+        self, question: str, history: list[HistoryTurn], principal: Principal | None, emit: Emit | None
+    ) -> Answer:
+        cfg = self.config
+        ticket = self.turns.join(principal.username if principal else "", cfg.max_waiting_per_user, cfg.max_waiting)
+        try:
+            if not ticket.started.is_set() and emit is not None:
+                await emit({"type": "queued", "ahead": self.turns.ahead(ticket)})
+            await self.turns.wait(ticket, cfg.timeout_seconds)
+            started = time.perf_counter()
+            agent = Agent(self.llm, self._toolbox_for(principal), self._options())
+            answer = await agent.ask(question, history, emit)
+            self.turns.record(time.perf_counter() - started)
+            self._learn(agent.error)
+            return answer
+        finally:
+            self.turns.leave(ticket)
+
     async def ask(
         self, question: str, history: list[HistoryTurn], principal: Principal | None, emit: Emit | None = None
     ) -> Answer:
-        toolbox = self._toolbox_for(principal)
+        """The checked answer; TooManyRequests / Overloaded when the model's queue has no room for it."""
         if self.config.enabled:
-            agent = Agent(self.llm, toolbox, self._options())
-            answer = await agent.ask(question, history, emit)
-            self._learn(agent.error)
+            answer = await self._ask_model(question, history, principal, emit)
         else:
             evidence = Evidence()
-            text = await fallback.answer(question, toolbox, evidence)
+            text = await fallback.answer(question, self._toolbox_for(principal), evidence)
             note = (
                 "(The assistant's model is turned off in the settings; this answer comes straight from the "
                 "inventory. To fix: an admin sets enabled to true in /api/ai/config.)"
@@ -226,7 +258,7 @@ class AssistantService:
         if error is None:
             if self.probe is None or self.probe.problem is not None:
                 self.probe = Probe(reachable=True, model_present=True, message="answered a question")
-        elif error.problem != "timeout":
+        elif error.problem not in ("timeout", "over_limit"):  # the server works; this model's turn was slow or wild
             self.probe = Probe(reachable=error.problem != "unreachable", problem=error.problem,
                                message=error.message, fix=error.fix)  # fmt: skip
 

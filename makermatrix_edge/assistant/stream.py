@@ -15,6 +15,7 @@ import msgspec
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.assistant.models import HistoryTurn
 from makermatrix_edge.assistant.service import AssistantService
+from makermatrix_edge.errors import DomainError
 
 _DONE = object()
 
@@ -31,6 +32,8 @@ async def ndjson(
         try:
             answer = await service.ask(question, history, principal, emit)
             await queue.put({"type": "answer", **msgspec.to_builtins(answer)})
+        except DomainError as exc:  # e.g. busy after all: the stream has started (200), so say it in the stream
+            await queue.put({"type": "error", "message": exc.message})
         except Exception as exc:  # the stream has started (200): say it in the stream
             await queue.put({"type": "error", "message": f"the question failed: {exc}"})
         finally:

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from makermatrix_edge.assistant.evidence import Evidence, norm
+from makermatrix_edge.assistant.untrusted import ACTIONS
 from makermatrix_edge.errors import DomainError
 from makermatrix_edge.inventory.categories import AloraCategoryService
 from makermatrix_edge.inventory.component_models import Component
@@ -153,6 +154,10 @@ class ToolBox:
         if name not in SPECS:
             evidence.tool_errors += 1
             return _encode({"error": f"unknown tool {name!r}", "tools": list(SPECS)})
+        if name in ACTIONS and not evidence.actions_allowed:  # asked for by the data, not by the person
+            evidence.tool_errors += 1
+            evidence.actions_refused.append(name)
+            return _encode({"error": f"{name} refused: the person did not ask to log or note anything"})
         try:
             raw_args = await self._by_part_number(raw_args, evidence)
             args = _check(name, raw_args)
@@ -165,6 +170,8 @@ class ToolBox:
             evidence.tool_errors += 1
             return _encode({"error": f"{name} failed inside the daemon; try another tool"})
         evidence.tools_used.append(name)
+        if name in ACTIONS:
+            evidence.actions_done.append(name)
         return _encode(result)
 
     async def _by_part_number(self, raw: Any, evidence: Evidence) -> Any:

@@ -59,5 +59,6 @@ class AskPages(Controller):
     ) -> Stream:
         check_csrf(request, None)  # the page sends its token in the X-CSRF-Token header
         principal = await require(request, services, ASK)
+        services.assistant.check_room(principal)  # a refusal is a 429/503 before the stream starts
         body = ndjson(services.assistant, data.message, data.conversation_history, principal)
         return Stream(body, media_type="application/x-ndjson", headers={"Cache-Control": "no-store"})

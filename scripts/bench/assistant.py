@@ -7,7 +7,9 @@ answers at once from the tool results) and `makermatrix-edge serve` with product
 the demo bench. Asks the three questions of alora-api.md --rounds times each; the daemon reports
 per question the time it waited on the model and its own overhead (tools, guard, prompts). Then
 measures GET /alora/components/{id} p95 idle, while a question waits on a model that is still
-"thinking" (the Pi case), and while questions run back to back (the worst case for our CPU).
+"thinking" (the Pi case), while questions run back to back (the worst case for our CPU), and while
+a hostile model answers every question with a 50 MB stream (the daemon reads max_reply_bytes of it,
+hangs up and answers from the inventory): how much of each flood got through, and the daemon's RSS.
 Prints ONE JSON object on stdout (progress on stderr). Nothing is asserted: the figures go to the README.
 """
 
@@ -96,6 +98,8 @@ def main() -> None:
                 idle = probe(http, args.probes, part)
                 held = _while_held(daemon.url, token, fake, http, args.probes, part)
                 busy = _while_busy(daemon.url, token, fake, http, args.probes, part)
+                log("API p95 while a hostile model floods every answer")
+                hostile = _while_hostile(daemon, token, http, args.probes, part)
                 _, rss_end = daemon.usage()
         finally:
             daemon.stop()
@@ -117,7 +121,13 @@ def main() -> None:
             "rss_mb_after_questions": round(rss_after, 1),
             "rss_mb_end": round(rss_end, 1),
         },
-        "api_component_get": {"idle": idle, "question_waiting_on_model": held, "questions_back_to_back": busy},
+        "api_component_get": {
+            "idle": idle,
+            "question_waiting_on_model": held,
+            "questions_back_to_back": busy,
+            "hostile_model_answering": hostile.pop("probe"),
+        },
+        "hostile_model": hostile,
         "targets": {"overhead_ms_p95_below": TARGET_OVERHEAD_MS},
     }
     report["targets"]["met"] = (report["per_question"]["overhead_ms_p95"] or 0) < TARGET_OVERHEAD_MS
@@ -176,6 +186,57 @@ def _while_busy(url: str, token: str, fake: FakeOllama, http: httpx.Client, prob
     finally:
         stop.set()
         asker.join()
+
+
+def _while_hostile(daemon: DemoDaemon, token: str, http: httpx.Client, probes: int, part: int) -> dict[str, Any]:
+    """Questions back to back, each answered by a model streaming 50 MB (hostile_ollama.py, its own process)."""
+    hostile = subprocess.Popen(
+        [sys.executable, str(HERE / "hostile_ollama.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert hostile.stdin is not None and hostile.stdout is not None
+    http.put("/api/ai/config", json={"api_url": hostile.stdout.readline().strip()}).raise_for_status()
+    stop = threading.Event()
+    answers: list[int] = []
+    rss: list[float] = []
+    cpu: list[float] = []
+
+    def ask(own: httpx.Client) -> None:
+        cpu_before, _ = daemon.usage()
+        response = own.post("/api/ai/chat", json={"message": DOC_QUESTIONS[1]})
+        cpu.append(daemon.usage()[0] - cpu_before)
+        if not response.json()["data"]["degraded"]:
+            raise RuntimeError(f"the flood was not set aside: {response.text[:300]}")
+        answers.append(len(response.content))
+        rss.append(daemon.usage()[1])
+
+    def loop() -> None:
+        with httpx.Client(base_url=daemon.url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as own:
+            while not (answers and stop.is_set()):  # at least one, however few probes
+                ask(own)
+
+    asker = threading.Thread(target=loop)
+    asker.start()
+    try:
+        measured = probe(http, probes, part)
+    finally:
+        stop.set()
+        asker.join()
+    try:
+        cpu.clear()  # the daemon's CPU per hostile question, without probes to share it
+        with httpx.Client(base_url=daemon.url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as own:
+            for _ in range(5):
+                ask(own)
+    finally:
+        summary, _ = hostile.communicate("", timeout=60)
+        http.post("/api/ai/reset").raise_for_status()
+    return {
+        "probe": measured,
+        "questions": len(answers),
+        **json.loads(summary),
+        "answer_bytes_max": max(answers),
+        "daemon_cpu_ms_per_question": round(statistics.mean(cpu) * 1000, 1),
+        "daemon_rss_mb_max": round(max(rss), 1),
+    }
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ class AIController(Controller):
     async def chat_stream(
         self, data: JSONBody[AIChatRequest], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Stream:
-        """NDJSON: {"type":"token"|"tool"|...} lines while the model works, then {"type":"answer",...}."""
+        """NDJSON: {"type":"queued"|"token"|"tool"|...} lines while the model works, then {"type":"answer",...}."""
+        services.assistant.check_room(principal)  # a refusal is a 429/503 before the stream starts
         body = ndjson(services.assistant, data.message, data.conversation_history, principal)
         return Stream(body, media_type="application/x-ndjson", headers={"Cache-Control": "no-store"})
 

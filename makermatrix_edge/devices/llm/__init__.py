@@ -40,9 +40,9 @@ class InternetLLM:
         return None
 
 
-def build_llm(provider: str, *, ollama_url: str, api_url: str, api_key: str) -> LLM:
+def build_llm(provider: str, *, ollama_url: str, api_url: str, api_key: str, max_reply_bytes: int) -> LLM:
     if provider == "ollama":
-        return OllamaLLM(ollama_url)
+        return OllamaLLM(ollama_url, max_reply_bytes)
     if provider == "openai_compatible":
-        return OpenAICompatibleLLM(api_url, api_key)
+        return OpenAICompatibleLLM(api_url, api_key, max_reply_bytes)
     return InternetLLM(provider)

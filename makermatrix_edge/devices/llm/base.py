@@ -11,7 +11,9 @@ from typing import Any, Literal, Protocol
 
 import msgspec
 
-Problem = Literal["unreachable", "model_missing", "no_tools", "timeout", "needs_internet", "bad_reply", "error"]
+Problem = Literal[
+    "unreachable", "model_missing", "no_tools", "timeout", "needs_internet", "bad_reply", "over_limit", "error"
+]
 OnText = Callable[[str], Awaitable[None]]
 
 
@@ -63,6 +65,27 @@ class ChatOptions(msgspec.Struct):
     num_ctx: int
     keep_alive: str
     timeout_seconds: float
+    max_tool_calls: int = 8  # more in one turn and the reply is set aside (over_limit), the rest unread
+
+
+# What to tell the person when a model's reply went past a limit: it is the model, not them.
+OVER_LIMIT_FIX = "try another model (ollama pull qwen3:1.7b); if its answers are long on purpose, raise the limit"
+
+
+def too_many_calls(limit: int) -> LLMError:
+    return LLMError("over_limit", f"the model asked for more than {limit} tool calls in one turn", OVER_LIMIT_FIX)
+
+
+# A token is a few characters; more than this many per token asked for means num_predict was ignored.
+MAX_CHARS_PER_TOKEN = 16
+
+
+def too_long(max_tokens: int) -> LLMError:
+    return LLMError("over_limit", f"the model wrote past max_tokens ({max_tokens} tokens)", OVER_LIMIT_FIX)
+
+
+def too_large(limit: int) -> LLMError:
+    return LLMError("over_limit", f"the model's reply went past {limit} bytes (max_reply_bytes)", OVER_LIMIT_FIX)
 
 
 class LLM(Protocol):

@@ -3,7 +3,9 @@
 Quirks handled here (see the Ollama reference notes): arguments arrive as a JSON object (a string
 makes the client raise a pydantic error); a refused connection is ConnectionError, or the raw
 httpx.ConnectError while streaming; a missing model is a 404, a model without tools a 400;
-`think` must be false or a thinking model spends the Pi's minutes thinking.
+`think` must be false or a thinking model spends the Pi's minutes thinking. Every answer is read
+through a CappedTransport (at most max_reply_bytes), and a turn stops being read at the first tool
+call past max_tool_calls: what a broken or hostile model may cost us is bounded before it is parsed.
 """
 
 from __future__ import annotations
@@ -11,17 +13,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import Any, cast
 
 import httpx
 import ollama
 import pydantic
 
-from makermatrix_edge.devices.llm.base import ChatOptions, LLMError, ModelInfo, OnText, Probe, Reply, ToolCall, pull_fix
+from makermatrix_edge.devices.llm.base import (
+    MAX_CHARS_PER_TOKEN,
+    ChatOptions,
+    LLMError,
+    ModelInfo,
+    OnText,
+    Probe,
+    Reply,
+    ToolCall,
+    pull_fix,
+    too_large,
+    too_long,
+    too_many_calls,
+)
+from makermatrix_edge.devices.llm.capped import CappedTransport, ReplyTooLarge
 
 START_FIX = (
     "start Ollama on the Pi: sudo systemctl start ollama (install: curl -fsSL https://ollama.com/install.sh | sh)"
 )
+LINES_OVER_MAX_TOKENS = 32  # tool-call lines, the final line, tokens split across lines
 TOOLS_FIX = "choose a model with tool support, e.g. qwen3:1.7b (ollama pull qwen3:1.7b), in /api/ai/config"
 
 
@@ -37,8 +55,9 @@ def _keep_alive(value: str) -> float | str:
 class OllamaLLM:
     kind = "ollama"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, max_reply_bytes: int) -> None:
         self.url = url.rstrip("/")
+        self.max_reply_bytes = max_reply_bytes
         # httpx clients belong to the event loop that made them; the app may run on another loop
         # than the one a test or a CLI command used before, so one client per loop.
         self._clients: dict[int, ollama.AsyncClient] = {}
@@ -47,10 +66,13 @@ class OllamaLLM:
         loop = id(asyncio.get_running_loop())
         client = self._clients.get(loop)
         if client is None:
-            client = self._clients[loop] = ollama.AsyncClient(host=self.url, timeout=None)
+            transport = CappedTransport(self.max_reply_bytes)
+            client = self._clients[loop] = ollama.AsyncClient(host=self.url, timeout=None, transport=transport)
         return client
 
     def _error(self, exc: BaseException, model: str, timeout: float) -> LLMError:
+        if isinstance(exc, ReplyTooLarge):
+            return too_large(exc.limit)
         if isinstance(exc, (ConnectionError, httpx.ConnectError)):
             return LLMError(
                 "unreachable", f"Ollama is not running at {self.url}", f"{START_FIX}, then: {pull_fix(model)}"
@@ -114,17 +136,34 @@ class OllamaLLM:
         content: list[str] = []
         calls: list[ToolCall] = []
         eval_ns = 0
-        async for chunk in stream:
-            message = chunk.message
-            if message.content:
-                content.append(message.content)
-                if on_text is not None:
-                    await on_text(message.content)
-            for call in message.tool_calls or []:
-                calls.append(ToolCall(name=call.function.name, arguments=dict(call.function.arguments)))
-            if chunk.done:
-                eval_ns = int(chunk.eval_duration or 0) + int(chunk.prompt_eval_duration or 0)
-                eval_ns += int(chunk.load_duration or 0)
+        # Leaving the loop early must close the HTTP response (the client's generator holds it open).
+        async with contextlib.aclosing(cast(AsyncGenerator[ollama.ChatResponse], stream)) as chunks:
+            read = chars = 0
+            async for chunk in chunks:
+                read += 1
+                # Ollama streams about a token a line and stops at num_predict (max_tokens): a model that
+                # goes on has ignored it, and each line costs us parsing, so it is cut off here.
+                if read > options.max_tokens + LINES_OVER_MAX_TOKENS:
+                    raise too_long(options.max_tokens)
+                if read % 16 == 0:
+                    # Lines that arrived together parse without a pause; a short rest lets requests in, and
+                    # their worker threads the GIL (a real model's lines come slower than this anyway).
+                    await asyncio.sleep(0.001)
+                message = chunk.message
+                if message.content:
+                    chars += len(message.content)
+                    if chars > options.max_tokens * MAX_CHARS_PER_TOKEN:  # the text the guard would check
+                        raise too_long(options.max_tokens)
+                    content.append(message.content)
+                    if on_text is not None:
+                        await on_text(message.content)
+                for call in message.tool_calls or []:
+                    if len(calls) >= options.max_tool_calls:
+                        raise too_many_calls(options.max_tool_calls)
+                    calls.append(ToolCall(name=call.function.name, arguments=dict(call.function.arguments)))
+                if chunk.done:
+                    eval_ns = int(chunk.eval_duration or 0) + int(chunk.prompt_eval_duration or 0)
+                    eval_ns += int(chunk.load_duration or 0)
         return Reply(content="".join(content), tool_calls=calls, eval_ns=eval_ns)
 
     async def probe(self, model: str) -> Probe:

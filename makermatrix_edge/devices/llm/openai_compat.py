@@ -2,7 +2,7 @@
 
 Arguments arrive as a JSON string here (Ollama sends an object); a string that is not JSON is
 passed on as it is and the assistant answers it as a tool error. Tool results go back with the
-call's id, which this protocol requires.
+call's id, which this protocol requires. Answers are read through a CappedTransport (max_reply_bytes).
 """
 
 from __future__ import annotations
@@ -13,7 +13,20 @@ from typing import Any
 
 import httpx
 
-from makermatrix_edge.devices.llm.base import ChatOptions, LLMError, ModelInfo, OnText, Probe, Reply, ToolCall
+from makermatrix_edge.devices.llm.base import (
+    MAX_CHARS_PER_TOKEN,
+    ChatOptions,
+    LLMError,
+    ModelInfo,
+    OnText,
+    Probe,
+    Reply,
+    ToolCall,
+    too_large,
+    too_long,
+    too_many_calls,
+)
+from makermatrix_edge.devices.llm.capped import CappedTransport, ReplyTooLarge
 
 START_FIX = "start the OpenAI-compatible server (e.g. llama-server --port 8081) or fix api_url in /api/ai/config"
 
@@ -21,11 +34,17 @@ START_FIX = "start the OpenAI-compatible server (e.g. llama-server --port 8081) 
 class OpenAICompatibleLLM:
     kind = "openai_compatible"
 
-    def __init__(self, url: str, api_key: str = "") -> None:
+    def __init__(self, url: str, api_key: str, max_reply_bytes: int) -> None:
         self.url = url.rstrip("/")
+        self.max_reply_bytes = max_reply_bytes
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=None, transport=CappedTransport(self.max_reply_bytes))
+
     def _error(self, exc: BaseException, model: str, timeout: float) -> LLMError:
+        if isinstance(exc, ReplyTooLarge):
+            return too_large(exc.limit)
         if isinstance(exc, httpx.ConnectError):
             return LLMError("unreachable", f"no OpenAI-compatible server answers at {self.url}", START_FIX)
         if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
@@ -77,13 +96,15 @@ class OpenAICompatibleLLM:
         if tools:
             body["tools"] = tools
         try:
-            async with asyncio.timeout(options.timeout_seconds), httpx.AsyncClient(timeout=None) as client:
+            async with asyncio.timeout(options.timeout_seconds), self._client() as client:
                 response = await client.post(f"{self.url}/chat/completions", json=body, headers=self._headers)
                 response.raise_for_status()
                 message = response.json()["choices"][0]["message"]
         except Exception as exc:
             raise self._error(exc, options.model, options.timeout_seconds) from exc
         calls = []
+        if len(message.get("tool_calls") or []) > options.max_tool_calls:
+            raise too_many_calls(options.max_tool_calls)
         for call in message.get("tool_calls") or []:
             raw = call["function"].get("arguments") or "{}"
             try:
@@ -92,12 +113,14 @@ class OpenAICompatibleLLM:
                 arguments = raw
             calls.append(ToolCall(name=call["function"]["name"], arguments=arguments))
         content = message.get("content") or ""
+        if len(content) > options.max_tokens * MAX_CHARS_PER_TOKEN:
+            raise too_long(options.max_tokens)
         if content and on_text is not None:
             await on_text(content)
         return Reply(content=content, tool_calls=calls)
 
     async def _models_raw(self) -> list[str]:
-        async with asyncio.timeout(10), httpx.AsyncClient(timeout=None) as client:
+        async with asyncio.timeout(10), self._client() as client:
             response = await client.get(f"{self.url}/models", headers=self._headers)
             response.raise_for_status()
             return [str(m["id"]) for m in response.json().get("data", [])]

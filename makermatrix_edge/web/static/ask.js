@@ -20,6 +20,8 @@
     if (event.type === "token") {
       text.textContent += event.text;
       status.textContent = "The model is writing (checked against the inventory when done)…";
+    } else if (event.type === "queued") {
+      status.textContent = "Waiting for the model: " + event.ahead + " question(s) ahead of you…";
     } else if (event.type === "tool") {
       text.textContent = "";
       status.textContent = TOOL_WORDS[event.name] || "Working…";
@@ -57,7 +59,8 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": document.body.dataset.csrf },
       body: JSON.stringify({ message: message })
     }).then(function (r) {
-      if (!r.ok || !r.body) { form.submit(); return null; }  // let the plain form post show what went wrong
+      // Refused (busy) or redirected: let the plain form post show what went wrong, in words.
+      if (!r.ok || !r.body || r.redirected) { form.submit(); return null; }
       var reader = r.body.getReader();
       var decoder = new TextDecoder();
       var buffer = "";
