@@ -26,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TypeVar
@@ -41,6 +42,7 @@ from makermatrix_edge.orders.writing import ImportJob, Outcome
 from makermatrix_edge.runtime.diskspace import full_message, is_disk_full
 
 T = TypeVar("T")
+HOLD_SECONDS = 0.5  # batches back to back while no other write waits; then progress, and a cancel is seen
 NICENESS = 19  # the child's CPU priority below the daemon's (never above: that needs privileges)
 
 
@@ -161,9 +163,12 @@ def _relay(
 
     def turn(command: bytes) -> Line:
         """On the writer thread: one batch (or the final step) while no other write runs."""
-        stdin.write(command)
-        stdin.flush()
-        raw = stdout.readline()
+        try:
+            stdin.write(command)
+            stdin.flush()
+            raw = stdout.readline()
+        except BrokenPipeError:  # it died since its last answer
+            raw = b""
         if not raw:
             code = proc.wait()
             stderr.seek(0)
@@ -174,12 +179,20 @@ def _relay(
             _raise(line.error)
         return line
 
+    def turns() -> Line:
+        """Batches while nobody else waits for the writer, for at most HOLD_SECONDS (progress comes between)."""
+        until = time.monotonic() + HOLD_SECONDS
+        while True:
+            line = turn(b"go\n")
+            if (line.done or 0) >= (line.of or 0) or db.writes_waiting or time.monotonic() >= until:
+                return line
+
     try:
         stdin.write(msgspec.json.encode(job) + b"\n")
         while True:
-            line = db.exclusive_sync(lambda: turn(b"go\n"))
+            line = db.exclusive_sync(turns)
             done, of = line.done or 0, line.of or 0
-            if progress is not None:
+            if progress is not None:  # outside the writer: it may store the task's progress
                 progress(done, of)
             if done >= of:
                 break

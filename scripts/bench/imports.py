@@ -19,8 +19,8 @@ import contextlib
 import json
 import platform
 import random
-import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +33,7 @@ import psutil  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import import_large
 from backups import PASSWORD, free_port, log, measure, p95, seed, start_daemon, wait_healthy
 
 HEADER = (
@@ -92,6 +93,7 @@ def main() -> int:
     parser.add_argument("--parts", type=int, default=10_000, help="parts in the inventory before the imports")
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--idle-seconds", type=float, default=4.0)
+    parser.add_argument("--large", type=int, default=0, help="lines of the very large imports (0: none)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="mm-bench-import-") as tmp:
@@ -105,6 +107,7 @@ def main() -> int:
         log_path = Path(tmp) / "daemon.log"
         proc = start_daemon(data_dir, drive, port, log_path)
         imports: list[dict[str, Any]] = []
+        large: dict[str, Any] | None = None
         alone: list[dict[str, Any]] = []
         try:
             wait_healthy(url, proc, log_path)
@@ -158,9 +161,19 @@ def main() -> int:
             sampler.join()
             rss_after = rss_mb(daemon)
             during = [dt for at, dt in timed if any(a <= at <= b for a, b in windows)]
+            if args.large:
+                large = import_large.run(url, headers, proc, lambda b: lcsc_file(args.large, b, args.parts), args.large)
+                large["stop_after_large_imports_seconds"] = import_large.stop_daemon(proc)
+
+                def restart() -> subprocess.Popen[bytes]:
+                    started = start_daemon(data_dir, drive, port, log_path)
+                    wait_healthy(url, started, log_path, timeout=600)
+                    return started
+
+                content = lcsc_file(args.large, 36, args.parts)
+                proc, large["stop_at_15_percent"] = import_large.stop_and_restart(url, headers, restart, content)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
+            stop_seconds = import_large.stop_daemon(proc)
     ratio = round(p95(during) / p95(idle), 2) if idle and during else None
     seconds: dict[int, float] = {}
     for entry in (*alone, *imports):  # the slower of alone and under load
@@ -173,7 +186,7 @@ def main() -> int:
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
         },
-        "parameters": {"sizes": sizes, "parts": args.parts, "clients": args.clients},
+        "parameters": {"sizes": sizes, "parts": args.parts, "clients": args.clients, "large": args.large},
         "seeding": seeding,
         "imports_alone": alone,
         "imports": imports,
@@ -184,7 +197,9 @@ def main() -> int:
             "rss_growth_mb": round(max(peak) - rss_before, 1),
             "import_worker_peak_rss_mb": child_peak[0],
             "exit_status": proc.returncode,
+            "stop_seconds": stop_seconds,
         },
+        "large_import": large,
         "api": {
             "idle_requests": len(idle),
             "idle_p95_ms": round(p95(idle), 2),
