@@ -2,8 +2,9 @@
 
 The loop runs on the daemon's event loop. It wakes when a task is created (or every
 `poll_seconds`), enforces timeouts with the injected clock, and gives a handler that does
-not stop within `cancel_grace_seconds` of being told to up: its slot is freed and its
-thread left to end by itself (threads cannot be killed; handlers check their token).
+not stop within `cancel_grace_seconds` of being told to (or of its last `winding_down` while
+it undoes its work) up: its slot is freed and its thread left to end by itself (threads cannot
+be killed; handlers check their token).
 """
 
 from __future__ import annotations

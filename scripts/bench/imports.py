@@ -43,8 +43,10 @@ HEADER = (
 PACKAGES = ("0402", "0603", "0805", "SOT-23", "SOIC-8", "QFN-20-EP(4x4)")
 
 
-def lcsc_file(lines: int, batch: int, known: int) -> bytes:
-    """An LCSC export: every fifth line is a part the bench has (PN-xxxxxx), the rest are new."""
+def lcsc_file(lines: int, batch: int, known: int, *, short: bool = False) -> bytes:
+    """An LCSC export: every fifth line is a part the bench has (PN-xxxxxx), the rest are new.
+
+    `short` descriptions keep 100 000 lines under the 10 MB upload limit."""
     rng = random.Random(lines * 31 + batch)
     rows = [HEADER]
     for i in range(lines):
@@ -55,7 +57,7 @@ def lcsc_file(lines: int, batch: int, known: int) -> bytes:
             spn, mpn = f"PN-{rng.randrange(known):06d}", f"KNOWN-{i}"
         else:
             spn, mpn = f"C{batch}{i:06d}", f"MPN-{batch}-{i:06d}"
-        desc = f'"{package} bench part {i}, ±1% 100mW Thick Film Resistors ROHS"'
+        desc = f'"{package} part {i}"' if short else f'"{package} bench part {i}, ±1% 100mW Thick Film Resistors ROHS"'
         rows.append(f"{spn},{mpn},Maker {i % 40},,{package},{desc},YES,{qty},1\\1,{price},{round(qty * price, 2)}")
     return ("\n".join(rows) + "\n").encode()
 
@@ -162,7 +164,11 @@ def main() -> int:
             rss_after = rss_mb(daemon)
             during = [dt for at, dt in timed if any(a <= at <= b for a, b in windows)]
             if args.large:
-                large = import_large.run(url, headers, proc, lambda b: lcsc_file(args.large, b, args.parts), args.large)
+
+                def make(batch: int) -> bytes:
+                    return lcsc_file(args.large, batch, args.parts, short=True)
+
+                large = import_large.run(url, headers, proc, make, args.large)
                 large["stop_after_large_imports_seconds"] = import_large.stop_daemon(proc)
 
                 def restart() -> subprocess.Popen[bytes]:
@@ -170,7 +176,7 @@ def main() -> int:
                     wait_healthy(url, started, log_path, timeout=600)
                     return started
 
-                content = lcsc_file(args.large, 36, args.parts)
+                content = make(36)
                 proc, large["stop_at_15_percent"] = import_large.stop_and_restart(url, headers, restart, content)
         finally:
             stop_seconds = import_large.stop_daemon(proc)
