@@ -210,19 +210,24 @@ class Database:
         return self._waiting
 
     def _queued_write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
-        with self._lock:
-            self._waiting -= 1
+        self._unwait()
         return self._run_write(fn)
 
     def _submit_write(self, fn: Callable[[sqlite_utils.Database], T]) -> Future[T]:
         with self._lock:
             self._waiting += 1
         try:
-            return self._writer.submit(self._queued_write, fn)
+            future = self._writer.submit(self._queued_write, fn)
         except BaseException:  # shut down: it will never start
-            with self._lock:
-                self._waiting -= 1
+            self._unwait()
             raise
+        # A write cancelled before it started (its request went away) never reaches _queued_write.
+        future.add_done_callback(lambda f: self._unwait() if f.cancelled() else None)
+        return future
+
+    def _unwait(self) -> None:
+        with self._lock:
+            self._waiting -= 1
 
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run fn in one transaction on the writer thread."""
