@@ -206,6 +206,7 @@ def wire_orders(services: Services) -> None:
     enricher = ImportEnricher(services.enrichment)
     orders.find_enricher = lambda: enricher
     orders.uploads.sweep()
+    orders.take_back_unfinished()  # before the task worker starts: a requeued import then starts clean
     order_tasks.register(tasks.registry, orders)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from conftest import bearer
+from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict
 from makermatrix_edge.orders import child
 from makermatrix_edge.orders.models import ImportOptions
@@ -50,7 +52,7 @@ def test_the_child_writes_the_whole_order_and_reports_progress(
         parsed, "sha-1", ImportOptions(), None, lambda done, of: seen.append((done, of)), in_child=True
     )
     assert len(workers) == 1 and workers[0].returncode == 0  # another process did it, and ended
-    assert seen == [(100, 250), (200, 250)]
+    assert seen[-1] == (250, 250) and seen == sorted(seen)  # after each batch
     assert (result.created_count, len(result.part_ids)) == (250, 250)
     assert counts(client, admin_token) == (250, 1)
     part = client.get("/api/parts/get_part?part_number=C100003", headers=bearer(admin_token)).json()["data"]
@@ -84,37 +86,29 @@ def test_a_refusal_in_the_child_comes_back_as_the_same_error(services: Services)
         services.orders.run_import(parsed, "sha-3", ImportOptions(), None, None, in_child=True)
 
 
-def test_no_other_write_starts_while_the_child_writes(
+def test_a_write_queued_during_the_import_goes_between_two_batches(
     services: Services, workers: list[subprocess.Popen[bytes]]
 ) -> None:
     parsed = services.orders.parse(lcsc_lines(150).encode(), "big.csv", ImportOptions())
-    midway, release = threading.Event(), threading.Event()
     other_done = threading.Event()
     priorities: list[int] = []
-
-    def hold(done: int, of: int) -> None:
-        # The child has not been reaped yet (the parent is here): its priority is still readable.
-        priorities.append(os.getpriority(os.PRIO_PROCESS, workers[0].pid))
-        midway.set()
-        assert release.wait(30)
 
     def other_write() -> None:
         services.db.write_sync(lambda d: d.execute("INSERT INTO roles (id, name) VALUES ('r', 'waiter')"))
         other_done.set()
 
-    importer = threading.Thread(
-        target=lambda: services.orders.run_import(parsed, "sha-4", ImportOptions(), None, hold, in_child=True)
-    )
-    importer.start()
-    assert midway.wait(30)
-    writer = threading.Thread(target=other_write)
-    writer.start()
-    assert not other_done.wait(0.3)  # queued behind the import, not racing it for the lock
-    release.set()
-    importer.join(30)
-    writer.join(30)
-    assert other_done.is_set()
-    assert priorities == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + child.NICENESS)]  # below the daemon's
+    def between_batches(done: int, of: int) -> None:
+        if priorities:
+            return
+        # The child has not been reaped yet (the parent is here): its priority is still readable.
+        priorities.append(os.getpriority(os.PRIO_PROCESS, workers[0].pid))
+        writer = threading.Thread(target=other_write)
+        writer.start()
+        assert other_done.wait(30)  # the writer is free between two batches: it does not wait for the import
+        writer.join()
+
+    services.orders.run_import(parsed, "sha-4", ImportOptions(), None, between_batches, in_child=True)
+    assert priorities and priorities[0] == min(19, os.getpriority(os.PRIO_PROCESS, 0) + child.NICENESS)
     names = services.db.read_sync(lambda d: [r[0] for r in d.execute("SELECT name FROM roles WHERE id = 'r'")])
     assert names == ["waiter"]
 
@@ -132,5 +126,11 @@ def test_a_child_that_cannot_start_its_work_is_reported(tmp_path: Path, services
         unsorted_location="Unsorted",
         order_row={},
     )
-    with pytest.raises(RuntimeError, match="import worker failed: OperationalError"):
-        child.run_in_child(tmp_path / "missing" / "x.db", 1000, "NORMAL", job, None)
+    gone = Database(tmp_path / "gone" / "x.db")
+    gone.open()
+    shutil.rmtree(tmp_path / "gone")  # the daemon keeps its open file; a new connection finds nothing
+    try:
+        with pytest.raises(RuntimeError, match="import worker failed: OperationalError"):
+            child.run_in_child(gone, job, None)
+    finally:
+        gone.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from daemon_process import CONSOLE_SCRIPT, ROOT
+from makermatrix_edge.settings import ServerSettings, TasksSettings
 
 SYSTEMD = ROOT / "systemd"
 UNIT = SYSTEMD / "makermatrix-edge.service"
@@ -84,6 +85,15 @@ def test_unit_has_what_the_appliance_needs() -> None:
     assert {"char-usb_device rw", "char-usb rw", "char-video4linux rw"} <= set(d["DeviceAllow"])
     assert "/media" in d["ReadWritePaths"][0] and "/mnt" in d["ReadWritePaths"][0]
     assert d["ExecStart"] == [f"{INSTALLED_EXEC} serve --config /etc/makermatrix-edge/config.toml"]
+
+
+def test_the_stop_timeout_leaves_a_wide_margin_over_what_the_daemon_plans_for_its_stop() -> None:
+    # What a stop may take by design: requests in flight, then a task that must stop (an import is ended
+    # between two batches). tests/test_import_shutdown.py stops a daemon during a large import in time.
+    planned = ServerSettings().shutdown_grace_seconds + TasksSettings().cancel_grace_seconds
+    stop = int(directives(UNIT.read_text())["TimeoutStopSec"][0])
+    assert stop >= 3 * planned
+    assert f"at most {planned} s" in UNIT.read_text()  # and the unit says so
 
 
 @needs_systemd_analyze

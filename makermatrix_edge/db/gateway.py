@@ -8,7 +8,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -47,6 +47,7 @@ class Database:
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._waiting = 0  # writes submitted to the writer thread and not started yet
         self._write_db: sqlite_utils.Database | None = None
         self._closed = False
         self.disk_full = False  # the last write failed for lack of space (cleared by the next that succeeds)
@@ -203,9 +204,34 @@ class Database:
             raise RuntimeError("database is not open")
         return self._writer.submit(fn).result()
 
+    @property
+    def writes_waiting(self) -> int:
+        """Writes queued for the writer thread and not started yet (a batched import gives way to them)."""
+        return self._waiting
+
+    def _queued_write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        self._unwait()
+        return self._run_write(fn)
+
+    def _submit_write(self, fn: Callable[[sqlite_utils.Database], T]) -> Future[T]:
+        with self._lock:
+            self._waiting += 1
+        try:
+            future = self._writer.submit(self._queued_write, fn)
+        except BaseException:  # shut down: it will never start
+            self._unwait()
+            raise
+        # A write cancelled before it started (its request went away) never reaches _queued_write.
+        future.add_done_callback(lambda f: self._unwait() if f.cancelled() else None)
+        return future
+
+    def _unwait(self) -> None:
+        with self._lock:
+            self._waiting -= 1
+
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run fn in one transaction on the writer thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._writer, self._run_write, fn)
+        return await asyncio.wrap_future(self._submit_write(fn))
 
     async def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run fn on a reader thread (read-only connection)."""
@@ -213,7 +239,7 @@ class Database:
 
     def write_sync(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Blocking form of write() for the CLI and for code already off the event loop."""
-        return self._writer.submit(self._run_write, fn).result()
+        return self._submit_write(fn).result()
 
     def read_sync(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         return self._readers.submit(self._run_read, fn).result()

@@ -732,6 +732,23 @@ def _supplier_secrets_out_of_database(db: sqlite_utils.Database) -> None:
     db.execute(f"PRAGMA secure_delete = {before}")
 
 
+@migrations(name="0017_import_undo")
+def _import_undo(db: sqlite_utils.Database) -> None:
+    # A large import commits in batches (orders/batches.py); one that fails or is cancelled is taken
+    # back, parts it created included. Their stock rows may go only while a rollback lists the part
+    # in import_undo, inside the rollback's own transaction; every other history row stays append-only.
+    run_script(
+        db,
+        """
+        CREATE TABLE import_undo (part_id TEXT PRIMARY KEY) WITHOUT ROWID;
+        DROP TRIGGER stock_movements_no_delete;
+        CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements
+        WHEN NOT EXISTS (SELECT 1 FROM import_undo WHERE part_id = OLD.part_id)
+        BEGIN SELECT RAISE(ABORT, 'stock history is append-only'); END;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every pending migration; returns the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -68,13 +68,17 @@ def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) ->
     return f"{base[:160]} ({uuid.uuid4().hex[:8]})"
 
 
-def plan(db: sqlite_utils.Database, parsed: ParsedOrder) -> Plan:
-    result = Plan()
-    planned: dict[str, int] = {}  # spn/mpn (lower) -> step index of the new part this file creates
-    running: dict[str, int] = {}  # existing part id -> quantity after the lines so far
-    names: set[str] = set()
-    supplier = parsed.supplier
-    for line in parsed.lines:
+class Planner:
+    """Plans lines one at a time, remembering the file's own new parts (a batched import plans as it goes)."""
+
+    def __init__(self, supplier: str) -> None:
+        self.supplier = supplier
+        self.steps: list[Step] = []
+        self._planned: dict[str, int] = {}  # spn/mpn (lower) -> step index of the new part this file creates
+        self._running: dict[str, int] = {}  # existing part id -> quantity after the lines so far
+        self._names: set[str] = set()
+
+    def add(self, db: sqlite_utils.Database, line: OrderLine) -> Step:
         keys = [k.lower() for k in (line.supplier_part_number, line.manufacturer_part_number) if k]
         base = RowPlan(
             row=line.row,
@@ -87,35 +91,124 @@ def plan(db: sqlite_utils.Database, parsed: ParsedOrder) -> Plan:
             unit_price=line.unit_price,
             extended_price=line.extended_price,
         )
-        earlier = next((planned[k] for k in keys if k in planned), None)
+        earlier = next((self._planned[k] for k in keys if k in self._planned), None)
         if earlier is not None:  # the same part twice in one file: the second line adds to the first
-            first = result.steps[earlier].plan
+            first = self.steps[earlier].plan
             base.part_name, base.matched_by = first.part_name, "this file"
             base.message = f"adds {line.quantity} to '{first.part_name}' (new in this file, row {first.row})"
-            result.steps.append(Step(line, base, first_of=earlier))
-            continue
-        row, matched_by = store.match_part(db, line, supplier)
+            return self._append(Step(line, base, first_of=earlier))
+        row, matched_by = store.match_part(db, line, self.supplier)
         if row is not None:
-            after = running.get(row["id"], row["quantity"]) + line.quantity
-            running[row["id"]] = after
+            after = self._running.get(row["id"], row["quantity"]) + line.quantity
+            self._running[row["id"]] = after
             base.part_id, base.part_name, base.matched_by = row["id"], row["part_name"], matched_by
             base.message = f"adds {line.quantity} to '{row['part_name']}' (now {after})"
-            result.steps.append(Step(line, base, existing_id=row["id"]))
-            continue
-        name = _unique_name(db, line, names)
-        names.add(name.lower())
+            return self._append(Step(line, base, existing_id=row["id"]))
+        name = _unique_name(db, line, self._names)
+        self._names.add(name.lower())
         base.action, base.part_name = "new part", name
         base.message = f"new part '{name}' with {line.quantity}"
         for key in keys:
-            planned[key] = len(result.steps)
-        result.steps.append(Step(line, base))
-    return result
+            self._planned[key] = len(self.steps)
+        return self._append(Step(line, base))
+
+    def _append(self, step: Step) -> Step:
+        self.steps.append(step)
+        return step
+
+
+def plan(db: sqlite_utils.Database, parsed: ParsedOrder) -> Plan:
+    planner = Planner(parsed.supplier)
+    for line in parsed.lines:
+        planner.add(db, line)
+    return Plan(planner.steps)
 
 
 @dataclass
 class Applied:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Writer:
+    """Writes planned steps into the caller's transaction; kept across the batches of one import."""
+
+    parsed: ParsedOrder
+    order_id: str
+    location_id: str
+    reference: str
+    actor: Principal | None
+    now: str
+    defer_existing: bool = False  # batched: stock for parts that were there before comes in the final step
+    done: Applied = field(default_factory=Applied)
+    created_ids: dict[int, str] = field(default_factory=dict)  # step index -> the part it created
+
+    def write(self, db: sqlite_utils.Database, i: int, step: Step) -> None:
+        line, parsed = step.line, self.parsed
+        status = "received"
+        if step.plan.action == "new part":
+            display = DISPLAY_SUPPLIER.get(parsed.supplier, FORMATS[parsed.supplier].display_name)
+            props: dict[str, str | None] = {"package": line.package, "customer_reference": line.customer_reference}
+            props.update(line.properties)
+            create = PartCreate(
+                part_name=step.plan.part_name or part_name_for(line),
+                part_number=line.supplier_part_number,
+                manufacturer=line.manufacturer,
+                manufacturer_part_number=line.manufacturer_part_number,
+                description=line.description,
+                quantity=line.quantity,
+                supplier=display,
+                location_id=self.location_id,
+                unit_price=line.unit_price,
+                currency=parsed.currency,
+                additional_properties={k: v for k, v in props.items() if v},
+            )
+            part_id = insert_part(db, create, self.actor, "import", self.now)
+            self.created_ids[i] = part_id
+            self.done.created.append(part_id)
+            action = "created"
+        else:
+            part_id = step.existing_id or self.created_ids[step.first_of or 0]
+            if self.defer_existing and step.existing_id is not None:
+                status = "pending"  # its stock is added by the final step (orders/batches.py)
+            else:
+                add_stock(db, part_id, line.quantity, self.reference, self.actor, self.now)
+            if step.existing_id is not None and part_id not in self.done.updated:
+                self.done.updated.append(part_id)
+            action = "added"
+        step.plan.part_id = part_id
+        store.insert_item(
+            db,
+            {
+                "id": str(uuid.uuid4()),
+                "order_id": self.order_id,
+                "part_id": part_id,
+                "row_number": line.row,
+                "supplier_part_number": line.supplier_part_number,
+                "manufacturer_part_number": line.manufacturer_part_number,
+                "description": line.description,
+                "manufacturer": line.manufacturer,
+                "quantity_ordered": line.quantity,
+                "quantity_received": line.quantity,
+                "unit_price": line.unit_price,
+                "extended_price": line.extended_price,
+                "package": line.package,
+                "customer_reference": line.customer_reference,
+                "status": status,
+                "action": action,
+                "properties": json.dumps(line.properties, ensure_ascii=False),
+            },
+        )
+
+
+def add_stock(
+    db: sqlite_utils.Database, part_id: str, quantity: int, reference: str, actor: Principal | None, now: str
+) -> None:
+    current = stock.last_quantity(db, part_id)
+    reason = f"import: {reference}"
+    stock.record(db, part_id, new_quantity=current + quantity, reason=reason, source="import", actor=actor, now=now)
+    db.execute("UPDATE parts SET quantity = ?, updated_at = ? WHERE id = ?", [current + quantity, now, part_id])
 
 
 def apply(
@@ -131,73 +224,10 @@ def apply(
     progress: Progress | None = None,
 ) -> Applied:
     """Create the new parts, add stock to the known ones, record every line; the caller's transaction."""
-    done = Applied()
-    created_ids: dict[int, str] = {}
-    display = DISPLAY_SUPPLIER.get(parsed.supplier, FORMATS[parsed.supplier].display_name)
+    writer = Writer(parsed, order_id, location_id, reference, actor, now)
     total = len(the_plan.steps)
     for i, step in enumerate(the_plan.steps):
-        line = step.line
-        if step.plan.action == "new part":
-            props: dict[str, str | None] = {"package": line.package, "customer_reference": line.customer_reference}
-            props.update(line.properties)
-            create = PartCreate(
-                part_name=step.plan.part_name or part_name_for(line),
-                part_number=line.supplier_part_number,
-                manufacturer=line.manufacturer,
-                manufacturer_part_number=line.manufacturer_part_number,
-                description=line.description,
-                quantity=line.quantity,
-                supplier=display,
-                location_id=location_id,
-                unit_price=line.unit_price,
-                currency=parsed.currency,
-                additional_properties={k: v for k, v in props.items() if v},
-            )
-            part_id = insert_part(db, create, actor, "import", now)
-            created_ids[i] = part_id
-            done.created.append(part_id)
-            action = "created"
-        else:
-            part_id = step.existing_id or created_ids[step.first_of or 0]
-            current = stock.last_quantity(db, part_id)
-            stock.record(
-                db,
-                part_id,
-                new_quantity=current + line.quantity,
-                reason=f"import: {reference}",
-                source="import",
-                actor=actor,
-                now=now,
-            )
-            db.execute(
-                "UPDATE parts SET quantity = ?, updated_at = ? WHERE id = ?", [current + line.quantity, now, part_id]
-            )
-            if step.existing_id is not None and part_id not in done.updated:
-                done.updated.append(part_id)
-            action = "added"
-        step.plan.part_id = part_id
-        store.insert_item(
-            db,
-            {
-                "id": str(uuid.uuid4()),
-                "order_id": order_id,
-                "part_id": part_id,
-                "row_number": line.row,
-                "supplier_part_number": line.supplier_part_number,
-                "manufacturer_part_number": line.manufacturer_part_number,
-                "description": line.description,
-                "manufacturer": line.manufacturer,
-                "quantity_ordered": line.quantity,
-                "quantity_received": line.quantity,
-                "unit_price": line.unit_price,
-                "extended_price": line.extended_price,
-                "package": line.package,
-                "customer_reference": line.customer_reference,
-                "status": "received",
-                "action": action,
-                "properties": json.dumps(line.properties, ensure_ascii=False),
-            },
-        )
+        writer.write(db, i, step)
         if progress is not None and (i + 1) % 100 == 0:
             progress(i + 1, total)
-    return done
+    return writer.done

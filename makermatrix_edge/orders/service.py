@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, DomainError, InvalidInput, NotFound
 from makermatrix_edge.inventory.parts import check_page, find_part_id
-from makermatrix_edge.orders import planning, store
+from makermatrix_edge.orders import batches, planning, store
 from makermatrix_edge.orders.child import run_in_child
 from makermatrix_edge.orders.importers import FORMATS, filename_info, parse_date, parse_file
 from makermatrix_edge.orders.importers.base import FileTooLarge, ParsedOrder
@@ -42,9 +43,10 @@ from makermatrix_edge.orders.writing import ImportJob, duplicate_message, write_
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import trim_memory
 from makermatrix_edge.settings import ImportSettings
-from makermatrix_edge.tasks.context import TaskContext
+from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
 from makermatrix_edge.textcheck import clean_value
 
+log = logging.getLogger(__name__)
 NO_ENRICHMENT = "Supplier enrichment is not available yet on this daemon; the parts were imported without it"
 
 
@@ -233,31 +235,30 @@ class OrderService:
         progress: planning.Progress | None,
         *,
         in_child: bool = False,
+        may_commit: Callable[[], None] | None = None,
+        undoing: Callable[[], None] | None = None,
     ) -> ImportResult:
-        """Blocking: the whole import in one write transaction (a refused or failed one writes nothing).
+        """Blocking: the whole import or nothing (a refused, failed or cancelled one leaves nothing).
 
-        `in_child`: run the transaction in a child process (a large import in a task: orders/child.py).
+        `in_child`: write in batches from a child process (a large import in a task: orders/child.py,
+        orders/batches.py), with `may_commit` asked just before the final step and `undoing` told after
+        each batch taken back; else in one transaction.
         """
-        self._refuse_problems(parsed)
-        now = iso(self._clock())
-        order_id = str(uuid.uuid4())
-        reference = reference_of(parsed, parsed.order_number)
-        job = ImportJob(
-            parsed=parsed,
-            sha=sha,
-            options=options,
-            actor=actor,
-            order_id=order_id,
-            reference=reference,
-            now=now,
-            unsorted_location=self.settings.unsorted_location,
-            order_row=self._order_row(parsed, options, order_id, sha, actor, now),
-        )
+        job = self.job_for(parsed, sha, options, actor)
+        order_id, reference = job.order_id, job.reference
         db = self._db
         if in_child:
-            outcome = db.exclusive_sync(
-                lambda: run_in_child(db.path, db.busy_timeout_ms, db.synchronous, job, progress)
-            )
+            try:
+                outcome = run_in_child(db, job, progress, may_commit)
+            except TaskCancelled as exc:
+                if exc.reason == "shutdown":  # no time to take it back now: the next start does, first thing
+                    log.warning("import of %s stopped by the shutdown; the next start takes it back", reference)
+                else:
+                    batches.take_back(db, order_id, undoing)
+                raise
+            except BaseException:
+                batches.take_back(db, order_id, undoing)
+                raise
         else:
             outcome = db.write_sync(lambda conn: write_import(conn, job, progress))
         ids, created = outcome.part_ids, outcome.created
@@ -285,6 +286,23 @@ class OrderService:
             failed_items=[],
             skipped_items=parsed.skipped,
             warnings=[],
+        )
+
+    def job_for(self, parsed: ParsedOrder, sha: str, options: ImportOptions, actor: Principal | None) -> ImportJob:
+        """Everything an import's writing needs, with a new order id (the batch id of orders/batches.py)."""
+        self._refuse_problems(parsed)
+        now = iso(self._clock())
+        order_id = str(uuid.uuid4())
+        return ImportJob(
+            parsed=parsed,
+            sha=sha,
+            options=options,
+            actor=actor,
+            order_id=order_id,
+            reference=reference_of(parsed, parsed.order_number),
+            now=now,
+            unsorted_location=self.settings.unsorted_location,
+            order_row=self._order_row(parsed, options, order_id, sha, actor, now),
         )
 
     def _order_row(
@@ -325,6 +343,10 @@ class OrderService:
         name = f"Enrich {len(result.created_part_ids)} imported parts"
         task_id = await self.queue_task("file_import_enrichment", name, data, actor)
         return msgspec.structs.replace(result, enrichment_task_id=task_id)
+
+    def take_back_unfinished(self) -> list[str]:
+        """Blocking, at start: take back every batched import a kill left half-written (orders/batches.py)."""
+        return batches.recover(self._db)
 
     # -- reading orders ------------------------------------------------------------------
     async def list_orders(self, page: int, page_size: int, supplier: str | None) -> tuple[list[OrderView], int]:

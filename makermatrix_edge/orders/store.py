@@ -97,14 +97,17 @@ def _order_view(row: sqlite3.Row, items: list[OrderItemView] | None = None) -> O
 def list_orders(
     db: sqlite_utils.Database, supplier: str | None, limit: int, offset: int
 ) -> tuple[list[OrderView], int]:
-    where, params = ("WHERE o.supplier = ?", [supplier]) if supplier else ("", [])
+    # An order still `importing` (orders/batches.py) is shown only once complete.
+    where, params = ("WHERE o.status != 'importing'", [])
+    if supplier:
+        where, params = f"{where} AND o.supplier = ?", [supplier]
     total = int(db.execute(f"SELECT count(*) FROM orders o {where}", params).fetchone()[0])
     rows = db.execute(f"{_ORDER_SELECT} {where} ORDER BY o.seq DESC LIMIT ? OFFSET ?", [*params, limit, offset])
     return [_order_view(r) for r in rows.fetchall()], total
 
 
 def get_order(db: sqlite_utils.Database, order_id: str) -> OrderView | None:
-    row = db.execute(f"{_ORDER_SELECT} WHERE o.id = ?", [order_id]).fetchone()
+    row = db.execute(f"{_ORDER_SELECT} WHERE o.id = ? AND o.status != 'importing'", [order_id]).fetchone()
     if row is None:
         return None
     items = db.execute(
@@ -142,7 +145,8 @@ def part_orders(db: sqlite_utils.Database, part_id: str, limit: int = 50) -> lis
     rows = db.execute(
         "SELECT i.id, i.order_id, o.order_number, o.supplier, o.order_date, o.import_date, i.quantity_ordered, "
         "i.unit_price, i.extended_price, o.currency FROM order_items i JOIN orders o ON o.id = i.order_id "
-        "WHERE i.part_id = ? ORDER BY coalesce(o.order_date, substr(o.import_date, 1, 10)) DESC, i.seq DESC LIMIT ?",
+        "WHERE i.part_id = ? AND o.status != 'importing' "
+        "ORDER BY coalesce(o.order_date, substr(o.import_date, 1, 10)) DESC, i.seq DESC LIMIT ?",
         [part_id, limit],
     ).fetchall()
     return [PartOrderItem(**dict(r)) for r in rows]
@@ -154,7 +158,7 @@ def part_summary(db: sqlite_utils.Database, part_id: str, items: list[PartOrderI
     stats = db.execute(
         "SELECT count(DISTINCT order_id), sum(quantity_ordered), min(unit_price), max(unit_price), "
         "sum(unit_price * quantity_ordered) / sum(CASE WHEN unit_price IS NULL THEN 0 ELSE quantity_ordered END) "
-        "FROM order_items WHERE part_id = ?",
+        "FROM order_items WHERE part_id = ? AND order_id IN (SELECT id FROM orders WHERE status != 'importing')",
         [part_id],
     ).fetchone()
     last = items[0]

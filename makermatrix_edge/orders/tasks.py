@@ -30,6 +30,12 @@ def _actor(ctx: TaskContext) -> Principal | None:
         return None
 
 
+def _commit_point(ctx: TaskContext) -> None:
+    """Every line is written: past here the import completes, and a cancel answers that it is too late."""
+    ctx.commit_point()
+    ctx.progress(99, "Completing the import (too late to cancel)")
+
+
 def order_import(orders: OrderService) -> TaskHandler:
     def run(ctx: TaskContext) -> dict[str, Any]:
         token = str(ctx.input.get("staged", ""))
@@ -40,15 +46,23 @@ def order_import(orders: OrderService) -> TaskHandler:
         try:
             parsed = orders.parse(content, filename, options)
             total = len(parsed.lines)
-            ctx.progress(10, f"Importing {total} lines in one transaction")
+            ctx.progress(10, f"Importing {total} lines")
 
             def progress(done: int, of: int) -> None:
-                # Inside the write transaction: publish live only (storing progress needs the writer).
-                ctx.progress(10 + 88 * done / max(of, 1), f"Imported {done} of {of} lines", persist=False)
+                # Between two batches: a cancel or a shutdown stops the import here.
+                ctx.progress(10 + 88 * done / max(of, 1), f"Imported {done} of {of} lines")
 
             # In a child process: the daemon's requests must not wait behind thousands of lines.
+            sha = hashlib.sha256(content).hexdigest()
             result = orders.run_import(
-                parsed, hashlib.sha256(content).hexdigest(), options, _actor(ctx), progress, in_child=True
+                parsed,
+                sha,
+                options,
+                _actor(ctx),
+                progress,
+                in_child=True,
+                may_commit=lambda: _commit_point(ctx),
+                undoing=lambda: ctx.winding_down("Stopping: taking back the lines written so far"),
             )
         except TaskCancelled as exc:
             if exc.reason != "shutdown":  # a clean stop queues the task again: it needs the file then
@@ -69,7 +83,7 @@ def order_import(orders: OrderService) -> TaskHandler:
     return TaskHandler(
         task_type=IMPORT_TYPE,
         name="Order file import",
-        description="Imports a large supplier order file (parts, quantities, prices) in one transaction",
+        description="Imports a large supplier order file (parts, quantities, prices): all of it or nothing",
         run=run,
         permission="csv:import",
         priority="HIGH",

@@ -58,6 +58,8 @@ class TaskContext:
         self._persist_every = persist_every
         self._last_persist = time.monotonic()
         self._closed = False
+        self._committing = False  # past commit_point(): a cancel is refused
+        self.alive_at = 0.0  # monotonic time of the last winding_down(), if any
 
     # -- cancellation ------------------------------------------------------------------
     @property
@@ -74,11 +76,33 @@ class TaskContext:
         if self._stop.wait(max(0.0, seconds)):
             raise TaskCancelled(self.stop_reason or "cancel")
 
-    def request_stop(self, reason: StopReason) -> None:
-        """Called by the worker (any thread)."""
-        if self.stop_reason is None:
-            self.stop_reason = reason
-        self._stop.set()
+    def request_stop(self, reason: StopReason) -> bool:
+        """Called by the worker (any thread); False once past `commit_point`: the task goes to its end."""
+        with self._lock:
+            if self._committing:
+                return False
+            if self.stop_reason is None:
+                self.stop_reason = reason
+            self._stop.set()
+            return True
+
+    def winding_down(self, step: str) -> None:
+        """A stopped handler still undoing its work says so: live only, and the worker keeps waiting for it."""
+        self.alive_at = time.monotonic()
+        with self._lock:
+            if self._closed:
+                return
+            self._view = msgspec.structs.replace(self._view, current_step=step, updated_at=iso(self.clock()))
+            view = self._view
+        self._publish(view)
+
+    def commit_point(self) -> None:
+        """From here the task goes to its end: a cancel is refused; raises TaskCancelled if one came first."""
+        with self._lock:
+            if not self._stop.is_set():
+                self._committing = True
+                return
+        self.check()
 
     # -- progress ----------------------------------------------------------------------
     def progress(self, percent: float, step: str | None = None, *, persist: bool = True) -> None:

@@ -2,8 +2,9 @@
 
 The loop runs on the daemon's event loop. It wakes when a task is created (or every
 `poll_seconds`), enforces timeouts with the injected clock, and gives a handler that does
-not stop within `cancel_grace_seconds` of being told to up: its slot is freed and its
-thread left to end by itself (threads cannot be killed; handlers check their token).
+not stop within `cancel_grace_seconds` of being told to (or of its last `winding_down` while
+it undoes its work) up: its slot is freed and its thread left to end by itself (threads cannot
+be killed; handlers check their token).
 """
 
 from __future__ import annotations
@@ -121,13 +122,13 @@ class TaskWorker:
         rt = self._active.get(task_id)
         return rt.ctx.view if rt else None
 
-    def stop_task(self, task_id: str) -> None:
-        """Ask a running task to stop because it was cancelled."""
+    def stop_task(self, task_id: str) -> bool:
+        """Ask a running task to stop because it was cancelled; False if it is past its commit point."""
         rt = self._active.get(task_id)
         if rt is None:
             self._stop_early.add(task_id)
-            return
-        self._ask_stop(rt, "cancel")
+            return True
+        return self._ask_stop(rt, "cancel")
 
     async def wait_finished(self, task_id: str, timeout: float) -> None:
         rt = self._active.get(task_id)
@@ -152,7 +153,9 @@ class TaskWorker:
         for rt in list(self._active.values()):
             if rt.timeout and rt.ctx.stop_reason is None and now - rt.started >= rt.timeout:
                 self._ask_stop(rt, "timeout")
-            if rt.stop_asked_at is not None and loop.time() - rt.stop_asked_at >= self._settings.cancel_grace_seconds:
+            # Given up on when nothing was heard from it for the grace time (undoing its work counts).
+            heard = max(rt.stop_asked_at or 0.0, rt.ctx.alive_at)
+            if rt.stop_asked_at is not None and loop.time() - heard >= self._settings.cancel_grace_seconds:
                 await self._finish(rt, ("abandoned", None))
         free = self._settings.concurrency - len(self._active)
         # A cheap read first, so an idle daemon does not take the write lock twice a second.
@@ -161,11 +164,13 @@ class TaskWorker:
             for row in rows:
                 self._launch(row)
 
-    def _ask_stop(self, rt: _Running, reason: StopReason) -> None:
+    def _ask_stop(self, rt: _Running, reason: StopReason) -> bool:
+        if not rt.ctx.request_stop(reason):
+            return False
         if rt.stop_asked_at is None:
             rt.stop_asked_at = asyncio.get_running_loop().time()
-        rt.ctx.request_stop(reason)
         self.wake()
+        return True
 
     def _launch(self, row: store.Row) -> None:
         view = self._view_of(row)

@@ -19,8 +19,8 @@ import contextlib
 import json
 import platform
 import random
-import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +33,7 @@ import psutil  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import import_large
 from backups import PASSWORD, free_port, log, measure, p95, seed, start_daemon, wait_healthy
 
 HEADER = (
@@ -42,8 +43,10 @@ HEADER = (
 PACKAGES = ("0402", "0603", "0805", "SOT-23", "SOIC-8", "QFN-20-EP(4x4)")
 
 
-def lcsc_file(lines: int, batch: int, known: int) -> bytes:
-    """An LCSC export: every fifth line is a part the bench has (PN-xxxxxx), the rest are new."""
+def lcsc_file(lines: int, batch: int, known: int, *, short: bool = False) -> bytes:
+    """An LCSC export: every fifth line is a part the bench has (PN-xxxxxx), the rest are new.
+
+    `short` descriptions keep 100 000 lines under the 10 MB upload limit."""
     rng = random.Random(lines * 31 + batch)
     rows = [HEADER]
     for i in range(lines):
@@ -54,7 +57,7 @@ def lcsc_file(lines: int, batch: int, known: int) -> bytes:
             spn, mpn = f"PN-{rng.randrange(known):06d}", f"KNOWN-{i}"
         else:
             spn, mpn = f"C{batch}{i:06d}", f"MPN-{batch}-{i:06d}"
-        desc = f'"{package} bench part {i}, ±1% 100mW Thick Film Resistors ROHS"'
+        desc = f'"{package} part {i}"' if short else f'"{package} bench part {i}, ±1% 100mW Thick Film Resistors ROHS"'
         rows.append(f"{spn},{mpn},Maker {i % 40},,{package},{desc},YES,{qty},1\\1,{price},{round(qty * price, 2)}")
     return ("\n".join(rows) + "\n").encode()
 
@@ -92,6 +95,7 @@ def main() -> int:
     parser.add_argument("--parts", type=int, default=10_000, help="parts in the inventory before the imports")
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--idle-seconds", type=float, default=4.0)
+    parser.add_argument("--large", type=int, default=0, help="lines of the very large imports (0: none)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="mm-bench-import-") as tmp:
@@ -105,6 +109,7 @@ def main() -> int:
         log_path = Path(tmp) / "daemon.log"
         proc = start_daemon(data_dir, drive, port, log_path)
         imports: list[dict[str, Any]] = []
+        large: dict[str, Any] | None = None
         alone: list[dict[str, Any]] = []
         try:
             wait_healthy(url, proc, log_path)
@@ -158,9 +163,23 @@ def main() -> int:
             sampler.join()
             rss_after = rss_mb(daemon)
             during = [dt for at, dt in timed if any(a <= at <= b for a, b in windows)]
+            if args.large:
+
+                def make(batch: int) -> bytes:
+                    return lcsc_file(args.large, batch, args.parts, short=True)
+
+                large = import_large.run(url, headers, proc, make, args.large)
+                large["stop_after_large_imports_seconds"] = import_large.stop_daemon(proc)
+
+                def restart() -> subprocess.Popen[bytes]:
+                    started = start_daemon(data_dir, drive, port, log_path)
+                    wait_healthy(url, started, log_path, timeout=600)
+                    return started
+
+                content = make(36)
+                proc, large["stop_at_15_percent"] = import_large.stop_and_restart(url, headers, restart, content)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
+            stop_seconds = import_large.stop_daemon(proc)
     ratio = round(p95(during) / p95(idle), 2) if idle and during else None
     seconds: dict[int, float] = {}
     for entry in (*alone, *imports):  # the slower of alone and under load
@@ -173,7 +192,7 @@ def main() -> int:
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
         },
-        "parameters": {"sizes": sizes, "parts": args.parts, "clients": args.clients},
+        "parameters": {"sizes": sizes, "parts": args.parts, "clients": args.clients, "large": args.large},
         "seeding": seeding,
         "imports_alone": alone,
         "imports": imports,
@@ -184,7 +203,9 @@ def main() -> int:
             "rss_growth_mb": round(max(peak) - rss_before, 1),
             "import_worker_peak_rss_mb": child_peak[0],
             "exit_status": proc.returncode,
+            "stop_seconds": stop_seconds,
         },
+        "large_import": large,
         "api": {
             "idle_requests": len(idle),
             "idle_p95_ms": round(p95(idle), 2),
