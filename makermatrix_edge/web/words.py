@@ -71,6 +71,10 @@ def _validation(exc: msgspec.ValidationError, labels: Mapping[str, str]) -> str:
     return _sentence(label, rule)
 
 
+# What the image checks say of a file that is no picture (the upload check and the scanner word it apart).
+_NOT_A_PHOTO = ("not a readable image", "not a png, jpeg, gif or webp image")
+
+
 def in_words(exc: BaseException, labels: Mapping[str, str] | None = None) -> str:
     """The sentence for `exc`: "delta: only 2 in stock, cannot take 5" reads "Only 2 in stock, cannot take 5."."""
     known = {**LABELS, **(labels or {})}
@@ -78,7 +82,7 @@ def in_words(exc: BaseException, labels: Mapping[str, str] | None = None) -> str
         return _validation(exc, known)
     message = exc.message if isinstance(exc, DomainError) else str(exc)
     message = _OBJECT.sub("", message)
-    if "not a readable image" in message:
+    if any(sign in message.lower() for sign in _NOT_A_PHOTO):
         return "That file is not a photo the daemon can read: take a photo, or choose a JPEG or PNG."
     if isinstance(exc, InvalidInput) and exc.field:
         rule = message.split(": ", 1)[-1] if message.startswith(f"{exc.field}: ") else message
