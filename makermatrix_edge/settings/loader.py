@@ -26,38 +26,27 @@ from typing import Any
 
 import msgspec
 
+from makermatrix_edge.settings import core, devices, services
+from makermatrix_edge.settings import suppliers as supplier_sections
 from makermatrix_edge.settings.base import ENV_PREFIX, Section
-from makermatrix_edge.settings.core import (
-    AccountsSettings,
-    LoggingSettings,
-    MdnsSettings,
-    ScheduleSettings,
-    ServerSettings,
-    StorageSettings,
-    TasksSettings,
-    WebSocketSettings,
-)
-from makermatrix_edge.settings.devices import BackupSettings, CameraSettings, PrinterSettings, ScannerSettings
-from makermatrix_edge.settings.services import AssistantSettings, ImportSettings
-from makermatrix_edge.settings.suppliers import SuppliersSettings
 
 
 class Settings(Section):
-    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
-    storage: StorageSettings = msgspec.field(default_factory=StorageSettings)
-    accounts: AccountsSettings = msgspec.field(default_factory=AccountsSettings)
-    logging: LoggingSettings = msgspec.field(default_factory=LoggingSettings)
-    tasks: TasksSettings = msgspec.field(default_factory=TasksSettings)
-    schedule: ScheduleSettings = msgspec.field(default_factory=ScheduleSettings)
-    websocket: WebSocketSettings = msgspec.field(default_factory=WebSocketSettings)
-    printer: PrinterSettings = msgspec.field(default_factory=PrinterSettings)
-    backup: BackupSettings = msgspec.field(default_factory=BackupSettings)
-    mdns: MdnsSettings = msgspec.field(default_factory=MdnsSettings)
-    scanner: ScannerSettings = msgspec.field(default_factory=ScannerSettings)
-    camera: CameraSettings = msgspec.field(default_factory=CameraSettings)
-    assistant: AssistantSettings = msgspec.field(default_factory=AssistantSettings)
-    imports: ImportSettings = msgspec.field(default_factory=ImportSettings)
-    suppliers: SuppliersSettings = msgspec.field(default_factory=SuppliersSettings)
+    server: core.ServerSettings = msgspec.field(default_factory=core.ServerSettings)
+    storage: core.StorageSettings = msgspec.field(default_factory=core.StorageSettings)
+    accounts: core.AccountsSettings = msgspec.field(default_factory=core.AccountsSettings)
+    logging: core.LoggingSettings = msgspec.field(default_factory=core.LoggingSettings)
+    tasks: core.TasksSettings = msgspec.field(default_factory=core.TasksSettings)
+    schedule: core.ScheduleSettings = msgspec.field(default_factory=core.ScheduleSettings)
+    websocket: core.WebSocketSettings = msgspec.field(default_factory=core.WebSocketSettings)
+    printer: devices.PrinterSettings = msgspec.field(default_factory=devices.PrinterSettings)
+    backup: devices.BackupSettings = msgspec.field(default_factory=devices.BackupSettings)
+    mdns: core.MdnsSettings = msgspec.field(default_factory=core.MdnsSettings)
+    scanner: devices.ScannerSettings = msgspec.field(default_factory=devices.ScannerSettings)
+    camera: devices.CameraSettings = msgspec.field(default_factory=devices.CameraSettings)
+    assistant: services.AssistantSettings = msgspec.field(default_factory=services.AssistantSettings)
+    imports: services.ImportSettings = msgspec.field(default_factory=services.ImportSettings)
+    suppliers: supplier_sections.SuppliersSettings = msgspec.field(default_factory=supplier_sections.SuppliersSettings)
 
     @property
     def data_dir(self) -> Path:
