@@ -81,3 +81,13 @@ def test_supplier_numbers(number: str, supplier: str | None) -> None:
 def test_either() -> None:
     assert catalogue.either(["a"]) == "a"
     assert catalogue.either(["a", "b", "c"]) == "a, b or c"
+
+
+def test_the_messages_that_name_every_supplier_read_as_before() -> None:
+    from makermatrix_edge.web.suppliers import SupplierPanel
+
+    panel = SupplierPanel(offers=[], supplier=None, can_enrich=True, is_admin=False)
+    assert panel.known == "LCSC, DigiKey, Mouser"  # "Set the supplier (LCSC, DigiKey, Mouser) or its part number"
+    names = catalogue.either([s.short_name for s in catalogue.SUPPLIERS])
+    numbers = catalogue.either([s.example_number for s in catalogue.SUPPLIERS])
+    assert (names, numbers) == ("LCSC, DigiKey or Mouser", "C2040, 311-1.00KCRCT-ND or 454-W25Q32JWSSIQ")
