@@ -39,6 +39,10 @@ class SupplierClient(ABC):
     def credentials(self) -> dict[str, str]:
         return self._credentials()
 
+    def credentials_changed(self) -> None:
+        """An admin changed this supplier's credentials: try it again at once, and drop what the old ones made."""
+        self.http.forget_offline()
+
     def missing(self) -> list[str]:
         """Credential keys that have no value."""
         have = self._credentials()

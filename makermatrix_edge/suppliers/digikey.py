@@ -29,6 +29,10 @@ class DigiKeyClient(SupplierClient):
         with self._token_lock:
             self._token = None
 
+    def credentials_changed(self) -> None:
+        super().credentials_changed()
+        self.forget_token()
+
     def _bearer(self, sleep: Sleep) -> tuple[str, str]:
         creds = self.require_credentials()
         client_id = creds["client_id"].strip()

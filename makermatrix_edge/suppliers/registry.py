@@ -24,7 +24,6 @@ from makermatrix_edge.runtime.secret_file import SecretFile
 from makermatrix_edge.settings import SuppliersSettings
 from makermatrix_edge.suppliers import catalogue
 from makermatrix_edge.suppliers.base import SupplierClient
-from makermatrix_edge.suppliers.digikey import DigiKeyClient
 from makermatrix_edge.suppliers.http import SupplierHttp
 from makermatrix_edge.suppliers.models import SupplierCapabilities, SupplierStatus
 from makermatrix_edge.suppliers.outbound import OutboundPolicy
@@ -136,9 +135,7 @@ class SupplierRegistry:
 
         await self._db.write(write)
         await asyncio.to_thread(self.load)
-        if isinstance(client, DigiKeyClient):
-            client.forget_token()
-        client.http.forget_offline()
+        client.credentials_changed()
         return self.status(client.name)
 
     # -- status ----------------------------------------------------------------------------
