@@ -21,8 +21,10 @@ from makermatrix_edge.orders import store
 from makermatrix_edge.orders.importers import FORMATS
 from makermatrix_edge.orders.importers.base import OrderLine, ParsedOrder, RowNote
 from makermatrix_edge.orders.models import RowPlan
+from makermatrix_edge.suppliers import catalogue
 
-DISPLAY_SUPPLIER = {"lcsc": "LCSC", "digikey": "DigiKey", "mouser": "Mouser"}
+# What an imported part's supplier field says (the catalogue's short name, not the preview's long one).
+DISPLAY_SUPPLIER = {s.key: s.short_name for s in catalogue.SUPPLIERS}
 Progress = Callable[[int, int], None]
 
 

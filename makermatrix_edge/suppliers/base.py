@@ -6,29 +6,42 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from urllib.parse import urljoin
 
+from makermatrix_edge.settings import SupplierSection
+from makermatrix_edge.suppliers.catalogue import Supplier
 from makermatrix_edge.suppliers.http import Sleep, SupplierHttp
-from makermatrix_edge.suppliers.models import PartDetails, SupplierNotConfigured
+from makermatrix_edge.suppliers.models import ALL_CAPABILITIES, PartDetails, SupplierNotConfigured
 
 Credentials = Callable[[], dict[str, str]]
 
 
 class SupplierClient(ABC):
-    """A supplier API. Blocking: called from worker threads only."""
+    """A supplier API. Blocking: called from worker threads only.
 
-    name: str
-    display_name: str
-    capabilities: tuple[str, ...]
-    credential_keys: tuple[str, ...] = ()
+    Who it is (name, display name, what its numbers look like) comes from its catalogue entry;
+    where it is from its settings section ([suppliers.<name>]); the class adds how to talk to it.
+    """
+
+    capabilities: tuple[str, ...] = ALL_CAPABILITIES
+    credential_keys: tuple[str, ...] = ()  # keys of its settings section an admin may also set
     secret_keys: tuple[str, ...] = ()  # kept in the secrets file, never in the database
-    number_hint: str  # what this supplier's own numbers look like, in words
 
-    def __init__(self, http: SupplierHttp, credentials: Credentials, base_url: str) -> None:
+    def __init__(
+        self, supplier: Supplier, http: SupplierHttp, credentials: Credentials, section: SupplierSection
+    ) -> None:
+        self.supplier = supplier
+        self.name = supplier.key
+        self.display_name = supplier.display_name
+        self.number_hint = supplier.number_hint
         self.http = http
         self._credentials = credentials
-        self.base_url = base_url.rstrip("/")
+        self.base_url = section.api_url.rstrip("/")
 
     def credentials(self) -> dict[str, str]:
         return self._credentials()
+
+    def credentials_changed(self) -> None:
+        """An admin changed this supplier's credentials: try it again at once, and drop what the old ones made."""
+        self.http.forget_offline()
 
     def missing(self) -> list[str]:
         """Credential keys that have no value."""

@@ -10,29 +10,15 @@ from urllib.parse import quote
 from makermatrix_edge.suppliers import parse
 from makermatrix_edge.suppliers.base import SupplierClient
 from makermatrix_edge.suppliers.http import Reply, Sleep
-from makermatrix_edge.suppliers.models import (
-    FETCH_DATASHEET,
-    FETCH_IMAGE,
-    FETCH_PRICING_STOCK,
-    FETCH_SPECIFICATIONS,
-    GET_PART_DETAILS,
-    PartDetails,
-    PriceBreak,
-    SupplierAuthError,
-    SupplierError,
-)
+from makermatrix_edge.suppliers.models import PartDetails, PriceBreak, SupplierAuthError, SupplierError
 
 RENEW_EARLY = 60.0  # seconds before expiry a token is renewed, so a call never carries a dying one
 _PACKAGE_PARAMS = ("Package / Case", "Supplier Device Package")
 
 
 class DigiKeyClient(SupplierClient):
-    name = "digikey"
-    display_name = "DigiKey"
-    capabilities = (GET_PART_DETAILS, FETCH_DATASHEET, FETCH_IMAGE, FETCH_PRICING_STOCK, FETCH_SPECIFICATIONS)
     credential_keys = ("client_id", "client_secret")
     secret_keys = ("client_secret",)
-    number_hint = "ending -ND, -CT or -DKR, e.g. 311-1.00KCRCT-ND (manufacturer numbers work too)"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +28,10 @@ class DigiKeyClient(SupplierClient):
     def forget_token(self) -> None:
         with self._token_lock:
             self._token = None
+
+    def credentials_changed(self) -> None:
+        super().credentials_changed()
+        self.forget_token()
 
     def _bearer(self, sleep: Sleep) -> tuple[str, str]:
         creds = self.require_credentials()

@@ -20,7 +20,7 @@ from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import DecodeGate
-from makermatrix_edge.suppliers import parse
+from makermatrix_edge.suppliers import catalogue, parse
 from makermatrix_edge.suppliers.apply import PartWriter, Who, save_offer, spec_values
 from makermatrix_edge.suppliers.files import DatasheetStore, StoredDatasheet
 from makermatrix_edge.suppliers.http import Sleep
@@ -148,9 +148,11 @@ class EnrichmentService:
         if found is None:
             found = parse.supplier_from_number(part["part_name"])
         if found is None:
+            names = catalogue.either([s.short_name for s in catalogue.SUPPLIERS])
+            numbers = catalogue.either([s.example_number for s in catalogue.SUPPLIERS])
             raise SupplierError(
-                "Cannot tell the supplier: set the part's supplier (LCSC, DigiKey or Mouser) "
-                "or give it a supplier number such as C2040, 311-1.00KCRCT-ND or 454-W25Q32JWSSIQ"
+                f"Cannot tell the supplier: set the part's supplier ({names}) "
+                f"or give it a supplier number such as {numbers}"
             )
         return found
 

@@ -7,22 +7,13 @@ import json
 import re
 from typing import Any
 
+from makermatrix_edge.settings import LcscSettings
 from makermatrix_edge.suppliers import parse
 from makermatrix_edge.suppliers.base import Credentials, SupplierClient
+from makermatrix_edge.suppliers.catalogue import LCSC_NUMBER, Supplier
 from makermatrix_edge.suppliers.http import Sleep, SupplierHttp
-from makermatrix_edge.suppliers.models import (
-    FETCH_DATASHEET,
-    FETCH_IMAGE,
-    FETCH_PRICING_STOCK,
-    FETCH_SPECIFICATIONS,
-    GET_PART_DETAILS,
-    PartDetails,
-    PriceBreak,
-    SupplierError,
-    SupplierOffline,
-)
+from makermatrix_edge.suppliers.models import PartDetails, PriceBreak, SupplierError, SupplierOffline
 
-NUMBER = re.compile(r"^C\d{1,10}$")
 _LD_JSON = re.compile(r'<script[^>]*type="application/ld\+json"[^>]*>(.*?)</script>', re.DOTALL | re.IGNORECASE)
 _ROW = re.compile(r"<tr[^>]*>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>", re.DOTALL | re.IGNORECASE)
 _HREF = re.compile(r'href="([^"]+)"', re.IGNORECASE)
@@ -37,19 +28,14 @@ def _plain(fragment: str) -> str | None:
 
 
 class LcscClient(SupplierClient):
-    name = "lcsc"
-    display_name = "LCSC Electronics"
-    capabilities = (GET_PART_DETAILS, FETCH_DATASHEET, FETCH_IMAGE, FETCH_PRICING_STOCK, FETCH_SPECIFICATIONS)
-    number_hint = "C followed by digits, e.g. C2040"
-
-    def __init__(self, http: SupplierHttp, credentials: Credentials, base_url: str, web_url: str, version: str) -> None:
-        super().__init__(http, credentials, base_url)
-        self.web_url = web_url.rstrip("/")
-        self.version = version
+    def __init__(self, supplier: Supplier, http: SupplierHttp, credentials: Credentials, section: LcscSettings) -> None:
+        super().__init__(supplier, http, credentials, section)
+        self.web_url = section.web_url.rstrip("/")
+        self.version = section.api_version
 
     def details(self, number: str, *, sleep: Sleep, pricing: bool = True) -> PartDetails | None:
         n = number.strip().upper()
-        if not NUMBER.match(n):
+        if not LCSC_NUMBER.match(n):
             raise SupplierError(f"LCSC knows only its own numbers ({self.number_hint}), not '{number}'")
         found: PartDetails | None = None
         try:

@@ -7,28 +7,14 @@ from typing import Any
 from makermatrix_edge.suppliers import parse
 from makermatrix_edge.suppliers.base import SupplierClient
 from makermatrix_edge.suppliers.http import Sleep
-from makermatrix_edge.suppliers.models import (
-    FETCH_DATASHEET,
-    FETCH_IMAGE,
-    FETCH_PRICING_STOCK,
-    FETCH_SPECIFICATIONS,
-    GET_PART_DETAILS,
-    PartDetails,
-    PriceBreak,
-    SupplierAuthError,
-    SupplierError,
-)
+from makermatrix_edge.suppliers.models import PartDetails, PriceBreak, SupplierAuthError, SupplierError
 
 _AUTH_WORDS = ("api key", "apikey", "unique identifier", "unauthorized", "not authorized")
 
 
 class MouserClient(SupplierClient):
-    name = "mouser"
-    display_name = "Mouser Electronics"
-    capabilities = (GET_PART_DETAILS, FETCH_DATASHEET, FETCH_IMAGE, FETCH_PRICING_STOCK, FETCH_SPECIFICATIONS)
     credential_keys = ("api_key",)
     secret_keys = ("api_key",)
-    number_hint = "a 2-3 digit prefix and a dash, e.g. 454-W25Q32JWSSIQ (manufacturer numbers work too)"
 
     def _search(self, path: str, body: dict[str, Any], sleep: Sleep) -> dict[str, Any]:
         key = self.require_credentials()["api_key"].strip()

@@ -5,43 +5,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_LCSC = re.compile(r"^C\d{1,10}$", re.IGNORECASE)
-_DIGIKEY = re.compile(r"-(ND|CT|DKR|TR)$", re.IGNORECASE)
-_MOUSER = re.compile(r"^\d{2,3}-\S+$")
+from makermatrix_edge.suppliers import catalogue
+
 _NUMBER = re.compile(r"[-+]?\d[\d.,' ]*")
-# Names people and order files use for a supplier -> our name.
-_ALIASES = {
-    "lcsc": "lcsc",
-    "lcsc electronics": "lcsc",
-    "jlcpcb": "lcsc",
-    "easyeda": "lcsc",
-    "digikey": "digikey",
-    "digi-key": "digikey",
-    "digi key": "digikey",
-    "mouser": "mouser",
-    "mouser electronics": "mouser",
-}
 
 
 def supplier_name(text: str | None) -> str | None:
-    """Our name for a supplier as written in a part's supplier field ("Digi-Key" -> "digikey")."""
+    """Our name for a supplier as written in a part's supplier field ("Digi-Key", "JLCPCB" -> its key)."""
     if not text:
         return None
-    return _ALIASES.get(" ".join(text.strip().lower().split()))
+    found = catalogue.by_alias(text, parts=True)
+    return found.key if found else None
 
 
 def supplier_from_number(number: str | None) -> str | None:
-    """Cnnnn is LCSC; -ND/-CT/-DKR is DigiKey; a 2-3 digit prefix and a dash (454-W25Q32JWSSIQ) is Mouser."""
+    """The supplier whose own numbers look like this (Cnnnn LCSC, -ND DigiKey, 454-... Mouser; the catalogue's)."""
     if not number:
         return None
-    n = number.strip()
-    if _LCSC.match(n):
-        return "lcsc"
-    if _DIGIKEY.search(n):
-        return "digikey"
-    if _MOUSER.match(n):
-        return "mouser"
-    return None
+    found = catalogue.by_number(number)
+    return found.key if found else None
 
 
 def detect_supplier(supplier_field: str | None, number: str | None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from functools import partial
 from typing import Final
 
 import sqlite_utils
@@ -21,15 +22,13 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import InvalidInput, NotFound
 from makermatrix_edge.runtime.secret_file import SecretFile
 from makermatrix_edge.settings import SuppliersSettings
+from makermatrix_edge.suppliers import catalogue
 from makermatrix_edge.suppliers.base import SupplierClient
-from makermatrix_edge.suppliers.digikey import DigiKeyClient
 from makermatrix_edge.suppliers.http import SupplierHttp
-from makermatrix_edge.suppliers.lcsc import LcscClient
 from makermatrix_edge.suppliers.models import SupplierCapabilities, SupplierStatus
-from makermatrix_edge.suppliers.mouser import MouserClient
 from makermatrix_edge.suppliers.outbound import OutboundPolicy
 
-NAMES: Final = ("lcsc", "digikey", "mouser")
+NAMES: Final = catalogue.KEYS
 MAX_CREDENTIAL_LENGTH = 500
 
 
@@ -45,14 +44,14 @@ class SupplierRegistry:
         self._stored: dict[str, dict[str, str]] = {}
         self._unset: list[str] = []  # secrets an admin set that this Pi's secrets file does not hold
         s = settings
-        policy = OutboundPolicy(
-            (s.lcsc_api_url, s.lcsc_web_url, s.digikey_api_url, s.mouser_api_url), daemon_port=daemon_port
-        )
-
-        def http(display: str, rate: float) -> SupplierHttp:
-            return SupplierHttp(
-                display,
-                per_minute=rate,
+        origins = [url for supplier in catalogue.SUPPLIERS for url in s.section(supplier.key).origins()]
+        policy = OutboundPolicy(origins, daemon_port=daemon_port)
+        self.clients: dict[str, SupplierClient] = {}
+        for supplier in catalogue.SUPPLIERS:
+            section = s.section(supplier.key)
+            http = SupplierHttp(
+                supplier.short_name,
+                per_minute=section.requests_per_minute,
                 timeout=s.timeout_seconds,
                 max_retries=s.max_retries,
                 backoff=s.retry_backoff_seconds,
@@ -60,22 +59,8 @@ class SupplierRegistry:
                 offline_seconds=s.offline_seconds,
                 policy=policy,
             )
-
-        self.clients: dict[str, SupplierClient] = {
-            "lcsc": LcscClient(
-                http("LCSC", s.lcsc_requests_per_minute),
-                lambda: {},
-                s.lcsc_api_url,
-                s.lcsc_web_url,
-                s.lcsc_api_version,
-            ),
-            "digikey": DigiKeyClient(
-                http("DigiKey", s.digikey_requests_per_minute), lambda: self._credentials("digikey"), s.digikey_api_url
-            ),
-            "mouser": MouserClient(
-                http("Mouser", s.mouser_requests_per_minute), lambda: self._credentials("mouser"), s.mouser_api_url
-            ),
-        }
+            client_type = catalogue.load_class(supplier.client, SupplierClient)  # type: ignore[type-abstract]
+            self.clients[supplier.key] = client_type(supplier, http, partial(self._credentials, supplier.key), section)
 
     # -- credentials ---------------------------------------------------------------------
     def load(self) -> None:
@@ -105,16 +90,10 @@ class SupplierRegistry:
         with self._lock:
             return list(self._unset)
 
-    def _configured(self, name: str) -> dict[str, str]:
-        s = self.settings
-        if name == "digikey":
-            return {"client_id": s.digikey_client_id, "client_secret": s.digikey_client_secret}
-        if name == "mouser":
-            return {"api_key": s.mouser_api_key}
-        return {}
-
     def _credentials(self, name: str) -> dict[str, str]:
-        merged = self._configured(name)
+        """The config file's credentials of this supplier ([suppliers.<name>]), an admin's over them."""
+        section = self.settings.section(name)
+        merged = {key: str(getattr(section, key)) for key in self.clients[name].credential_keys}
         with self._lock:
             merged.update({k: v for k, v in self._stored.get(name, {}).items() if v})
         return merged
@@ -156,9 +135,7 @@ class SupplierRegistry:
 
         await self._db.write(write)
         await asyncio.to_thread(self.load)
-        if isinstance(client, DigiKeyClient):
-            client.forget_token()
-        client.http.forget_offline()
+        client.credentials_changed()
         return self.status(client.name)
 
     # -- status ----------------------------------------------------------------------------
@@ -172,6 +149,7 @@ class SupplierRegistry:
             source, message = "none needed", f"{client.display_name} needs no credentials"
         elif missing:
             source = "missing"
+            # Names the old flat spelling ([suppliers] mouser_api_key), which still works: an answer does not move.
             message = (
                 f"{client.display_name} needs {' and '.join(missing)}: set [suppliers] "
                 f"{', '.join(f'{client.name}_{k}' for k in missing)} in the config, "

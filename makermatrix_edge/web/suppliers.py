@@ -15,7 +15,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.inventory.models import PartView
 from makermatrix_edge.services import Services
-from makermatrix_edge.suppliers import parse
+from makermatrix_edge.suppliers import catalogue, parse
 from makermatrix_edge.suppliers.views import Offer, load_offers
 from makermatrix_edge.tasks.models import TaskRequest
 from makermatrix_edge.web.pages import CsrfForm, Form
@@ -32,6 +32,7 @@ class SupplierPanel(msgspec.Struct):
     supplier: str | None  # the supplier enrichment would ask, None when it cannot tell
     can_enrich: bool
     is_admin: bool
+    known: str = ", ".join(s.short_name for s in catalogue.SUPPLIERS)  # the suppliers it can ask, for the hint
 
 
 class CredentialsForm(msgspec.Struct):

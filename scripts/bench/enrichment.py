@@ -50,16 +50,16 @@ NUMBERS = (("LCSC", "C2040", 2), ("DigiKey", "BC857BLT1GOSCT-ND", 1), ("Mouser",
 def env_for(fakes: Fakes, rate: float, key: str) -> dict[str, str]:
     prefix = "MAKERMATRIX_EDGE_SUPPLIERS__"
     values = {
-        "LCSC_API_URL": fakes.base,
-        "LCSC_WEB_URL": fakes.base,
-        "DIGIKEY_API_URL": fakes.base,
-        "MOUSER_API_URL": fakes.base,
-        "DIGIKEY_CLIENT_ID": "dk-client-id-123",
-        "DIGIKEY_CLIENT_SECRET": "dk-client-secret-456",
-        "MOUSER_API_KEY": key,
-        "LCSC_REQUESTS_PER_MINUTE": str(rate),
-        "DIGIKEY_REQUESTS_PER_MINUTE": str(rate),
-        "MOUSER_REQUESTS_PER_MINUTE": str(rate),
+        "LCSC__API_URL": fakes.base,
+        "LCSC__WEB_URL": fakes.base,
+        "DIGIKEY__API_URL": fakes.base,
+        "MOUSER__API_URL": fakes.base,
+        "DIGIKEY__CLIENT_ID": "dk-client-id-123",
+        "DIGIKEY__CLIENT_SECRET": "dk-client-secret-456",
+        "MOUSER__API_KEY": key,
+        "LCSC__REQUESTS_PER_MINUTE": str(rate),
+        "DIGIKEY__REQUESTS_PER_MINUTE": str(rate),
+        "MOUSER__REQUESTS_PER_MINUTE": str(rate),
     }
     return {prefix + k: v for k, v in values.items()}
 

@@ -12,7 +12,6 @@ from pathlib import PurePath
 
 import msgspec
 
-from makermatrix_edge.orders.importers import digikey, lcsc, mouser
 from makermatrix_edge.orders.importers.base import (
     Format,
     OrderLine,
@@ -27,9 +26,12 @@ from makermatrix_edge.orders.importers.base import (
     text,
 )
 from makermatrix_edge.orders.importers.reading import read_table
+from makermatrix_edge.suppliers import catalogue
 
-FORMATS: dict[str, Format] = {f.supplier: f for f in (lcsc.FORMAT, digikey.FORMAT, mouser.FORMAT)}
-ALIASES = {"digi-key": "digikey", "digi key": "digikey", "lcsc electronics": "lcsc", "mouser electronics": "mouser"}
+# Each supplier's layouts, as its catalogue entry names them (a supplier is added there, not here).
+FORMATS: dict[str, Format] = {
+    f.supplier: f for s in catalogue.SUPPLIERS for f in (catalogue.load(ref, Format) for ref in s.order_formats)
+}
 HEADER_SEARCH_ROWS = 20
 _LCSC_NAME = re.compile(r"(?:LCSC_Exported__)?(\d{8})_(\d{6})", re.IGNORECASE)
 _DK_NAME = re.compile(r"DK_PRODUCTS_(\d+)", re.IGNORECASE)
@@ -48,8 +50,8 @@ def supplier_key(name: str | None) -> str | None:
     """'DigiKey', 'digi-key', 'LCSC' -> the format key; None for blank; unknown names stay as given."""
     if name is None or not name.strip():
         return None
-    key = " ".join(name.strip().lower().split())
-    return ALIASES.get(key, key)
+    found = catalogue.by_alias(name, parts=False)  # a JLCPCB export is not an LCSC order file
+    return found.key if found else catalogue.normalised(name)
 
 
 def filename_info(filename: str) -> FilenameInfo:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from makermatrix_edge.errors import BadRequest, DomainError, InvalidInput
+from makermatrix_edge.suppliers import catalogue
 
 MAX_TEXT = 200
 MAX_DESCRIPTION = 4000
@@ -76,8 +77,7 @@ class Table:
 class Format:
     """One supplier's file layout: header names per field (normalised) and what marks the supplier."""
 
-    supplier: str
-    display_name: str
+    supplier: str  # the catalogue key of the supplier that owns this layout
     file_types: tuple[str, ...]
     columns: Mapping[str, tuple[str, ...]]
     markers: tuple[frozenset[str], ...]  # any one complete set of headers identifies the supplier
@@ -86,6 +86,10 @@ class Format:
     date_formats: tuple[str, ...] = ()
     # Supplier-specific touches on a parsed line (e.g. Mouser's extended price); None keeps it as read.
     finish: Callable[[OrderLine], OrderLine] | None = None
+
+    @property
+    def display_name(self) -> str:
+        return catalogue.get(self.supplier).display_name
 
     def score(self, headers: Sequence[str]) -> int:
         names = set(headers)

@@ -6,7 +6,6 @@ from makermatrix_edge.orders.importers.base import Format
 
 FORMAT = Format(
     supplier="digikey",
-    display_name="DigiKey",
     file_types=("csv", "xls", "xlsx"),
     columns={
         "supplier_part_number": (

@@ -6,7 +6,6 @@ from makermatrix_edge.orders.importers.base import Format
 
 FORMAT = Format(
     supplier="lcsc",
-    display_name="LCSC Electronics",
     file_types=("csv",),
     columns={
         "supplier_part_number": ("lcsc part number", "lcsc part #", "lcsc#", "lcsc part"),

@@ -16,7 +16,6 @@ def _finish(line: OrderLine) -> OrderLine:
 
 FORMAT = Format(
     supplier="mouser",
-    display_name="Mouser Electronics",
     file_types=("xls", "xlsx", "csv"),
     columns={
         "supplier_part_number": ("mouser #", "mouser part #", "mouser no"),
