@@ -20,6 +20,7 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.db.text import fts_query
 from makermatrix_edge.inventory import search, text_counts
 from makermatrix_edge.inventory.text_counts import Stats, TextMatchCounts
+from makermatrix_edge.services import Services
 from makermatrix_edge.settings import Settings
 
 _HEADER = re.compile(r"\b(AFTER|BEFORE)\s+(INSERT|DELETE|UPDATE(?:\s+OF\s+[\w\s,]+?)?)\s+ON\s+(\w+)", re.I)
@@ -184,11 +185,10 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def test_search_totals_follow_edits_through_the_api(
-    client: TestClient[Any], admin_token: str, monkeypatch: pytest.MonkeyPatch
+    client: TestClient[Any], admin_token: str, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A client paging by the total sees every edit at once, without the count being made again."""
-    counts = TextMatchCounts()
-    monkeypatch.setattr(search, "TEXT_COUNTS", counts)
+    counts = services.search.text_counts
     monkeypatch.setattr(search, "RANK_LIMIT", 2)  # the broad listing, as at 100 000 parts
     h = bearer(admin_token)
     shelf = add_location(client, h, "Shelf")

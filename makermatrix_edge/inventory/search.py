@@ -102,11 +102,7 @@ def _broad_page(db: sqlite_utils.Database, q: _Query, page: int, page_size: int,
     return Page(items=queries.to_views(db, rows), total=total, page=page, page_size=page_size)
 
 
-_COUNTS = MatchCounts()
-TEXT_COUNTS = TextMatchCounts()
-
-
-def _count_matches(db: sqlite_utils.Database, q: _Query, text_total: int | None) -> int:
+def _count_matches(db: sqlite_utils.Database, q: _Query, text_total: int | None, counts: MatchCounts) -> int:
     """The exact number of matches, without ranking them.
 
     With the text the only condition, it is the text's own count (`text_total`), kept current
@@ -116,12 +112,15 @@ def _count_matches(db: sqlite_utils.Database, q: _Query, text_total: int | None)
         return text_total
     sql, params = q.sql("SELECT count(*) FROM parts p"), q.params
     key = (sql, tuple(sorted((k, str(v)) for k, v in params.items())))
-    return _COUNTS.count(db.conn, key, lambda: int(db.execute(sql, params).fetchone()[0]))
+    return counts.count(db.conn, key, lambda: int(db.execute(sql, params).fetchone()[0]))
 
 
 class SearchService:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Remembered counts, kept per reader connection of this database (match_counts.py, text_counts.py).
+        self.counts = MatchCounts()
+        self.text_counts = TextMatchCounts()
 
     async def search_text(self, query: str, page: int, page_size: int) -> Page:
         if not clean_term(query):
@@ -167,10 +166,10 @@ class SearchService:
                 queries.require_location(db, request.location_id)
             # Every part the words find, counted exactly; more than ranking can sort quickly (a word
             # like "capacitor" in a big inventory) lists them unranked.
-            text_total = TEXT_COUNTS.count(db, q.params["match"]) if q.joins else None
+            text_total = self.text_counts.count(db, q.params["match"]) if q.joins else None
+            total = _count_matches(db, q, text_total, self.counts)
             if text_total is not None and text_total > RANK_LIMIT and request.sort_by is None:
-                return _broad_page(db, q, request.page, request.page_size, _count_matches(db, q, text_total))
-            total = _count_matches(db, q, text_total)
+                return _broad_page(db, q, request.page, request.page_size, total)
             # The page's ids first (from indexes where it can), then the full rows of just those.
             ids_from = "SELECT p.seq FROM parts p" + (
                 " LEFT JOIN locations l ON l.id = p.location_id" if request.sort_by == "location" else ""
