@@ -179,12 +179,11 @@ def free_port() -> int:
 
 
 class Daemon:
-    def __init__(self, config: Path, data_dir: Path, log_path: Path, command: list[str] | None = None) -> None:
-        """`command` replaces the console script (a bench that starts the daemon another way)."""
+    def __init__(self, config: Path, data_dir: Path, log_path: Path) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAKERMATRIX_EDGE_")}
         env["MAKERMATRIX_EDGE_ADMIN_PASSWORD"] = PASSWORD
-        args = [*(command or [str(CONSOLE_SCRIPT)]), "serve", "--config", str(config), "--data-dir", str(data_dir)]
+        args = [str(CONSOLE_SCRIPT), "serve", "--config", str(config), "--data-dir", str(data_dir)]
         args += ["--host", "127.0.0.1", "--port", self.url.rsplit(":", 1)[1]]
         self.log_path = log_path
         with log_path.open("wb") as out:

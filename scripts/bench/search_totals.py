@@ -1,18 +1,15 @@
 """Search totals benchmark: broad searches report their exact match count, fast, at 100 000 parts.
 
-    .venv/bin/python scripts/bench/search_totals.py [--parts 100000] [--requests 100] [--restarts 1] [--compare]
+    .venv/bin/python scripts/bench/search_totals.py [--parts 100000] [--requests 100] [--restarts 1]
 
 Seeds the same realistic inventory as inventory.py, starts the real daemon, and times broad terms
 ("capacitor", "resistor", "0603", ...) on GET /api/parts/search_text and POST /api/parts/search at
 one client. For every term it also counts the matches straight from SQLite (the parts table joined
-to the full-text index, no shortcut) and reports whether the API's total equals it. Counts are
-kept current across edits (the changed rows are looked at again, not every match), so it times three
-cases: "warm" (the same terms again, as a client paging through them asks), "after an edit" (a
-part is updated before every search, outside the timing, so every count must catch up), and
-"first" (the daemon restarted `--restarts` times, each term's first search: its count is made from
-nothing). `--compare` then runs the same scenarios on the same data against a daemon whose
-remembered counts are bypassed (serve_plain_counts.py: a plain index count at every search) and
-reports them under "plain", and times the counts alone in this process ("count_costs").
+to the full-text index, no shortcut) and reports whether the API's total equals it. A count is
+remembered until the database changes, so it times three cases: "warm" (the same terms again, as a
+client paging through them asks), "after an edit" (a part is updated before every search, outside
+the timing, so every count is made again), and "first" (the daemon restarted `--restarts` times,
+each term's first search).
 Prints ONE JSON object on stdout; progress goes to stderr.
 """
 
@@ -31,13 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlite_utils
 from inventory import ROOT, Daemon, log, login, machine, run, seed
 
 from makermatrix_edge.daemon import DB_FILE
-from makermatrix_edge.db.connection import connect
 from makermatrix_edge.db.text import fts_query
-from makermatrix_edge.inventory.text_counts import TextMatchCounts
 
 TARGET_P95_MS = 20.0
 TERMS = ("capacitor", "resistor", "0603", "10k", "ceramic", "LM", "mosfet")
@@ -124,78 +118,6 @@ def cold(url: str, token: str, part_id: str, requests: int, page_size: int) -> d
     }
 
 
-def _ms(samples: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive") if len(samples) > 1 else samples * 99
-    return {"p50_ms": round(cuts[49] * 1000, 3), "p95_ms": round(cuts[94] * 1000, 3)}
-
-
-def count_costs(db_path: Path, part_id: str, reps: int) -> dict[str, Any]:
-    """The count alone, in this process on the seeded file (no HTTP, no daemon): what each way pays.
-
-    Per term: a plain index count; a remembered count caught up after one edit (a write on another
-    connection between two counts, as a search after an edit sees it); a count made from nothing
-    (a term's first search). Then the write side: 1 000 parts re-described in one transaction with
-    the change-log triggers, and again without them.
-    """
-    reader = sqlite_utils.Database(connect(db_path, busy_timeout_ms=5000, read_only=True))
-    writer = connect(db_path, busy_timeout_ms=5000, synchronous="NORMAL")
-    plain_sql = "SELECT count(*) FROM parts_fts WHERE parts_fts MATCH ?"
-    by_term: dict[str, Any] = {}
-    try:
-        for term in TERMS:
-            match = fts_query(term)
-            if match is None:
-                continue
-            counts = TextMatchCounts()
-            counts.count(reader, match)
-            plain: list[float] = []
-            caught: list[float] = []
-            fresh: list[float] = []
-            for i in range(reps):
-                started = time.perf_counter()
-                reader.execute(plain_sql, [match]).fetchone()
-                plain.append(time.perf_counter() - started)
-                writer.execute("UPDATE parts SET description = ? WHERE id = ?", [f"count cost {i}", part_id])
-                started = time.perf_counter()
-                counts.count(reader, match)
-                caught.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                TextMatchCounts().count(reader, match)
-                fresh.append(time.perf_counter() - started)
-            total = int(reader.execute(plain_sql, [match]).fetchone()[0])
-            by_term[term] = {
-                "matches": total,
-                "plain": _ms(plain),
-                "caught_up_after_an_edit": _ms(caught),
-                "made_from_nothing": _ms(fresh),
-            }
-
-        def rewrite(label: str) -> float:
-            samples = []
-            for i in range(max(3, reps // 10)):
-                started = time.perf_counter()
-                writer.execute("BEGIN")
-                writer.execute("UPDATE parts SET description = ? WHERE seq <= 1000", [f"{label} {i}"])
-                writer.execute("COMMIT")
-                samples.append(time.perf_counter() - started)
-            return round(statistics.median(samples) * 1000, 2)
-
-        with_log = rewrite("with the log")
-        triggers = writer.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
-        for (name,) in triggers:
-            if name.startswith("parts_fts_log_") or name == "parts_fts_changes_trim":
-                writer.execute(f"DROP TRIGGER {name}")
-        without_log = rewrite("without the log")
-    finally:
-        reader.conn.close()
-        writer.close()
-    return {
-        "reps": reps,
-        "by_term": by_term,
-        "rewrite_1000_parts_ms": {"with_change_log": with_log, "without_change_log": without_log},
-    }
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--parts", type=int, default=100_000, help="parts to seed (default 100000)")
@@ -206,23 +128,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--restarts", type=int, default=1, help="daemon restarts timed for the first-search case")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the part generator")
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "dev.toml", help="daemon config file")
-    parser.add_argument(
-        "--compare",
-        action="store_true",
-        help="also time the same searches with the remembered counts bypassed (a plain index count each time)",
-    )
     return parser.parse_args(argv)
 
 
-PLAIN = [sys.executable, str(Path(__file__).with_name("serve_plain_counts.py"))]
-
-
-def measure(args: argparse.Namespace, work: Path, part_id: str, way: str) -> dict[str, Any]:
-    """Every scenario against one daemon (`way`: "cached" as shipped, "plain" with the counts bypassed)."""
+def measure(args: argparse.Namespace, work: Path, part_id: str) -> dict[str, Any]:
+    """Every scenario against the daemon, then its first searches after `--restarts` restarts."""
     data_dir = work / "data"
-    command = PLAIN if way == "plain" else None
     expected = expected_totals(data_dir / DB_FILE)
-    daemon = Daemon(args.config, data_dir, work / f"daemon-{way}.log", command)
+    daemon = Daemon(args.config, data_dir, work / "daemon.log")
     try:
         daemon.wait_healthy()
         token = login(daemon.url)["api"]
@@ -241,20 +154,20 @@ def measure(args: argparse.Namespace, work: Path, part_id: str, way: str) -> dic
         for name, request in (("search_text_broad", text), ("post_search_broad", posted)):
             run(daemon.url, token, request, 1, args.warmup, 600)
             figures = run(daemon.url, token, request, 1, args.requests, 600)
-            log(f"{way} {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
+            log(f"{name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
             scenarios.append({"scenario": name, **figures})
         figures = cold(daemon.url, token, part_id, args.requests, size)
-        log(f"{way} search_text_broad_after_edit: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
+        log(f"search_text_broad_after_edit: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
         scenarios.append({"scenario": "search_text_broad_after_edit", **figures})
         daemon.stop()
         rounds = []
         for restart in range(max(1, args.restarts)):
-            daemon = Daemon(args.config, data_dir, work / f"daemon-{way}-{restart + 2}.log", command)
+            daemon = Daemon(args.config, data_dir, work / f"daemon-{restart + 2}.log")
             daemon.wait_healthy()
             rounds.append(first(daemon.url, login(daemon.url)["api"], size))
             daemon.stop()
         started = first_figures(rounds)
-        log(f"{way} search_text_first_since_start: p50 {started['p50_ms']} ms, p95 {started['p95_ms']} ms")
+        log(f"search_text_first_since_start: p50 {started['p50_ms']} ms, p95 {started['p95_ms']} ms")
     except BaseException:
         log("daemon log (tail):\n" + daemon.log_tail())
         raise
@@ -276,21 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log(f"seeding {args.parts} parts into {work / 'data'}")
         ctx = seed(args, work / "data")
-        chosen = ("cached", "plain") if args.compare else ("cached",)
-        ways = {way: measure(args, work, ctx["part_ids"][0], way) for way in chosen}
-        # Last: it drops the change-log triggers of the seeded file to time writes without them.
-        costs = count_costs(work / "data" / DB_FILE, ctx["part_ids"][0], args.requests) if args.compare else None
-        cached = ways["cached"]
+        measured = measure(args, work, ctx["part_ids"][0])
         # Over the repeated traffic (warm and after edits); a term's first search is reported apart.
-        worst = max(s["p95_ms"] for s in cached["scenarios"])
-        exact = all(w["totals_exact"] for w in ways.values())
+        worst = max(s["p95_ms"] for s in measured["scenarios"])
+        exact = measured["totals_exact"]
         report = {
             "benchmark": "search_totals",
             "machine": machine(),
             "parameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "seeding": ctx["report"],
-            **cached,
-            **({"plain": ways["plain"], "count_costs": costs} if "plain" in ways else {}),
+            **measured,
             "targets": {
                 "totals_exact": exact,
                 "search_p95_ms_at_1_client": {"target": TARGET_P95_MS, "worst": worst, "met": worst < TARGET_P95_MS},
