@@ -735,8 +735,8 @@ def _supplier_secrets_out_of_database(db: sqlite_utils.Database) -> None:
 @migrations(name="0017_drop_search_index_changes")
 def _drop_search_index_changes(db: sqlite_utils.Database) -> None:
     # The change log of 0015 kept remembered text-match counts current across edits. Measured at
-    # 1 000-100 000 parts it was not worth a trigger on every write of the index (README, "Exact
-    # search totals"): a count is made afresh after an edit, so the log and its triggers go.
+    # 1 000-100 000 parts it saved a bench nothing it would feel (README, "Exact search totals"):
+    # a count is made afresh after an edit, so the log and its triggers go.
     run_script(
         db,
         """
