@@ -13,7 +13,7 @@ from conftest import make_settings
 from daemon_process import Daemon
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.runtime.logging import configure_logging
-from makermatrix_edge.runtime.redact import RedactSecrets, redact
+from makermatrix_edge.runtime.redact import redact
 
 ADMIN_PASSWORD = "Admin-Secret-pw-4711"
 WRONG_PASSWORD = "Wrong-Secret-pw-0815"
@@ -114,4 +114,4 @@ def test_one_filter_redacts_library_lines_for_every_handler(tmp_path: Path, capl
         services.close()
     assert "Mouser-Key-123" not in caplog.text and jwt not in caplog.text
     assert "apiKey=***" in caplog.text and "/ws/events?token=***" in caplog.text
-    assert not any(isinstance(f, RedactSecrets) for f in logging.getLogger("httpx").filters)
+    assert services.log_redaction.filter not in logging.getLogger("httpx").filters

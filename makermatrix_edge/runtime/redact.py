@@ -55,8 +55,8 @@ class RedactSecrets(logging.Filter):
 class LogRedaction:
     """The filter on the loggers of the libraries that log secrets (SOURCES), for one set of services.
 
-    Attaching is idempotent per logger (a logger carries at most one redaction filter, whoever
-    attached it); `detach` removes only what this owner attached.
+    Each owner attaches its own filter and detaches only that one, so two sets of services alive
+    at once (tests) never leave each other unguarded; redacting twice changes nothing.
     """
 
     def __init__(self) -> None:
@@ -65,7 +65,7 @@ class LogRedaction:
 
     def attach(self) -> None:
         for logger in (logging.getLogger(name) for name in SOURCES):
-            if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            if self.filter not in logger.filters:
                 logger.addFilter(self.filter)
                 self._attached.append(logger)
 
