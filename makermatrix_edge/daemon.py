@@ -22,7 +22,6 @@ from makermatrix_edge.accounts.role_admin import RoleService
 from makermatrix_edge.accounts.throttle import LoginThrottle
 from makermatrix_edge.accounts.tokens import TokenIssuer, load_or_create_secret
 from makermatrix_edge.accounts.users import UserService
-from makermatrix_edge.api.ws import RedactTokens
 from makermatrix_edge.app import create_app
 from makermatrix_edge.assistant.service import AssistantService
 from makermatrix_edge.assistant.store import AssistantStore
@@ -164,6 +163,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             suppliers=suppliers,
             enrichment=enrichment,
         )
+        services.log_redaction.attach()  # before any supplier call or request is logged
         services.devices["printer"] = services.labels.queue
         services.devices["backup_drive"] = BackupDriveDevice(backups)
         services.assistant = services.devices["assistant"] = build_assistant(services)
@@ -295,8 +295,6 @@ def _serve_locked(settings: Settings) -> int:
             fragments=services.status_fragments,
             advertiser=advertiser,
         )
-        for name in ("uvicorn.error", "uvicorn.access"):
-            logging.getLogger(name).addFilter(RedactTokens())
         log.info(
             "makermatrix-edge %s serving on http://%s:%d (data in %s)",
             __version__,

@@ -28,6 +28,7 @@ from makermatrix_edge.orders.service import OrderService
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import DecodeGate
+from makermatrix_edge.runtime.redact import LogRedaction
 from makermatrix_edge.runtime.scheduler import Scheduler
 from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.settings import Settings
@@ -73,7 +74,10 @@ class Services:
     status_fragments: list[Callable[[], str | None]] = field(default_factory=list)
     # Set by daemon.build_services once the inventory services it reads through exist.
     assistant: AssistantService = field(init=False)
+    # Secrets out of the lines the libraries log (httpx, uvicorn), attached by daemon.build_services.
+    log_redaction: LogRedaction = field(default_factory=LogRedaction)
 
     def close(self) -> None:
+        self.log_redaction.detach()
         self.suppliers.close()
         self.db.close()

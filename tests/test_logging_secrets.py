@@ -9,7 +9,9 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from conftest import make_settings
 from daemon_process import Daemon
+from makermatrix_edge.daemon import build_services
 from makermatrix_edge.runtime.logging import configure_logging
 from makermatrix_edge.runtime.redact import redact
 
@@ -97,3 +99,19 @@ def test_levels_and_key_value_context_on_stdout(capsys: pytest.CaptureFixture[st
     assert lines[0] == '<6>INFO makermatrix_edge.test: part taken part_id=p-1 delta=-3 reason="bench use"'
     assert lines[1] == "<4>WARNING makermatrix_edge.test: login failed username=admin password=***"
     assert len(lines) == 2
+
+
+def test_one_filter_redacts_library_lines_for_every_handler(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The daemon's services attach the one redaction filter where httpx and uvicorn log, and take it away on close."""
+    for name in ("", "httpx", "uvicorn.access"):
+        caplog.set_level(logging.INFO, logger=name)  # configure_logging quiets httpx to WARNING
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZw"
+    services = build_services(make_settings(tmp_path / "data"))
+    try:
+        logging.getLogger("httpx").info("HTTP Request: GET %s", "https://api.mouser.test/search?apiKey=Mouser-Key-123")
+        logging.getLogger("uvicorn.access").info('%s - "%s" %d', "127.0.0.1", f"GET /ws/events?token={jwt}", 101)
+    finally:
+        services.close()
+    assert "Mouser-Key-123" not in caplog.text and jwt not in caplog.text
+    assert "apiKey=***" in caplog.text and "/ws/events?token=***" in caplog.text
+    assert services.log_redaction.filter not in logging.getLogger("httpx").filters

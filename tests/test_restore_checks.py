@@ -180,7 +180,7 @@ def test_a_renamed_column_is_refused_by_both_api_paths_and_the_cli_and_logins_st
     ("sql", "words"),
     [
         ("DROP INDEX refresh_tokens_user", "lacks the index refresh_tokens_user on refresh_tokens(user_id)"),
-        ("DROP TRIGGER parts_fts_log_insert", "lacks the triggers parts_fts_log_insert"),
+        ("DROP TRIGGER parts_fts_insert", "lacks the triggers parts_fts_insert"),
         ("ALTER TABLE users ADD COLUMN nick TEXT NOT NULL DEFAULT ''", "table users has an unknown column nick"),
         ("CREATE TABLE notes (id INTEGER PRIMARY KEY)", "has unknown tables notes"),
         (
@@ -189,9 +189,9 @@ def test_a_renamed_column_is_refused_by_both_api_paths_and_the_cli_and_logins_st
         ),
         ("CREATE TRIGGER wipe AFTER INSERT ON parts BEGIN DELETE FROM users; END", "has unknown triggers wipe"),
         (
-            "DROP TRIGGER parts_fts_log_insert; CREATE TRIGGER parts_fts_log_insert AFTER INSERT ON parts"
+            "DROP TRIGGER parts_fts_insert; CREATE TRIGGER parts_fts_insert AFTER INSERT ON parts"
             " BEGIN DELETE FROM users; END",
-            "has other bodies for the triggers parts_fts_log_insert",
+            "has other bodies for the triggers parts_fts_insert",
         ),
     ],
 )

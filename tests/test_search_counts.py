@@ -1,7 +1,12 @@
-"""Exact match counts kept current across edits (inventory/text_counts.py, migration 0015)."""
+"""Exact match counts after every edit; remembered only until the data changes (inventory/match_counts.py).
+
+Migration 0015's change log (and the counts it kept current, inventory/text_counts.py) was dropped
+by 0018: the totals must stay exact without it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 import re
@@ -18,8 +23,10 @@ from conftest import bearer, make_settings
 from inventory_helpers import add_location, add_part
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.db.text import fts_query
-from makermatrix_edge.inventory import search, text_counts
-from makermatrix_edge.inventory.text_counts import Stats, TextMatchCounts
+from makermatrix_edge.inventory import search
+from makermatrix_edge.inventory.match_counts import MatchCounts
+from makermatrix_edge.inventory.models import PartSearch
+from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.settings import Settings
 
 _HEADER = re.compile(r"\b(AFTER|BEFORE)\s+(INSERT|DELETE|UPDATE(?:\s+OF\s+[\w\s,]+?)?)\s+ON\s+(\w+)", re.I)
@@ -46,27 +53,15 @@ def truth(db: Database, term: str) -> int:
     return int(db.read_sync(lambda d: d.execute(sql, [match]).fetchone()[0]))
 
 
-def test_every_trigger_that_writes_the_index_has_a_logging_twin(db: Database) -> None:
-    rows = db.read_sync(lambda d: d.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
-    writes_index = {_event(sql) for _, sql in rows if re.search(r"\bparts_fts\b(?!_)", sql)}
-    logs = {_event(sql) for name, sql in rows if "INSERT INTO parts_fts_changes" in sql}
+def test_the_change_log_and_its_triggers_are_gone_and_the_index_triggers_stay(db: Database) -> None:
+    rows = db.read_sync(lambda d: d.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+    assert not [name for _, name, sql in rows if "parts_fts_changes" in name or "parts_fts_changes" in (sql or "")]
+    writes_index = {_event(sql) for kind, _, sql in rows if kind == "trigger" and re.search(r"\bparts_fts\b", sql)}
     assert len(writes_index) == 9  # parts x3, part_categories x2, categories, locations, specs x2
-    assert writes_index == logs
 
 
-def test_the_change_log_keeps_its_newest_entries(db: Database) -> None:
-    def fill(d: sqlite_utils.Database) -> None:
-        d.execute(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
-            "INSERT INTO parts_fts_changes (seq) SELECT i FROM n"
-        )
-
-    db.write_sync(fill)
-    low, high, rows = db.read_sync(
-        lambda d: d.execute("SELECT min(id), max(id), count(*) FROM parts_fts_changes").fetchone()
-    )
-    assert high == 20000 and rows <= 8192 + 1024
-    assert low <= high - text_counts.MAX_CATCH_UP  # everything a catch-up may ask for is still there
+def total(service: SearchService, term: str) -> int:
+    return asyncio.run(service.search(PartSearch(search_term=term, page_size=5))).total
 
 
 _serial = itertools.count()
@@ -122,37 +117,15 @@ def _write_random(d: sqlite_utils.Database, rng: random.Random) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_counts_stay_exact_through_random_edits_by_catching_up(db: Database, seed: int) -> None:
+def test_totals_stay_exact_through_random_edits(db: Database, seed: int) -> None:
     rng = random.Random(seed)
-    counts = TextMatchCounts()
+    service = SearchService(db)
     terms = ["capacitor", "resistor", "ceramic", "0603", "mosfet shelf", "drawer"]
     for step in range(150):
         edits = rng.choice([1, 1, 1, 3])  # sometimes several edits in one transaction
         db.write_sync(lambda d, n=edits: [_write_random(d, rng) for _ in range(n)])
         for term in rng.sample(terms, 3):
-            match = fts_query(term)
-            assert match is not None
-            counted = db.read_sync(lambda d, m=match: counts.count(d, m))
-            assert counted == truth(db, term), (seed, step, term)
-    # One reader connection: each term was counted afresh once, every later edit was caught up on.
-    assert counts.stats.fresh == len(terms)
-    assert counts.stats.caught_up > 300
-
-
-def test_many_changes_at_once_are_counted_afresh(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text_counts, "MAX_CATCH_UP", 5)
-    counts = TextMatchCounts()
-    match = fts_query("capacitor")
-    assert match is not None
-    rng = random.Random(7)
-    assert db.read_sync(lambda d: counts.count(d, match)) == 0
-    db.write_sync(lambda d: [_write_random(d, rng) for _ in range(40)])
-    assert db.read_sync(lambda d: counts.count(d, match)) == truth(db, "capacitor")
-    assert (counts.stats.fresh, counts.stats.caught_up) == (2, 0)
-    db.write_sync(lambda d: _write_random(d, rng))
-    assert db.read_sync(lambda d: counts.count(d, match)) == truth(db, "capacitor")
-    assert db.read_sync(lambda d: counts.count(d, match)) == truth(db, "capacitor")
-    assert (counts.stats.fresh, counts.stats.caught_up, counts.stats.remembered) == (2, 1, 1)
+            assert total(service, term) == truth(db, term), (seed, step, term)
 
 
 def _add(d: sqlite_utils.Database, name: str) -> None:
@@ -163,19 +136,37 @@ def _add(d: sqlite_utils.Database, name: str) -> None:
     )
 
 
-def test_a_restored_file_is_counted_afresh(db: Database, tmp_path: Path) -> None:
-    counts = TextMatchCounts()
-    match = fts_query("capacitor")
-    assert match is not None
+def test_a_count_is_remembered_until_any_connection_writes(db: Database) -> None:
+    counts, made = MatchCounts(), []
+
+    def compute() -> int:
+        made.append(1)
+        return truth(db, "capacitor")
+
+    def count(d: sqlite_utils.Database) -> int:
+        return counts.count(d.conn, "capacitor", compute)
+
     db.write_sync(lambda d: [_add(d, f"capacitor {i}") for i in range(3)])
-    assert db.read_sync(lambda d: counts.count(d, match)) == 3
+    readers = Database(db.path, read_threads=1)  # one reader connection: the one that remembers
+    readers.open()
+    try:
+        assert [readers.read_sync(count) for _ in range(3)] == [3, 3, 3] and len(made) == 1
+        db.write_sync(lambda d: _add(d, "one more capacitor"))
+        assert readers.read_sync(count) == 4 and len(made) == 2
+    finally:
+        readers.close()
+
+
+def test_a_restored_file_is_counted_afresh(db: Database, tmp_path: Path) -> None:
+    service = SearchService(db)
+    db.write_sync(lambda d: [_add(d, f"capacitor {i}") for i in range(3)])
+    assert total(service, "capacitor") == 3
     other = Database(tmp_path / "other.db")
     other.open()
     other.write_sync(lambda d: _add(d, "one capacitor"))
     other.close()
     db.swap_file(tmp_path / "other.db")
-    assert db.read_sync(lambda d: counts.count(d, match)) == 1
-    assert counts.stats.fresh == 2
+    assert total(service, "capacitor") == 1
 
 
 @pytest.fixture
@@ -186,9 +177,7 @@ def settings(tmp_path: Path) -> Settings:
 def test_search_totals_follow_edits_through_the_api(
     client: TestClient[Any], admin_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A client paging by the total sees every edit at once, without the count being made again."""
-    counts = TextMatchCounts()
-    monkeypatch.setattr(search, "TEXT_COUNTS", counts)
+    """A client paging by the total sees every edit at once."""
     monkeypatch.setattr(search, "RANK_LIMIT", 2)  # the broad listing, as at 100 000 parts
     h = bearer(admin_token)
     shelf = add_location(client, h, "Shelf")
@@ -214,5 +203,3 @@ def test_search_totals_follow_edits_through_the_api(
     assert total("tantalum") == 3
     client.put(f"/api/locations/update_location/{shelf}", json={"name": "Tantalum shelf"}, headers=h)
     assert total("tantalum") == 4
-    # One fresh count per term; every edit after it was caught up on; the POST got the same count.
-    assert counts.stats == Stats(fresh=2, caught_up=5, remembered=7)

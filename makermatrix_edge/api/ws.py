@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -44,18 +43,6 @@ CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_TRY_AGAIN = 1013  # too far behind, or too many connections
 MAX_MESSAGE = 16_384
-
-
-_TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"']+")
-
-
-class RedactTokens(logging.Filter):
-    """Keep `?token=...` of WebSocket URLs out of the server's log lines (journald keeps them)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(_TOKEN_IN_URL.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
-        return True
 
 
 class BadMessage(DomainError):

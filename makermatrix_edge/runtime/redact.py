@@ -1,8 +1,11 @@
 """Keep secrets out of every log line: tokens, API keys and passwords are replaced by ***.
 
-A handler filter, so it sees the lines of every library too (uvicorn's access log and its DEBUG
-header dumps, websockets, httpx). It works on the finished message, so a secret passed as a
-%-argument is caught as well as one inside a URL.
+One filter for the whole log. On our stdout handler (runtime/logging.py) it sees the lines of every
+library (uvicorn's access log and its DEBUG header dumps, websockets, httpx). It works on the
+finished message, so a secret passed as a %-argument is caught as well as one inside a URL. The
+libraries known to log secrets at INFO (httpx: Mouser's apiKey in a URL; uvicorn: a WebSocket's
+?token=) also get it on their own loggers, attached by the daemon's services (LogRedaction), so
+no handler ever receives the secret (a test's capture neither).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import logging
 import re
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A WebSocket URL's token, up to the next parameter (browsers cannot send a header there).
+    (re.compile(r"(token=)[^&\s\"']+"), r"\1***"),
     # A JWT (access or refresh token) anywhere: three base64url parts, the first a JSON header.
     (re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}"), "***"),
     # Our API keys (accounts/apikeys.py).
@@ -23,6 +28,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Header dumps at DEBUG ("< authorization: Bearer ...").
     (re.compile(r"(?i)\b(authorization|x-api-key|cookie|set-cookie):\s*[^\r\n]+"), r"\1: ***"),
 )
+# Libraries that put secrets into their own INFO lines: filtered where they log, before any handler.
+SOURCES = ("httpx", "httpcore", "uvicorn.error", "uvicorn.access")
 
 
 def redact(text: str) -> str:
@@ -43,3 +50,26 @@ class RedactSecrets(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+class LogRedaction:
+    """The filter on the loggers of the libraries that log secrets (SOURCES), for one set of services.
+
+    Each owner attaches its own filter and detaches only that one, so two sets of services alive
+    at once (tests) never leave each other unguarded; redacting twice changes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.filter = RedactSecrets()
+        self._attached: list[logging.Logger] = []
+
+    def attach(self) -> None:
+        for logger in (logging.getLogger(name) for name in SOURCES):
+            if self.filter not in logger.filters:
+                logger.addFilter(self.filter)
+                self._attached.append(logger)
+
+    def detach(self) -> None:
+        for logger in self._attached:
+            logger.removeFilter(self.filter)
+        self._attached.clear()

@@ -2,12 +2,12 @@
 
 Called only from worker threads (tasks, or asyncio.to_thread). Waits go through a `sleep` the caller
 passes (a task's cancellable sleep), so a cancelled task stops while it waits for the rate or a retry.
-Nothing here logs a URL with its query or a request body: Mouser's key travels in the query string.
+Nothing here logs a URL with its query or a request body: Mouser's key travels in the query string
+(httpx's own request lines are redacted where it logs them: runtime/redact.py, attached by the daemon).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
-from makermatrix_edge.runtime.redact import RedactSecrets
 from makermatrix_edge.suppliers.models import SupplierError, SupplierOffline
 from makermatrix_edge.suppliers.outbound import (
     MAX_REDIRECTS,
@@ -96,15 +95,6 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-def _quiet_secrets() -> None:
-    """httpx logs each request's URL at INFO: with Mouser's apiKey in the query. Redact on its own logger,
-    so the key never reaches any handler (ours, journald's, or a test's)."""
-    for name in ("httpx", "httpcore"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
-            logger.addFilter(RedactSecrets())
-
-
 def host_of(url: str) -> str:
     return urlsplit(url).netloc or url
 
@@ -136,7 +126,6 @@ class SupplierHttp:
         self._offline_reason = ""
         self._hops = HopState()
         self._resolver = Resolver()
-        _quiet_secrets()
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             follow_redirects=False,  # followed here, hop by hop, each hop checked (outbound.py)
