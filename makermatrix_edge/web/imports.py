@@ -18,11 +18,11 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.makermatrix.imports import UPLOAD_BODY_LIMIT, import_message
-from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import DomainError, InvalidInput, Overloaded
+from makermatrix_edge.httpkit.uploads import ORDER_FILE_BODY_LIMIT, read_capped
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
+from makermatrix_edge.orders.messages import import_message
 from makermatrix_edge.orders.models import ImportOptions
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.pages import Form
@@ -65,7 +65,7 @@ class ImportPages(Controller):
         principal = await require(request, services, IMPORT)
         return _form(request, principal)
 
-    @post("/import", status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/import", status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def preview(
         self,
         request: Request[Any, Any, Any],

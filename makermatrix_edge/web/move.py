@@ -12,10 +12,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from makermatrix_edge.api.admission import photo_admission
-from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
-from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.httpkit.admission import photo_admission
+from makermatrix_edge.httpkit.uploads import SCAN_PHOTO_BODY_LIMIT, read_capped
 from makermatrix_edge.inventory.models import LocationView, PartUpdate
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.render import Form, back, page
@@ -97,7 +96,7 @@ class MovePages(Controller):
     @post(
         "/p/{part_id:str}/move/scan",
         status_code=303,
-        request_max_body_size=IMAGE_BODY_LIMIT,
+        request_max_body_size=SCAN_PHOTO_BODY_LIMIT,
         middleware=[photo_admission],
     )
     async def move_by_label(

@@ -6,15 +6,14 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
-from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.errors import TooManyRequests, Unauthorized
+from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE, refresh_cookie
+from makermatrix_edge.httpkit.params import QueryInt
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.render import CsrfForm, Form, page
 from makermatrix_edge.web.scan_view import cards, preview
@@ -74,16 +73,7 @@ class AuthPages(Controller):
             return page(
                 request, "login.html", None, status_code=status, next=target, error=exc.message, username=data.username
             )
-        cookie = Cookie(
-            key=REFRESH_COOKIE,
-            value=pair.refresh_token,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            max_age=pair.refresh_expires_in,
-            path="/",
-        )
-        return Redirect(path=target, status_code=303, cookies=[cookie])
+        return Redirect(path=target, status_code=303, cookies=[refresh_cookie(request, pair)])
 
     @post("/logout", status_code=303)
     async def logout(

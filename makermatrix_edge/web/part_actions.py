@@ -12,10 +12,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from makermatrix_edge.api.admission import photo_admission
-from makermatrix_edge.api.makermatrix.utility import IMAGE_URL, UPLOAD_BODY_LIMIT
-from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.httpkit.admission import photo_admission
+from makermatrix_edge.httpkit.uploads import IMAGE_UPLOAD_BODY_LIMIT, read_capped
+from makermatrix_edge.inventory.images import IMAGE_URL
 from makermatrix_edge.inventory.models import PartUpdate
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.render import CsrfForm, Form, back, page
@@ -31,7 +31,7 @@ class PartActions(Controller):
     @post(
         "/p/{part_id:str}/photo",
         status_code=303,
-        request_max_body_size=UPLOAD_BODY_LIMIT,
+        request_max_body_size=IMAGE_UPLOAD_BODY_LIMIT,
         middleware=[photo_admission],  # like upload_image: the same gate for bodies and decodes
     )
     async def photo(

@@ -10,7 +10,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.api.body import readable_form
+from makermatrix_edge.httpkit.body import readable_form
 from makermatrix_edge.web import (
     admin,
     ask,

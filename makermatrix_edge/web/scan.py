@@ -12,10 +12,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from makermatrix_edge.api.admission import photo_admission
-from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
-from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import Conflict, InvalidInput
+from makermatrix_edge.httpkit.admission import photo_admission
+from makermatrix_edge.httpkit.uploads import SCAN_PHOTO_BODY_LIMIT, read_capped
 from makermatrix_edge.scanning.receive import ReceiveRequest, receive
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.render import Form, back, page
@@ -43,7 +42,7 @@ class ScanPages(Controller):
         principal = await require(request, services, "parts:read")
         return page(request, "scan.html", principal, results=None, can_write=principal.can("parts:write"))
 
-    @post("/scan", status_code=200, request_max_body_size=IMAGE_BODY_LIMIT, middleware=[photo_admission])
+    @post("/scan", status_code=200, request_max_body_size=SCAN_PHOTO_BODY_LIMIT, middleware=[photo_admission])
     async def scan_photo(
         self,
         request: Request[Any, Any, Any],
