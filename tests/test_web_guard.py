@@ -17,6 +17,9 @@ from litestar.testing import TestClient
 
 from conftest import add_user, bearer
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.guard import LOGIN as GUARD_LOGIN
+from makermatrix_edge.web.guard import OPEN as GUARD_OPEN
+from makermatrix_edge.web.guard import PAGE_KEY, page_guard
 from web_helpers import page_login
 
 OPEN = "open"  # no login needed
@@ -223,3 +226,12 @@ def test_a_post_without_any_cookie_is_refused_before_the_login_check(client: Tes
 def test_static_files_need_no_login(client: TestClient[Any]) -> None:
     client.cookies.clear()
     assert client.get("/static/app.css").status_code == 200
+
+
+def test_every_page_route_declares_its_rule_and_every_post_passes_the_guard(client: TestClient[Any]) -> None:
+    """The declaration is the record above; the guard (CSRF on every post) sits on every page route."""
+
+    spelled = {OPEN: GUARD_OPEN, LOGIN: GUARD_LOGIN}
+    for route, handler in page_routes(client.app).items():
+        assert page_guard in handler.resolve_guards(), route
+        assert handler.opt.get(PAGE_KEY) == spelled.get(PAGES[route], PAGES[route]), route
