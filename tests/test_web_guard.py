@@ -10,12 +10,14 @@ import html
 from typing import Any
 
 import pytest
+from litestar import Litestar, Response, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg
 from litestar.testing import TestClient
 
 from conftest import add_user, bearer
+from makermatrix_edge.errors import Forbidden
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import LOGIN as GUARD_LOGIN
 from makermatrix_edge.web.guard import OPEN as GUARD_OPEN
@@ -122,7 +124,7 @@ def _media(app: Any, route: tuple[str, str]) -> RequestEncodingType | str:
     return kwarg.media_type if isinstance(kwarg, BodyKwarg) else RequestEncodingType.JSON
 
 
-def post(client: TestClient[Any], route: tuple[str, str], token: str | None, **headers: str) -> Any:
+def send_post(client: TestClient[Any], route: tuple[str, str], token: str | None, **headers: str) -> Any:
     """A well-formed post to the route, carrying `token` (None: no token at all)."""
     media = _media(client.app, route)
     fields = {} if token is None else {"csrf_token": token}
@@ -178,7 +180,7 @@ def test_a_page_needs_a_login(client: TestClient[Any]) -> None:
             continue
         form = client.get("/login")  # a pre-session cookie and its token: the post passes CSRF, then needs a login
         token = html.unescape(form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0])
-        response = post(client, route, token)
+        response = send_post(client, route, token)
         assert response.status_code == 303 and response.headers["location"] == "/login", (route, refusal(response))
 
 
@@ -187,7 +189,7 @@ def test_a_page_needs_its_permission(nobody: TestClient[Any], services: Services
         if route[0] == "GET":
             response = nobody.get(_path(route[1]), follow_redirects=False)
         else:
-            response = post(nobody, route, session_token(nobody, services))
+            response = send_post(nobody, route, session_token(nobody, services))
         assert response.status_code == 403, (route, refusal(response))
         assert f"Your account may not do this (it needs the '{PAGES[route]}' permission)" in refusal(response), route
     counts = nobody.get("/api/utility/get_counts", headers=bearer(admin_token)).json()["data"]
@@ -195,7 +197,7 @@ def test_a_page_needs_its_permission(nobody: TestClient[Any], services: Services
 
 
 def test_any_login_may_change_its_own_password(nobody: TestClient[Any], services: Services) -> None:
-    response = post(nobody, ("POST", "/account/password"), session_token(nobody, services))
+    response = send_post(nobody, ("POST", "/account/password"), session_token(nobody, services))
     assert response.status_code == 400 and "needs the" not in refusal(response)
 
 
@@ -205,12 +207,12 @@ def test_a_post_without_the_form_token_is_refused(client: TestClient[Any], admin
     origin = f"{client.base_url}/scan"
     for route in POSTS:
         for token in (None, "", "forged"):
-            response = post(client, route, token)
+            response = send_post(client, route, token)
             assert response.status_code == 403, (route, token, refusal(response))
             assert "Page expired" in response.text
             assert "This form was stale or sent from another site." in refusal(response)
             # From a page of ours (the Referer), it goes back there and says the page was stale.
-            again = post(client, route, token, referer=origin)
+            again = send_post(client, route, token, referer=origin)
             assert again.status_code == 303 and again.headers["location"] == "/scan", (route, token)
     counts = client.get("/api/utility/get_counts", headers=bearer(admin_token)).json()["data"]
     assert counts["parts"] == 0 and counts["locations"] == 0
@@ -219,7 +221,7 @@ def test_a_post_without_the_form_token_is_refused(client: TestClient[Any], admin
 def test_a_post_without_any_cookie_is_refused_before_the_login_check(client: TestClient[Any]) -> None:
     for route in POSTS:
         client.cookies.clear()
-        response = post(client, route, "anything")
+        response = send_post(client, route, "anything")
         assert response.status_code == 403 and "Page expired" in response.text, route
 
 
@@ -235,3 +237,28 @@ def test_every_page_route_declares_its_rule_and_every_post_passes_the_guard(clie
     for route, handler in page_routes(client.app).items():
         assert page_guard in handler.resolve_guards(), route
         assert handler.opt.get(PAGE_KEY) == spelled.get(PAGES[route], PAGES[route]), route
+
+
+def test_a_page_route_without_a_declaration_is_closed() -> None:
+    ran: list[str] = []
+
+    @get("/undeclared")
+    async def undeclared() -> str:
+        ran.append("get")
+        return "ran"
+
+    @post("/undeclared", status_code=200)
+    async def undeclared_post() -> str:
+        ran.append("post")
+        return "ran"
+
+    def closed(_: Any, exc: Exception) -> Response[str]:
+        return Response(str(exc), status_code=403 if isinstance(exc, Forbidden) else 500)
+
+    pages = Router(path="/", route_handlers=[undeclared, undeclared_post], guards=[page_guard])
+    app = Litestar(route_handlers=[pages], exception_handlers={Exception: closed})
+    with TestClient(app) as bare:
+        assert bare.get("/undeclared").text == "This page declares no access rule and is closed"
+        refused = bare.post("/undeclared", data={"csrf_token": "x"})
+        assert refused.status_code == 403 and refused.text == "This page declares no access rule and is closed"
+    assert ran == []
