@@ -19,7 +19,6 @@ from makermatrix_edge import __version__
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.alora import errors as alora_errors
 from makermatrix_edge.api.alora.router import alora_router
-from makermatrix_edge.api.body import check_body
 from makermatrix_edge.api.docs import DOCS_HANDLERS
 from makermatrix_edge.api.makermatrix import (
     ai,
@@ -50,6 +49,7 @@ from makermatrix_edge.api.openapi_errors import declare_error_shapes
 from makermatrix_edge.api.security import authorize, current_principal, optional_principal
 from makermatrix_edge.api.ws import WEBSOCKET_HANDLERS
 from makermatrix_edge.errors import BeyondLimit
+from makermatrix_edge.httpkit.body import check_body
 from makermatrix_edge.inventory.queries import MAX_PROPERTY_DEPTH
 from makermatrix_edge.services import Services
 from makermatrix_edge.web import errors as web_errors

@@ -4,7 +4,7 @@ SQLite stores 64-bit integers; Python's are unbounded. A number past 2**63 reach
 answered 500 ("Python int too large to convert to SQLite INTEGER"), and a page near 2**62 times a
 page size still overflows an OFFSET. 2**31 - 1 is far beyond any id, page, offset or stock a
 workbench has, and keeps every product of two of them inside SQLite's range. Query and path
-parameters use it through api/params.py; body Structs through the types below.
+parameters use it through httpkit/params.py; body Structs through the types below.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from litestar.params import BodyKwarg
 from litestar.testing import TestClient
 
 from conftest import bearer
-from makermatrix_edge.api.body import NOT_UTF8
+from makermatrix_edge.httpkit.body import NOT_UTF8
 
 UPLOAD_ROUTES = [
     "/api/utility/upload_image",

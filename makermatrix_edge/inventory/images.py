@@ -23,6 +23,8 @@ from makermatrix_edge.runtime import imaging
 from makermatrix_edge.runtime.imaging import MAX_DECODE_BYTES, MAX_PIXELS, open_bounded
 
 MAX_BYTES = 5 * 1024 * 1024
+# Where a stored image is served: a part's image_url is this followed by the stored file name.
+IMAGE_URL = "/api/utility/get_image/"
 THUMB_SIZE = 256
 _ORIENTATION = 0x0112  # EXIF tag; values 5-8 swap width and height
 _TEMP_PREFIX = ".upload-"

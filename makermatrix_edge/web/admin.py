@@ -3,50 +3,49 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.backups.task import PERMISSION as BACKUP_PERMISSION
 from makermatrix_edge.backups.writing import default_name
 from makermatrix_edge.services import Services
 from makermatrix_edge.tasks.models import TaskFilter, TaskRequest
-from makermatrix_edge.web.render import CsrfForm, Form, back, page
-from makermatrix_edge.web.session import check_csrf, require
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.render import back, page
 
 JOBS_SHOWN = 20
 TASKS_SHOWN = 30
 
 
 class AdminPages(Controller):
-    @get("/printer")
-    async def printer(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "printer:use")
+    @get("/printer", opt=page_access("printer:use"))
+    async def printer(self, request: Req, principal: User, services: Svc) -> Template:
         status = await services.labels.status(refresh=False)
         return page(request, "printer.html", principal, st=status, jobs=services.labels.queue.jobs()[:JOBS_SHOWN])
 
-    @get("/tasks")
-    async def tasks(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "tasks:read")
+    @get("/tasks", opt=page_access("tasks:read"))
+    async def tasks(self, request: Req, principal: User, services: Svc) -> Template:
         found, total = await services.tasks.search(
             services.tasks.check_filter(TaskFilter(limit=TASKS_SHOWN), principal), principal
         )
         return page(request, "tasks.html", principal, tasks=found, total=total)
 
-    @get("/tasks/list")
-    async def tasks_fragment(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+    @get("/tasks/list", opt=page_access("tasks:read"))
+    async def tasks_fragment(self, request: Req, principal: User, services: Svc) -> Template:
         """The list alone, refreshed by the page while tasks run."""
-        principal = await require(request, services, "tasks:read")
         found, total = await services.tasks.search(
             services.tasks.check_filter(TaskFilter(limit=TASKS_SHOWN), principal), principal
         )
         return page(request, "_tasks.html", principal, tasks=found, total=total)
 
-    async def _backups(self, request: Request[Any, Any, Any], services: Services, name: str) -> Template:
-        principal = await require(request, services, BACKUP_PERMISSION)
+    async def _backups(
+        self, request: Request[Any, Any, Any], principal: Principal, services: Services, name: str
+    ) -> Template:
         backups = services.backups
         listed = await asyncio.to_thread(backups.list)
         target = await asyncio.to_thread(backups.describe_target)
@@ -66,29 +65,22 @@ class AdminPages(Controller):
             task=found[0] if found else None,
         )
 
-    @get("/backups")
-    async def backups(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        return await self._backups(request, services, "backups.html")
+    @get("/backups", opt=page_access(BACKUP_PERMISSION))
+    async def backups(self, request: Req, principal: User, services: Svc) -> Template:
+        return await self._backups(request, principal, services, "backups.html")
 
-    @get("/backups/status")
-    async def backup_status(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
+    @get("/backups/status", opt=page_access(BACKUP_PERMISSION))
+    async def backup_status(self, request: Req, principal: User, services: Svc) -> Template:
         """The latest backup task and the list, refreshed by the page while a backup runs."""
-        return await self._backups(request, services, "_backup_status.html")
+        return await self._backups(request, principal, services, "_backup_status.html")
 
-    @get("/backups/download/{filename:str}")
-    async def download(
-        self, request: Request[Any, Any, Any], filename: FromPath[str], services: NamedDependency[Services]
-    ) -> File:
-        await require(request, services, BACKUP_PERMISSION)
+    @get("/backups/download/{filename:str}", opt=page_access(BACKUP_PERMISSION))
+    async def download(self, filename: FromPath[str], services: Svc) -> File:
         path = await asyncio.to_thread(services.backups.find, filename)
         return File(path, filename=path.name, media_type="application/zip")
 
-    @post("/backups/run", status_code=303)
-    async def run_backup(
-        self, request: Request[Any, Any, Any], data: Annotated[CsrfForm, Form], services: NamedDependency[Services]
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, BACKUP_PERMISSION)
+    @post("/backups/run", opt=page_access(BACKUP_PERMISSION), status_code=303)
+    async def run_backup(self, request: Req, principal: User, services: Svc) -> Redirect:
         name = default_name(services.clock())
         task = TaskRequest(
             task_type="backup_creation", name=f"Database Backup: {name}", input_data={"backup_name": name}

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
-from litestar.di import NamedDependency
+from litestar import Controller, get
 from litestar.params import FromPath
 from litestar.response import Template
 
 from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.models import PartSearch, PartView
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import page
-from makermatrix_edge.web.session import require
 
 LISTED = 100
 
@@ -36,9 +36,8 @@ async def low_stock(services: Services) -> tuple[list[PartView], int]:
 
 
 class BrowsePages(Controller):
-    @get("/low-stock")
-    async def low(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "parts:read")
+    @get("/low-stock", opt=page_access("parts:read"))
+    async def low(self, request: Req, principal: User, services: Svc) -> Template:
         parts, total = await low_stock(services)
         return page(
             request,
@@ -50,17 +49,13 @@ class BrowsePages(Controller):
             empty="No part is below its 'warn below' quantity.",
         )
 
-    @get("/categories")
-    async def categories(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "parts:read")
+    @get("/categories", opt=page_access("parts:read"))
+    async def categories(self, request: Req, principal: User, services: Svc) -> Template:
         found = sorted(await services.categories.list_categories(), key=lambda c: c.name.casefold())
         return page(request, "categories.html", principal, categories=found)
 
-    @get("/categories/{category_id:str}")
-    async def category(
-        self, request: Request[Any, Any, Any], category_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Template:
-        principal = await require(request, services, "parts:read")
+    @get("/categories/{category_id:str}", opt=page_access("parts:read"))
+    async def category(self, request: Req, category_id: FromPath[str], principal: User, services: Svc) -> Template:
         category = await services.categories.get(category_id=category_id)
         found = await services.search.search(
             PartSearch(category_names=[category.name], sort_by="part_name", page_size=LISTED)

@@ -11,8 +11,6 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
-from makermatrix_edge.api.diskfull import disk_full_of
-from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
 from makermatrix_edge.errors import (
     Conflict,
     DeviceUnavailable,
@@ -24,6 +22,8 @@ from makermatrix_edge.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE
+from makermatrix_edge.httpkit.diskfull import disk_full_of
 from makermatrix_edge.web import flash
 from makermatrix_edge.web.render import page
 from makermatrix_edge.web.session import CsrfFailed, LoginRequired, login_url, referer_path

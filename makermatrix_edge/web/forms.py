@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -14,15 +13,15 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.inventory.models import PartCreate, PartUpdate, PartView
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, back, form_error, page
-from makermatrix_edge.web.session import check_csrf, require
 
 TEXT_FIELDS = ("part_name", "part_number", "manufacturer", "manufacturer_part_number", "supplier", "description")
 PREFILL = (*TEXT_FIELDS, "quantity", "min_quantity", "location_id")
 
 
 class PartForm(msgspec.Struct):
-    csrf_token: str = ""
     part_name: str = ""
     part_number: str = ""
     manufacturer: str = ""
@@ -54,7 +53,7 @@ def _values(
     part: PartView | None, form: PartForm | None = None, prefill: dict[str, str] | None = None
 ) -> dict[str, str]:
     if form is not None:
-        return {k: v for k, v in msgspec.structs.asdict(form).items() if k != "csrf_token"}
+        return dict(msgspec.structs.asdict(form))
     if part is not None:
         values = {k: str(getattr(part, k) or "") for k in (*TEXT_FIELDS, "location_id")}
         values["min_quantity"] = str(part.min_quantity)
@@ -85,18 +84,15 @@ class PartForms(Controller):
             locations=await services.locations.list_flat(),
         )
 
-    @get("/parts/new")
-    async def new_part(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "parts:write")
+    @get("/parts/new", opt=page_access("parts:write"))
+    async def new_part(self, request: Req, principal: User, services: Svc) -> Template:
         prefill = {k: request.query_params[k][:200] for k in PREFILL if request.query_params.get(k)}
         return await self._form(request, services, principal, None, _values(None, prefill=prefill))
 
-    @post("/parts/new", status_code=200)
+    @post("/parts/new", opt=page_access("parts:write"), status_code=200)
     async def add_part(
-        self, request: Request[Any, Any, Any], data: Annotated[PartForm, Form], services: NamedDependency[Services]
+        self, request: Req, data: Annotated[PartForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
         try:
             create = msgspec.convert(_fields(data, with_quantity=True), PartCreate)
             made = await services.parts.add(create, principal, source="phone")
@@ -105,24 +101,15 @@ class PartForms(Controller):
             return await self._form(request, services, principal, None, _values(None, data), error, status)
         return back(request, f"/p/{made.id}", f"Added '{made.part_name}'")
 
-    @get("/p/{part_id:str}/edit")
-    async def edit_part(
-        self, request: Request[Any, Any, Any], part_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Template:
-        principal = await require(request, services, "parts:write")
+    @get("/p/{part_id:str}/edit", opt=page_access("parts:write"))
+    async def edit_part(self, request: Req, part_id: FromPath[str], principal: User, services: Svc) -> Template:
         part = await services.parts.get(part_id=part_id)
         return await self._form(request, services, principal, part, _values(part))
 
-    @post("/p/{part_id:str}/edit", status_code=200)
+    @post("/p/{part_id:str}/edit", opt=page_access("parts:write"), status_code=200)
     async def save_part(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[PartForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, part_id: FromPath[str], data: Annotated[PartForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
         part = await services.parts.get(part_id=part_id)
         try:
             update = msgspec.convert(_fields(data, with_quantity=False), PartUpdate)

@@ -12,22 +12,20 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.makermatrix.imports import UPLOAD_BODY_LIMIT, import_message
-from makermatrix_edge.api.uploads import read_capped
-from makermatrix_edge.errors import DomainError, InvalidInput, Overloaded
+from makermatrix_edge.errors import DomainError, Overloaded
+from makermatrix_edge.httpkit.uploads import ORDER_FILE_BODY_LIMIT
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
+from makermatrix_edge.orders.messages import import_message
 from makermatrix_edge.orders.models import ImportOptions
-from makermatrix_edge.services import Services
-from makermatrix_edge.web.pages import Form
-from makermatrix_edge.web.render import back, form_error, page
-from makermatrix_edge.web.session import check_csrf, require
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.photos import Multipart, read_upload
+from makermatrix_edge.web.render import Form, back, form_error, page
 
 IMPORT = "csv:import"
 LABELS = {"file": "", "order_date": "The order date", "staged": ""}
@@ -37,20 +35,14 @@ MAX_LABELS = 100  # one batch print at most (the API's limit)
 
 class UploadForm(msgspec.Struct):
     file: UploadFile | None = None
-    csrf_token: str = ""
     order_number: str = ""
 
 
 class ConfirmForm(msgspec.Struct):
-    csrf_token: str = ""
     staged: str = ""
     filename: str = ""
     order_number: str = ""
     force: str = ""
-
-
-class PrintForm(msgspec.Struct):
-    csrf_token: str = ""
 
 
 def _form(
@@ -60,27 +52,22 @@ def _form(
 
 
 class ImportPages(Controller):
-    @get("/import")
-    async def import_page(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, IMPORT)
+    @get("/import", opt=page_access(IMPORT))
+    async def import_page(self, request: Req, principal: User) -> Template:
         return _form(request, principal)
 
-    @post("/import", status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/import", opt=page_access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def preview(
-        self,
-        request: Request[Any, Any, Any],
-        data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
-        services: NamedDependency[Services],
+        self, request: Req, data: Annotated[UploadForm, Multipart], principal: User, services: Svc
     ) -> Template:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, IMPORT)
         orders = services.orders
         try:
-            if data.file is None or not data.file.filename:
-                raise InvalidInput("choose the order file first", "file")
-            content = await read_capped(data.file, orders.settings.max_file_bytes)
+            content = await read_upload(
+                data.file, orders.settings.max_file_bytes, "choose the order file first", "file"
+            )
+            filename = data.file.filename if data.file else ""
             options = ImportOptions(order_number=data.order_number.strip()[:100] or None)
-            preview = await orders.preview(content, data.file.filename, options)
+            preview = await orders.preview(content, filename, options)
             staged = (
                 await asyncio.to_thread(orders.uploads.stage_preview, content, principal.user_id)
                 if preview.errors == []
@@ -99,12 +86,10 @@ class ImportPages(Controller):
             error=None,
         )
 
-    @post("/import/confirm", status_code=200)
+    @post("/import/confirm", opt=page_access(IMPORT), status_code=200)
     async def confirm(
-        self, request: Request[Any, Any, Any], data: Annotated[ConfirmForm, Form], services: NamedDependency[Services]
+        self, request: Req, data: Annotated[ConfirmForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, IMPORT)
         orders = services.orders
         try:
             content = await asyncio.to_thread(orders.uploads.read_preview, data.staged, principal.user_id)
@@ -118,11 +103,8 @@ class ImportPages(Controller):
             return back(request, "/tasks", import_message(result))
         return back(request, f"/orders/{result.order_id}", import_message(result))
 
-    @get("/orders/{order_id:str}")
-    async def order(
-        self, request: Request[Any, Any, Any], order_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Template:
-        principal = await require(request, services, "parts:read")
+    @get("/orders/{order_id:str}", opt=page_access("parts:read"))
+    async def order(self, request: Req, order_id: FromPath[str], principal: User, services: Svc) -> Template:
         order = await services.orders.get_order(order_id)
         new_parts = [i for i in order.order_items or [] if i.action == "created" and i.part_url]
         return page(
@@ -134,17 +116,9 @@ class ImportPages(Controller):
             can_print=principal.can("printer:use"),
         )
 
-    @post("/orders/{order_id:str}/print", status_code=200)
-    async def print_labels(
-        self,
-        request: Request[Any, Any, Any],
-        order_id: FromPath[str],
-        data: Annotated[PrintForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
+    @post("/orders/{order_id:str}/print", opt=page_access("printer:use"), status_code=200)
+    async def print_labels(self, request: Req, order_id: FromPath[str], principal: User, services: Svc) -> Redirect:
         """One label for each part this order created (the existing batch print)."""
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "printer:use")
         order = await services.orders.get_order(order_id)
         ids = [i.part_id for i in order.order_items or [] if i.action == "created" and i.part_id and i.part_url]
         if not ids:

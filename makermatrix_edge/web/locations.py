@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -14,28 +13,26 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.move import matches
-from makermatrix_edge.web.render import CsrfForm, Form, back, form_error, page
-from makermatrix_edge.web.session import check_csrf, require
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.render import Form, back, form_error, page
 
 LOCATION_TYPES = ("standard", "room", "cabinet", "shelf", "drawer", "box", "bin", "reel")
 _EDIT_ERRORS = (InvalidInput, Conflict, msgspec.ValidationError)
 
 
 class AddLocationForm(msgspec.Struct):
-    csrf_token: str = ""
     name: str = ""
     location_type: str = ""
     parent_id: str = ""
 
 
 class RenameForm(msgspec.Struct):
-    csrf_token: str = ""
     name: str = ""
 
 
 class MoveForm(msgspec.Struct):
-    csrf_token: str = ""
     parent_id: str = ""
 
 
@@ -104,20 +101,14 @@ class LocationEditPages(Controller):
             can_delete=principal.can("locations:delete"),
         )
 
-    @get("/locations")
-    async def locations(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "locations:read")
+    @get("/locations", opt=page_access("locations:read"))
+    async def locations(self, request: Req, principal: User, services: Svc) -> Template:
         return await self._tree(request, services, principal)
 
-    @post("/locations/new", status_code=200)
+    @post("/locations/new", opt=page_access("locations:write"), status_code=200)
     async def add(
-        self,
-        request: Request[Any, Any, Any],
-        data: Annotated[AddLocationForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, data: Annotated[AddLocationForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "locations:write")
         fields = {
             "name": data.name.strip(),
             "location_type": data.location_type.strip() or "standard",
@@ -128,29 +119,25 @@ class LocationEditPages(Controller):
                 raise InvalidInput("must not be empty", "name")
             made = await services.locations.add(msgspec.convert(fields, LocationCreate))
         except _EDIT_ERRORS as exc:
-            values = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "csrf_token"}
+            values = dict(msgspec.structs.asdict(data))
             error, status = form_error(exc, _LABELS)
             return await self._tree(request, services, principal, error, values, status)
         return back(request, "/locations?edit=1", f"Added '{made.path}'")
 
-    @get("/l/{location_id:str}/edit")
-    async def edit(
-        self, request: Request[Any, Any, Any], location_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Template:
-        principal = await require(request, services, "locations:write")
+    @get("/l/{location_id:str}/edit", opt=page_access("locations:write"))
+    async def edit(self, request: Req, location_id: FromPath[str], principal: User, services: Svc) -> Template:
         location = await services.locations.get(location_id=location_id)
         return await self._edit(request, services, principal, location)
 
-    @post("/l/{location_id:str}/rename", status_code=200)
+    @post("/l/{location_id:str}/rename", opt=page_access("locations:write"), status_code=200)
     async def rename(
         self,
-        request: Request[Any, Any, Any],
+        request: Req,
         location_id: FromPath[str],
         data: Annotated[RenameForm, Form],
-        services: NamedDependency[Services],
+        principal: User,
+        services: Svc,
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "locations:write")
         location = await services.locations.get(location_id=location_id)
         try:
             if not data.name.strip():
@@ -160,16 +147,10 @@ class LocationEditPages(Controller):
             return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
         return back(request, f"/l/{done.id}/edit", f"Renamed to '{done.name}'")
 
-    @post("/l/{location_id:str}/move", status_code=200)
+    @post("/l/{location_id:str}/move", opt=page_access("locations:write"), status_code=200)
     async def move(
-        self,
-        request: Request[Any, Any, Any],
-        location_id: FromPath[str],
-        data: Annotated[MoveForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, location_id: FromPath[str], data: Annotated[MoveForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "locations:write")
         location = await services.locations.get(location_id=location_id)
         parent = data.parent_id.strip() or None
         try:
@@ -178,24 +159,15 @@ class LocationEditPages(Controller):
             return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
         return back(request, f"/l/{done.id}/edit", f"Moved: now {done.path}")
 
-    @get("/l/{location_id:str}/delete")
+    @get("/l/{location_id:str}/delete", opt=page_access("locations:delete"))
     async def confirm_delete(
-        self, request: Request[Any, Any, Any], location_id: FromPath[str], services: NamedDependency[Services]
+        self, request: Req, location_id: FromPath[str], principal: User, services: Svc
     ) -> Template:
-        principal = await require(request, services, "locations:delete")
         preview = await services.locations.preview_delete(location_id)
         return page(request, "location_delete.html", principal, p=preview)
 
-    @post("/l/{location_id:str}/delete", status_code=303)
-    async def delete(
-        self,
-        request: Request[Any, Any, Any],
-        location_id: FromPath[str],
-        data: Annotated[CsrfForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        await require(request, services, "locations:delete")
+    @post("/l/{location_id:str}/delete", opt=page_access("locations:delete"), status_code=303)
+    async def delete(self, request: Req, location_id: FromPath[str], services: Svc) -> Redirect:
         try:
             done = await services.locations.delete(location_id)
         except NotFound:

@@ -6,33 +6,25 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from makermatrix_edge.api.admission import photo_admission
-from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
-from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.httpkit.admission import photo_admission
+from makermatrix_edge.httpkit.uploads import SCAN_PHOTO_BODY_LIMIT
 from makermatrix_edge.inventory.models import LocationView, PartUpdate
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.photos import PhotoData, scan_upload
 from makermatrix_edge.web.render import Form, back, page
-from makermatrix_edge.web.session import check_csrf, require
 
 RECENT = 5
 SHOWN = 150  # enough for a bench (the filter works on what is listed)
 
 
 class MoveForm(msgspec.Struct):
-    csrf_token: str = ""
     location_id: str = ""
-
-
-class LabelPhoto(msgspec.Struct):
-    file: UploadFile | None = None
-    csrf_token: str = ""
 
 
 def matches(location: LocationView, query: str) -> bool:
@@ -56,15 +48,10 @@ async def recent_ids(services: Services) -> list[str]:
 
 
 class MovePages(Controller):
-    @get("/p/{part_id:str}/move")
+    @get("/p/{part_id:str}/move", opt=page_access("parts:write"))
     async def move_page(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        services: NamedDependency[Services],
-        q: FromQuery[str] = "",
+        self, request: Req, part_id: FromPath[str], principal: User, services: Svc, q: FromQuery[str] = ""
     ) -> Template:
-        principal = await require(request, services, "parts:write")
         part = await services.parts.get(part_id=part_id)
         everything = await services.locations.list_flat()
         by_id = {loc.id: loc for loc in everything}
@@ -82,38 +69,24 @@ class MovePages(Controller):
             more=max(0, len(found) - SHOWN),
         )
 
-    @post("/p/{part_id:str}/move", status_code=303)
+    @post("/p/{part_id:str}/move", opt=page_access("parts:write"), status_code=303)
     async def move(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[MoveForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, part_id: FromPath[str], data: Annotated[MoveForm, Form], principal: User, services: Svc
     ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
         return await self._move_to(request, services, principal, part_id, data.location_id.strip() or None)
 
     @post(
         "/p/{part_id:str}/move/scan",
+        opt=page_access("parts:write"),
         status_code=303,
-        request_max_body_size=IMAGE_BODY_LIMIT,
+        request_max_body_size=SCAN_PHOTO_BODY_LIMIT,
         middleware=[photo_admission],
     )
     async def move_by_label(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[LabelPhoto, Body(media_type=RequestEncodingType.MULTI_PART)],
-        services: NamedDependency[Services],
+        self, request: Req, part_id: FromPath[str], data: PhotoData, principal: User, services: Svc
     ) -> Redirect:
         """A photo of a location's label: the part moves there."""
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
-        if data.file is None or not data.file.filename:
-            raise InvalidInput("take a photo of the location's label first", "photo")
-        content = await read_capped(data.file, services.scans.settings.max_image_bytes)
-        results = await services.scans.scan_image(content)
+        results = await scan_upload(services, data.file, "take a photo of the location's label first")
         places = [r.location for r in results if r.location is not None]
         if not places:
             raise InvalidInput("No location label in the photo. Hold the phone closer to the label and try again.")

@@ -6,22 +6,19 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
-from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.errors import TooManyRequests, Unauthorized
+from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE, refresh_cookie
+from makermatrix_edge.httpkit.params import QueryInt
 from makermatrix_edge.services import Services
-from makermatrix_edge.web.render import CsrfForm, Form, page
+from makermatrix_edge.web.guard import OPEN, page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.render import Form, page
 from makermatrix_edge.web.scan_view import cards, preview
-from makermatrix_edge.web.session import check_csrf, page_principal, require, safe_next
-
-# Form and CsrfForm live in render.py now; kept importable from here for pages written against the old place.
-__all__ = ["AuthPages", "CsrfForm", "Form", "HomePages", "live_token"]
+from makermatrix_edge.web.session import page_principal, safe_next
 
 SEARCH_LIMIT = 20
 MAX_SHOWN = 100  # "Show more" grows the list by 20 up to this (the search's page size limit)
@@ -32,7 +29,6 @@ class LoginForm(msgspec.Struct):
     username: str = ""
     password: str = ""
     next: str = "/"
-    csrf_token: str = ""
 
 
 LIVE_TOKEN_SECONDS = 600  # enough to open the socket; a reload gets a fresh one
@@ -48,22 +44,14 @@ def _client(request: Request[Any, Any, Any]) -> str:
 
 
 class AuthPages(Controller):
-    @get("/login")
-    async def login_page(
-        self, request: Request[Any, Any, Any], services: NamedDependency[Services], next: FromQuery[str] = "/"
-    ) -> Template | Redirect:
+    @get("/login", opt=page_access(OPEN))
+    async def login_page(self, request: Req, services: Svc, next: FromQuery[str] = "/") -> Template | Redirect:
         if await page_principal(request, services) is not None:
             return Redirect(path=safe_next(next), status_code=303)
         return page(request, "login.html", None, next=safe_next(next), error=None, username="")
 
-    @post("/login", status_code=200)
-    async def login(
-        self,
-        request: Request[Any, Any, Any],
-        data: Annotated[LoginForm, Form],
-        services: NamedDependency[Services],
-    ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
+    @post("/login", opt=page_access(OPEN), status_code=200)
+    async def login(self, request: Req, data: Annotated[LoginForm, Form], services: Svc) -> Template | Redirect:
         target = safe_next(data.next)
         try:
             if not data.username.strip() or not data.password:
@@ -74,22 +62,10 @@ class AuthPages(Controller):
             return page(
                 request, "login.html", None, status_code=status, next=target, error=exc.message, username=data.username
             )
-        cookie = Cookie(
-            key=REFRESH_COOKIE,
-            value=pair.refresh_token,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            max_age=pair.refresh_expires_in,
-            path="/",
-        )
-        return Redirect(path=target, status_code=303, cookies=[cookie])
+        return Redirect(path=target, status_code=303, cookies=[refresh_cookie(request, pair)])
 
-    @post("/logout", status_code=303)
-    async def logout(
-        self, request: Request[Any, Any, Any], data: Annotated[CsrfForm, Form], services: NamedDependency[Services]
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
+    @post("/logout", opt=page_access(OPEN), status_code=303)
+    async def logout(self, request: Req, services: Svc) -> Redirect:
         await services.auth.logout(request.cookies.get(REFRESH_COOKIE))
         response = Redirect(path="/login", status_code=303)
         response.delete_cookie(REFRESH_COOKIE, path="/")
@@ -97,16 +73,11 @@ class AuthPages(Controller):
 
 
 class HomePages(Controller):
-    @get("/")
+    @get("/", opt=page_access("parts:read"))
     async def home(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        q: FromQuery[str] = "",
-        n: QueryInt = SEARCH_LIMIT,
+        self, request: Req, principal: User, services: Svc, q: FromQuery[str] = "", n: QueryInt = SEARCH_LIMIT
     ) -> Template | Redirect:
         """The search page; a submitted query with one hit (a scanner's Enter) lands on that part."""
-        principal = await require(request, services, "parts:read")
         term = q.strip()[:200]
         results, total, scan_note = [], 0, None
         bag: dict[str, Any] = {}
@@ -140,12 +111,9 @@ class HomePages(Controller):
             live_token=await live_token(services, principal),
         )
 
-    @get("/search")
-    async def search_fragment(
-        self, request: Request[Any, Any, Any], services: NamedDependency[Services], q: FromQuery[str] = ""
-    ) -> Template:
+    @get("/search", opt=page_access("parts:read"))
+    async def search_fragment(self, request: Req, principal: User, services: Svc, q: FromQuery[str] = "") -> Template:
         """The results list alone, fetched as the user types."""
-        principal = await require(request, services, "parts:read")
         term = q.strip()[:200]
         found = await services.search.search_text(term, 1, SEARCH_LIMIT) if term else None
         return page(
@@ -158,7 +126,6 @@ class HomePages(Controller):
             scan_note=None,
         )
 
-    @get("/scans/feed")
-    async def scan_feed(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "parts:read")
+    @get("/scans/feed", opt=page_access("parts:read"))
+    async def scan_feed(self, request: Req, principal: User, services: Svc) -> Template:
         return page(request, "_scans.html", principal, scans=services.scans.recent(FEED_LIMIT))

@@ -2,73 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-import msgspec
-from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar import Controller, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from makermatrix_edge.api.admission import photo_admission
-from makermatrix_edge.api.makermatrix.utility import IMAGE_URL, UPLOAD_BODY_LIMIT
-from makermatrix_edge.api.uploads import read_capped
-from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.httpkit.admission import photo_admission
+from makermatrix_edge.httpkit.uploads import IMAGE_UPLOAD_BODY_LIMIT
+from makermatrix_edge.inventory.images import IMAGE_URL
 from makermatrix_edge.inventory.models import PartUpdate
-from makermatrix_edge.services import Services
-from makermatrix_edge.web.render import CsrfForm, Form, back, page
-from makermatrix_edge.web.session import check_csrf, require
-
-
-class PhotoUpload(msgspec.Struct):
-    file: UploadFile | None = None
-    csrf_token: str = ""
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.photos import PhotoData, read_upload
+from makermatrix_edge.web.render import back, page
 
 
 class PartActions(Controller):
     @post(
         "/p/{part_id:str}/photo",
+        opt=page_access("parts:write"),
         status_code=303,
-        request_max_body_size=UPLOAD_BODY_LIMIT,
+        request_max_body_size=IMAGE_UPLOAD_BODY_LIMIT,
         middleware=[photo_admission],  # like upload_image: the same gate for bodies and decodes
     )
     async def photo(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
-        services: NamedDependency[Services],
+        self, request: Req, part_id: FromPath[str], data: PhotoData, principal: User, services: Svc
     ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
-        if data.file is None or not data.file.filename:
-            raise InvalidInput("take or choose a photo first", "photo")
         store = services.images
-        content = await read_capped(data.file, store.max_bytes)
+        content = await read_upload(data.file, store.max_bytes)
         stored = await services.decode_gate.run(lambda: store.save(content))
         update = PartUpdate(image_url=IMAGE_URL + stored.filename)
         done = await services.parts.update(part_id, update, principal, source="phone")
         return back(request, f"/p/{done.id}", "Photo saved")
 
-    @get("/p/{part_id:str}/delete")
-    async def ask_delete(
-        self, request: Request[Any, Any, Any], part_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Template:
-        principal = await require(request, services, "parts:delete")
+    @get("/p/{part_id:str}/delete", opt=page_access("parts:delete"))
+    async def ask_delete(self, request: Req, part_id: FromPath[str], principal: User, services: Svc) -> Template:
         part = await services.parts.get(part_id=part_id)
         return page(request, "part_delete.html", principal, part=part)
 
-    @post("/p/{part_id:str}/delete", status_code=303)
-    async def delete(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[CsrfForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:delete")
+    @post("/p/{part_id:str}/delete", opt=page_access("parts:delete"), status_code=303)
+    async def delete(self, request: Req, part_id: FromPath[str], principal: User, services: Svc) -> Redirect:
         gone = await services.parts.delete(principal, part_id=part_id)
         return back(request, "/", f"Deleted '{gone.part_name}'; its stock history is kept")

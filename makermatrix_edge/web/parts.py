@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from makermatrix_edge.inventory.models import Movement
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.pages import live_token
+from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.printing import choices, qr_base
 from makermatrix_edge.web.render import page
-from makermatrix_edge.web.session import require
 from makermatrix_edge.web.suppliers import supplier_panel
 
 HISTORY_SIZE = 15
@@ -41,11 +41,8 @@ def merged(movements: list[Movement], changes: list[dict[str, Any]]) -> list[dic
 
 
 class PartPages(Controller):
-    @get("/p/{part_id:str}")
-    async def part(
-        self, request: Request[Any, Any, Any], part_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Template:
-        principal = await require(request, services, "parts:read")
+    @get("/p/{part_id:str}", opt=page_access("parts:read"))
+    async def part(self, request: Req, part_id: FromPath[str], principal: User, services: Svc) -> Template:
         part = await services.parts.get(part_id=part_id)
         history, history_total = await services.parts.history(part.id, 1, HISTORY_SIZE)
         changes = await services.parts.changes(part.id, HISTORY_SIZE)
@@ -71,26 +68,18 @@ class PartPages(Controller):
             sp=await supplier_panel(services, part, principal),
         )
 
-    @get("/p/{part_id:str}/label.png")
+    @get("/p/{part_id:str}/label.png", opt=page_access("printer:use"))
     async def part_label(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        services: NamedDependency[Services],
-        template: FromQuery[str] = "",
+        self, request: Req, part_id: FromPath[str], services: Svc, template: FromQuery[str] = ""
     ) -> Response[bytes]:
-        await require(request, services, "printer:use")
         req = m.PreviewRequest(part_id=part_id, template_id=template or None)
         image, _ = await services.labels.preview(req, qr_base(request, services))
         return Response(image, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 class LocationPages(Controller):
-    @get("/l/{location_id:str}")
-    async def location(
-        self, request: Request[Any, Any, Any], location_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Template:
-        principal = await require(request, services, "locations:read")
+    @get("/l/{location_id:str}", opt=page_access("locations:read"))
+    async def location(self, request: Req, location_id: FromPath[str], principal: User, services: Svc) -> Template:
         details = await services.locations.details(location_id)
         return page(
             request,
@@ -102,15 +91,10 @@ class LocationPages(Controller):
             can_edit=principal.can("locations:write"),
         )
 
-    @get("/l/{location_id:str}/label.png")
+    @get("/l/{location_id:str}/label.png", opt=page_access("printer:use"))
     async def location_label(
-        self,
-        request: Request[Any, Any, Any],
-        location_id: FromPath[str],
-        services: NamedDependency[Services],
-        template: FromQuery[str] = "",
+        self, request: Req, location_id: FromPath[str], services: Svc, template: FromQuery[str] = ""
     ) -> Response[bytes]:
-        await require(request, services, "printer:use")
         req = m.PreviewRequest(location_id=location_id, template_id=template or None)
         image, _ = await services.labels.preview(req, qr_base(request, services))
         return Response(image, media_type="image/png", headers={"Cache-Control": "no-store"})

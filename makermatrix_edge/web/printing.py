@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from makermatrix_edge.api.makermatrix.printer import said
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import DomainError, InvalidInput
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.geometry import label_size
-from makermatrix_edge.labels.printing import Job
+from makermatrix_edge.labels.job_words import said
 from makermatrix_edge.labels.templates import Template as LabelTemplate
 from makermatrix_edge.services import Services
 from makermatrix_edge.web import flash
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, back
-from makermatrix_edge.web.session import check_csrf, require
 from makermatrix_edge.web.stock import whole
 
 
 class PrintForm(msgspec.Struct):
-    csrf_token: str = ""
     template: str = ""
     copies: str = "1"
 
@@ -98,7 +97,18 @@ def _request(form: PrintForm) -> m.PrintRequest:
     return m.PrintRequest(copies=copies, template=form.template.strip() or None, wait=True)
 
 
-async def _answer(request: Request[Any, Any, Any], services: Services, url: str, job: Job, form: PrintForm) -> Redirect:
+async def _print(
+    request: Request[Any, Any, Any],
+    services: Services,
+    principal: Principal,
+    kind: Literal["part", "location"],
+    entity_id: str,
+    form: PrintForm,
+) -> Redirect:
+    """Print and wait; a failure goes back to the page in red, with what to do about it."""
+    base_url = qr_base(request, services)
+    job = await services.labels.print_entity(kind, entity_id, _request(form), principal, base_url=base_url)
+    url = f"/{kind[0]}/{entity_id}"
     if job.state == "failed":
         text = f"{said(job)}. {await advice(services, form.template.strip() or None)}"
         return flash.redirect(
@@ -108,32 +118,14 @@ async def _answer(request: Request[Any, Any, Any], services: Services, url: str,
 
 
 class PrintPages(Controller):
-    @post("/p/{part_id:str}/print", status_code=303)
+    @post("/p/{part_id:str}/print", opt=page_access("printer:use"), status_code=303)
     async def print_part(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[PrintForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, part_id: FromPath[str], data: Annotated[PrintForm, Form], principal: User, services: Svc
     ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "printer:use")
-        job = await services.labels.print_entity(
-            "part", part_id, _request(data), principal, base_url=qr_base(request, services)
-        )
-        return await _answer(request, services, f"/p/{part_id}", job, data)
+        return await _print(request, services, principal, "part", part_id, data)
 
-    @post("/l/{location_id:str}/print", status_code=303)
+    @post("/l/{location_id:str}/print", opt=page_access("printer:use"), status_code=303)
     async def print_location(
-        self,
-        request: Request[Any, Any, Any],
-        location_id: FromPath[str],
-        data: Annotated[PrintForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, location_id: FromPath[str], data: Annotated[PrintForm, Form], principal: User, services: Svc
     ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "printer:use")
-        job = await services.labels.print_entity(
-            "location", location_id, _request(data), principal, base_url=qr_base(request, services)
-        )
-        return await _answer(request, services, f"/l/{location_id}", job, data)
+        return await _print(request, services, principal, "location", location_id, data)

@@ -6,7 +6,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -17,11 +16,6 @@ from makermatrix_edge.errors import Conflict
 from makermatrix_edge.web import flash as fl
 from makermatrix_edge.web.session import csrf_cookie, csrf_token
 from makermatrix_edge.web.words import in_words
-
-
-class CsrfForm(msgspec.Struct):
-    csrf_token: str = ""
-
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 

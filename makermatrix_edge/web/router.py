@@ -10,7 +10,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from makermatrix_edge.api.body import readable_form
 from makermatrix_edge.web import (
     admin,
     ask,
@@ -30,6 +29,7 @@ from makermatrix_edge.web import (
     timefmt,
     users,
 )
+from makermatrix_edge.web.guard import OPEN, page_access, page_guard
 from makermatrix_edge.web.render import SECURITY_HEADERS
 
 HERE = Path(__file__).parent
@@ -45,13 +45,14 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 
 def web_router() -> Router:
-    """Mounted at / beside /api; pages do their own auth (the refresh-token cookie) in session.py."""
+    """Mounted at / beside /api; one guard (guard.py) checks every form post's CSRF token and each page's permission."""
     static = create_static_files_router(
         path="/static",
         directories=[HERE / "static"],
         name="web-static",
         cache_control=None,
         include_in_schema=False,
+        opt=page_access(OPEN),
     )
     return Router(
         path="/",
@@ -76,7 +77,7 @@ def web_router() -> Router:
             static,
         ],
         exception_handlers={Exception: errors.handle},
-        before_request=readable_form,  # a form field that is not UTF-8: 400 in words, not a 500
+        guards=[page_guard],  # a form field that is not UTF-8 is a 400 in words there too, not a 500
         response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         include_in_schema=False,
     )

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar import Controller, get, post
 from litestar.response import Redirect, Template
 
-from makermatrix_edge.api.admission import photo_admission
-from makermatrix_edge.api.makermatrix.scan import IMAGE_BODY_LIMIT
-from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import Conflict, InvalidInput
+from makermatrix_edge.httpkit.admission import photo_admission
+from makermatrix_edge.httpkit.uploads import SCAN_PHOTO_BODY_LIMIT
 from makermatrix_edge.scanning.receive import ReceiveRequest, receive
-from makermatrix_edge.services import Services
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.photos import PhotoData, scan_upload
 from makermatrix_edge.web.render import Form, back, page
 from makermatrix_edge.web.scan_view import cards, last_receipt, preview
-from makermatrix_edge.web.session import check_csrf, require
-
-
-class PhotoForm(msgspec.Struct):
-    file: UploadFile | None = None
-    csrf_token: str = ""
 
 
 class ReceiveForm(msgspec.Struct):
-    csrf_token: str = ""
     payload: str = ""
     part_id: str = ""
     quantity: str = ""
@@ -38,35 +28,25 @@ class ReceiveForm(msgspec.Struct):
 
 
 class ScanPages(Controller):
-    @get("/scan")
-    async def scan_page(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "parts:read")
+    @get("/scan", opt=page_access("parts:read"))
+    async def scan_page(self, request: Req, principal: User) -> Template:
         return page(request, "scan.html", principal, results=None, can_write=principal.can("parts:write"))
 
-    @post("/scan", status_code=200, request_max_body_size=IMAGE_BODY_LIMIT, middleware=[photo_admission])
-    async def scan_photo(
-        self,
-        request: Request[Any, Any, Any],
-        data: Annotated[PhotoForm, Body(media_type=RequestEncodingType.MULTI_PART)],
-        services: NamedDependency[Services],
-    ) -> Template:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:read")
-        if data.file is None or not data.file.filename:
-            raise InvalidInput("take or choose a photo first", "photo")
-        content = await read_capped(data.file, services.scans.settings.max_image_bytes)
-        results = await services.scans.scan_image(content)
+    @post(
+        "/scan",
+        opt=page_access("parts:read"),
+        status_code=200,
+        request_max_body_size=SCAN_PHOTO_BODY_LIMIT,
+        middleware=[photo_admission],
+    )
+    async def scan_photo(self, request: Req, data: PhotoData, principal: User, services: Svc) -> Template:
+        results = await scan_upload(services, data.file)
         return page(request, "scan.html", principal, **await cards(services, results, principal.can("parts:write")))
 
-    @post("/scan/receive", status_code=200)
+    @post("/scan/receive", opt=page_access("parts:write"), status_code=200)
     async def receive_bag(
-        self,
-        request: Request[Any, Any, Any],
-        data: Annotated[ReceiveForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, data: Annotated[ReceiveForm, Form], principal: User, services: Svc
     ) -> Redirect | Template:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
         quantity = None
         if data.quantity.strip():
             try:

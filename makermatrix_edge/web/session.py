@@ -14,8 +14,8 @@ from litestar import Request
 from litestar.datastructures import Cookie
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.makermatrix.auth import REFRESH_COOKIE
 from makermatrix_edge.errors import Forbidden, Unauthorized
+from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE
 from makermatrix_edge.services import Services
 
 CSRF_COOKIE = "mm_csrf"

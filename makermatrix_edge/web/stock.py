@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -15,27 +14,26 @@ from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.inventory.models import PartUpdate
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.flash import Undo
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, back
-from makermatrix_edge.web.session import check_csrf, csrf_token, require
+from makermatrix_edge.web.session import csrf_token
 
 UNDO_SECONDS = 60
 _USED_UNDOS = "web_used_undos"  # app.state: signatures already spent (an undo works once)
 
 
 class AdjustForm(msgspec.Struct):
-    csrf_token: str = ""
     delta: str = ""  # "-1" / "+1" from the buttons
     take: str = ""  # "Take N"
     add: str = ""  # "Add N"
 
 
 class CountForm(msgspec.Struct):
-    csrf_token: str = ""
     count: str = ""
 
 
 class UndoForm(msgspec.Struct):
-    csrf_token: str = ""
     delta: str = ""
     at: str = ""
     sig: str = ""
@@ -71,32 +69,20 @@ def _undo(request: Request[Any, Any, Any], services: Services, part_id: str, del
 
 
 class StockPages(Controller):
-    @post("/p/{part_id:str}/adjust", status_code=303)
+    @post("/p/{part_id:str}/adjust", opt=page_access("parts:write"), status_code=303)
     async def adjust(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[AdjustForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, part_id: FromPath[str], data: Annotated[AdjustForm, Form], principal: User, services: Svc
     ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
         delta, verb = _delta(data)
         done = await services.parts.adjust(part_id, delta, f"{verb} on the phone page", principal, source="phone")
         text = f"{verb.capitalize()} {abs(delta)}: {done.quantity} left"
         return back(request, f"/p/{done.id}", text, _undo(request, services, done.id, delta))
 
-    @post("/p/{part_id:str}/count", status_code=303)
+    @post("/p/{part_id:str}/count", opt=page_access("parts:write"), status_code=303)
     async def count(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[CountForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, part_id: FromPath[str], data: Annotated[CountForm, Form], principal: User, services: Svc
     ) -> Redirect:
         """The quantity counted in the drawer replaces the stored one, as a stock movement 'counted'."""
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
         counted = whole(data.count, "count", 0)
         before = await services.parts.get(part_id=part_id)
         if counted == before.quantity:
@@ -107,16 +93,10 @@ class StockPages(Controller):
         text = f"Counted {counted} ({delta:+d})"
         return back(request, f"/p/{done.id}", text, _undo(request, services, done.id, delta))
 
-    @post("/p/{part_id:str}/undo", status_code=303)
+    @post("/p/{part_id:str}/undo", opt=page_access("parts:write"), status_code=303)
     async def undo(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[UndoForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, part_id: FromPath[str], data: Annotated[UndoForm, Form], principal: User, services: Svc
     ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
         try:
             delta, at = int(data.delta), float(data.at)
         except ValueError:

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, post
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
+from makermatrix_edge.httpkit.files import datasheet_file
 from makermatrix_edge.inventory.models import PartView
 from makermatrix_edge.services import Services
 from makermatrix_edge.suppliers import catalogue, parse
 from makermatrix_edge.suppliers.views import Offer, load_offers
 from makermatrix_edge.tasks.models import TaskRequest
-from makermatrix_edge.web.pages import CsrfForm, Form
-from makermatrix_edge.web.render import back, page
-from makermatrix_edge.web.session import check_csrf, require
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.render import Form, back, page
 
 PAGE_DATASHEETS = "/datasheets/"
 
@@ -36,7 +36,6 @@ class SupplierPanel(msgspec.Struct):
 
 
 class CredentialsForm(msgspec.Struct):
-    csrf_token: str = ""
     client_id: str = ""
     client_secret: str = ""
     api_key: str = ""
@@ -54,16 +53,8 @@ async def supplier_panel(services: Services, part: PartView, principal: Principa
 
 
 class SupplierPages(Controller):
-    @post("/p/{part_id:str}/enrich", status_code=303)
-    async def enrich(
-        self,
-        request: Request[Any, Any, Any],
-        part_id: FromPath[str],
-        data: Annotated[CsrfForm, Form],
-        services: NamedDependency[Services],
-    ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "parts:write")
+    @post("/p/{part_id:str}/enrich", opt=page_access("parts:write"), status_code=303)
+    async def enrich(self, request: Req, part_id: FromPath[str], principal: User, services: Svc) -> Redirect:
         part = await services.parts.get(part_id=part_id)
         request_ = TaskRequest(
             task_type="part_enrichment", name=f"Enrich part {part.id}", input_data={"part_id": part.id}
@@ -71,37 +62,21 @@ class SupplierPages(Controller):
         await services.tasks.create(request_, principal)
         return back(request, f"/p/{part.id}", "Fetching details from the supplier; reload in a moment (see Tasks)")
 
-    @get("/datasheets/{filename:str}")
-    async def datasheet(
-        self, request: Request[Any, Any, Any], filename: FromPath[str], services: NamedDependency[Services]
-    ) -> File:
-        await require(request, services, "parts:read")
+    @get("/datasheets/{filename:str}", opt=page_access("parts:read"))
+    async def datasheet(self, filename: FromPath[str], services: Svc) -> File:
         path = await asyncio.to_thread(services.enrichment.datasheets.path_for, filename)
-        return File(
-            path,
-            media_type="application/pdf",
-            filename=path.name,
-            content_disposition_type="inline",
-            headers={"Cache-Control": "private, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"},
-        )
+        return datasheet_file(path, "private, max-age=31536000, immutable")
 
-    @get("/suppliers")
-    async def suppliers(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, ADMIN)
+    @get("/suppliers", opt=page_access(ADMIN))
+    async def suppliers(self, request: Req, principal: User, services: Svc) -> Template:
         clients = services.suppliers.clients
         rows = [(st, clients[st.name].credential_keys) for st in services.suppliers.statuses()]
         return page(request, "suppliers.html", principal, rows=rows)
 
-    @post("/suppliers/{name:str}", status_code=303)
+    @post("/suppliers/{name:str}", opt=page_access(ADMIN), status_code=303)
     async def set_credentials(
-        self,
-        request: Request[Any, Any, Any],
-        name: FromPath[str],
-        data: Annotated[CredentialsForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, name: FromPath[str], data: Annotated[CredentialsForm, Form], principal: User, services: Svc
     ) -> Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, ADMIN)
         client = services.suppliers.get(name)
         # Blank fields keep what is stored: the page never shows a stored value, so blank means "unchanged".
         values = {k: v for k in client.credential_keys if (v := str(getattr(data, k, "")).strip())}

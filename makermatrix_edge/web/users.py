@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -15,8 +14,9 @@ from makermatrix_edge.accounts.passwords import check_password
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.guard import LOGIN, page_access
+from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, back, form_error, page
-from makermatrix_edge.web.session import check_csrf, require
 
 _ERRORS = (InvalidInput, Conflict)
 _LABELS = {
@@ -29,31 +29,26 @@ _LABELS = {
 
 
 class NewUserForm(msgspec.Struct):
-    csrf_token: str = ""
     username: str = ""
     password: str = ""
     role: str = "user"
 
 
 class RoleForm(msgspec.Struct):
-    csrf_token: str = ""
     role: str = ""
 
 
 class ActiveForm(msgspec.Struct):
-    csrf_token: str = ""
     active: str = ""  # "1" reactivates, "0" deactivates
     confirm: str = ""  # "1" once the person said yes on the confirmation page
 
 
 class PasswordForm(msgspec.Struct):
-    csrf_token: str = ""
     password: str = ""
     confirm: str = ""
 
 
 class OwnPasswordForm(msgspec.Struct):
-    csrf_token: str = ""
     current_password: str = ""
     new_password: str = ""
 
@@ -108,16 +103,11 @@ class UserPages(Controller):
             request, "confirm.html", principal, action=action, username=username, what=what, fields=fields or {}
         )
 
-    @post("/account/password", status_code=200)
+    @post("/account/password", opt=page_access(LOGIN), status_code=200)
     async def own_password(
-        self,
-        request: Request[Any, Any, Any],
-        data: Annotated[OwnPasswordForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, data: Annotated[OwnPasswordForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
         """Anyone changes their own password with the current one; every session (this one too) ends."""
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services)
         try:
             await services.users.change_password(
                 principal.user_id,
@@ -132,17 +122,14 @@ class UserPages(Controller):
             raise
         return back(request, "/login", "Password changed. Log in with the new one.")
 
-    @get("/users")
-    async def users(self, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Template:
-        principal = await require(request, services, "users:read")
+    @get("/users", opt=page_access("users:read"))
+    async def users(self, request: Req, principal: User, services: Svc) -> Template:
         return await self._page(request, services, principal)
 
-    @post("/users/new", status_code=200)
+    @post("/users/new", opt=page_access("users:write"), status_code=200)
     async def add(
-        self, request: Request[Any, Any, Any], data: Annotated[NewUserForm, Form], services: NamedDependency[Services]
+        self, request: Req, data: Annotated[NewUserForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "users:write")
         try:
             made = await services.users.register(
                 username=data.username,
@@ -158,16 +145,10 @@ class UserPages(Controller):
             return await self._page(request, services, principal, error, values, status)
         return back(request, "/users", f"Added {made.username} ({data.role})")
 
-    @post("/users/{user_id:str}/role", status_code=200)
+    @post("/users/{user_id:str}/role", opt=page_access("users:write"), status_code=200)
     async def role(
-        self,
-        request: Request[Any, Any, Any],
-        user_id: FromPath[str],
-        data: Annotated[RoleForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, user_id: FromPath[str], data: Annotated[RoleForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "users:write")
         try:
             done = await services.users.update(user_id, actor=principal, roles=[data.role.strip()])
         except _ERRORS as exc:
@@ -175,16 +156,10 @@ class UserPages(Controller):
             return await self._page(request, services, principal, error, status_code=status)
         return back(request, "/users", f"{done.username} is now {data.role.strip()}")
 
-    @post("/users/{user_id:str}/active", status_code=200)
+    @post("/users/{user_id:str}/active", opt=page_access("users:write"), status_code=200)
     async def active(
-        self,
-        request: Request[Any, Any, Any],
-        user_id: FromPath[str],
-        data: Annotated[ActiveForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, user_id: FromPath[str], data: Annotated[ActiveForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "users:write")
         on = data.active.strip() == "1"
         if not on and data.confirm != "1":
             user = await services.users.get(user_id)
@@ -196,16 +171,10 @@ class UserPages(Controller):
             return await self._page(request, services, principal, error, status_code=status)
         return back(request, "/users", f"{done.username} can log in again" if on else f"{done.username} is deactivated")
 
-    @post("/users/{user_id:str}/password", status_code=200)
+    @post("/users/{user_id:str}/password", opt=page_access("users:write"), status_code=200)
     async def password(
-        self,
-        request: Request[Any, Any, Any],
-        user_id: FromPath[str],
-        data: Annotated[PasswordForm, Form],
-        services: NamedDependency[Services],
+        self, request: Req, user_id: FromPath[str], data: Annotated[PasswordForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
-        check_csrf(request, data.csrf_token)
-        principal = await require(request, services, "users:write")
         if data.confirm != "1":
             try:  # a password the rule refuses is told now, not after "are you sure?"
                 check_password(data.password, services.settings.accounts.min_password_length, "new_password")

@@ -10,9 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.body import json_or_form
 from makermatrix_edge.api.security import AUTHENTICATED, PUBLIC, access
 from makermatrix_edge.errors import Conflict, Forbidden
+from makermatrix_edge.httpkit.body import json_or_form
 from makermatrix_edge.services import Services
 from makermatrix_edge.textcheck import CheckedText
 

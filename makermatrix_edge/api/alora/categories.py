@@ -6,8 +6,8 @@ from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from makermatrix_edge.api.params import PathInt
 from makermatrix_edge.api.security import access
+from makermatrix_edge.httpkit.params import PathInt
 from makermatrix_edge.inventory.component_models import AloraCategory, AloraCategoryCreate, AloraCategoryUpdate
 from makermatrix_edge.services import Services
 

@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.params import PathInt, QueryInt
 from makermatrix_edge.api.security import access
+from makermatrix_edge.httpkit.params import PathInt, QueryInt
 from makermatrix_edge.inventory.component_models import (
     Component,
     ComponentCreate,

@@ -14,8 +14,6 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from makermatrix_edge.api.body import field_problem
-from makermatrix_edge.api.diskfull import disk_full_of
 from makermatrix_edge.errors import (
     BadRequest,
     BeyondLimit,
@@ -31,6 +29,8 @@ from makermatrix_edge.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from makermatrix_edge.httpkit.body import field_problem
+from makermatrix_edge.httpkit.diskfull import disk_full_of
 
 log = logging.getLogger(__name__)
 

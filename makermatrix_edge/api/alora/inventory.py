@@ -7,9 +7,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.params import OptionalQueryInt, PathInt, QueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.errors import BadRequest
+from makermatrix_edge.httpkit.params import OptionalQueryInt, PathInt, QueryInt
 from makermatrix_edge.inventory.component_models import CostSummary, InventoryCreate, InventoryItem, InventoryUpdate
 from makermatrix_edge.services import Services
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Router
 
 from makermatrix_edge.api.alora import auth, categories, chat, components, errors, inventory
-from makermatrix_edge.api.body import check_body
 from makermatrix_edge.api.security import authorize
+from makermatrix_edge.httpkit.body import check_body
 
 
 def alora_router() -> Router:

@@ -6,18 +6,16 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from makermatrix_edge.accounts.models import Principal, TokenPair, UserView
-from makermatrix_edge.api.body import json_or_form
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import AUTHENTICATED, PUBLIC, access
 from makermatrix_edge.errors import Unauthorized
+from makermatrix_edge.httpkit.body import json_or_form
+from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE, refresh_cookie
 from makermatrix_edge.services import Services
-
-REFRESH_COOKIE = "refresh_token"
 
 
 class Credentials(msgspec.Struct):
@@ -46,19 +44,6 @@ class TokenData(msgspec.Struct, omit_defaults=True):
     password_change_required: bool
     refresh_token: str | None = None
     user: UserView | None = None
-
-
-def _refresh_cookie(request: Request[Any, Any, Any], pair: TokenPair) -> Cookie:
-    # Secure only over HTTPS: on a plain-HTTP LAN a Secure cookie would never be stored.
-    return Cookie(
-        key=REFRESH_COOKIE,
-        value=pair.refresh_token,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        max_age=pair.refresh_expires_in,
-        path="/",
-    )
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
@@ -94,7 +79,7 @@ class AuthController(Controller):
             password_change_required=pair.user.password_change_required,
             user=pair.user,
         )
-        return Response(body, cookies=[_refresh_cookie(request, pair)])
+        return Response(body, cookies=[refresh_cookie(request, pair)])
 
     @post("/mobile-login", opt=access(PUBLIC), status_code=200)
     async def mobile_login(
@@ -117,7 +102,7 @@ class AuthController(Controller):
             raise Unauthorized("No refresh token: log in again")
         pair = await services.auth.refresh(token)
         envelope = ok(_token_data(pair, with_refresh=body_token is not None), "Token refreshed")
-        return Response(envelope, cookies=[] if body_token else [_refresh_cookie(request, pair)])
+        return Response(envelope, cookies=[] if body_token else [refresh_cookie(request, pair)])
 
     @post("/logout", opt=access(PUBLIC), status_code=200)
     async def logout(

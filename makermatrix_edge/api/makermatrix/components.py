@@ -11,9 +11,9 @@ from litestar.params import FromPath, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
-from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.bounds import PageNumber, Whole
+from makermatrix_edge.httpkit.params import QueryInt
 from makermatrix_edge.inventory.component_models import Component, Equivalent, EquivalentCreate, SuggestedEquivalent
 from makermatrix_edge.services import Services
 

@@ -14,7 +14,6 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.makermatrix.imports import (
     IMPORT,
-    UPLOAD_BODY_LIMIT,
     ImportForm,
     flag,
     import_and_answer,
@@ -26,6 +25,7 @@ from makermatrix_edge.api.makermatrix.imports import (
 )
 from makermatrix_edge.api.security import access
 from makermatrix_edge.errors import NotFound
+from makermatrix_edge.httpkit.uploads import ORDER_FILE_BODY_LIMIT
 from makermatrix_edge.orders.importers import FORMATS, FilenameInfo, filename_info, supplier_key
 from makermatrix_edge.orders.models import ImportConfig, ImportOptions, ImportPreview
 from makermatrix_edge.orders.service import RowsRefused
@@ -117,14 +117,14 @@ class CsvController(Controller):
     async def supported_types(self) -> Envelope[list[ParserInfo]]:
         return ok([_info(s) for s in FORMATS], "LCSC and DigiKey CSV, Mouser XLS/XLSX")
 
-    @post("/import", opt=access(IMPORT), status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/import", opt=access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def import_csv(
         self, data: JSONBody[CsvImportIn], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Response[Any]:
         content, filename = _encoded(data)
         return await import_and_answer(services, content, filename, data.options(), principal)
 
-    @post("/import-file", opt=access(IMPORT), status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/import-file", opt=access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def import_file(
         self,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -133,7 +133,7 @@ class CsvController(Controller):
     ) -> Response[Any]:
         return await import_upload(data, principal, services)
 
-    @post("/import/with-progress", opt=access(IMPORT), status_code=202, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/import/with-progress", opt=access(IMPORT), status_code=202, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def import_with_progress(
         self, data: JSONBody[CsvImportIn], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Response[Any]:
@@ -158,7 +158,7 @@ class CsvController(Controller):
         progress = ImportProgress(t.id, t.status, t.progress_percentage, t.current_step, t.result_data)
         return ok(progress, f"Import {t.status}: {t.progress_percentage}%")
 
-    @post("/parse", opt=access(IMPORT), status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/parse", opt=access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def parse(self, data: JSONBody[CsvParseIn], services: NamedDependency[Services]) -> Envelope[ImportPreview]:
         """What importing this CSV text would do, row by row, without writing anything."""
         content, filename = _encoded(data)

@@ -16,8 +16,6 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from makermatrix_edge.api.body import field_problem
-from makermatrix_edge.api.diskfull import disk_full_of
 from makermatrix_edge.api.makermatrix.envelope import error_body
 from makermatrix_edge.errors import (
     BadRequest,
@@ -33,6 +31,8 @@ from makermatrix_edge.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from makermatrix_edge.httpkit.body import field_problem
+from makermatrix_edge.httpkit.diskfull import disk_full_of
 from makermatrix_edge.inventory.images import ImageTooLarge, UnsupportedImage
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
 

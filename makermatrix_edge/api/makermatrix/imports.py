@@ -14,17 +14,15 @@ from litestar.params import Body
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, error_body, ok
 from makermatrix_edge.api.security import access
-from makermatrix_edge.api.uploads import read_capped
 from makermatrix_edge.errors import BadRequest, InvalidInput
+from makermatrix_edge.httpkit.uploads import ORDER_FILE_BODY_LIMIT, read_capped
 from makermatrix_edge.orders.importers import FORMATS, supplier_key
 from makermatrix_edge.orders.importers.base import UnreadableFile
+from makermatrix_edge.orders.messages import import_message
 from makermatrix_edge.orders.models import ImportOptions, ImportPreview, ImportResult
-from makermatrix_edge.orders.planning import DISPLAY_SUPPLIER
 from makermatrix_edge.orders.service import OrderService, RowsRefused
 from makermatrix_edge.services import Services
 
-# The largest order file (10 MB) plus the multipart framing; the exact limit is the service's.
-UPLOAD_BODY_LIMIT = 11 * 1024 * 1024
 IMPORT = "csv:import"
 
 
@@ -91,16 +89,6 @@ async def read_upload(orders: OrderService, upload: UploadFile | None) -> tuple[
     content = await read_capped(upload, orders.settings.max_file_bytes)
     orders.check_size(len(content))
     return content, upload.filename
-
-
-def import_message(result: ImportResult) -> str:
-    supplier = DISPLAY_SUPPLIER.get(result.supplier, result.supplier)
-    if result.status == "queued":
-        return f"Import of {supplier} order {result.order_number or ''} queued as task {result.task_id}"
-    return (
-        f"Processed {result.imported_count} lines from {supplier}: {result.created_count} new parts, "
-        f"{result.added_count} added to existing parts, {result.skipped_count} rows skipped"
-    )
 
 
 def import_answer(result: ImportResult) -> Response[Any]:
@@ -170,7 +158,7 @@ class ImportController(Controller):
             )
         return ok(infos, f"{len(infos)} suppliers can import order files")
 
-    @post("/file", opt=access(IMPORT), status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/file", opt=access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def import_file(
         self,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -180,7 +168,7 @@ class ImportController(Controller):
         """Import an LCSC/DigiKey CSV or a Mouser XLS/XLSX; supplier_name is optional (judged by content)."""
         return await import_upload(data, principal, services)
 
-    @post("/preview", opt=access(IMPORT), status_code=200, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/preview", opt=access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def preview(
         self,
         data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],

@@ -7,8 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
-from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
+from makermatrix_edge.httpkit.params import QueryInt
 from makermatrix_edge.orders.models import OrderView
 from makermatrix_edge.services import Services
 

@@ -12,8 +12,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
-from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
+from makermatrix_edge.httpkit.params import QueryInt
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartSearch, PartUpdate, PartView
 from makermatrix_edge.orders.models import PartWithOrders
 from makermatrix_edge.services import Services

@@ -9,25 +9,17 @@ from litestar.params import FromPath, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
-from makermatrix_edge.api.params import OptionalQueryInt
 from makermatrix_edge.api.security import access
 from makermatrix_edge.errors import InvalidInput, NotFound
+from makermatrix_edge.httpkit.params import OptionalQueryInt
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.geometry import LabelSize
+from makermatrix_edge.labels.job_words import said
 from makermatrix_edge.labels.printing import Job
 from makermatrix_edge.labels.templates import Template, TemplateBody
 from makermatrix_edge.services import Services
 
 USE, ADMIN = "printer:use", "printer:admin"
-
-
-def said(job: Job) -> str:
-    """What a person is told about a job."""
-    if job.state == "done":
-        return f"Printed {job.printed} label{'s' if job.printed != 1 else ''} for '{job.title}'"
-    if job.state == "failed":
-        return f"Label for '{job.title}' not printed: {job.reason}"
-    return f"Label for '{job.title}' is {job.state} (job {job.id})"
 
 
 def job_answer(job: Job) -> Envelope[Job]:

@@ -12,17 +12,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
-from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import access
-from makermatrix_edge.api.uploads import read_capped
+from makermatrix_edge.httpkit.admission import photo_admission
+from makermatrix_edge.httpkit.params import QueryInt
+from makermatrix_edge.httpkit.uploads import SCAN_PHOTO_BODY_LIMIT, read_capped
 from makermatrix_edge.scanning.receive import Received, ReceiveRequest, receive
 from makermatrix_edge.scanning.service import ScannerStatus, ScanResult
 from makermatrix_edge.services import Services
-
-# A 10 MB photo plus the multipart framing; the exact limit is the service's (a clear 422).
-IMAGE_BODY_LIMIT = 11 * 1024 * 1024
 
 
 class ScanRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,7 +44,7 @@ class ScanController(Controller):
         "/image",
         opt=access("parts:read"),
         status_code=200,
-        request_max_body_size=IMAGE_BODY_LIMIT,
+        request_max_body_size=SCAN_PHOTO_BODY_LIMIT,
         middleware=[photo_admission],
     )
     async def scan_image(

@@ -15,6 +15,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
+from makermatrix_edge.httpkit.files import datasheet_file
 from makermatrix_edge.services import Services
 from makermatrix_edge.suppliers.models import SupplierStatus
 from makermatrix_edge.suppliers.views import Enrichment, enrichment_of
@@ -72,10 +73,4 @@ class DatasheetController(Controller):
     async def datasheet(self, filename: FromPath[str], services: NamedDependency[Services]) -> File:
         """A stored datasheet PDF, for logged-in users (the phone page serves it at /datasheets/<file>)."""
         path = await asyncio.to_thread(services.enrichment.datasheets.path_for, filename)
-        return File(
-            path,
-            media_type="application/pdf",
-            filename=path.name,
-            content_disposition_type="inline",
-            headers={"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"},
-        )
+        return datasheet_file(path, CACHE_FOREVER)

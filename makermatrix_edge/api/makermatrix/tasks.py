@@ -16,9 +16,9 @@ from msgspec import UNSET, UnsetType
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok, paged
-from makermatrix_edge.api.params import QueryInt
 from makermatrix_edge.api.security import AUTHENTICATED, access
 from makermatrix_edge.errors import Gone, InvalidInput
+from makermatrix_edge.httpkit.params import QueryInt
 from makermatrix_edge.services import Services
 from makermatrix_edge.suppliers.models import ALL_CAPABILITIES, SupplierCapabilities
 from makermatrix_edge.suppliers.registry import NAMES as SUPPLIER_NAMES

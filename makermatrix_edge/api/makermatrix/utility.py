@@ -14,15 +14,13 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import File
 
-from makermatrix_edge.api.admission import photo_admission
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import PUBLIC, access
-from makermatrix_edge.api.uploads import read_capped
+from makermatrix_edge.httpkit.admission import photo_admission
+from makermatrix_edge.httpkit.uploads import IMAGE_UPLOAD_BODY_LIMIT, read_capped
+from makermatrix_edge.inventory.images import IMAGE_URL
 from makermatrix_edge.services import Services
 
-IMAGE_URL = "/api/utility/get_image/"
-# Room for a 5 MB file plus the multipart framing; the exact file limit is the store's (a clear 413).
-UPLOAD_BODY_LIMIT = 6 * 1024 * 1024
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # an image id never names other bytes
 
 
@@ -55,7 +53,7 @@ class UtilityController(Controller):
         "/upload_image",
         opt=access("parts:write"),
         status_code=200,
-        request_max_body_size=UPLOAD_BODY_LIMIT,
+        request_max_body_size=IMAGE_UPLOAD_BODY_LIMIT,
         middleware=[photo_admission],
     )
     async def upload_image(
