@@ -13,6 +13,8 @@ import pytest
 
 from daemon_process import ROOT
 
+pytestmark = pytest.mark.daemon  # run by the full suite; left out of the fast part
+
 INSTALL = ROOT / "scripts" / "install-pi"
 UNINSTALL = ROOT / "scripts" / "uninstall-pi"
 VENV = "opt/makermatrix-edge/venv"
