@@ -53,15 +53,50 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")
 
 
+# create_app() costs 0.3-0.5 s of CPU (Litestar registers every handler), more than most tests. A test
+# marked `shared_app` gets one daemon per test module instead (a fresh data dir per module): only for
+# tests that write nothing another test of the module reads (reads, refusals that write nothing).
+@pytest.fixture(scope="module")
+def shared_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    settings = make_settings(tmp_path_factory.mktemp("shared") / "data")
+    built = build_services(settings, clock=FakeClock(), admin_password=ADMIN_PASSWORD)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared_services: Services) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(shared_services)) as test_client:
+        yield test_client
+
+
+def _shares_the_app(request: pytest.FixtureRequest) -> bool:
+    if request.node.get_closest_marker("shared_app") is None:
+        return False
+    own = {"clock", "settings"} & set(request.fixturenames)
+    if own:  # the shared daemon has its own clock and settings: a test that needs these needs its own daemon
+        raise pytest.UsageError(f"{request.node.nodeid} is marked shared_app but asks for {sorted(own)}")
+    return True
+
+
 @pytest.fixture
-def services(settings: Settings, clock: FakeClock) -> Iterator[Services]:
-    built = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
+def services(request: pytest.FixtureRequest) -> Iterator[Services]:
+    if _shares_the_app(request):
+        yield request.getfixturevalue("shared_services")
+        return
+    settings: Settings = request.getfixturevalue("settings")
+    built = build_services(settings, clock=request.getfixturevalue("clock"), admin_password=ADMIN_PASSWORD)
     yield built
     built.close()
 
 
 @pytest.fixture
-def client(services: Services) -> Iterator[TestClient[Any]]:
+def client(request: pytest.FixtureRequest, services: Services) -> Iterator[TestClient[Any]]:
+    if _shares_the_app(request):
+        shared: TestClient[Any] = request.getfixturevalue("shared_client")
+        yield shared
+        shared.cookies.clear()  # no session or refresh cookie carries over to the next test
+        return
     with TestClient(create_app(services)) as test_client:
         yield test_client
 

@@ -16,6 +16,8 @@ from alora_doc import DOC_URL, curl_examples, python_client
 from daemon_process import Daemon
 from fake_ollama import FakeOllama, call, running, tool_results
 
+pytestmark = pytest.mark.daemon  # run by the full suite; left out of the fast part
+
 DOC_ENV = {"MAKERMATRIX_EDGE_ADMIN_PASSWORD": "admin123"}  # the document logs in as admin / admin123
 
 

@@ -75,6 +75,7 @@ def _login(daemon: Daemon, username: str, password: str) -> str:
     return str(response.json()["access_token"])
 
 
+@pytest.mark.daemon
 def test_one_users_many_questions_do_not_hold_the_model_from_another(
     bench: tuple[FakeOllama, Daemon, dict[str, str]],
 ) -> None:

@@ -170,6 +170,7 @@ class _FakeCapture:
         self.count = 0
         self.unplug_after = unplug_after
         self.released = False
+        self._counted = threading.Condition()
 
     def isOpened(self) -> bool:
         return True
@@ -181,8 +182,15 @@ class _FakeCapture:
         time.sleep(0.002)
         if self.unplug_after is not None and self.count >= self.unplug_after:
             return False, None
-        self.count += 1
+        with self._counted:
+            self.count += 1
+            self._counted.notify_all()
         return True, np.full((48, 64, 3), self.count % 256, np.uint8)
+
+    def wait_until_read(self, frames: int) -> None:
+        """Block until the reader asked for frame `frames`: by then it has handed on every frame before it."""
+        with self._counted:
+            assert self._counted.wait_for(lambda: self.count >= frames, timeout=10), self.count
 
     def release(self) -> None:
         self.released = True
@@ -190,18 +198,19 @@ class _FakeCapture:
 
 def test_live_camera_gives_the_newest_frame_and_survives_unplugging(monkeypatch: pytest.MonkeyPatch) -> None:
     captures: list[_FakeCapture] = []
+    unplugs = [False]  # the first camera the scan loop opens unplugs itself after 50 frames
 
     def open_capture(target: Any, api: int = 0) -> _FakeCapture:
-        captures.append(_FakeCapture(unplug_after=50 if not captures else None))
+        captures.append(_FakeCapture(unplug_after=50 if unplugs[0] and not captures else None))
         return captures[-1]
 
     monkeypatch.setattr(cv2, "VideoCapture", open_capture)
     source = OpenCvSource("0", width=640, height=480, mjpg=True)
     source.open()
-    time.sleep(0.05)
+    captures[0].wait_until_read(2)
     first = source.read()
     assert first is not None
-    time.sleep(0.05)
+    captures[0].wait_until_read(int(first[0, 0, 0]) + 5)  # four newer frames came in since
     second = source.read()
     assert second is not None and int(second[0, 0, 0]) > int(first[0, 0, 0]) + 3  # stale frames were skipped
     source.close()
@@ -216,6 +225,7 @@ def test_live_camera_gives_the_newest_frame_and_survives_unplugging(monkeypatch:
         LoopConfig(fps=50, reconnect_max_seconds=1),
     )
     captures.clear()
+    unplugs[0] = True
     states: list[str] = []
     loop.start()
     deadline = time.monotonic() + 5
@@ -240,6 +250,7 @@ def test_dedup_window() -> None:
 def test_idle_rate_after_a_quiet_minute() -> None:
     now = [0.0]
     reads = threading.Event()
+    again = threading.Event()  # a second read: the loop has dealt with the first frame and gone idle
 
     class Blank:
         kind = "fake"
@@ -251,13 +262,13 @@ def test_idle_rate_after_a_quiet_minute() -> None:
 
         def read(self) -> Any:
             now[0] += 61.0  # each frame "takes" a minute: the loop goes idle after the first
-            reads.set()
+            (again if reads.is_set() else reads).set()
             return [] if now[0] < 1000 else None
 
     loop = ScanLoop(Blank(), Decoder, lambda codes, _: None, LoopConfig(fps=10, idle_fps=2), clock=lambda: now[0])
     loop.start()
     assert reads.wait(2)
-    time.sleep(0.05)
+    assert again.wait(2)
     state = loop.state()
     loop.stop()
     assert state.details["idle"] is True and state.details["fps"] == 2

@@ -14,6 +14,8 @@ import pytest
 
 from daemon_process import CONSOLE_SCRIPT, ROOT, Daemon
 
+pytestmark = pytest.mark.daemon  # run by the full suite; left out of the fast part
+
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[Daemon]:

@@ -55,6 +55,7 @@ def _parts_in(data_dir: Path) -> list[str]:
         conn.close()
 
 
+@pytest.mark.daemon
 def test_cli_restore_into_a_running_daemon_is_refused_and_later_writes_are_kept(
     daemon: Daemon, archive: Path, tmp_path: Path
 ) -> None:
@@ -73,6 +74,7 @@ def test_cli_restore_into_a_running_daemon_is_refused_and_later_writes_are_kept(
     assert _parts_in(data) == []
 
 
+@pytest.mark.daemon
 def test_demo_data_and_a_second_daemon_are_refused_while_it_runs(daemon: Daemon, tmp_path: Path) -> None:
     data = tmp_path / "data"
     demo = _run("demo-data", "--config", DEV, "--data-dir", str(data))
@@ -84,6 +86,7 @@ def test_demo_data_and_a_second_daemon_are_refused_while_it_runs(daemon: Daemon,
     assert _parts_in(data) == []
 
 
+@pytest.mark.daemon
 def test_a_backup_from_the_shell_runs_beside_the_daemon(daemon: Daemon, tmp_path: Path) -> None:
     drive = tmp_path / "drive-2"
     drive.mkdir()
@@ -96,6 +99,7 @@ def test_a_backup_from_the_shell_runs_beside_the_daemon(daemon: Daemon, tmp_path
     assert httpx.get(daemon.url + "/api/health").status_code == 200
 
 
+@pytest.mark.daemon
 def test_a_killed_daemon_leaves_no_lock_behind(daemon: Daemon, archive: Path, tmp_path: Path) -> None:
     daemon.kill()  # SIGKILL: no clean-up ran, the lock file still names its pid
     assert (tmp_path / "data" / "daemon.lock").exists()

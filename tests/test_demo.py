@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from conftest import ADMIN_PASSWORD
 from daemon_process import CONSOLE_SCRIPT, ROOT, free_port
@@ -147,6 +148,7 @@ def _env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.daemon
 def test_cli_subcommand_runs_twice(tmp_path: Path) -> None:
     args = [str(CONSOLE_SCRIPT), "demo-data", "--config", str(ROOT / "config" / "dev.toml")]
     args += ["--data-dir", str(tmp_path / "data")]
@@ -167,6 +169,7 @@ def _get(url: str, token: str, **params: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
+@pytest.mark.daemon
 def test_serve_demo_loads_the_bench_before_serving(tmp_path: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -171,6 +171,7 @@ def fill_disk(folder: Path) -> Path:
     return filler
 
 
+@pytest.mark.daemon
 def test_a_really_full_disk(tiny_disk: Path, clock: FakeClock) -> None:
     data = tiny_disk / "data"
     services = build_services(make_settings(data), clock=clock, admin_password=ADMIN_PASSWORD)

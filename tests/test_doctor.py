@@ -206,6 +206,7 @@ def test_device_states_become_checks() -> None:
     assert "no printer on USB (04f9:2042)" in checks[0].message
 
 
+@pytest.mark.daemon
 def test_cli_on_a_machine_with_no_printer_camera_or_drive(tmp_path: Path) -> None:
     result = subprocess.run(
         [
@@ -248,6 +249,7 @@ def test_cli_on_a_machine_with_no_printer_camera_or_drive(tmp_path: Path) -> Non
     }
 
 
+@pytest.mark.daemon
 def test_cli_reports_a_broken_config_as_a_failure(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[server]\nprot = 1\n")

@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from daemon_process import ROOT
+
+pytestmark = pytest.mark.bench  # run by the full suite; left out of the fast part
 
 BENCH = ROOT / "scripts" / "bench" / "enrichment.py"
 

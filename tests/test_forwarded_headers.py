@@ -35,6 +35,7 @@ def daemon(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Daemon]:
         proc.stop()
 
 
+@pytest.mark.daemon
 def test_a_local_client_cannot_choose_its_address(daemon: Daemon) -> None:
     # Five failures per username and address (the default): a sixth from "another" address is
     # still the same local client, so it meets the limit.
@@ -43,6 +44,7 @@ def test_a_local_client_cannot_choose_its_address(daemon: Daemon) -> None:
 
 
 @pytest.mark.parametrize("daemon", [{"MAKERMATRIX_EDGE_SERVER__TRUSTED_PROXIES": '["127.0.0.1"]'}], indirect=True)
+@pytest.mark.daemon
 def test_a_configured_proxy_is_believed(daemon: Daemon) -> None:
     codes = _failures(daemon.url, [f"10.1.2.{n}" for n in range(6)])
     assert codes == [401] * 6, codes  # six different clients behind the proxy

@@ -26,7 +26,10 @@ PLACED = {
 WANTS = "etc/systemd/system/multi-user.target.wants/makermatrix-edge.service"
 LINK = "usr/local/bin/makermatrix-edge"
 
-pytestmark = pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl missing (package systemd)")
+pytestmark = [
+    pytest.mark.daemon,  # run by the full suite; left out of the fast part
+    pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl missing (package systemd)"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ WRONG_PASSWORD = "Wrong-Secret-pw-0815"
 NEW_PASSWORD = "New-Secret-pw-2342"
 
 
+@pytest.mark.daemon
 def test_a_full_run_logs_no_secret(tmp_path: Path) -> None:
     daemon = Daemon(
         tmp_path / "data",

@@ -158,6 +158,7 @@ def test_instance_id_is_stable(tmp_path: Path) -> None:
     assert (tmp_path / "instance-id").read_text() == again and len(again.strip()) == 32
 
 
+@pytest.mark.daemon
 def test_a_real_daemon_advertises_its_port_and_unregisters_on_sigterm(tmp_path: Path) -> None:
     name = unique_name()
     daemon = Daemon(  # listens on 127.0.0.1 only, so it advertises only that address

@@ -17,10 +17,13 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 from PIL import Image
 
 from big_images import progressive_jpeg
 from daemon_process import Daemon
+
+pytestmark = pytest.mark.daemon  # run by the full suite; left out of the fast part
 
 PASSWORD = "memory-admin-pw-1"
 MB = 1024**2

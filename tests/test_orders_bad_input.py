@@ -56,6 +56,7 @@ def mouser_rows() -> list[list[Any]]:
         ("order.csv", (LCSC_HEADER + "\n").encode(), 422, "No parts found"),
     ],
 )
+@pytest.mark.shared_app  # refused: writes nothing (nothing_written checks)
 def test_unreadable_files_are_refused_clearly(
     client: TestClient[Any], admin_token: str, name: str, content: bytes, status: int, words: str
 ) -> None:
@@ -65,12 +66,14 @@ def test_unreadable_files_are_refused_clearly(
     nothing_written(client, admin_token)
 
 
+@pytest.mark.shared_app  # refused: writes nothing (nothing_written checks)
 def test_spreadsheet_without_a_header_is_refused(client: TestClient[Any], admin_token: str) -> None:
     response = upload_bytes(client, admin_token, "x.xlsx", xlsx_bytes([["a", "b"], [1, 2]], sheet="Sheet1"))
     assert response.status_code == 422 and "No recognisable header" in response.json()["message"]
     nothing_written(client, admin_token)
 
 
+@pytest.mark.shared_app  # refused: writes nothing (nothing_written checks)
 def test_file_over_the_limit_is_413(client: TestClient[Any], admin_token: str) -> None:
     big = (LCSC_HEADER + "\n").encode() + b"C1,X,Y,,0603,d,YES,1,1\\1,0.1,0.1\n" * 320_000
     assert len(big) > 10_000_000
@@ -79,6 +82,7 @@ def test_file_over_the_limit_is_413(client: TestClient[Any], admin_token: str) -
     nothing_written(client, admin_token)
 
 
+@pytest.mark.shared_app  # refused: writes nothing (nothing_written checks)
 def test_a_row_with_a_non_numeric_quantity_refuses_the_file_naming_the_row(
     client: TestClient[Any], admin_token: str
 ) -> None:
@@ -117,6 +121,7 @@ def test_formula_cells_are_text_never_evaluated(client: TestClient[Any], admin_t
     assert part["description"] == "=1+1" and part["manufacturer_part_number"] == "=cmd|' /C calc'!A0"
 
 
+@pytest.mark.shared_app  # refused: writes nothing (nothing_written checks)
 def test_zip_bomb_disguised_as_xlsx_is_refused_before_opening(client: TestClient[Any], admin_token: str) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -161,6 +166,7 @@ def test_utf16_and_cp1252_csv_as_excel_writes_them(client: TestClient[Any], admi
 
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "nan", "Infinity"])
+@pytest.mark.shared_app  # refused: writes nothing (nothing_written checks)
 def test_a_quantity_that_is_no_finite_number_is_a_row_error(
     client: TestClient[Any], admin_token: str, value: str
 ) -> None:

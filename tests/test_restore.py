@@ -65,6 +65,7 @@ def _build_inventory(client: Any, h: dict[str, str]) -> None:
         assert client.post("/api/utility/upload_image", files=files, headers=h).status_code == 200
 
 
+@pytest.mark.daemon
 def test_round_trip_via_cli_onto_an_empty_data_dir_equals_the_original(tmp_path: Path, clock: FakeClock) -> None:
     drive = tmp_path / "drive"
     drive.mkdir()
@@ -243,6 +244,7 @@ def test_restore_refuses_a_foreign_zip(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "makermatrix.db").exists()
 
 
+@pytest.mark.daemon
 def test_cli_backup_writes_a_verified_file_or_says_why_not(tmp_path: Path, clock: FakeClock) -> None:
     drive = tmp_path / "drive"
     drive.mkdir()

@@ -134,6 +134,7 @@ def _cli_restore(archive: Path, data_dir: Path) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.daemon
 def test_cli_refuses_an_empty_database_and_prints_counts_read_from_the_restored_file(bench: Setup) -> None:
     _, _, _, drive, good = bench
     target = drive.parent / "offline"
@@ -154,6 +155,7 @@ def test_cli_refuses_an_empty_database_and_prints_counts_read_from_the_restored_
     assert "parts 3" in done.stdout and "users 1" in done.stdout
 
 
+@pytest.mark.daemon
 def test_a_renamed_column_is_refused_by_both_api_paths_and_the_cli_and_logins_still_work(bench: Setup) -> None:
     client, _, h, drive, good = bench
     renamed = _doctored(

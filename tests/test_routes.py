@@ -15,6 +15,8 @@ from makermatrix_edge.app import create_app
 from makermatrix_edge.db.migrations import migrations
 from makermatrix_edge.services import Services
 
+pytestmark = pytest.mark.shared_app  # these tests only read, or are refused and write nothing
+
 PUBLIC_ROUTES = {
     "/api/health",
     "/api/auth/login",

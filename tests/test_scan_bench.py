@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.bench  # run by the full suite; left out of the fast part
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -15,6 +15,8 @@ import pytest
 
 from daemon_process import Daemon
 
+pytestmark = pytest.mark.daemon  # run by the full suite; left out of the fast part
+
 WATCHDOG_USEC = 1_000_000  # pings expected every 0.5 s
 
 

@@ -185,6 +185,7 @@ def test_xls_records_past_the_caps_are_refused_before_xlrd_builds_them() -> None
 
 
 # -- the real daemon, four hostile uploads at once ----------------------------------------------
+@pytest.mark.daemon
 def test_four_hostile_spreadsheets_at_once_keep_the_daemon_under_300_mb(tmp_path: Path) -> None:
     daemon = Daemon(tmp_path / "data", env={"MAKERMATRIX_EDGE_ADMIN_PASSWORD": PASSWORD})
     try:

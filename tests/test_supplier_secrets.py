@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlite_utils
 from litestar.testing import TestClient
 
@@ -35,6 +36,7 @@ def files_holding(folder: Path, secret: bytes) -> list[str]:
     return [p.name for p in folder.iterdir() if p.is_file() and secret in p.read_bytes()]
 
 
+@pytest.mark.daemon
 def test_an_admins_digikey_secret_stays_out_of_the_database_and_a_restore_elsewhere_asks_for_it(
     tmp_path: Path, clock: FakeClock
 ) -> None:

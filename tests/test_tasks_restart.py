@@ -7,11 +7,14 @@ import sqlite3
 from pathlib import Path
 
 import httpx
+import pytest
 from websockets.sync.client import connect
 
 from conftest import bearer
 from daemon_process import Daemon
 from tasks_support import daemon_login, daemon_quick, daemon_task, daemon_wait
+
+pytestmark = pytest.mark.daemon  # run by the full suite; left out of the fast part
 
 PASSWORD = "restart-tasks-pw-1"
 ENV = {

@@ -61,6 +61,8 @@ def browser() -> Iterator[Browser]:
     yield from launch()
 
 
+@pytest.mark.browser
+@pytest.mark.daemon
 def test_the_answer_streams_in_then_shows_confidence_and_links(tmp_path: Path, browser: Browser) -> None:
     gate = threading.Event()
 

@@ -20,6 +20,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from daemon_process import ROOT, Daemon
 
+pytestmark = [pytest.mark.browser, pytest.mark.daemon]  # run by the full suite; left out of the fast part
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",

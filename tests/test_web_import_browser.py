@@ -16,6 +16,8 @@ from daemon_process import Daemon
 from test_orders_import import SAMPLES
 from test_web_browser import PASSWORD, PHONE, log_in, shot
 
+pytestmark = [pytest.mark.browser, pytest.mark.daemon]  # run by the full suite; left out of the fast part
+
 pytest_plugins = ["test_web_browser"]  # its Chromium and phone-sized page
 LCSC_FILE = SAMPLES / "LCSC_Exported__20241222_232708.csv"
 

@@ -20,6 +20,8 @@ from playwright.sync_api import Browser, Page, expect
 from browser_support import Api, launch, log_in, phone_page, shot, start_daemon
 from daemon_process import Daemon
 
+pytestmark = [pytest.mark.browser, pytest.mark.daemon]  # run by the full suite; left out of the fast part
+
 IRLZ = "IRLZ44N N-MOSFET TO-220"
 BAG = "{pbn:PICK2311010099,on:GB2311011299,pc:C20526,pm:MMBT3904,qty:100,mc:10,cc:1,pdi:95387599,hp:0,wc:ZH}"
 NEW_BAG = "{pbn:PICK9,on:GB9,pc:C9999991,pm:ZXCV1234QW,qty:25,mc:10,cc:1,pdi:1,hp:0,wc:ZH}"

@@ -17,6 +17,8 @@ from websockets.sync.client import ClientConnection, connect
 from daemon_process import Daemon
 from tasks_support import daemon_login, daemon_quick, daemon_wait
 
+pytestmark = pytest.mark.daemon  # run by the full suite; left out of the fast part
+
 PASSWORD = "ws-daemon-pw-1"
 STEPS = 600
 

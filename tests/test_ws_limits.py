@@ -77,6 +77,7 @@ def test_admin_reserve_must_leave_room_for_others() -> None:
     assert (defaults.max_connections, defaults.max_per_user, defaults.admin_reserve) == (100, 8, 8)
 
 
+@pytest.mark.daemon
 def test_the_daemon_refuses_with_a_403_in_words(tmp_path: Path) -> None:
     password = "ws-limit-pw-1"
     env = {"MAKERMATRIX_EDGE_ADMIN_PASSWORD": password, "MAKERMATRIX_EDGE_WEBSOCKET__MAX_PER_USER": "1"}
