@@ -8,15 +8,12 @@ import os
 import signal
 import socket
 from types import FrameType
-from typing import Any
 
-import msgspec
 import uvicorn
 
 from makermatrix_edge import __version__
 from makermatrix_edge.accounts.apikeys import ApiKeyService
 from makermatrix_edge.accounts.auth import AuthService
-from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.passwords import PasswordHasher
 from makermatrix_edge.accounts.role_admin import RoleService
 from makermatrix_edge.accounts.throttle import LoginThrottle
@@ -62,7 +59,6 @@ from makermatrix_edge.suppliers.files import DatasheetStore
 from makermatrix_edge.suppliers.registry import SupplierRegistry
 from makermatrix_edge.suppliers.tasks import ImportEnricher, enrichment_handlers
 from makermatrix_edge.tasks import build_registry, scheduled_jobs
-from makermatrix_edge.tasks.models import TaskRequest
 from makermatrix_edge.tasks.service import TaskService
 
 log = logging.getLogger(__name__)
@@ -133,6 +129,29 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             timezone=settings.schedule.timezone,
             catch_up_seconds=settings.schedule.catch_up_hours * 3600,
         )
+        orders = build_orders(settings, db, clock, events, tasks, enrichment)
+        search = SearchService(db)
+        components = ComponentService(db, clock, events)
+        component_stock = ComponentStockService(db, parts, clock, events)
+        equivalents = EquivalentService(db, clock)
+        alora_categories = AloraCategoryService(db, clock, events)
+        assistant = build_assistant(
+            settings, db, clock, search, components, component_stock, equivalents, alora_categories
+        )
+        scans = ScanService(
+            db,
+            parts,
+            events,
+            clock,
+            settings.scanner,
+            gate=gate,
+            camera=lambda sink, decoder: build_camera(settings.camera, settings.scanner, sink, decoder, data_dir),
+            camera_autostart=settings.camera.autostart,
+        )
+        labels = LabelService(db, clock, settings, PrintQueue(printer, settings.printer, events, clock))
+        disk = DataDisk(data_dir, db_full=lambda: db.disk_full)
+        images.sweep_temp_files()
+        initial_password_file = auth.ensure_admin(data_dir, admin_password)
         services = Services(
             settings=settings,
             clock=clock,
@@ -143,85 +162,87 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             api_keys=ApiKeyService(db, clock),
             roles=RoleService(db),
             parts=parts,
-            search=SearchService(db),
+            search=search,
             categories=CategoryService(db, clock, events),
             locations=LocationService(db, clock, events),
             images=images,
-            components=ComponentService(db, clock, events),
-            component_stock=ComponentStockService(db, parts, clock, events),
-            alora_categories=AloraCategoryService(db, clock, events),
-            equivalents=EquivalentService(db, clock),
+            components=components,
+            component_stock=component_stock,
+            alora_categories=alora_categories,
+            equivalents=equivalents,
             events=events,
             tasks=tasks,
             scheduler=scheduler,
-            labels=LabelService(db, clock, settings, PrintQueue(printer, settings.printer, events, clock)),
-            scans=ScanService(db, parts, events, clock, settings.scanner, gate=gate),
+            labels=labels,
+            scans=scans,
             backups=backups,
-            disk=DataDisk(data_dir, db_full=lambda: db.disk_full),
+            disk=disk,
             decode_gate=gate,
-            orders=OrderService(db, clock, events, settings.imports, data_dir),
+            orders=orders,
             suppliers=suppliers,
             enrichment=enrichment,
+            assistant=assistant,
+            initial_password_file=initial_password_file,
+            devices={
+                "printer": labels.queue,
+                "backup_drive": BackupDriveDevice(backups),
+                "assistant": assistant,
+                "camera": scans.camera,
+            },
+            status_fragments=[backups.status_fragment, disk.status_fragment],
         )
         services.log_redaction.attach()  # before any supplier call or request is logged
-        services.devices["printer"] = services.labels.queue
-        services.devices["backup_drive"] = BackupDriveDevice(backups)
-        services.assistant = services.devices["assistant"] = build_assistant(services)
-        services.status_fragments.append(backups.status_fragment)
-        services.status_fragments.append(services.disk.status_fragment)
-        scans = services.scans
-        scans.camera = build_camera(settings.camera, settings.scanner, scans.on_camera_codes, scans.decoder, data_dir)
-        scans.camera_autostart = settings.camera.autostart
-        services.devices["camera"] = scans.camera
-        services.images.sweep_temp_files()
-        wire_orders(services)
-        services.initial_password_file = auth.ensure_admin(data_dir, admin_password)
     except BaseException:
         db.close()
         raise
     return services
 
 
-def build_assistant(services: Services) -> AssistantService:
+def build_assistant(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    search: SearchService,
+    components: ComponentService,
+    component_stock: ComponentStockService,
+    equivalents: EquivalentService,
+    alora_categories: AloraCategoryService,
+) -> AssistantService:
     """The chat agent over the inventory services, with the LLM device its settings name."""
-    store = AssistantStore(services.db, services.clock)
+    store = AssistantStore(db, clock)
     toolbox = ToolBox(
-        services.search, services.components, services.component_stock, services.equivalents,
-        services.alora_categories, lambda action, details: store.log("action", action, details, username=None),
+        search, components, component_stock, equivalents, alora_categories,
+        lambda action, details: store.log("action", action, details, username=None),
     )  # fmt: skip
-    return AssistantService(services.settings.assistant, store, toolbox)
+    return AssistantService(settings.assistant, store, toolbox)
 
 
-def wire_orders(services: Services) -> None:
-    """Order imports create tasks (large files, enrichment); enrichment is looked up when used."""
-    orders, tasks = services.orders, services.tasks
-
-    async def queue(task_type: str, name: str, input_data: dict[str, Any], actor: Principal) -> str:
-        # The task acts for its creator (stock movements' who, the enrichment task it may queue).
-        data = {**input_data, "_created_by": msgspec.to_builtins(actor)}
-        view = await tasks.create(TaskRequest(task_type=task_type, name=name, input_data=data), actor)
-        return view.id
-
-    orders.queue_task = queue
-    enricher = ImportEnricher(services.enrichment)
-    orders.find_enricher = lambda: enricher
+def build_orders(
+    settings: Settings, db: Database, clock: Clock, events: EventBus, tasks: TaskService, enrichment: EnrichmentService
+) -> OrderService:
+    """The order importer: it creates its import and enrichment tasks through the task service itself."""
+    orders = OrderService(
+        db, clock, events, settings.imports, settings.data_dir, tasks=tasks, enricher=ImportEnricher(enrichment)
+    )
+    order_tasks.register(tasks.registry, orders)
     orders.uploads.sweep()
     orders.take_back_unfinished()  # before the task worker starts: a requeued import then starts clean
-    order_tasks.register(tasks.registry, orders)
+    return orders
 
 
 class _Server(uvicorn.Server):
-    supervisor: Supervisor | None = None
+    def __init__(self, config: uvicorn.Config, supervisor: Supervisor) -> None:
+        super().__init__(config)
+        self.supervisor = supervisor
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         # READY=1 only now: the lifespan ran (database, worker, scheduler) and the sockets listen.
-        if self.started and not self.should_exit and self.supervisor is not None:
+        if self.started and not self.should_exit:
             await self.supervisor.started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        if self.supervisor is not None:
-            await self.supervisor.stopping()
+        await self.supervisor.stopping()
         await super().shutdown(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -278,7 +299,6 @@ def _serve_locked(settings: Settings) -> int:
             ws_per_message_deflate=False,  # compressing every small update for every client costs a Pi's CPU
             ws_max_size=65_536,
         )
-        server = _Server(config)
         advertiser = build_mdns(
             settings.mdns,
             port=settings.server.port,
@@ -287,7 +307,7 @@ def _serve_locked(settings: Settings) -> int:
             listen_host=settings.server.host,
         )
         services.devices["mdns"] = advertiser  # only while serving: it exists to find this port
-        server.supervisor = Supervisor(
+        supervisor = Supervisor(
             notifier=Notifier(),
             db=services.db,
             port=settings.server.port,
@@ -295,6 +315,7 @@ def _serve_locked(settings: Settings) -> int:
             fragments=services.status_fragments,
             advertiser=advertiser,
         )
+        server = _Server(config, supervisor)
         log.info(
             "makermatrix-edge %s serving on http://%s:%d (data in %s)",
             __version__,

@@ -67,13 +67,12 @@ class Services:
     orders: OrderService
     suppliers: SupplierRegistry
     enrichment: EnrichmentService
+    assistant: AssistantService
     initial_password_file: Path | None = None
-    # Each device under its name ("printer", "camera", ...); registered by daemon.build_services.
+    # Each device under its name ("printer", "camera", ...), as daemon.build_services built them ("mdns" while serving).
     devices: dict[str, Device] = field(default_factory=dict)
     # Extra pieces of the systemd STATUS line, e.g. lambda: "last backup 02:30 ok" (None leaves it out).
     status_fragments: list[Callable[[], str | None]] = field(default_factory=list)
-    # Set by daemon.build_services once the inventory services it reads through exist.
-    assistant: AssistantService = field(init=False)
     # Secrets out of the lines the libraries log (httpx, uvicorn), attached by daemon.build_services.
     log_redaction: LogRedaction = field(default_factory=LogRedaction)
 

@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from conftest import bearer
+from conftest import ADMIN_PASSWORD, FakeClock, bearer, login
+from makermatrix_edge import daemon
+from makermatrix_edge.app import create_app
+from makermatrix_edge.daemon import build_services
+from makermatrix_edge.settings import Settings
 
 # Real supplier order files, copied from shared/samples/makermatrix so the suite needs nothing beside the repo.
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "orders"
@@ -198,10 +202,16 @@ def test_order_number_and_date_from_the_form_when_the_file_has_none(client: Test
 
 
 def test_enrichment_requested_without_the_enricher_still_imports(
-    client: TestClient[Any], admin_token: str, services: Any
+    settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services.orders.find_enricher = lambda: None  # a daemon built without supplier enrichment
-    response = upload(client, admin_token, SAMPLES / "DK_PRODUCTS_88269818.csv", enable_enrichment="true")
+    monkeypatch.setattr(daemon, "ImportEnricher", lambda service: None)  # a daemon built without supplier enrichment
+    services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
+    try:
+        with TestClient(create_app(services)) as client:
+            admin_token = login(client, "admin", ADMIN_PASSWORD)
+            response = upload(client, admin_token, SAMPLES / "DK_PRODUCTS_88269818.csv", enable_enrichment="true")
+    finally:
+        services.close()
     assert response.status_code == 200
     result = response.json()["data"]
     assert result["created_count"] == 1 and result["enrichment_task_id"] is None

@@ -6,9 +6,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from conftest import FakeClock, bearer
+from makermatrix_edge import daemon
 from tasks_support import task_app, wait_task
 from test_orders_bad_input import LCSC_HEADER
 from test_orders_import import SAMPLES, upload
@@ -154,10 +156,17 @@ class FakeEnricher:
         return {"enriched": len(part_ids)}
 
 
-def test_enable_enrichment_queues_the_hook_for_new_parts(tmp_path: Path, clock: FakeClock) -> None:
-    with task_app(tmp_path, clock) as (client, services, admin):
-        fake = FakeEnricher()
-        services.orders.find_enricher = lambda: fake
+def build_with_enricher(monkeypatch: pytest.MonkeyPatch, enricher: Any) -> None:
+    """Daemons built from here have this in place of supplier enrichment (None: a daemon without it)."""
+    monkeypatch.setattr(daemon, "ImportEnricher", lambda service: enricher)
+
+
+def test_enable_enrichment_queues_the_hook_for_new_parts(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeEnricher()
+    build_with_enricher(monkeypatch, fake)
+    with task_app(tmp_path, clock) as (client, _, admin):
         response = upload(
             client,
             admin,
@@ -178,10 +187,12 @@ def test_enable_enrichment_queues_the_hook_for_new_parts(tmp_path: Path, clock: 
         assert sorted(fake.calls[1][0]) == sorted(result["created_part_ids"])
 
 
-def test_a_large_import_task_queues_enrichment_too(tmp_path: Path, clock: FakeClock) -> None:
-    with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, services, admin):
-        fake = FakeEnricher()
-        services.orders.find_enricher = lambda: fake
+def test_a_large_import_task_queues_enrichment_too(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeEnricher()
+    build_with_enricher(monkeypatch, fake)
+    with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, _, admin):
         response = client.post(
             "/api/import/file",
             files={"file": ("big.csv", lcsc_lines(60).encode())},
@@ -197,9 +208,11 @@ def test_a_large_import_task_queues_enrichment_too(tmp_path: Path, clock: FakeCl
         assert sorted(fake.calls[0][0]) == sorted(result["created_part_ids"])
 
 
-def test_a_large_import_without_the_enricher_says_so(tmp_path: Path, clock: FakeClock) -> None:
-    with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, services, admin):
-        services.orders.find_enricher = lambda: None  # a daemon built without supplier enrichment
+def test_a_large_import_without_the_enricher_says_so(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_with_enricher(monkeypatch, None)  # a daemon built without supplier enrichment
+    with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, _, admin):
         response = client.post(
             "/api/import/file",
             files={"file": ("big.csv", lcsc_lines(60).encode())},

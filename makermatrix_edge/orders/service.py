@@ -39,14 +39,16 @@ from makermatrix_edge.orders.models import (
     PartOrderSummary,
 )
 from makermatrix_edge.orders.staging import PreviewLimits, StagedUploads
-from makermatrix_edge.orders.writing import ImportJob, duplicate_message, write_import
+from makermatrix_edge.orders.writing import ImportJob, duplicate_message, order_row, write_import
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import trim_memory
 from makermatrix_edge.settings import ImportSettings
 from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
+from makermatrix_edge.tasks.models import TaskRequest, TaskView
 from makermatrix_edge.textcheck import clean_value
 
 log = logging.getLogger(__name__)
+ENRICH_TYPE = "file_import_enrichment"  # what an import with enable_enrichment queues
 NO_ENRICHMENT = "Supplier enrichment is not available yet on this daemon; the parts were imported without it"
 
 
@@ -56,10 +58,18 @@ class PartEnricher(Protocol):
     def enrich_parts(self, ctx: TaskContext, part_ids: list[str], capabilities: list[str]) -> dict[str, Any]: ...
 
 
-class QueueTask(Protocol):
-    """Creates a background task (TaskService.create bound to a task type)."""
+class TaskQueue(Protocol):
+    """What the order service needs of the task service: create a task, on the loop or from a task's thread."""
 
-    async def __call__(self, task_type: str, name: str, input_data: dict[str, Any], actor: Principal) -> str: ...
+    async def create(self, request: TaskRequest, actor: Principal | None) -> TaskView: ...
+
+    def create_from_thread(self, request: TaskRequest, actor: Principal | None) -> TaskView: ...
+
+
+def task_request(task_type: str, name: str, input_data: dict[str, Any], actor: Principal) -> TaskRequest:
+    """The task acts for its creator: the stock movements' who, and the owner of the enrichment it may queue."""
+    data = {**input_data, "_created_by": msgspec.to_builtins(actor)}
+    return TaskRequest(task_type=task_type, name=name, input_data=data)
 
 
 def reference_of(parsed: ParsedOrder, order_number: str | None) -> str:
@@ -68,7 +78,18 @@ def reference_of(parsed: ParsedOrder, order_number: str | None) -> str:
 
 
 class OrderService:
-    def __init__(self, db: Database, clock: Clock, events: EventBus, settings: ImportSettings, data_dir: Path) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        events: EventBus,
+        settings: ImportSettings,
+        data_dir: Path,
+        *,
+        tasks: TaskQueue,
+        enricher: PartEnricher | None,
+    ) -> None:
+        """`tasks` creates the import and enrichment tasks; `enricher` is supplier enrichment (None: not built)."""
         self._db = db
         self._clock = clock
         self._events = events
@@ -84,10 +105,8 @@ class OrderService:
         # One file is read at a time: reading is pure Python (the GIL runs one anyway), and files read
         # side by side interleave their many small blocks so the memory is not handed back afterwards.
         self._reading = threading.Lock()
-        # Wired by the daemon: how to create a task, and the enrichment hook (None until it exists).
-        self.queue_task: QueueTask | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for task threads
-        self.find_enricher: Callable[[], PartEnricher | None] = lambda: None
+        self._tasks = tasks
+        self.enricher = enricher
 
     # -- reading files -------------------------------------------------------------------
     def check_size(self, size: int) -> None:
@@ -188,7 +207,7 @@ class OrderService:
             if earlier is not None:
                 raise Conflict(duplicate_message(earlier))
         big = len(parsed.lines) > self.settings.task_threshold_rows
-        if (as_task or big) and self.queue_task is not None:
+        if as_task or big:
             return await self._queue_import(content, filename, parsed, options, actor)
         result = await asyncio.to_thread(self.run_import, parsed, sha, options, actor, None)
         return await self.after_import(result, options, actor)
@@ -196,13 +215,11 @@ class OrderService:
     async def _queue_import(
         self, content: bytes, filename: str, parsed: ParsedOrder, options: ImportOptions, actor: Principal
     ) -> ImportResult:
-        assert self.queue_task is not None
-        self.loop = asyncio.get_running_loop()
         staged = await asyncio.to_thread(self.uploads.stage, content)  # up to 10 MB to disk: not on the loop
         data = {"staged": staged, "filename": filename, "options": msgspec.to_builtins(options)}
         name = f"Import {reference_of(parsed, parsed.order_number)} ({len(parsed.lines)} lines)"
         try:
-            task_id = await self.queue_task("order_file_import", name, data, actor)
+            task_id = (await self._tasks.create(task_request("order_file_import", name, data, actor), actor)).id
         except BaseException:
             await asyncio.to_thread(self.uploads.discard, staged)
             raise
@@ -302,47 +319,32 @@ class OrderService:
             reference=reference_of(parsed, parsed.order_number),
             now=now,
             unsorted_location=self.settings.unsorted_location,
-            order_row=self._order_row(parsed, options, order_id, sha, actor, now),
+            order_row=order_row(parsed, options, order_id, sha, actor, now),
         )
 
-    def _order_row(
-        self, parsed: ParsedOrder, options: ImportOptions, order_id: str, sha: str, actor: Principal | None, now: str
-    ) -> dict[str, Any]:
-        items_total = sum(line.extended_price or 0.0 for line in parsed.lines)
-        return {
-            "id": order_id,
-            "order_number": parsed.order_number,
-            "supplier": parsed.supplier,
-            "order_date": parsed.order_date,
-            "status": "imported",
-            "subtotal": parsed.subtotal if parsed.subtotal is not None else round(items_total, 2),
-            "total": parsed.subtotal if parsed.subtotal is not None else round(items_total, 2),
-            "currency": parsed.currency,
-            "import_source": f"File import: {parsed.filename}"[:300],
-            "import_date": now,
-            "notes": (options.notes or "").strip()[:4000] or None,
-            "filename": parsed.filename[:300],
-            "file_sha256": sha,
-            "created_by_user_id": actor.user_id if actor else None,
-            "created_by_username": actor.username if actor else None,
-            "created_at": now,
-            "updated_at": now,
-        }
-
     async def after_import(self, result: ImportResult, options: ImportOptions, actor: Principal) -> ImportResult:
-        """Queue enrichment of the new parts when asked; without the hook, say so and keep the import."""
+        """Queue enrichment of the new parts when asked; without the enricher, say so and keep the import."""
+        request = self._enrichment(result, options, actor)
+        if not isinstance(request, TaskRequest):
+            return request
+        return msgspec.structs.replace(result, enrichment_task_id=(await self._tasks.create(request, actor)).id)
+
+    def after_import_in_task(self, result: ImportResult, options: ImportOptions, actor: Principal) -> ImportResult:
+        """after_import from an import task's thread: the task queues its enrichment itself."""
+        request = self._enrichment(result, options, actor)
+        if not isinstance(request, TaskRequest):
+            return request
+        return msgspec.structs.replace(result, enrichment_task_id=self._tasks.create_from_thread(request, actor).id)
+
+    def _enrichment(self, result: ImportResult, options: ImportOptions, actor: Principal) -> TaskRequest | ImportResult:
+        """The enrichment task to queue, or the result as it stays (saying so when there is no enricher)."""
         if not options.enable_enrichment or not result.created_part_ids:
             return result
-        if self.find_enricher() is None or self.queue_task is None:
+        if self.enricher is None:
             return msgspec.structs.replace(result, warnings=[*result.warnings, NO_ENRICHMENT])
-        data = {
-            "order_id": result.order_id,
-            "part_ids": result.created_part_ids,
-            "capabilities": options.enrichment_capabilities,
-        }
-        name = f"Enrich {len(result.created_part_ids)} imported parts"
-        task_id = await self.queue_task("file_import_enrichment", name, data, actor)
-        return msgspec.structs.replace(result, enrichment_task_id=task_id)
+        data = {"order_id": result.order_id, "part_ids": result.created_part_ids}
+        data["capabilities"] = options.enrichment_capabilities
+        return task_request(ENRICH_TYPE, f"Enrich {len(result.created_part_ids)} imported parts", data, actor)
 
     def take_back_unfinished(self) -> list[str]:
         """Blocking, at start: take back every batched import a kill left half-written (orders/batches.py)."""

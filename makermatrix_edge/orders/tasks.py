@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from typing import Any
 
 import msgspec
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.errors import DeviceUnavailable
 from makermatrix_edge.orders.models import ImportOptions
-from makermatrix_edge.orders.service import OrderService, PartEnricher
+from makermatrix_edge.orders.service import ENRICH_TYPE, OrderService, PartEnricher
 from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
 from makermatrix_edge.tasks.registry import HandlerRegistry, TaskHandler
 
 IMPORT_TYPE = "order_file_import"
-ENRICH_TYPES = ("file_import_enrichment", "csv_enrichment")
+ENRICH_TYPES = (ENRICH_TYPE, "csv_enrichment")
 
 
 def _actor(ctx: TaskContext) -> Principal | None:
@@ -73,10 +71,8 @@ def order_import(orders: OrderService) -> TaskHandler:
             raise
         orders.uploads.discard(token)
         actor = _actor(ctx)
-        if options.enable_enrichment and actor is not None and orders.loop is not None:
-            # Creating a task is the event loop's business; this handler runs in a worker thread.
-            queued = asyncio.run_coroutine_threadsafe(orders.after_import(result, options, actor), orders.loop)
-            result = queued.result(timeout=60)
+        if actor is not None:  # the enrichment it asked for: queued by this task, as its creator
+            result = orders.after_import_in_task(result, options, actor)
         ctx.progress(100, f"Imported {result.imported_count} lines: {result.created_count} new parts")
         return msgspec.to_builtins(result)  # type: ignore[no-any-return]
 
@@ -92,7 +88,7 @@ def order_import(orders: OrderService) -> TaskHandler:
     )
 
 
-def _enrich(orders: OrderService, enricher: PartEnricher, ctx: TaskContext) -> dict[str, Any]:
+def _enrich(enricher: PartEnricher, ctx: TaskContext) -> dict[str, Any]:
     part_ids = [str(p) for p in ctx.input.get("part_ids") or []]
     order_id = ctx.input.get("order_id")
     if not part_ids and order_id:
@@ -105,22 +101,17 @@ def _enrich(orders: OrderService, enricher: PartEnricher, ctx: TaskContext) -> d
 
 
 def register(registry: HandlerRegistry, orders: OrderService) -> None:
-    """The import task always; the enrichment types only once the enrichment hook exists."""
+    """The import task always; the enrichment types when the daemon has supplier enrichment (else they stay 503)."""
     registry.register(order_import(orders))
-    register_enrichment(registry, orders)
-
-
-def register_enrichment(registry: HandlerRegistry, orders: OrderService) -> None:
-    """file_import_enrichment and csv_enrichment, when the enrichment hook is there (else they stay 503)."""
-    if orders.find_enricher() is None:
+    enricher = orders.enricher
+    if enricher is None:
         return
 
     def run(ctx: TaskContext) -> dict[str, Any]:
-        enricher = orders.find_enricher()  # looked up per run: the hook is the daemon's, not fixed here
-        if enricher is None:
-            raise DeviceUnavailable("supplier enrichment is not available on this daemon")
-        return _enrich(orders, enricher, ctx)
+        return _enrich(enricher, ctx)
 
+    # The one handler for imported parts, whichever way its task was asked for (an import with
+    # enable_enrichment, /tasks/quick/file_import_enrichment or the deprecated csv_enrichment).
     for task_type in ENRICH_TYPES:
         registry.register(
             TaskHandler(

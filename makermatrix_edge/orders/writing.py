@@ -37,6 +37,32 @@ class Outcome(msgspec.Struct, kw_only=True):
     updated: list[str]
 
 
+def order_row(
+    parsed: ParsedOrder, options: ImportOptions, order_id: str, sha: str, actor: Principal | None, now: str
+) -> dict[str, Any]:
+    """The `orders` row of an import (status `imported`; a batched import writes it as `importing` first)."""
+    items_total = sum(line.extended_price or 0.0 for line in parsed.lines)
+    return {
+        "id": order_id,
+        "order_number": parsed.order_number,
+        "supplier": parsed.supplier,
+        "order_date": parsed.order_date,
+        "status": "imported",
+        "subtotal": parsed.subtotal if parsed.subtotal is not None else round(items_total, 2),
+        "total": parsed.subtotal if parsed.subtotal is not None else round(items_total, 2),
+        "currency": parsed.currency,
+        "import_source": f"File import: {parsed.filename}"[:300],
+        "import_date": now,
+        "notes": (options.notes or "").strip()[:4000] or None,
+        "filename": parsed.filename[:300],
+        "file_sha256": sha,
+        "created_by_user_id": actor.user_id if actor else None,
+        "created_by_username": actor.username if actor else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def duplicate_message(earlier: EarlierImport) -> str:
     what = f"order {earlier.order_number}" if earlier.order_number else f"file {earlier.filename}"
     who = f" by {earlier.username}" if earlier.username else ""

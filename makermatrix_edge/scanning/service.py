@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Literal
 
 import msgspec
@@ -16,6 +17,7 @@ from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.camera import Camera, DisabledCamera
+from makermatrix_edge.devices.camera.base import CodeSink
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.runtime.events import ENTITIES, EventBus, make_event
@@ -27,6 +29,7 @@ from makermatrix_edge.scanning.resolve import Resolution, resolve
 from makermatrix_edge.settings import ScannerSettings
 
 log = logging.getLogger(__name__)
+CameraFactory = Callable[[CodeSink, Callable[[], Decoder]], Camera]
 Source = Literal["api", "image", "camera"]
 
 
@@ -57,7 +60,10 @@ class ScanService:
         settings: ScannerSettings,
         *,
         gate: DecodeGate | None = None,
+        camera: CameraFactory | None = None,
+        camera_autostart: bool = False,
     ) -> None:
+        """`camera` builds the camera around this service's code sink and decoder (None: no camera)."""
         self.db = db
         self.parts = parts
         self._events = events
@@ -67,8 +73,8 @@ class ScanService:
         self._lock = threading.Lock()
         self.gate = gate or DecodeGate()
         self._decoder: Decoder | None = None
-        self.camera: Camera = DisabledCamera()
-        self.camera_autostart = False  # set with the camera by daemon.build_services
+        self.camera: Camera = camera(self.on_camera_codes, self.decoder) if camera is not None else DisabledCamera()
+        self.camera_autostart = camera_autostart
 
     # -- decoding --------------------------------------------------------------------
     def decoder(self) -> Decoder:

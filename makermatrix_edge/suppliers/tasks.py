@@ -104,10 +104,11 @@ def _ids(ctx: TaskContext) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def list_enrichment_handler(service: EnrichmentService, task_type: str, name: str, description: str) -> TaskHandler:
-    """A handler enriching `input_data["part_ids"]` (with optional `capabilities`, `supplier`, `overwrite`).
+def _bulk_enrichment(service: EnrichmentService) -> TaskHandler:
+    """bulk_enrichment: `input_data["part_ids"]` (with optional `capabilities`, `supplier`, `overwrite`).
 
-    For other subsystems' task types, e.g. the order import's file_import_enrichment; they register it.
+    Imported parts are enriched by the order importer's own handler (orders/tasks.py), through
+    ImportEnricher: one handler for them, with the import's permission and retry.
     """
 
     def run(ctx: TaskContext) -> dict[str, Any]:
@@ -121,9 +122,9 @@ def list_enrichment_handler(service: EnrichmentService, task_type: str, name: st
         )
 
     return TaskHandler(
-        task_type=task_type,
-        name=name,
-        description=description,
+        task_type="bulk_enrichment",
+        name="Bulk enrichment",
+        description="Enriches many parts from their suppliers; one part's failure does not stop the others",
         run=run,
         permission="parts:write",
         max_retries=0,
@@ -167,12 +168,7 @@ def enrichment_handlers(service: EnrichmentService) -> list[TaskHandler]:
             timeout_seconds=SINGLE_TIMEOUT,
             **common,
         ),
-        list_enrichment_handler(
-            service,
-            "bulk_enrichment",
-            "Bulk enrichment",
-            "Enriches many parts from their suppliers; one part's failure does not stop the others",
-        ),
+        _bulk_enrichment(service),
         TaskHandler(
             task_type="price_update",
             name="Price update",

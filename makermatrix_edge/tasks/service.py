@@ -7,7 +7,7 @@ A task someone may not see answers 404, as if it did not exist.
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -22,9 +22,8 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from makermatrix_edge.runtime.events import TASKS, EventBus, make_event
 from makermatrix_edge.settings import TasksSettings
-from makermatrix_edge.tasks import store
+from makermatrix_edge.tasks import store, views
 from makermatrix_edge.tasks.models import (
-    ORDER_FIELDS,
     TaskChanges,
     TaskFilter,
     TaskLimits,
@@ -35,27 +34,14 @@ from makermatrix_edge.tasks.models import (
     TaskView,
     UsageLimit,
     WorkerStatus,
-    priority_of,
-    status_of,
 )
-from makermatrix_edge.tasks.registry import MISSING, HandlerRegistry
+from makermatrix_edge.tasks.registry import HandlerRegistry
 from makermatrix_edge.tasks.worker import TaskWorker
 
 log = logging.getLogger(__name__)
 Change = Callable[[sqlite_utils.Database, store.Row, str], None]
-SEE_ALL = "tasks:admin"
-MAX_LIMIT = 500
 CANCEL_WAIT_SECONDS = 0.5  # a cancel answers within a second; a task still stopping then shows cancel_requested
 TOO_LATE = "Too late to cancel: the task is already committing its work and will complete"
-
-
-def _decode(text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 class TaskService:
@@ -71,29 +57,7 @@ class TaskService:
 
     # -- views and events ----------------------------------------------------------------
     def view_of(self, row: store.Row) -> TaskView:
-        return TaskView(
-            id=row["id"],
-            task_type=row["task_type"],
-            name=row["name"],
-            description=row["description"],
-            status=str(row["status"]).lower(),
-            priority=str(row["priority"]).lower(),
-            progress_percentage=row["progress_percentage"],
-            current_step=row["current_step"],
-            input_data=self.registry.redact(row["task_type"], _decode(row["input_data"])),
-            result_data=_decode(row["result_data"]),
-            error_message=row["error_message"],
-            max_retries=row["max_retries"],
-            retry_count=row["retry_count"],
-            timeout_seconds=row["timeout_seconds"],
-            created_at=row["created_at"],
-            started_at=row["started_at"],
-            completed_at=row["completed_at"],
-            created_by_user_id=row["created_by_user_id"],
-            updated_at=row["updated_at"],
-            next_attempt_at=row["next_attempt_at"],
-            cancel_requested=bool(row["cancel_requested"]),
-        )
+        return views.task_view(row, self.registry)
 
     def announce(self, view: TaskView) -> None:
         """Push a task's new state to live clients (any thread)."""
@@ -117,9 +81,7 @@ class TaskService:
             view, progress_percentage=live.progress_percentage, current_step=live.current_step
         )
 
-    @staticmethod
-    def sees_all(principal: Principal) -> bool:
-        return principal.can(SEE_ALL)
+    sees_all = staticmethod(views.sees_all)
 
     def _visible(self, row: store.Row | None, principal: Principal, task_id: str) -> store.Row:
         if row is None or not (self.sees_all(principal) or row["created_by_user_id"] == principal.user_id):
@@ -192,6 +154,13 @@ class TaskService:
                 retry_after=wait,
             )
 
+    def create_from_thread(self, request: TaskRequest, actor: Principal | None) -> TaskView:
+        """Blocking, from a running task's thread: create its follow-up task on the worker's loop."""
+        loop = self.worker.loop
+        if loop is None:
+            raise RuntimeError("the task worker has not started")
+        return asyncio.run_coroutine_threadsafe(self.create(request, actor), loop).result(timeout=60)
+
     async def create_scheduled(self, task_type: str) -> str:
         """A task for a scheduled job; skipped while the previous scheduled one is unfinished."""
         existing = await self._db.read(lambda db: store.active_of_type(db, task_type, system_only=True))
@@ -208,32 +177,7 @@ class TaskService:
         return self._live(self._visible(row, principal, task_id))
 
     def check_filter(self, flt: TaskFilter, principal: Principal) -> TaskFilter:
-        if not 1 <= flt.limit <= MAX_LIMIT:
-            raise InvalidInput(f"must be between 1 and {MAX_LIMIT}", "limit")
-        if flt.offset < 0:
-            raise InvalidInput("must be 0 or more", "offset")
-        if flt.order_by not in ORDER_FIELDS:
-            raise InvalidInput(f"must be one of {', '.join(ORDER_FIELDS)}", "order_by")
-        known = self.registry.known()
-        types = [t.strip().lower() for t in flt.task_types]
-        for t in types:
-            if t not in known:
-                raise InvalidInput(f"'{t}' is not a task type", "task_type")
-        owner = flt.created_by_user_id
-        if not self.sees_all(principal):
-            if owner is not None and owner != principal.user_id:
-                raise Forbidden(f"You see only your own tasks; '{SEE_ALL}' sees everyone's")
-            owner = principal.user_id
-        return TaskFilter(
-            statuses=[status_of(s) for s in flt.statuses],
-            task_types=types,
-            priorities=[priority_of(p) for p in flt.priorities],
-            created_by_user_id=owner,
-            limit=flt.limit,
-            offset=flt.offset,
-            order_by=flt.order_by,
-            order_desc=flt.order_desc,
-        )
+        return views.check_filter(flt, principal, self.registry.known())
 
     async def search(self, flt: TaskFilter, principal: Principal) -> tuple[list[TaskView], int]:
         checked = self.check_filter(flt, principal)
@@ -293,27 +237,10 @@ class TaskService:
         )
 
     def permissions(self, principal: Principal) -> TaskPermissions:
-        allowed = [t for t in self.registry.registered() if principal.can(self.registry.require(t).permission)]
-        return TaskPermissions(
-            user_id=principal.user_id,
-            username=principal.username,
-            permissions=sorted(p for p in principal.permissions if p.startswith("tasks:") or p == "admin"),
-            allowed_task_types=allowed if principal.can("tasks:write") else [],
-            sees_all_tasks=self.sees_all(principal),
-            controls_worker=principal.can(SEE_ALL),
-        )
+        return views.task_permissions(self.registry, principal)
 
     def types(self) -> list[TaskTypeInfo]:
-        out = []
-        for task_type in self.registry.known():
-            handler = self.registry.find(task_type)
-            if handler is not None:
-                out.append(TaskTypeInfo(task_type, handler.name, handler.description, True, handler.permission))
-            else:
-                reason = f"needs {MISSING.get(task_type, 'a handler')}, which this daemon does not have yet"
-                name = task_type.replace("_", " ").capitalize()
-                out.append(TaskTypeInfo(task_type, name, name, False, "tasks:write", reason))
-        return out
+        return views.type_infos(self.registry)
 
     # -- changing ------------------------------------------------------------------------
     async def _change(self, task_id: str, principal: Principal, fn: Change) -> store.Row:

@@ -69,11 +69,13 @@ class TaskWorker:
         self._closing = False
         self.accepting = False
         self.started_at: float | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the loop it runs on, from start() (handlers' follow-ups)
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> list[store.Row]:
         """Recover what a crash left RUNNING, then start taking tasks. Returns the recovered rows."""
         self._closing = False
+        self.loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()  # bound to this loop (an app may be started more than once in tests)
         recovered = await self._db.write(lambda db: store.recover_interrupted(db, iso(self._clock())))
         for row in recovered:
@@ -286,47 +288,38 @@ class TaskWorker:
 Change = Callable[[sqlite_utils.Database, str, str], "store.Row | None"]
 
 
-def _completed(result: dict[str, Any] | None) -> Change:
-    def complete(db: sqlite_utils.Database, task_id: str, now: str) -> store.Row | None:
-        if store.get(db, task_id) is None:
+def _set(*, finished: bool, **values: Any) -> Change:
+    """A change writing these values (and `completed_at` when `finished`), if the task is still there."""
+
+    def change(db: sqlite_utils.Database, task_id: str, now: str) -> store.Row | None:
+        if store.get(db, task_id) is None:  # deleted meanwhile (a cleanup, a restore)
             return None
-        store.update(
-            db,
-            task_id,
-            now,
-            status="COMPLETED",
-            completed_at=now,
-            progress_percentage=100,
-            current_step="Completed",
-            result_data=store.encode(result),
-        )
+        store.update(db, task_id, now, **values, **({"completed_at": now} if finished else {}))
         return store.get(db, task_id)
 
-    return complete
+    return change
 
 
-def _cancelled(db: sqlite_utils.Database, task_id: str, now: str) -> store.Row | None:
-    if store.get(db, task_id) is None:
-        return None
-    store.update(db, task_id, now, status="CANCELLED", completed_at=now, current_step="Cancelled")
-    return store.get(db, task_id)
-
-
-def _requeued(db: sqlite_utils.Database, task_id: str, now: str) -> store.Row | None:
-    """Stopped by a daemon shutdown: not a failure, so it simply runs again at the next start."""
-    if store.get(db, task_id) is None:
-        return None
-    store.update(
-        db,
-        task_id,
-        now,
-        status="PENDING",
-        started_at=None,
-        progress_percentage=0,
-        cancel_requested=0,
-        current_step="Interrupted by a shutdown; queued to run again",
+def _completed(result: dict[str, Any] | None) -> Change:
+    return _set(
+        finished=True,
+        status="COMPLETED",
+        progress_percentage=100,
+        current_step="Completed",
+        result_data=store.encode(result),
     )
-    return store.get(db, task_id)
+
+
+_cancelled = _set(finished=True, status="CANCELLED", current_step="Cancelled")
+# Stopped by a daemon shutdown: not a failure, so it simply runs again at the next start.
+_requeued = _set(
+    finished=False,
+    status="PENDING",
+    started_at=None,
+    progress_percentage=0,
+    cancel_requested=0,
+    current_step="Interrupted by a shutdown; queued to run again",
+)
 
 
 def _describe(exc: Any) -> str:
