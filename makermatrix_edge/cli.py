@@ -117,7 +117,7 @@ def _set_password_locked(settings: Settings, username: str) -> int:
     from makermatrix_edge.accounts.passwords import PasswordHasher
     from makermatrix_edge.accounts.users import UserService
     from makermatrix_edge.clock import system_clock
-    from makermatrix_edge.daemon import open_database
+    from makermatrix_edge.db.datafile import open_database
     from makermatrix_edge.errors import DomainError
 
     password = _read_new_password()
@@ -147,7 +147,7 @@ def _admin_password() -> str | None:
 def _load_demo_if_empty(settings: Settings) -> None:
     """serve --demo: fill an inventory that has no parts yet with the demo bench, then close it again."""
     from makermatrix_edge.daemon import build_services
-    from makermatrix_edge.inventory.demo import load_demo_if_empty
+    from makermatrix_edge.demo.load import load_demo_if_empty
 
     log = logging.getLogger(__name__)
     services = build_services(settings, admin_password=_admin_password())
@@ -174,9 +174,10 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _demo_data_locked(settings: Settings, *, verbose: bool) -> int:
-    from makermatrix_edge.daemon import DB_FILE, build_services
+    from makermatrix_edge.daemon import build_services
+    from makermatrix_edge.db.datafile import DB_FILE
+    from makermatrix_edge.demo.load import load_demo
     from makermatrix_edge.errors import DomainError
-    from makermatrix_edge.inventory.demo import load_demo
 
     try:
         services = build_services(settings, admin_password=_admin_password())

@@ -26,6 +26,7 @@ from makermatrix_edge.assistant.tools import ToolBox
 from makermatrix_edge.backups.service import BackupDriveDevice, BackupService
 from makermatrix_edge.backups.task import backup_creation, backup_jobs
 from makermatrix_edge.clock import Clock, system_clock
+from makermatrix_edge.db.datafile import open_database
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices.camera import build_camera
 from makermatrix_edge.devices.mdns import build_mdns
@@ -62,21 +63,6 @@ from makermatrix_edge.tasks import build_registry, scheduled_jobs
 from makermatrix_edge.tasks.service import TaskService
 
 log = logging.getLogger(__name__)
-DB_FILE = "makermatrix.db"
-
-
-def open_database(settings: Settings) -> Database:
-    storage = settings.storage
-    db = Database(
-        settings.data_dir / DB_FILE,
-        busy_timeout_ms=storage.busy_timeout_ms,
-        synchronous=storage.synchronous,
-        read_threads=storage.read_threads,
-    )
-    applied = db.open()
-    if applied:
-        log.info("database %s: applied migrations %s", db.path, ", ".join(applied))
-    return db
 
 
 def build_services(settings: Settings, *, clock: Clock = system_clock, admin_password: str | None = None) -> Services:

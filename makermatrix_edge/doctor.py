@@ -14,7 +14,7 @@ from typing import Literal
 
 import msgspec
 
-from makermatrix_edge.devices import Device
+from makermatrix_edge.runtime.device_state import Device
 
 log = logging.getLogger(__name__)
 Level = Literal["ok", "warn", "fail"]

@@ -14,7 +14,6 @@ from makermatrix_edge.assistant.service import AssistantService
 from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.devices import Device
 from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
 from makermatrix_edge.inventory.component_stock import ComponentStockService
 from makermatrix_edge.inventory.components import ComponentService
@@ -25,6 +24,7 @@ from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders.service import OrderService
+from makermatrix_edge.runtime.device_state import Device
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import DecodeGate

@@ -18,7 +18,7 @@ from conftest import ADMIN_PASSWORD, FakeClock, login, make_settings
 from fake_ollama import FakeOllama, Step, call, running, tool_results
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
-from makermatrix_edge.inventory.demo import load_demo
+from makermatrix_edge.demo.load import load_demo
 from makermatrix_edge.services import Services
 
 DOC_QUESTIONS = (

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from alora_doc import documented_component_ids
 from conftest import ADMIN_PASSWORD, bearer, login
 from makermatrix_edge.app import create_app
-from makermatrix_edge.inventory.demo import load_demo
+from makermatrix_edge.demo.load import load_demo
 from makermatrix_edge.services import Services
 
 

@@ -13,11 +13,11 @@ import pytest
 from litestar.testing import TestClient
 
 from makermatrix_edge.app import create_app
+from makermatrix_edge.codes.decode import DecodedCode, Decoder
+from makermatrix_edge.codes.synth import Placement, frame, symbol, to_bgr
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.devices.camera.loop import Dedup, LoopConfig, ScanLoop
 from makermatrix_edge.devices.camera.opencv import OpenCvSource
-from makermatrix_edge.scanning.decode import DecodedCode, Decoder
-from makermatrix_edge.scanning.synth import Placement, frame, symbol, to_bgr
 from makermatrix_edge.services import Services
 from tests.conftest import ADMIN_PASSWORD, bearer, login, make_settings
 from tests.test_scan_api import DIGIKEY, FARNELL, LCSC_KNOWN, LCSC_NEW, MOUSER, TME, make_bench

@@ -15,11 +15,11 @@ from PIL import Image
 
 from big_images import BIG, progressive_jpeg
 from conftest import bearer
+from makermatrix_edge.codes.decode import PHOTO_MAX_SIDE, Decoder, load_image
+from makermatrix_edge.codes.synth import Placement, frame, jpeg_bytes, symbol
 from makermatrix_edge.errors import Overloaded
 from makermatrix_edge.inventory.images import ImageStore, UnsupportedImage
 from makermatrix_edge.runtime.imaging import DecodeGate
-from makermatrix_edge.scanning.decode import PHOTO_MAX_SIDE, Decoder, load_image
-from makermatrix_edge.scanning.synth import Placement, frame, jpeg_bytes, symbol
 from makermatrix_edge.services import Services
 from tests.test_scan_api import DIGIKEY
 

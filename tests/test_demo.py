@@ -15,15 +15,9 @@ import pytest
 
 from conftest import ADMIN_PASSWORD
 from daemon_process import CONSOLE_SCRIPT, ROOT, free_port
-from makermatrix_edge.inventory.alora_demo import ALORA_COMPONENTS
-from makermatrix_edge.inventory.demo import (
-    DEMO_CATEGORIES,
-    DEMO_PARTS,
-    DemoReport,
-    load_demo,
-    load_demo_if_empty,
-    walk,
-)
+from makermatrix_edge.demo.alora import ALORA_COMPONENTS
+from makermatrix_edge.demo.bench import DEMO_CATEGORIES, DEMO_PARTS, walk
+from makermatrix_edge.demo.load import DemoReport, load_demo, load_demo_if_empty
 from makermatrix_edge.inventory.models import LocationCreate, PartCreate, PartView
 from makermatrix_edge.services import Services
 

@@ -18,7 +18,6 @@ from litestar.testing import TestClient
 
 from conftest import bearer
 from daemon_process import CONSOLE_SCRIPT, ROOT
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.doctor import Check, device_checks, render_text, run_checks
 from makermatrix_edge.doctor_host import (
     Host,
@@ -32,6 +31,7 @@ from makermatrix_edge.doctor_host import (
     check_printer,
     host_checks,
 )
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.services import Services
 
 SERVICE = (4242, {4242})  # the service user's uid and groups, as the checks see them

@@ -16,12 +16,12 @@ from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
 from makermatrix_edge.app import create_app
 from makermatrix_edge.bounds import MAX_INT
+from makermatrix_edge.codes.payload import parse_payload
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.devices.printer.brother import BrotherQL
+from makermatrix_edge.devices.printer.media import label_size
 from makermatrix_edge.devices.printer.simulator import SimulatedQL, SimulatedUsb
-from makermatrix_edge.labels.geometry import label_size
 from makermatrix_edge.labels.raster import decode, printable_area
-from makermatrix_edge.scanning.payload import parse_payload
 from makermatrix_edge.services import Services
 from test_ws import receive_until
 

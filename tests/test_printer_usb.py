@@ -17,10 +17,10 @@ from PIL import ImageChops
 from makermatrix_edge.devices.printer import build_printer
 from makermatrix_edge.devices.printer.base import PrinterOffline, PrintFailed
 from makermatrix_edge.devices.printer.brother import BrotherQL
+from makermatrix_edge.devices.printer.media import label_size
 from makermatrix_edge.devices.printer.simulator import SimulatedQL, SimulatedUsb
 from makermatrix_edge.devices.printer.status import parse_status
 from makermatrix_edge.devices.printer.thread import DeviceThread
-from makermatrix_edge.labels.geometry import label_size
 from makermatrix_edge.labels.raster import decode, printable_area, to_instructions
 from makermatrix_edge.labels.render import render
 from makermatrix_edge.labels.templates import BUILTIN_BY_ID

@@ -10,7 +10,7 @@ import qrcode
 from litestar.testing import TestClient
 from PIL import Image
 
-from makermatrix_edge.scanning.synth import Placement, frame, jpeg_bytes, symbol
+from makermatrix_edge.codes.synth import Placement, frame, jpeg_bytes, symbol
 from tests.conftest import add_user, bearer, login
 
 GS, RS, EOT = "\x1d", "\x1e", "\x04"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from makermatrix_edge.scanning.decode import Decoder, UnknownEngine, load_image
-from makermatrix_edge.scanning.synth import Placement, frame, jpeg_bytes, symbol
+from makermatrix_edge.codes.decode import Decoder, UnknownEngine, load_image
+from makermatrix_edge.codes.synth import Placement, frame, jpeg_bytes, symbol
 from tests.test_scan_api import DIGIKEY, LCSC_KNOWN
 
 SIZE = (640, 480)

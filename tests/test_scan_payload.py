@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from makermatrix_edge.scanning import payload
-from makermatrix_edge.scanning.payload import parse_payload, receipt_key
+from makermatrix_edge.codes import payload
+from makermatrix_edge.codes.payload import parse_payload, receipt_key
 
 GS, RS, EOT = "\x1d", "\x1e", "\x04"
 Z = "20Z" + "0" * 40

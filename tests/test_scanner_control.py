@@ -12,9 +12,9 @@ from litestar.testing import TestClient
 
 from conftest import ADMIN_PASSWORD, bearer, login, make_settings
 from makermatrix_edge.app import create_app
+from makermatrix_edge.codes.decode import Decoder
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.devices.camera.loop import LoopConfig, ScanLoop
-from makermatrix_edge.scanning.decode import Decoder
 
 
 class Idle:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from makermatrix_edge.devices import DeviceState
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.runtime.sdnotify import Notifier
 from makermatrix_edge.runtime.watchdog import Watchdog, status_line
 

@@ -9,12 +9,12 @@ import pytest
 
 from conftest import ADMIN_PASSWORD, FakeClock, make_settings
 from makermatrix_edge.backups.service import BackupOptions
+from makermatrix_edge.codes.decode import Decoder
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.devices.camera import ScanLoop, build_camera
 from makermatrix_edge.devices.printer import build_printer
 from makermatrix_edge.devices.printer.others import FilePrinter
 from makermatrix_edge.devices.usbdrive import LabelDrive, make_drive
-from makermatrix_edge.scanning.decode import Decoder
 from makermatrix_edge.settings import CameraSettings, ScannerSettings, field_docs, section_types
 
 # Every key whose value is a path (or may be one), with data_dir left out on purpose.

@@ -28,9 +28,9 @@ from makermatrix_edge.assistant.models import (
 from makermatrix_edge.assistant.store import AssistantStore
 from makermatrix_edge.assistant.tools import ToolBox
 from makermatrix_edge.assistant.turns import FairQueue
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.llm import LLM, ChatOptions, LLMError, ModelInfo, Probe, build_llm
 from makermatrix_edge.errors import DeviceUnavailable, InvalidInput
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.settings import AssistantSettings
 
 log = logging.getLogger(__name__)

@@ -8,13 +8,12 @@ from pathlib import Path
 from makermatrix_edge.backups.service import BackupOptions, BackupService
 from makermatrix_edge.backups.snapshot import counts
 from makermatrix_edge.clock import system_clock
+from makermatrix_edge.db.datafile import DB_FILE, open_database
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices.usbdrive import make_drive
 from makermatrix_edge.errors import DomainError
 from makermatrix_edge.runtime.secret_file import SUPPLIER_SECRETS, SecretFile, secrets_missing
 from makermatrix_edge.settings import Settings
-
-DB_FILE = "makermatrix.db"
 
 
 def _service(settings: Settings, db: Database) -> BackupService:
@@ -30,8 +29,6 @@ def _passphrase(path: str | None) -> str | None:
 
 def run_backup(settings: Settings, name: str | None) -> int:
     """Take a verified backup now (the daemon may be running: the snapshot is an online backup)."""
-    from makermatrix_edge.daemon import open_database
-
     if not (settings.data_dir / DB_FILE).exists():
         print(f"no database in {settings.data_dir}; nothing to back up", file=sys.stderr)
         return 1

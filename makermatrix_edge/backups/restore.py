@@ -23,9 +23,9 @@ from makermatrix_edge.backups.archive import DATABASE_MEMBER, open_zip
 from makermatrix_edge.backups.checks import RestoreRefused, check_has_admin
 from makermatrix_edge.backups.snapshot import applied_migrations, counts, unknown_migrations
 from makermatrix_edge.backups.verify import BackupInvalid, safe_member, verify_archive
+from makermatrix_edge.db.datafile import DB_FILE
 from makermatrix_edge.db.gateway import Database
 
-DB_FILE = "makermatrix.db"
 FOLDERS = ("images", "datasheets", "labels")
 SECRET_KEY = "secret.key"
 

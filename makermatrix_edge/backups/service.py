@@ -31,9 +31,9 @@ from makermatrix_edge.backups.verify import BackupInvalid, verify_archive
 from makermatrix_edge.backups.writing import NAME, claim, default_name, reason_of, run_niced, sweep_partials
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.usbdrive import Drive, DriveUnavailable
 from makermatrix_edge.errors import DeviceUnavailable, InvalidInput, NotFound
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.settings import BackupSettings, Settings, render_toml
 
 Progress = Callable[[float, str], None]

@@ -22,7 +22,8 @@ from zeroconf import InterfaceChoice, IPVersion
 from zeroconf._utils.net import InterfacesType
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-from makermatrix_edge.devices import DeviceState
+from makermatrix_edge.runtime.cancel import cancel_and_wait
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.settings import MdnsSettings
 
 log = logging.getLogger(__name__)
@@ -194,10 +195,7 @@ class MdnsAdvertiser:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         await self._unregister()
         await self._close()
         self._state = DeviceState(kind="zeroconf", state="offline", reason="stopped")

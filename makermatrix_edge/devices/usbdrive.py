@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.errors import DeviceUnavailable
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.settings import BackupSettings, resolve_path
 
 _OCTAL = re.compile(r"\\([0-7]{3})")

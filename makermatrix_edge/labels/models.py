@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 
 from makermatrix_edge.bounds import Whole
-from makermatrix_edge.labels.geometry import MODELS
+from makermatrix_edge.devices.printer.media import MODELS
 from makermatrix_edge.labels.printing import Job
 from makermatrix_edge.labels.templates import TemplateBody
 

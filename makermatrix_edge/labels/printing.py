@@ -18,12 +18,12 @@ from typing import Literal
 import msgspec
 
 from makermatrix_edge.clock import Clock, iso
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.printer.base import Printer, PrinterOffline, PrintFailed
+from makermatrix_edge.devices.printer.media import LabelSize
 from makermatrix_edge.devices.printer.status import PrinterStatus
 from makermatrix_edge.devices.printer.thread import DeviceThread
 from makermatrix_edge.errors import InvalidInput, TooManyRequests
-from makermatrix_edge.labels.geometry import LabelSize
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.runtime.events import ENTITIES, EventBus, make_event
 from makermatrix_edge.settings import PrinterSettings
 

@@ -14,8 +14,8 @@ from brother_ql.raster import BrotherQLRaster  # type: ignore[import-untyped]
 from brother_ql.reader import BrotherQLReader  # type: ignore[import-untyped]
 from PIL import Image
 
+from makermatrix_edge.devices.printer.media import DEVICE_WIDTH, LabelSize, lib_model, model_spec
 from makermatrix_edge.errors import InvalidInput
-from makermatrix_edge.labels.geometry import DEVICE_WIDTH, LabelSize, lib_model, model_spec
 from makermatrix_edge.runtime.imaging import open_bounded
 
 for _name in ("brother_ql", "brother_ql.conversion", "brother_ql.raster", "brother_ql.reader"):

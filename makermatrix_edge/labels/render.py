@@ -17,7 +17,7 @@ import qrcode  # type: ignore[import-untyped]
 import qrcode.constants  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont
 
-from makermatrix_edge.labels.geometry import LabelSize, label_size, mm_to_dots
+from makermatrix_edge.devices.printer.media import LabelSize, label_size, mm_to_dots
 from makermatrix_edge.labels.templates import Template, placeholders
 
 ELLIPSIS = "…"

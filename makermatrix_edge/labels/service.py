@@ -15,10 +15,10 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.devices.printer import build_printer
+from makermatrix_edge.devices.printer.media import MODELS, LabelSize, find_loaded, label_size, labels_for_model
 from makermatrix_edge.devices.printer.simulator import SIMULATED_MODELS, SimState, SimulatedQL, SimulatedUsb
 from makermatrix_edge.errors import DeviceUnavailable, InvalidInput, NotFound
 from makermatrix_edge.labels import models as m
-from makermatrix_edge.labels.geometry import MODELS, LabelSize, find_loaded, label_size, labels_for_model
 from makermatrix_edge.labels.printing import Job, PrintQueue
 from makermatrix_edge.labels.raster import decode, printable_area, to_instructions
 from makermatrix_edge.labels.render import render

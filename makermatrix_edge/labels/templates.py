@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from makermatrix_edge.devices.printer.media import label_size
 from makermatrix_edge.errors import InvalidInput
-from makermatrix_edge.labels.geometry import label_size
 from makermatrix_edge.textcheck import CheckedText
 
 Kind = Literal["part", "location"]

@@ -13,8 +13,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.errors import DiskFull
+from makermatrix_edge.runtime.device_state import DeviceState
 
 # Below this, the next SQLite transaction, upload or backup may not fit: treat the disk as full.
 FULL_BELOW_BYTES = 10 * 1024**2

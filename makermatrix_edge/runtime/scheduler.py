@@ -24,7 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
 from makermatrix_edge.clock import Clock, iso, parse_iso
-from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.runtime.store import Store
 from makermatrix_edge.settings import ConfigError
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,7 @@ def _baseline(name: str, at: str) -> Callable[[sqlite_utils.Database], None]:
 
 
 class Scheduler:
-    def __init__(
-        self, db: Database, clock: Clock, jobs: Sequence[Job], *, timezone: str, catch_up_seconds: int
-    ) -> None:
+    def __init__(self, db: Store, clock: Clock, jobs: Sequence[Job], *, timezone: str, catch_up_seconds: int) -> None:
         self._db = db
         self._clock = clock
         self._tz = zone(timezone)

@@ -10,9 +10,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.devices import Device
+from makermatrix_edge.runtime.device_state import Device
 from makermatrix_edge.runtime.sdnotify import Notifier
+from makermatrix_edge.runtime.store import Store
 from makermatrix_edge.runtime.watchdog import StatusFragment, Watchdog, status_line
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class Supervisor:
         self,
         *,
         notifier: Notifier,
-        db: Database,
+        db: Store,
         port: int,
         devices: Mapping[str, Device],
         fragments: Sequence[StatusFragment],

@@ -8,11 +8,11 @@ the reason becomes the STATUS line. Outside systemd it does nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from makermatrix_edge.devices import Device
+from makermatrix_edge.runtime.cancel import cancel_and_wait
+from makermatrix_edge.runtime.device_state import Device
 from makermatrix_edge.runtime.sdnotify import Notifier
 
 log = logging.getLogger(__name__)
@@ -72,10 +72,7 @@ class Watchdog:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     def send_status(self, text: str) -> None:
         if text != self._last_status:

@@ -1,1 +1,1 @@
-"""Scan-to-find: pure decoding (image -> codes), payload parsing (code -> fields) and resolution to parts."""
+"""Scan-to-find: the scanning service (camera codes and photos -> parts) and receiving a scanned bag."""

@@ -16,9 +16,9 @@ import sqlite_utils
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import iso
+from makermatrix_edge.codes.payload import parse_payload, receipt_key
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.inventory.models import PartCreate, PartView
-from makermatrix_edge.scanning.payload import parse_payload, receipt_key
 from makermatrix_edge.scanning.resolve import resolve
 from makermatrix_edge.scanning.service import ScanResult, ScanService
 

@@ -13,10 +13,10 @@ from typing import Any, Literal
 import msgspec
 import sqlite_utils
 
+from makermatrix_edge.codes.fields import ParsedCode
 from makermatrix_edge.db.text import fts_query
 from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.models import PartView
-from makermatrix_edge.scanning.fields import ParsedCode
 
 Status = Literal["found", "candidates", "location", "unknown", "unrecognised"]
 Rule = Literal["own_label", "supplier_part_number", "manufacturer_part_number", "search"]

@@ -14,17 +14,17 @@ from typing import Literal
 import msgspec
 
 from makermatrix_edge.clock import Clock, iso
+from makermatrix_edge.codes.decode import DecodedCode, Decoder, load_image
+from makermatrix_edge.codes.fields import ParsedCode
+from makermatrix_edge.codes.payload import parse_payload
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.camera import Camera, DisabledCamera
 from makermatrix_edge.devices.camera.base import CodeSink
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory.parts import PartService
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.runtime.events import ENTITIES, EventBus, make_event
 from makermatrix_edge.runtime.imaging import DecodeGate
-from makermatrix_edge.scanning.decode import DecodedCode, Decoder, load_image
-from makermatrix_edge.scanning.fields import ParsedCode
-from makermatrix_edge.scanning.payload import parse_payload
 from makermatrix_edge.scanning.resolve import Resolution, resolve
 from makermatrix_edge.settings import ScannerSettings
 

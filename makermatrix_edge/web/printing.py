@@ -11,9 +11,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.devices.printer.media import label_size
 from makermatrix_edge.errors import DomainError, InvalidInput
 from makermatrix_edge.labels import models as m
-from makermatrix_edge.labels.geometry import label_size
 from makermatrix_edge.labels.job_words import said
 from makermatrix_edge.labels.templates import Template as LabelTemplate
 from makermatrix_edge.services import Services

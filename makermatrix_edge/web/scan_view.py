@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import msgspec
 
 from makermatrix_edge.clock import iso
-from makermatrix_edge.scanning.payload import parse_payload, receipt_key
+from makermatrix_edge.codes.payload import parse_payload, receipt_key
 from makermatrix_edge.scanning.resolve import resolve
 from makermatrix_edge.scanning.service import ScanResult
 from makermatrix_edge.services import Services

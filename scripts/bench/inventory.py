@@ -41,7 +41,8 @@ import httpx
 import sqlite_utils
 from partgen import CATEGORIES, PartGenerator, location_tree
 
-from makermatrix_edge.daemon import DB_FILE, build_services
+from makermatrix_edge.daemon import build_services
+from makermatrix_edge.db.datafile import DB_FILE
 from makermatrix_edge.inventory.components import write_specs
 from makermatrix_edge.inventory.models import CategoryCreate, LocationCreate
 from makermatrix_edge.services import Services

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from makermatrix_edge.labels.geometry import label_size
+from makermatrix_edge.devices.printer.media import label_size
 from makermatrix_edge.labels.raster import to_instructions
 from makermatrix_edge.labels.render import render
 from makermatrix_edge.labels.templates import BUILTIN

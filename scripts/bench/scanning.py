@@ -30,13 +30,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from makermatrix_edge.codes.decode import Decoder  # noqa: E402
+from makermatrix_edge.codes.synth import Placement, frame, symbol, to_bgr  # noqa: E402
 from makermatrix_edge.daemon import build_services  # noqa: E402
 from makermatrix_edge.devices.camera.base import Frame, SourceEnded  # noqa: E402
 from makermatrix_edge.devices.camera.loop import LoopConfig, ScanLoop  # noqa: E402
 from makermatrix_edge.devices.camera.opencv import OpenCvSource  # noqa: E402
 from makermatrix_edge.inventory.models import PartCreate  # noqa: E402
-from makermatrix_edge.scanning.decode import Decoder  # noqa: E402
-from makermatrix_edge.scanning.synth import Placement, frame, symbol, to_bgr  # noqa: E402
 from makermatrix_edge.settings import load_settings  # noqa: E402
 
 GS, RS, EOT = "\x1d", "\x1e", "\x04"

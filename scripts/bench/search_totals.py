@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 from inventory import ROOT, Daemon, log, login, machine, run, seed
 
-from makermatrix_edge.daemon import DB_FILE
+from makermatrix_edge.db.datafile import DB_FILE
 from makermatrix_edge.db.text import fts_query
 
 TARGET_P95_MS = 20.0

@@ -15,7 +15,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope
 from makermatrix_edge.api.security import OPTIONAL, access
 from makermatrix_edge.db.migrations import schema_version
-from makermatrix_edge.devices import DeviceState
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.services import Services
 
 

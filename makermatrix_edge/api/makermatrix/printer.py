@@ -10,10 +10,10 @@ from litestar.params import FromPath, JSONBody
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
+from makermatrix_edge.devices.printer.media import LabelSize
 from makermatrix_edge.errors import InvalidInput, NotFound
 from makermatrix_edge.httpkit.params import OptionalQueryInt
 from makermatrix_edge.labels import models as m
-from makermatrix_edge.labels.geometry import LabelSize
 from makermatrix_edge.labels.job_words import said
 from makermatrix_edge.labels.printing import Job
 from makermatrix_edge.labels.templates import Template, TemplateBody

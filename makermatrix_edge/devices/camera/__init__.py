@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from makermatrix_edge.devices import DeviceState
+from makermatrix_edge.codes.decode import Decoder
 from makermatrix_edge.devices.camera.base import Camera, CodeSink, FrameSource
 from makermatrix_edge.devices.camera.loop import LoopConfig, ScanLoop
 from makermatrix_edge.errors import DeviceUnavailable
-from makermatrix_edge.scanning.decode import Decoder
+from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.settings import CameraSettings, ScannerSettings, resolve_path
 
 __all__ = ["Camera", "DisabledCamera", "ScanLoop", "build_camera"]

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from makermatrix_edge.devices import DeviceState
-from makermatrix_edge.scanning.decode import DecodedCode
+from makermatrix_edge.codes.decode import DecodedCode
+from makermatrix_edge.runtime.device_state import DeviceState
 
 Frame = npt.NDArray[np.uint8]
 # What the loop hands on: the codes newly seen in one frame and the time that frame was captured.

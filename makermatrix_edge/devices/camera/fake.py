@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from makermatrix_edge.codes.decode import DecodedCode
 from makermatrix_edge.devices.camera.base import Frame, SourceEnded, SourceLost
 from makermatrix_edge.runtime.imaging import open_bounded
-from makermatrix_edge.scanning.decode import DecodedCode
 
 
 class FakeSource:

@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from makermatrix_edge.devices import DeviceState, State
+from makermatrix_edge.codes.decode import DecodedCode, Decoder
 from makermatrix_edge.devices.camera.base import CodeSink, FrameSource, SourceEnded, SourceLost
-from makermatrix_edge.scanning.decode import DecodedCode, Decoder
+from makermatrix_edge.runtime.device_state import DeviceState, State
 
 log = logging.getLogger(__name__)
 STABLE_SECONDS = 10.0  # a camera that ran this long before failing is retried after 1 s again

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from makermatrix_edge.devices import DeviceState
+from makermatrix_edge.devices.printer.media import LabelSize
 from makermatrix_edge.devices.printer.status import PrinterStatus
-from makermatrix_edge.labels.geometry import LabelSize
+from makermatrix_edge.runtime.device_state import DeviceState
 
 
 class PrinterOffline(Exception):

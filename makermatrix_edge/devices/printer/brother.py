@@ -7,8 +7,8 @@ import threading
 import time
 from typing import Any
 
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.printer.base import PrinterOffline, PrintFailed, refusal
+from makermatrix_edge.devices.printer.media import LabelSize, model_spec
 from makermatrix_edge.devices.printer.pipes import Pipe, open_pipe
 from makermatrix_edge.devices.printer.status import (
     ERROR_OCCURRED,
@@ -20,7 +20,7 @@ from makermatrix_edge.devices.printer.status import (
     PrinterStatus,
     parse_status,
 )
-from makermatrix_edge.labels.geometry import LabelSize, model_spec
+from makermatrix_edge.runtime.device_state import DeviceState
 
 log = logging.getLogger(__name__)
 INITIALIZE = b"\x1b\x40"

@@ -7,10 +7,10 @@ import os
 import time
 from pathlib import Path
 
-from makermatrix_edge.devices import DeviceState
 from makermatrix_edge.devices.printer.base import PrintFailed
+from makermatrix_edge.devices.printer.media import LabelSize
 from makermatrix_edge.devices.printer.status import PrinterStatus
-from makermatrix_edge.labels.geometry import LabelSize
+from makermatrix_edge.runtime.device_state import DeviceState
 
 
 class FilePrinter:

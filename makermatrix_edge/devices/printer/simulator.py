@@ -17,6 +17,7 @@ from typing import Any, Literal
 import usb.backend  # type: ignore[import-untyped]
 import usb.core  # type: ignore[import-untyped]
 
+from makermatrix_edge.devices.printer.media import label_size
 from makermatrix_edge.devices.printer.status import (
     ERROR_OCCURRED,
     PHASE_CHANGE,
@@ -25,7 +26,6 @@ from makermatrix_edge.devices.printer.status import (
     PRINTING_COMPLETED,
     build_status,
 )
-from makermatrix_edge.labels.geometry import label_size
 
 SimState = Literal["ready", "no_media", "cover_open", "busy", "unplugged", "silent", "unplug_mid_job", "cutter_jam"]
 # model -> (USB product id, model code in the status reply)

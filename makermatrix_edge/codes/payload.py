@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from makermatrix_edge.scanning.eigp import parse_15434
-from makermatrix_edge.scanning.fields import ParsedCode, leading_int, unrecognised
+from makermatrix_edge.codes.eigp import parse_15434
+from makermatrix_edge.codes.fields import ParsedCode, leading_int, unrecognised
 
 MAX_PAYLOAD = 4000
 MAX_SEARCH_TEXT = 200

@@ -1,4 +1,5 @@
-"""Label sizes at 300 dpi, from brother_ql's tables: printable dots, kind, and which models take them."""
+"""The media a Brother QL takes, at 300 dpi, from brother_ql's tables: label sizes (printable dots, kind,
+which models take them) and each model's raster geometry. It belongs to the printer; labels read it."""
 
 from __future__ import annotations
 

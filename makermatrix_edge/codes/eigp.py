@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from makermatrix_edge.scanning.fields import ParsedCode, leading_int
+from makermatrix_edge.codes.fields import ParsedCode, leading_int
 
 GS, RS, EOT = "\x1d", "\x1e", "\x04"
 # How scanners, browsers and decoders in HRI mode render the control characters.
