@@ -15,10 +15,15 @@ from makermatrix_edge.bounds import check_whole
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.db.migrations import SPEC_TEXT_FIELDS, SPEC_WORD_FIELDS
 from makermatrix_edge.errors import BadRequest, Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries, units
-from makermatrix_edge.inventory.component_models import Component, ComponentCreate, ComponentUpdate
+from makermatrix_edge.inventory.component_models import (
+    SPEC_TEXT_FIELDS,
+    SPEC_WORD_FIELDS,
+    Component,
+    ComponentCreate,
+    ComponentUpdate,
+)
 from makermatrix_edge.inventory.models import PartCreate
 from makermatrix_edge.inventory.parts import insert_part
 from makermatrix_edge.runtime.events import EventBus
