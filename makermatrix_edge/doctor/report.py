@@ -1,10 +1,4 @@
-"""`makermatrix-edge doctor` and /api/utility/diagnostics: what is wrong, in plain words, with a fix.
-
-A report is a list of small checks; each says ok, warn or fail, one line of message and, when
-something is wrong, one line of fix. The host checks (doctor_host.py) need no running daemon;
-the API path adds what the running daemon knows about its devices.
-Exit codes: 0 all ok, 1 warnings only, 2 any failure.
-"""
+"""A doctor report: checks run one by one, their worst level, the text the CLI prints."""
 
 from __future__ import annotations
 
