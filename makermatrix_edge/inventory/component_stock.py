@@ -12,6 +12,7 @@ from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import BadRequest, NotFound
 from makermatrix_edge.inventory import locations, stock
+from makermatrix_edge.inventory.component_filters import parse_filters
 from makermatrix_edge.inventory.component_models import (
     CategoryTotals,
     Component,
@@ -25,7 +26,6 @@ from makermatrix_edge.inventory.components import (
     CATEGORY_OF_PART,
     SELECT,
     load,
-    parse_filters,
     part_uuid,
     to_component,
 )
