@@ -234,9 +234,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     configure_logging("WARNING", journald=False)
     import msgspec
 
+    from makermatrix_edge.doctor import Check, render_text, run_checks
     from makermatrix_edge.doctor.checks import host_checks
     from makermatrix_edge.doctor.host import host_for
-    from makermatrix_edge.doctor.report import Check, render_text, run_checks
 
     path = _config_path(args.config)
     try:

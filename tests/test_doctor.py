@@ -19,11 +19,11 @@ from litestar.testing import TestClient
 from conftest import bearer
 from daemon_process import CONSOLE_SCRIPT, ROOT
 from makermatrix_edge.devices import DeviceState
+from makermatrix_edge.doctor import Check, device_checks, render_text, run_checks
 from makermatrix_edge.doctor.checks import host_checks
 from makermatrix_edge.doctor.hardware import check_camera, check_clock, check_printer
 from makermatrix_edge.doctor.host import Host
 from makermatrix_edge.doctor.network import check_mdns, check_ollama
-from makermatrix_edge.doctor.report import Check, device_checks, render_text, run_checks
 from makermatrix_edge.doctor.storage import check_backup_drive, check_data_dir, check_database
 from makermatrix_edge.services import Services
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from makermatrix_edge.doctor import Check, CheckFn
 from makermatrix_edge.doctor.hardware import check_barcode_libraries, check_camera, check_clock, check_printer
 from makermatrix_edge.doctor.host import Host
 from makermatrix_edge.doctor.network import check_mdns, check_ollama
-from makermatrix_edge.doctor.report import Check, CheckFn
 from makermatrix_edge.doctor.storage import check_backup_drive, check_data_dir, check_database
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
+from makermatrix_edge.doctor import Check
 from makermatrix_edge.doctor.host import Host, access_problem, attr, usb_devices
-from makermatrix_edge.doctor.report import Check
 
 BROTHER = "04f9"
 # Product ids of Brother QLs in "Editor Lite" (mass-storage) mode; hardware.md 1.5 (usb.ids).

@@ -7,8 +7,8 @@ import sqlite3
 import httpx
 
 from makermatrix_edge.accounts.tokens import TokenIssuer, read_secret
+from makermatrix_edge.doctor import Check
 from makermatrix_edge.doctor.host import Host
-from makermatrix_edge.doctor.report import Check
 
 
 def check_ollama(host: Host) -> Check:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from makermatrix_edge.backups.state import load_state
 from makermatrix_edge.clock import parse_iso
+from makermatrix_edge.doctor import Check, Level
 from makermatrix_edge.doctor.host import Host, access_problem, gib
-from makermatrix_edge.doctor.report import Check, Level
 from makermatrix_edge.runtime.diskspace import FULL_BELOW_BYTES, full_message
 
 MIN_FREE_DATA = 200 * 1024**2  # below this SQLite and images fail soon
