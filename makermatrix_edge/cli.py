@@ -236,7 +236,8 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     import msgspec
 
     from makermatrix_edge.doctor import Check, render_text, run_checks
-    from makermatrix_edge.doctor_host import host_checks, host_for
+    from makermatrix_edge.doctor.checks import host_checks
+    from makermatrix_edge.doctor.host import host_for
 
     path = _config_path(args.config)
     try:

@@ -25,7 +25,8 @@ from PIL import Image
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
-from makermatrix_edge.doctor_host import Host, check_data_dir
+from makermatrix_edge.doctor.host import Host
+from makermatrix_edge.doctor.storage import check_data_dir
 from makermatrix_edge.errors import DiskFull
 from makermatrix_edge.runtime.watchdog import status_line
 from makermatrix_edge.services import Services

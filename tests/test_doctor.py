@@ -19,18 +19,11 @@ from litestar.testing import TestClient
 from conftest import bearer
 from daemon_process import CONSOLE_SCRIPT, ROOT
 from makermatrix_edge.doctor import Check, device_checks, render_text, run_checks
-from makermatrix_edge.doctor_host import (
-    Host,
-    check_backup_drive,
-    check_camera,
-    check_clock,
-    check_data_dir,
-    check_database,
-    check_mdns,
-    check_ollama,
-    check_printer,
-    host_checks,
-)
+from makermatrix_edge.doctor.checks import host_checks
+from makermatrix_edge.doctor.hardware import check_camera, check_clock, check_printer
+from makermatrix_edge.doctor.host import Host
+from makermatrix_edge.doctor.network import check_mdns, check_ollama
+from makermatrix_edge.doctor.storage import check_backup_drive, check_data_dir, check_database
 from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.services import Services
 
@@ -299,7 +292,7 @@ def test_mdns_state_comes_from_the_running_daemon(tmp_path: Path) -> None:
 def test_last_backup_comes_from_the_daemons_record(tmp_path: Path) -> None:
     from makermatrix_edge.backups.state import BackupState, save_state
     from makermatrix_edge.clock import iso
-    from makermatrix_edge.doctor_host import check_last_backup
+    from makermatrix_edge.doctor.storage import check_last_backup
 
     checked = host(tmp_path)
     checked.data_dir.mkdir(parents=True, exist_ok=True)

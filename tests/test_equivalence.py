@@ -4,7 +4,7 @@ from typing import Any
 
 import msgspec
 
-from makermatrix_edge.db.migrations import SPEC_TEXT_FIELDS
+from makermatrix_edge.inventory.component_models import SPEC_TEXT_FIELDS
 from makermatrix_edge.inventory.equivalence import Candidate, suggest
 
 _seq = iter(range(1, 10_000))

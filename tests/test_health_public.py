@@ -9,7 +9,8 @@ from litestar.testing import TestClient
 
 from conftest import bearer
 from makermatrix_edge import __version__
-from makermatrix_edge.doctor_host import Host, check_mdns, daemon_login
+from makermatrix_edge.doctor.host import Host
+from makermatrix_edge.doctor.network import check_mdns, daemon_login
 from makermatrix_edge.services import Services
 
 

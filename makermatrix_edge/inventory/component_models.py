@@ -19,6 +19,19 @@ Price = Annotated[float, msgspec.Meta(ge=0, le=1e9)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
 LocationText = Annotated[str, msgspec.Meta(max_length=100)]
 
+# The component_specs columns a component shows as fields: the text as given (each with its number in
+# SI units beside it, for search) and the words. tests/test_migrations.py holds them equal to the table.
+SPEC_TEXT_FIELDS = (
+    "v_max", "i_max", "power_max", "gain_min", "gain_max",
+    "rds_on", "vgs_max", "vgs_th", "qg", "ciss",
+    "vf", "trr", "cj",
+    "v_in_max", "v_out", "i_out_max", "accuracy",
+)  # fmt: skip
+SPEC_WORD_FIELDS = (
+    "marking", "technology", "polarity", "channel", "package",
+    "switching_type", "diode_type", "internal_config", "reg_type",
+)  # fmt: skip
+
 
 class Component(msgspec.Struct):
     """Field order as in alora-api.md."""

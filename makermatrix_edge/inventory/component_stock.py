@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
@@ -12,6 +13,7 @@ from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import BadRequest, NotFound
 from makermatrix_edge.inventory import locations, stock
+from makermatrix_edge.inventory.component_filters import parse_filters
 from makermatrix_edge.inventory.component_models import (
     CategoryTotals,
     Component,
@@ -25,7 +27,6 @@ from makermatrix_edge.inventory.components import (
     CATEGORY_OF_PART,
     SELECT,
     load,
-    parse_filters,
     part_uuid,
     to_component,
 )
@@ -100,32 +101,26 @@ class ComponentStockService:
 
     async def put(self, data: InventoryCreate, actor: Principal | None) -> InventoryItem:
         """Create or replace the component's inventory record."""
-
-        def apply(db: sqlite_utils.Database) -> InventoryItem:
-            part_id = part_uuid(db, data.component_id)
-            self._set(
-                db,
-                part_id,
-                actor,
-                quantity=data.quantity,
-                min_qty=data.min_qty,
-                location=data.location,
-                reason="inventory set",
-            )
-            return to_item(load(db, data.component_id))
-
-        done = await self._db.write(apply)
-        self._events.entity(
-            "updated", "component", str(done.component_id), done.component_name, actor, entity_data=done
-        )
-        return done
+        return await self._record(data.component_id, data, actor, find=part_uuid, reason="inventory set")
 
     async def update(self, seq: int, data: InventoryUpdate, actor: Principal | None) -> InventoryItem:
         if data.quantity is None and data.min_qty is None and data.location is None:
             raise BadRequest("No fields provided for update")
+        return await self._record(seq, data, actor, find=_tracked, reason="inventory updated")
+
+    async def _record(
+        self,
+        seq: int,
+        data: InventoryCreate | InventoryUpdate,
+        actor: Principal | None,
+        *,
+        find: Callable[[sqlite_utils.Database, int], str],
+        reason: str,
+    ) -> InventoryItem:
+        """Set what `data` gives on the component's record (found by `find`), then say so."""
 
         def apply(db: sqlite_utils.Database) -> InventoryItem:
-            part_id = _tracked(db, seq)
+            part_id = find(db, seq)
             self._set(
                 db,
                 part_id,
@@ -133,7 +128,7 @@ class ComponentStockService:
                 quantity=data.quantity,
                 min_qty=data.min_qty,
                 location=data.location,
-                reason="inventory updated",
+                reason=reason,
             )
             return to_item(load(db, seq))
 

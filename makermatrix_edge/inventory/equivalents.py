@@ -9,10 +9,9 @@ import sqlite_utils
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.db.migrations import SPEC_TEXT_FIELDS
 from makermatrix_edge.errors import BadRequest, Conflict, NotFound
 from makermatrix_edge.inventory import equivalence
-from makermatrix_edge.inventory.component_models import Component, Equivalent, SuggestedEquivalent
+from makermatrix_edge.inventory.component_models import SPEC_TEXT_FIELDS, Component, Equivalent, SuggestedEquivalent
 from makermatrix_edge.inventory.components import SELECT, load, money, to_component
 
 PartRef = int | str  # an ALORA integer id, or a part UUID

@@ -71,7 +71,9 @@ class CategoryView(msgspec.Struct):
     updated_at: str
 
 
-class LocationView(msgspec.Struct):
+class _LocationFields(msgspec.Struct):
+    """What a location shows in a list and in the tree; the subclasses' fields follow these."""
+
     id: str
     name: str
     description: str | None
@@ -81,23 +83,17 @@ class LocationView(msgspec.Struct):
     emoji: str | None
     path: str
     part_count: int
+
+
+class LocationView(_LocationFields):
     children_count: int
     created_at: str
     updated_at: str
 
 
-class LocationNode(msgspec.Struct):
+class LocationNode(_LocationFields):
     """A location with its children, for the tree view."""
 
-    id: str
-    name: str
-    description: str | None
-    parent_id: str | None
-    location_type: str
-    image_url: str | None
-    emoji: str | None
-    path: str
-    part_count: int
     children: list[LocationNode]
 
 

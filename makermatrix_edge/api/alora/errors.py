@@ -8,45 +8,30 @@ problem is 400; malformed bodies are 422 like the FastAPI service the document d
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from makermatrix_edge.api.failures import SHARED_STATUS, status_of, unexpected
 from makermatrix_edge.errors import (
-    BadRequest,
     BeyondLimit,
     Conflict,
     ControlCharacter,
-    DeviceUnavailable,
-    DiskFull,
     DomainError,
-    Forbidden,
-    Gone,
     InvalidInput,
-    NotFound,
-    TooManyRequests,
     Unauthorized,
 )
 from makermatrix_edge.httpkit.body import field_problem
-from makermatrix_edge.httpkit.diskfull import disk_full_of
 
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[DomainError], int] = {
-    BadRequest: 400,
+    **SHARED_STATUS,
     BeyondLimit: 422,  # found before InvalidInput: the lookup follows the class's MRO
     ControlCharacter: 422,
     InvalidInput: 400,
     Conflict: 400,
-    Unauthorized: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    Gone: 410,
-    TooManyRequests: 429,
-    DeviceUnavailable: 503,
-    DiskFull: 507,
 }
 
 
@@ -55,7 +40,7 @@ def detail(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 400)
+    status = status_of(exc, STATUS)
     headers = None
     retry_after = getattr(exc, "retry_after", None)  # TooManyRequests, Overloaded
     if retry_after is not None:
@@ -92,12 +77,10 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    full = disk_full_of(request, exc)  # SQLITE_FULL or ENOSPC from below: one domain error
-    if full is not None:
-        return domain_error(request, full)
-    ref = secrets.token_hex(4)
-    log.error("unhandled error ref=%s %s %s", ref, request.method, request.url.path, exc_info=exc)
-    return detail(500, f"Internal error; the daemon log has the details (ref {ref})")
+    problem = unexpected(request, exc, log)
+    if isinstance(problem, DomainError):
+        return domain_error(request, problem)
+    return detail(500, problem)
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {

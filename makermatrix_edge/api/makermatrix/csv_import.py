@@ -7,14 +7,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.makermatrix.imports import (
     IMPORT,
-    ImportForm,
+    UploadForm,
     flag,
     import_and_answer,
     import_answer,
@@ -126,10 +125,7 @@ class CsvController(Controller):
 
     @post("/import-file", opt=access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def import_file(
-        self,
-        data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
-        principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        self, data: UploadForm, principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Response[Any]:
         return await import_upload(data, principal, services)
 

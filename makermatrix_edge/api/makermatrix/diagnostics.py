@@ -11,7 +11,8 @@ from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope
 from makermatrix_edge.api.security import access
 from makermatrix_edge.doctor import Check, CheckFn, Report, device_checks, run_checks
-from makermatrix_edge.doctor_host import host_checks, host_for
+from makermatrix_edge.doctor.checks import host_checks
+from makermatrix_edge.doctor.host import host_for
 from makermatrix_edge.services import Services
 
 _MESSAGES = {"ok": "All checks passed", "warn": "Some checks warn", "fail": "Some checks failed"}

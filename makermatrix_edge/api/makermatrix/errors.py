@@ -9,30 +9,22 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from makermatrix_edge.api.failures import SHARED_STATUS, status_of, unexpected
 from makermatrix_edge.api.makermatrix.envelope import error_body
 from makermatrix_edge.errors import (
-    BadRequest,
     Conflict,
-    DeviceUnavailable,
-    DiskFull,
     DomainError,
-    Forbidden,
-    Gone,
     InvalidInput,
     MalformedBody,
-    NotFound,
-    TooManyRequests,
     Unauthorized,
 )
 from makermatrix_edge.httpkit.body import field_problem
-from makermatrix_edge.httpkit.diskfull import disk_full_of
 from makermatrix_edge.inventory.images import ImageTooLarge, UnsupportedImage
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
 
@@ -40,29 +32,15 @@ log = logging.getLogger(__name__)
 _MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
-    BadRequest: 400,
+    **SHARED_STATUS,
     MalformedBody: 422,  # MakerMatrix (FastAPI) answers unreadable JSON with 422; clients expect it
     InvalidInput: 422,
-    Unauthorized: 401,
-    Forbidden: 403,
-    NotFound: 404,
     Conflict: 409,
-    Gone: 410,
-    TooManyRequests: 429,
-    DeviceUnavailable: 503,
-    DiskFull: 507,
     ImageTooLarge: 413,
     UnsupportedImage: 415,
     FileTooLarge: 413,
     UnsupportedFile: 415,
 }
-
-
-def _status_of(exc: DomainError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in DOMAIN_STATUS:
-            return DOMAIN_STATUS[cls]
-    return 400
 
 
 def response(status: int, message: str, data: Any = None, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -75,7 +53,7 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, Unauthorized):
         headers = {"WWW-Authenticate": "Bearer"}
     data = {"field": exc.field} if isinstance(exc, InvalidInput) and exc.field else None
-    return response(_status_of(exc), exc.message, data, headers)
+    return response(status_of(exc, DOMAIN_STATUS), exc.message, data, headers)
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -127,12 +105,10 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    full = disk_full_of(request, exc)  # SQLITE_FULL or ENOSPC from below: one domain error
-    if full is not None:
-        return domain_error(request, full)
-    ref = secrets.token_hex(4)
-    log.error("unhandled error ref=%s %s %s", ref, request.method, request.url.path, exc_info=exc)
-    return response(HTTP_500_INTERNAL_SERVER_ERROR, f"Internal error; the daemon log has the details (ref {ref})")
+    problem = unexpected(request, exc, log)
+    if isinstance(problem, DomainError):
+        return domain_error(request, problem)
+    return response(HTTP_500_INTERNAL_SERVER_ERROR, problem)
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {

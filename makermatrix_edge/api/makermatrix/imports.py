@@ -38,6 +38,10 @@ class ImportForm(msgspec.Struct):
     force: str = ""
 
 
+# Both upload routes' form (and the preview's): a file and the import options, sent as multipart.
+UploadForm = Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
 class SupplierImportInfo(msgspec.Struct):
     name: str
     display_name: str
@@ -160,10 +164,7 @@ class ImportController(Controller):
 
     @post("/file", opt=access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def import_file(
-        self,
-        data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
-        principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        self, data: UploadForm, principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Response[Any]:
         """Import an LCSC/DigiKey CSV or a Mouser XLS/XLSX; supplier_name is optional (judged by content)."""
         return await import_upload(data, principal, services)
@@ -171,7 +172,7 @@ class ImportController(Controller):
     @post("/preview", opt=access(IMPORT), status_code=200, request_max_body_size=ORDER_FILE_BODY_LIMIT)
     async def preview(
         self,
-        data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: UploadForm,
         services: NamedDependency[Services],
     ) -> Envelope[ImportPreview]:
         """What importing this file would do, row by row, without writing anything."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET, UnsetType
 
@@ -71,47 +71,43 @@ class TaskUpdateIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         )
 
 
-def _filter(
-    status: list[str] | None,
-    task_type: list[str] | None,
-    priority: list[str] | None,
-    created_by_user_id: str | None,
-    limit: int,
-    offset: int,
-    order_by: str,
-    order_desc: bool,
+def _kinds(
+    status: FromQuery[list[str] | None] = None,
+    task_type: FromQuery[list[str] | None] = None,
+    priority: FromQuery[list[str] | None] = None,
 ) -> TaskFilter:
-    return TaskFilter(
-        statuses=status or [],
-        task_types=task_type or [],
-        priorities=priority or [],
-        created_by_user_id=created_by_user_id,
-        limit=limit,
-        offset=offset,
-        order_by=order_by,
-        order_desc=order_desc,
-    )
+    """Which tasks a listing asks for, as given: any strings parse here, the task service judges them."""
+    return TaskFilter(statuses=status or [], task_types=task_type or [], priorities=priority or [])
+
+
+# The listings share these query parameters (documented in place of `kinds`, in this order).
+_KINDS = {"kinds": Provide(_kinds, sync_to_thread=False)}
+
+
+def _filter(
+    kinds: TaskFilter, created_by_user_id: str | None, limit: int, offset: int, order_by: str, order_desc: bool
+) -> TaskFilter:
+    page = {"limit": limit, "offset": offset, "order_by": order_by, "order_desc": order_desc}
+    return msgspec.structs.replace(kinds, created_by_user_id=created_by_user_id, **page)
 
 
 class TasksController(Controller):
     path = "/tasks"
     tags = ["tasks"]
 
-    @get("/", opt=access("tasks:read"))
+    @get("/", opt=access("tasks:read"), dependencies=_KINDS)
     async def list_tasks(
         self,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
-        status: FromQuery[list[str] | None] = None,
-        task_type: FromQuery[list[str] | None] = None,
-        priority: FromQuery[list[str] | None] = None,
+        kinds: NamedDependency[TaskFilter],
         created_by_user_id: FromQuery[Text | None] = None,
         limit: QueryInt = 50,
         offset: QueryInt = 0,
         order_by: FromQuery[Text] = "created_at",
         order_desc: FromQuery[bool] = True,
     ) -> Envelope[list[TaskView]]:
-        flt = _filter(status, task_type, priority, created_by_user_id, limit, offset, order_by, order_desc)
+        flt = _filter(kinds, created_by_user_id, limit, offset, order_by, order_desc)
         tasks, total = await services.tasks.search(flt, principal)
         return paged(tasks, f"{total} tasks", page=offset // limit + 1, page_size=limit, total=total)
 
@@ -119,20 +115,18 @@ class TasksController(Controller):
     async def create_removed(self) -> None:
         raise Gone(f"Creating arbitrary tasks was removed for security; {QUICK_HINT}")
 
-    @get("/my", opt=access("tasks:read"))
+    @get("/my", opt=access("tasks:read"), dependencies=_KINDS)
     async def my_tasks(
         self,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
-        status: FromQuery[list[str] | None] = None,
-        task_type: FromQuery[list[str] | None] = None,
-        priority: FromQuery[list[str] | None] = None,
+        kinds: NamedDependency[TaskFilter],
         limit: QueryInt = 50,
         offset: QueryInt = 0,
         order_by: FromQuery[Text] = "created_at",
         order_desc: FromQuery[bool] = True,
     ) -> Envelope[list[TaskView]]:
-        flt = _filter(status, task_type, priority, principal.user_id, limit, offset, order_by, order_desc)
+        flt = _filter(kinds, principal.user_id, limit, offset, order_by, order_desc)
         tasks, total = await services.tasks.search(flt, principal)
         return paged(tasks, f"{total} of your tasks", page=offset // limit + 1, page_size=limit, total=total)
 

@@ -15,6 +15,8 @@ Problem = Literal[
     "unreachable", "model_missing", "no_tools", "timeout", "needs_internet", "bad_reply", "over_limit", "error"
 ]
 OnText = Callable[[str], Awaitable[None]]
+History = list[dict[str, Any]]  # the conversation in Ollama's shape: role, content, tool_calls
+ToolSpecs = list[dict[str, Any]]  # the tools offered to the model, one JSON-schema function each
 
 
 class LLMError(Exception):
@@ -88,15 +90,43 @@ def too_large(limit: int) -> LLMError:
     return LLMError("over_limit", f"the model's reply went past {limit} bytes (max_reply_bytes)", OVER_LIMIT_FIX)
 
 
+class ReplyReader:
+    """A turn's reply as a provider reads it, held to the limits every provider keeps alike."""
+
+    def __init__(self, options: ChatOptions, on_text: OnText | None) -> None:
+        self._options = options
+        self._on_text = on_text
+        self._content: list[str] = []
+        self._chars = 0
+        self._calls: list[ToolCall] = []
+
+    async def text(self, piece: str) -> None:
+        """More of the reply's text, passed on as it comes; past what max_tokens allows it is set aside."""
+        self._chars += len(piece)
+        if self._chars > self._options.max_tokens * MAX_CHARS_PER_TOKEN:  # the text the guard would check
+            raise too_long(self._options.max_tokens)
+        self._content.append(piece)
+        if self._on_text is not None:
+            await self._on_text(piece)
+
+    def count_calls(self, count: int) -> None:
+        """A turn of more than max_tool_calls tool calls is set aside, the rest unread."""
+        if count > self._options.max_tool_calls:
+            raise too_many_calls(self._options.max_tool_calls)
+
+    def call(self, name: str, arguments: Any) -> None:
+        self.count_calls(len(self._calls) + 1)
+        self._calls.append(ToolCall(name=name, arguments=arguments))
+
+    def reply(self, eval_ns: int = 0) -> Reply:
+        return Reply(content="".join(self._content), tool_calls=self._calls, eval_ns=eval_ns)
+
+
 class LLM(Protocol):
     kind: str
 
     async def chat(
-        self,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]],
-        options: ChatOptions,
-        on_text: OnText | None = None,
+        self, messages: History, tools: ToolSpecs, options: ChatOptions, on_text: OnText | None = None
     ) -> Reply:
         """One model turn; raises LLMError."""
         ...

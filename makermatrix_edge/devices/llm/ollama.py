@@ -14,25 +14,25 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncGenerator
-from typing import Any, cast
+from typing import cast
 
 import httpx
 import ollama
 import pydantic
 
 from makermatrix_edge.devices.llm.base import (
-    MAX_CHARS_PER_TOKEN,
     ChatOptions,
+    History,
     LLMError,
     ModelInfo,
     OnText,
     Probe,
     Reply,
-    ToolCall,
+    ReplyReader,
+    ToolSpecs,
     pull_fix,
     too_large,
     too_long,
-    too_many_calls,
 )
 from makermatrix_edge.devices.llm.capped import CappedTransport, ReplyTooLarge
 
@@ -99,27 +99,17 @@ class OllamaLLM:
         return LLMError("error", f"Ollama failed: {exc}")
 
     async def chat(
-        self,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]],
-        options: ChatOptions,
-        on_text: OnText | None = None,
+        self, messages: History, tools: ToolSpecs, options: ChatOptions, on_text: OnText | None = None
     ) -> Reply:
         try:
             async with asyncio.timeout(options.timeout_seconds):
-                return await self._chat(messages, tools, options, on_text)
+                return await self._chat(messages, tools, options, ReplyReader(options, on_text))
         except LLMError:
             raise
         except Exception as exc:
             raise self._error(exc, options.model, options.timeout_seconds) from exc
 
-    async def _chat(
-        self,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]],
-        options: ChatOptions,
-        on_text: OnText | None,
-    ) -> Reply:
+    async def _chat(self, messages: History, tools: ToolSpecs, options: ChatOptions, reply: ReplyReader) -> Reply:
         stream = await self._client().chat(
             model=options.model,
             messages=messages,
@@ -133,12 +123,10 @@ class OllamaLLM:
             },
             keep_alive=_keep_alive(options.keep_alive),
         )
-        content: list[str] = []
-        calls: list[ToolCall] = []
         eval_ns = 0
         # Leaving the loop early must close the HTTP response (the client's generator holds it open).
         async with contextlib.aclosing(cast(AsyncGenerator[ollama.ChatResponse], stream)) as chunks:
-            read = chars = 0
+            read = 0
             async for chunk in chunks:
                 read += 1
                 # Ollama streams about a token a line and stops at num_predict (max_tokens): a model that
@@ -151,20 +139,13 @@ class OllamaLLM:
                     await asyncio.sleep(0.001)
                 message = chunk.message
                 if message.content:
-                    chars += len(message.content)
-                    if chars > options.max_tokens * MAX_CHARS_PER_TOKEN:  # the text the guard would check
-                        raise too_long(options.max_tokens)
-                    content.append(message.content)
-                    if on_text is not None:
-                        await on_text(message.content)
+                    await reply.text(message.content)
                 for call in message.tool_calls or []:
-                    if len(calls) >= options.max_tool_calls:
-                        raise too_many_calls(options.max_tool_calls)
-                    calls.append(ToolCall(name=call.function.name, arguments=dict(call.function.arguments)))
+                    reply.call(call.function.name, dict(call.function.arguments))
                 if chunk.done:
                     eval_ns = int(chunk.eval_duration or 0) + int(chunk.prompt_eval_duration or 0)
                     eval_ns += int(chunk.load_duration or 0)
-        return Reply(content="".join(content), tool_calls=calls, eval_ns=eval_ns)
+        return reply.reply(eval_ns)
 
     async def probe(self, model: str) -> Probe:
         """Reachable (/api/version), model pulled (/api/show), tools among its capabilities."""

@@ -13,19 +13,7 @@ from typing import Any
 
 import httpx
 
-from makermatrix_edge.devices.llm.base import (
-    MAX_CHARS_PER_TOKEN,
-    ChatOptions,
-    LLMError,
-    ModelInfo,
-    OnText,
-    Probe,
-    Reply,
-    ToolCall,
-    too_large,
-    too_long,
-    too_many_calls,
-)
+from makermatrix_edge.devices.llm import base as llm
 from makermatrix_edge.devices.llm.capped import CappedTransport, ReplyTooLarge
 
 START_FIX = "start the OpenAI-compatible server (e.g. llama-server --port 8081) or fix api_url in /api/ai/config"
@@ -42,21 +30,23 @@ class OpenAICompatibleLLM:
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=None, transport=CappedTransport(self.max_reply_bytes))
 
-    def _error(self, exc: BaseException, model: str, timeout: float) -> LLMError:
+    def _error(self, exc: BaseException, model: str, timeout: float) -> llm.LLMError:
         if isinstance(exc, ReplyTooLarge):
-            return too_large(exc.limit)
+            return llm.too_large(exc.limit)
         if isinstance(exc, httpx.ConnectError):
-            return LLMError("unreachable", f"no OpenAI-compatible server answers at {self.url}", START_FIX)
+            return llm.LLMError("unreachable", f"no OpenAI-compatible server answers at {self.url}", START_FIX)
         if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
-            return LLMError("timeout", f"the model {model} did not answer within {timeout:g} s", "use a smaller model")
+            return llm.LLMError(
+                "timeout", f"the model {model} did not answer within {timeout:g} s", "use a smaller model"
+            )
         if isinstance(exc, httpx.HTTPStatusError):
             code = exc.response.status_code
             if code == 404:
-                return LLMError("model_missing", f"the server has no model {model}", "load the model in the server")
-            return LLMError("error", f"the server answered {code}: {exc.response.text[:200]}", START_FIX)
+                return llm.LLMError("model_missing", f"the server has no model {model}", "load the model in the server")
+            return llm.LLMError("error", f"the server answered {code}: {exc.response.text[:200]}", START_FIX)
         if isinstance(exc, (KeyError, IndexError, TypeError, ValueError)):
-            return LLMError("bad_reply", f"the server's reply cannot be read ({type(exc).__name__})")
-        return LLMError("error", f"the server failed: {exc}", START_FIX)
+            return llm.LLMError("bad_reply", f"the server's reply cannot be read ({type(exc).__name__})")
+        return llm.LLMError("error", f"the server failed: {exc}", START_FIX)
 
     @staticmethod
     def _wire(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -80,12 +70,8 @@ class OpenAICompatibleLLM:
         return out
 
     async def chat(
-        self,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]],
-        options: ChatOptions,
-        on_text: OnText | None = None,
-    ) -> Reply:
+        self, messages: llm.History, tools: llm.ToolSpecs, options: llm.ChatOptions, on_text: llm.OnText | None = None
+    ) -> llm.Reply:
         body: dict[str, Any] = {
             "model": options.model,
             "messages": self._wire(messages),
@@ -102,22 +88,19 @@ class OpenAICompatibleLLM:
                 message = response.json()["choices"][0]["message"]
         except Exception as exc:
             raise self._error(exc, options.model, options.timeout_seconds) from exc
-        calls = []
-        if len(message.get("tool_calls") or []) > options.max_tool_calls:
-            raise too_many_calls(options.max_tool_calls)
+        reply = llm.ReplyReader(options, on_text)
+        reply.count_calls(len(message.get("tool_calls") or []))  # all of them, before any is read
         for call in message.get("tool_calls") or []:
             raw = call["function"].get("arguments") or "{}"
             try:
                 arguments = json.loads(raw) if isinstance(raw, str) else raw
             except ValueError:
                 arguments = raw
-            calls.append(ToolCall(name=call["function"]["name"], arguments=arguments))
+            reply.call(call["function"]["name"], arguments)
         content = message.get("content") or ""
-        if len(content) > options.max_tokens * MAX_CHARS_PER_TOKEN:
-            raise too_long(options.max_tokens)
-        if content and on_text is not None:
-            await on_text(content)
-        return Reply(content=content, tool_calls=calls)
+        if content:
+            await reply.text(content)
+        return reply.reply()
 
     async def _models_raw(self) -> list[str]:
         async with asyncio.timeout(10), self._client() as client:
@@ -125,24 +108,26 @@ class OpenAICompatibleLLM:
             response.raise_for_status()
             return [str(m["id"]) for m in response.json().get("data", [])]
 
-    async def probe(self, model: str) -> Probe:
+    async def probe(self, model: str) -> llm.Probe:
         try:
             names = await self._models_raw()
         except Exception as exc:
             err = self._error(exc, model, 10)
-            return Probe(reachable=False, problem=err.problem, message=err.message, fix=err.fix)
+            return llm.Probe(reachable=False, problem=err.problem, message=err.message, fix=err.fix)
         if model not in names and names:
-            return Probe(
+            return llm.Probe(
                 reachable=True,
                 problem="model_missing",
                 message=f"the server has {', '.join(names)}, not {model}",
                 fix="set model_name in /api/ai/config to one of those",
             )
-        return Probe(reachable=True, model_present=True, message=f"OpenAI-compatible server at {self.url} has {model}")
+        return llm.Probe(
+            reachable=True, model_present=True, message=f"OpenAI-compatible server at {self.url} has {model}"
+        )
 
-    async def models(self) -> list[ModelInfo]:
+    async def models(self) -> list[llm.ModelInfo]:
         try:
-            return [ModelInfo(name=n) for n in await self._models_raw()]
+            return [llm.ModelInfo(name=n) for n in await self._models_raw()]
         except Exception as exc:
             raise self._error(exc, "", 10) from exc
 
