@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("orders",), "order import: reads supplier files and enriches through suppliers"),
     (("assistant", "backups"), "the chat agent and the nightly backup, over everything below"),
     (("services", "doctor"), "the service container; the doctor's checks (host, backups, devices)"),
-    (("doctor_host", "httpkit"), "the doctor's host checks; HTTP helpers shared by both faces"),
+    (("httpkit",), "HTTP helpers shared by both faces"),
     (("api", "web", "demo"), "clients of the services: the API, the phone pages, the demo bench; never each other"),
     (("app",), "create_app(): routes both faces, maps errors"),
     (("daemon",), "the composition root: builds everything and runs uvicorn"),
@@ -124,6 +124,11 @@ def test_the_layers_name_each_module_once() -> None:
 def test_every_top_level_name_has_a_layer() -> None:
     """A new package is placed deliberately, not let in by default."""
     assert [name for name in top_level_names() if name not in RANK] == []
+
+
+def test_every_layer_name_is_a_module_that_exists() -> None:
+    """A module that moved or went leaves no stale name behind in the order."""
+    assert [name for name in RANK if name not in top_level_names()] == []
 
 
 @pytest.mark.parametrize("name", top_level_names())
