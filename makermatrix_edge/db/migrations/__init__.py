@@ -36,6 +36,7 @@ NAMES: tuple[str, ...] = (
     "0016_supplier_secrets_out_of_database",
     "0017_import_undo",
     "0018_drop_search_index_changes",
+    "0019_projects_and_boms",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 
