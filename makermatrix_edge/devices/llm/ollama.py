@@ -4,8 +4,9 @@ Quirks handled here (see the Ollama reference notes): arguments arrive as a JSON
 makes the client raise a pydantic error); a refused connection is ConnectionError, or the raw
 httpx.ConnectError while streaming; a missing model is a 404, a model without tools a 400;
 `think` must be false or a thinking model spends the Pi's minutes thinking. Every answer is read
-through a CappedTransport (at most max_reply_bytes), and a turn stops being read at the first tool
-call past max_tool_calls: what a broken or hostile model may cost us is bounded before it is parsed.
+through a CappedTransport (at most max_reply_bytes), no faster than a model can write (pace.py), and a
+turn stops being read at the first tool call past max_tool_calls: what a broken or hostile model may
+cost us is bounded before it is parsed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from makermatrix_edge.devices.llm.base import (
     too_long,
 )
 from makermatrix_edge.devices.llm.capped import CappedTransport, ReplyTooLarge
+from makermatrix_edge.devices.llm.pace import Pace
 
 START_FIX = (
     "start Ollama on the Pi: sudo systemctl start ollama (install: curl -fsSL https://ollama.com/install.sh | sh)"
@@ -127,16 +129,14 @@ class OllamaLLM:
         # Leaving the loop early must close the HTTP response (the client's generator holds it open).
         async with contextlib.aclosing(cast(AsyncGenerator[ollama.ChatResponse], stream)) as chunks:
             read = 0
+            pace = Pace()
             async for chunk in chunks:
                 read += 1
                 # Ollama streams about a token a line and stops at num_predict (max_tokens): a model that
                 # goes on has ignored it, and each line costs us parsing, so it is cut off here.
                 if read > options.max_tokens + LINES_OVER_MAX_TOKENS:
                     raise too_long(options.max_tokens)
-                if read % 16 == 0:
-                    # Lines that arrived together parse without a pause; a short rest lets requests in, and
-                    # their worker threads the GIL (a real model's lines come slower than this anyway).
-                    await asyncio.sleep(0.001)
+                await pace.line()
                 message = chunk.message
                 if message.content:
                     await reply.text(message.content)
