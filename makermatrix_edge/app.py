@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Router
@@ -56,6 +56,11 @@ from makermatrix_edge.web import errors as web_errors
 from makermatrix_edge.web import template_config, web_router
 
 
+def _provide_services(state: State) -> Services:
+    """The services live in the app's state (one place): the lifespan and the page guard read them there too."""
+    return state["services"]  # type: ignore[no-any-return]
+
+
 def _provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return current_principal(request)
 
@@ -103,37 +108,31 @@ async def _stop_within(name: str, stop: Awaitable[object], seconds: float = SHUT
     log.warning("shutdown: %s did not stop within %.0f s; going on without it", name, seconds)
 
 
-def _background(services: Services) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+@asynccontextmanager
+async def _background(app: Litestar) -> AsyncIterator[None]:
     """Task worker and scheduler run on the server's event loop, from startup to shutdown."""
-
-    @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        services.events.bind(asyncio.get_running_loop())
-        await services.tasks.start()
-        await services.labels.queue.start()
-        await services.scans.autostart()
-        await services.assistant.start()
+    services: Services = app.state["services"]
+    services.events.bind(asyncio.get_running_loop())
+    await services.tasks.start()
+    await services.labels.queue.start()
+    await services.scans.autostart()
+    await services.assistant.start()
+    try:
+        await services.scheduler.start()
         try:
-            await services.scheduler.start()
-            try:
-                yield
-            finally:
-                await _stop_within("the scheduler", services.scheduler.stop())
+            yield
         finally:
-            await _stop_within("the assistant", services.assistant.stop())
-            await _stop_within("the camera", services.scans.stop_camera())
-            await _stop_within("the label queue", services.labels.queue.stop())
-            await _stop_within("the task worker", services.tasks.stop())
-            services.events.unbind()
-
-    return lifespan
+            await _stop_within("the scheduler", services.scheduler.stop())
+    finally:
+        await _stop_within("the assistant", services.assistant.stop())
+        await _stop_within("the camera", services.scans.stop_camera())
+        await _stop_within("the label queue", services.labels.queue.stop())
+        await _stop_within("the task worker", services.tasks.stop())
+        services.events.unbind()
 
 
 def create_app(services: Services) -> Litestar:
     settings = services.settings
-
-    def provide_services() -> Services:
-        return services
 
     makermatrix_api = Router(
         path="/api",
@@ -185,13 +184,13 @@ def create_app(services: Services) -> Litestar:
         ],
         template_config=template_config(),
         dependencies={
-            "services": Provide(provide_services, sync_to_thread=False),
+            "services": Provide(_provide_services, sync_to_thread=False),
             "principal": Provide(_provide_principal, sync_to_thread=False),
             "maybe_principal": Provide(_provide_maybe_principal, sync_to_thread=False),
         },
         # RecursionError: found before each face's own Exception handler (the lookup follows the MRO).
         exception_handlers={Exception: _error_by_face, RecursionError: _nested_too_deep},
-        lifespan=[_background(services)],
+        lifespan=[_background],
         cors_config=CORSConfig(allow_origins=origins, allow_credentials=True) if origins else None,
         openapi_config=OpenAPIConfig(title="makermatrix-edge", version=__version__, path="/schema"),
         request_max_body_size=settings.server.max_body_bytes,

@@ -14,9 +14,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, login, make_settings
 from fake_ollama import FakeOllama, Step, call, running, tool_results
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.demo.load import load_demo
 from makermatrix_edge.services import Services
@@ -39,7 +39,7 @@ def bench(
         try:
             if demo:
                 asyncio.run(load_demo(services))
-            with TestClient(create_app(services)) as client:
+            with client_for(services) as client:
                 yield fake, client, services, login(client, "admin", ADMIN_PASSWORD)
         finally:
             services.close()

@@ -97,7 +97,9 @@ def client(request: pytest.FixtureRequest, services: Services) -> Iterator[TestC
         yield shared
         shared.cookies.clear()  # no session or refresh cookie carries over to the next test
         return
-    with TestClient(create_app(services)) as test_client:
+    from app_pool import client_for  # here, not at the top: a subprocess imports this module without tests/ on its path
+
+    with client_for(services) as test_client:
         yield test_client
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.services import Services
 
@@ -34,7 +34,7 @@ def task_app(
     settings = make_settings(tmp_path / "data", tasks={**FAST_TASKS, **(tasks or {})}, **sections)
     services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             yield client, services, login(client, "admin", ADMIN_PASSWORD)
     finally:
         services.close()

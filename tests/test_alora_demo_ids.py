@@ -8,8 +8,8 @@ from typing import Any
 from litestar.testing import TestClient
 
 from alora_doc import documented_component_ids
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, bearer, login
-from makermatrix_edge.app import create_app
 from makermatrix_edge.demo.load import load_demo
 from makermatrix_edge.services import Services
 
@@ -18,7 +18,7 @@ def test_the_documents_component_ids_name_the_documents_parts(services: Services
     asyncio.run(load_demo(services))
     documented = documented_component_ids()
     assert {1: "S9012", 2: "BC857B", 5: "BC547"}.items() <= documented.items()  # what the document shows
-    with TestClient(create_app(services)) as client:
+    with client_for(services) as client:
         token = login(client, "admin", ADMIN_PASSWORD)
         for component_id, part_number in documented.items():
             found = client.get(f"/alora/components/{component_id}", headers=bearer(token))

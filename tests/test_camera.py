@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from litestar.testing import TestClient
 
-from makermatrix_edge.app import create_app
+from app_pool import client_for
 from makermatrix_edge.codes.decode import DecodedCode, Decoder
 from makermatrix_edge.codes.synth import Placement, frame, symbol, to_bgr
 from makermatrix_edge.daemon import build_services
@@ -68,7 +68,7 @@ def camera_services(tmp_path: Path, **camera: Any) -> Services:
 def test_video_of_bag_labels_through_the_opencv_camera(tmp_path: Path, video: Path) -> None:
     services = camera_services(tmp_path, kind="opencv", device=str(video))
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             h = bearer(login(client, "admin", ADMIN_PASSWORD))
             bench = make_bench(client, h["Authorization"].split()[1])
             with client.websocket_connect(f"/ws/events?token={h['Authorization'].split()[1]}") as ws:
@@ -121,7 +121,7 @@ def test_fake_camera_replays_payloads_and_images(tmp_path: Path) -> None:
         tmp_path, kind="fake", fake_payloads=[MOUSER, MOUSER], fake_images=[str(image)], fake_interval_seconds=0.01
     )
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             h = bearer(login(client, "admin", ADMIN_PASSWORD))
             assert client.post("/api/scanner/start", headers=h).status_code == 200
             assert services.scans.camera.wait(5)  # type: ignore[attr-defined]
@@ -147,7 +147,7 @@ def test_disabled_camera(client: TestClient[Any], admin_token: str) -> None:
 def test_missing_camera_is_offline_and_the_daemon_keeps_serving(tmp_path: Path) -> None:
     services = camera_services(tmp_path, kind="opencv", device=str(tmp_path / "nope.avi"), autostart=True)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             h = bearer(login(client, "admin", ADMIN_PASSWORD))
             deadline = time.monotonic() + 5
             while services.scans.camera.state().state != "offline" and time.monotonic() < deadline:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.services import Services
 from web_helpers import page_login, post_form
@@ -28,7 +28,7 @@ def _names(services: Services, table: str, column: str) -> list[str]:
 def app(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], Services, dict[str, str]]]:
     services = build_services(make_settings(tmp_path / "data"), clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             yield client, services, bearer(login(client, "admin", ADMIN_PASSWORD))
     finally:
         services.close()

@@ -19,11 +19,10 @@ from typing import Any
 
 import pytest
 import sqlite_utils
-from litestar.testing import TestClient
 from PIL import Image
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.doctor.host import Host
 from makermatrix_edge.doctor.storage import check_data_dir
@@ -82,7 +81,7 @@ def test_a_full_database_answers_507_everywhere_and_logins_still_work(
 ) -> None:
     services = build_services(make_settings(tmp_path / "data"), clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             h = bearer(login(client, "admin", ADMIN_PASSWORD))
             alora = client.post("/alora/login", data={"username": "admin", "password": ADMIN_PASSWORD})
             ah = bearer(alora.json()["access_token"])
@@ -180,7 +179,7 @@ def test_a_really_full_disk(tiny_disk: Path, clock: FakeClock) -> None:
     data = tiny_disk / "data"
     services = build_services(make_settings(data), clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             h = bearer(login(client, "admin", ADMIN_PASSWORD))
             # Empty the WAL (as a quiet daemon's checkpoint does), so that any write must grow a file.
             services.db._writer.submit(services.db._checkpoint).result()

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login
 from makermatrix_edge import daemon
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.settings import Settings
 
@@ -207,7 +207,7 @@ def test_enrichment_requested_without_the_enricher_still_imports(
     monkeypatch.setattr(daemon, "ImportEnricher", lambda service: None)  # a daemon built without supplier enrichment
     services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             admin_token = login(client, "admin", ADMIN_PASSWORD)
             response = upload(client, admin_token, SAMPLES / "DK_PRODUCTS_88269818.csv", enable_enrichment="true")
     finally:

@@ -12,9 +12,9 @@ import zxingcpp
 from litestar.testing import TestClient
 from PIL import Image, ImageChops
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
-from makermatrix_edge.app import create_app
 from makermatrix_edge.bounds import MAX_INT
 from makermatrix_edge.codes.payload import parse_payload
 from makermatrix_edge.daemon import build_services
@@ -53,7 +53,7 @@ def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
     services.labels.queue.printer = BrotherQL("QL-700", "usb://0x04f9:0x2042", io_timeout=0.5, confirm_timeout=1.0,
                                               usb_backend=bus)  # fmt: skip
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             yield Bench(client, services, bus, bearer(login(client, "admin", ADMIN_PASSWORD)))
     finally:
         services.close()
@@ -228,7 +228,7 @@ def test_a_model_the_simulated_printer_cannot_be_is_refused_in_words(tmp_path: P
     settings = make_settings(tmp_path / "data", printer={"kind": "fake", "fake_model": "QL-700", "fake_media": "62"})
     services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             headers = bearer(login(client, "admin", ADMIN_PASSWORD))
             # QL-500 is a model the labels know, but not one the simulator can enumerate as.
             answer = client.post("/api/printer/config", json={"model": "QL-500"}, headers=headers)

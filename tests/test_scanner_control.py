@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, bearer, login, make_settings
-from makermatrix_edge.app import create_app
 from makermatrix_edge.codes.decode import Decoder
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.devices.camera.loop import LoopConfig, ScanLoop
@@ -70,7 +69,7 @@ def test_parallel_start_and_stop_over_http(tmp_path: Path) -> None:
     )
     services = build_services(settings, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             h = bearer(login(client, "admin", ADMIN_PASSWORD))
             barrier = threading.Barrier(16)
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 
 
@@ -28,7 +28,7 @@ def test_open_registration_gives_user_role_whatever_is_asked(tmp_path: Path) -> 
     settings = make_settings(tmp_path, accounts={"open_registration": True})
     services = build_services(settings, clock=FakeClock(), admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             response = client.post(
                 "/api/auth/register", json={"username": "mallory", "password": "password-123", "roles": ["admin"]}
             )

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from web_helpers import page_login, post_form, said
 
@@ -21,7 +21,7 @@ def web(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], dic
     settings = make_settings(tmp_path / "data", printer={"kind": "fake", "fake_model": "QL-700", "fake_media": "62"})
     services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             headers = bearer(login(client, "admin", ADMIN_PASSWORD))
             client.cookies.clear()
             assert page_login(client).status_code == 303

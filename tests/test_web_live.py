@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
 from inventory_helpers import add_part
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.services import Services
 from web_helpers import page_login
@@ -24,7 +24,7 @@ TOKEN = re.compile(r'data-live-token="([^"]+)"')
 def app(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], Services, str]]:
     services = build_services(make_settings(tmp_path / "data"), clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             admin = login(client, "admin", ADMIN_PASSWORD)
             client.cookies.clear()
             yield client, services, admin

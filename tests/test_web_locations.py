@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from web_helpers import csrf_of, page_login, post_form, said
 
@@ -38,7 +38,7 @@ class Bench:
 def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
     services = build_services(make_settings(tmp_path / "data"), clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             made = Bench(client, login(client, "admin", ADMIN_PASSWORD))
             client.cookies.clear()
             assert page_login(client).status_code == 303

@@ -12,9 +12,9 @@ import qrcode
 from litestar.testing import TestClient
 from PIL import Image
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_part
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from web_helpers import csrf_of, page_login, said
 
@@ -34,7 +34,7 @@ def qr_png(text: str) -> bytes:
 def web(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], dict[str, Any]]]:
     services = build_services(make_settings(tmp_path / "data"), clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             headers = bearer(login(client, "admin", ADMIN_PASSWORD))
             part = add_part(
                 client, headers, "LMR16030 buck", part_number="C136648", supplier="LCSC",

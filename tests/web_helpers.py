@@ -11,9 +11,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
-from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.services import Services
 
@@ -69,7 +69,7 @@ def make_bench(tmp_path: Path, clock: FakeClock, **sections: Any) -> Iterator[Be
     settings = make_settings(tmp_path / "data", printer=printer, **sections)
     services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
     try:
-        with TestClient(create_app(services)) as client:
+        with client_for(services) as client:
             made = Bench(client, services, bearer(login(client, "admin", ADMIN_PASSWORD)))
             client.cookies.clear()  # the API login set the refresh cookie: the pages start logged out
             yield made

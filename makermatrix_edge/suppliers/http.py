@@ -126,16 +126,26 @@ class SupplierHttp:
         self._offline_reason = ""
         self._hops = HopState()
         self._resolver = Resolver()
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            follow_redirects=False,  # followed here, hop by hop, each hop checked (outbound.py)
-            headers={"User-Agent": USER_AGENT},
-            transport=GuardedTransport(GuardedBackend(policy, self._resolver, self._hops)),
-            trust_env=False,
-        )
+        self._made: httpx.Client | None = None  # made on first use: most starts never call a supplier
+        self._making = threading.Lock()
+
+    @property
+    def _client(self) -> httpx.Client:
+        with self._making:
+            if self._made is None:
+                self._made = httpx.Client(
+                    timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+                    follow_redirects=False,  # followed here, hop by hop, each hop checked (outbound.py)
+                    headers={"User-Agent": USER_AGENT},
+                    transport=GuardedTransport(GuardedBackend(self.policy, self._resolver, self._hops)),
+                    trust_env=False,
+                )
+            return self._made
 
     def close(self) -> None:
-        self._client.close()
+        with self._making:
+            if self._made is not None:
+                self._made.close()
         self._resolver.close()
 
     def forget_offline(self) -> None:
