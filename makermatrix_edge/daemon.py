@@ -271,6 +271,8 @@ def _serve_locked(settings: Settings) -> int:
             host=settings.server.host,
             port=settings.server.port,
             lifespan="on",
+            http=settings.server.http_parser,
+            loop=settings.server.event_loop,
             log_config=None,
             access_log=settings.logging.access_log,
             server_header=False,

@@ -47,7 +47,7 @@ def get_part(client: TestClient[Any], token: str, part_id: str) -> dict[str, Any
 
 def enrich(client: TestClient[Any], token: str, part_id: str, until: str = "completed", **body: Any) -> dict[str, Any]:
     task = quick(client, token, "part_enrichment", part_id=part_id, **body)
-    return wait_task(client, token, task["id"], until, timeout=20)
+    return wait_task(client, token, task["id"], until, timeout=60)
 
 
 def test_lcsc_c2040_gains_manufacturer_package_datasheet_and_picture_in_one_task(
@@ -253,7 +253,7 @@ def test_offline_supplier_fails_fast_with_offline_and_the_rest_goes_on(
         lcsc = [add_part(client, token, f"lcsc {i}", part_number=f"C{2040 + i}")["id"] for i in range(3)]
         mouser = add_part(client, token, "W25Q32", part_number="454-W25Q32JWSSIQ")["id"]
         task = quick(client, token, "bulk_enrichment", part_ids=[*lcsc, mouser])
-        done = wait_task(client, token, task["id"], "completed", timeout=20)
+        done = wait_task(client, token, task["id"], "completed", timeout=60)
         result = done["result_data"]
         assert result["failed"] == 3 and result["enriched"] == 1
         assert all(r["message"].startswith("offline: LCSC cannot be reached") for r in result["results"][:3])
@@ -262,11 +262,11 @@ def test_offline_supplier_fails_fast_with_offline_and_the_rest_goes_on(
 
 
 def test_a_deadline_ends_a_hanging_supplier(tmp_path: Path, clock: FakeClock, fakes: Fakes) -> None:
-    fakes.slow_seconds = 3.0
-    with task_app(tmp_path, clock, suppliers=supplier_settings(fakes, timeout_seconds=0.3)) as (client, _, token):
+    fakes.slow_seconds = 4.0  # the deadline (1 s: room for a slow connect on a busy machine) ends it first
+    with task_app(tmp_path, clock, suppliers=supplier_settings(fakes, timeout_seconds=1.0)) as (client, _, token):
         part = add_part(client, token, "RP2040", part_number="C2040")
         failed = enrich(client, token, part["id"], until="failed")
-        assert "did not answer within 0.3 s" in failed["error_message"]
+        assert "did not answer within 1 s" in failed["error_message"]
 
 
 def test_a_web_page_instead_of_a_pdf_is_not_stored_and_the_rest_is(
@@ -345,7 +345,7 @@ def test_bulk_enrichment_reports_progress_over_ws_and_can_be_cancelled(
                     seen.append(message["data"]["progress_percentage"])
         assert max(seen) > 0
         cancelled = client.post(f"/api/tasks/{task['id']}/cancel", headers=bearer(token)).json()["data"]
-        final = wait_task(client, token, cancelled["id"], "cancelled", timeout=10)
+        final = wait_task(client, token, cancelled["id"], "cancelled", timeout=60)
         assert final["progress_percentage"] < 100
 
 
@@ -386,18 +386,18 @@ def test_price_update_and_single_fetches(app: tuple[TestClient[Any], Services, s
     client, _, token = app
     part = add_part(client, token, "W25Q32", part_number="454-W25Q32JWSSIQ", manufacturer="mine")
     task = quick(client, token, "price_update", part_ids=[part["id"]])
-    done = wait_task(client, token, task["id"], "completed", timeout=20)
+    done = wait_task(client, token, task["id"], "completed", timeout=60)
     assert done["result_data"]["enriched"] == 1
     after = get_part(client, token, part["id"])
     assert after["manufacturer"] == "mine" and after["datasheets"] == [] and after["image_url"] is None
     task = quick(client, token, "datasheet_fetch", part_id=part["id"])
-    wait_task(client, token, task["id"], "completed", timeout=20)
+    wait_task(client, token, task["id"], "completed", timeout=60)
     task = quick(client, token, "image_fetch", part_id=part["id"])
-    wait_task(client, token, task["id"], "completed", timeout=20)
+    wait_task(client, token, task["id"], "completed", timeout=60)
     after = get_part(client, token, part["id"])
     assert len(after["datasheets"]) == 1 and after["image_url"].startswith("/api/utility/get_image/")
     everything = quick(client, token, "price_update", update_all=True)
-    assert wait_task(client, token, everything["id"], "completed", timeout=20)["result_data"]["total"] == 1
+    assert wait_task(client, token, everything["id"], "completed", timeout=60)["result_data"]["total"] == 1
 
 
 def test_lcsc_product_page_json_ld_is_the_fallback_when_easyeda_has_nothing(
@@ -450,7 +450,7 @@ def test_an_order_import_with_enrichment_fills_in_its_new_parts(app: tuple[TestC
     )
     assert response.status_code == 200, response.text
     result = response.json()["data"]
-    task = wait_task(client, token, result["enrichment_task_id"], "completed", timeout=20)
+    task = wait_task(client, token, result["enrichment_task_id"], "completed", timeout=60)
     assert task["task_type"] == "file_import_enrichment" and task["result_data"]["enriched"] == 1, task
     part = get_part(client, token, result["created_part_ids"][0])
     assert part["manufacturer"] == "Raspberry Pi" and part["manufacturer_part_number"] == "RP2040"

@@ -27,6 +27,14 @@ class ServerSettings(Section):
         list[str],
         doc("Reverse-proxy addresses or networks whose X-Forwarded-For/-Proto are believed; empty trusts none."),
     ] = []
+    http_parser: Annotated[
+        Literal["auto", "httptools", "h11"],
+        doc("HTTP/1.1 parser: auto takes httptools (C) when installed, else h11 (pure Python)."),
+    ] = "auto"
+    event_loop: Annotated[
+        Literal["auto", "uvloop", "asyncio"],
+        doc("Event loop: auto takes uvloop when installed, else asyncio's own."),
+    ] = "auto"
 
     def __post_init__(self) -> None:
         for entry in self.trusted_proxies:
