@@ -24,7 +24,9 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, DomainError, InvalidInput, NotFound
+from makermatrix_edge.inventory.models import PartView
 from makermatrix_edge.inventory.parts import check_page, find_part_id
+from makermatrix_edge.inventory.queries import part_view
 from makermatrix_edge.orders import batches, planning, store
 from makermatrix_edge.orders.child import run_in_child
 from makermatrix_edge.orders.importers import FORMATS, filename_info, parse_date, parse_file
@@ -362,11 +364,17 @@ class OrderService:
             raise NotFound(f"No order with id {order_id}")
         return found
 
-    async def part_history(self, part_id: str) -> tuple[list[PartOrderItem], PartOrderSummary | None]:
-        def load(db: sqlite_utils.Database) -> tuple[list[PartOrderItem], PartOrderSummary | None]:
-            found = find_part_id(db, part_id=part_id, part_number=None, part_name=None)
+    async def part_with_history(
+        self, *, part_id: str | None, part_number: str | None, part_name: str | None
+    ) -> tuple[PartView, list[PartOrderItem], PartOrderSummary | None]:
+        """A part and the orders it came in, read together: one snapshot, one trip to a reader thread."""
+
+        def load(db: sqlite_utils.Database) -> tuple[PartView, list[PartOrderItem], PartOrderSummary | None]:
+            found = find_part_id(db, part_id=part_id, part_number=part_number, part_name=part_name)
+            view = part_view(db, found)
+            assert view is not None  # found a moment ago, in the same read transaction
             items = store.part_orders(db, found)
-            return items, store.part_summary(db, found, items)
+            return view, items, store.part_summary(db, found, items)
 
         return await self._db.read(load)
 

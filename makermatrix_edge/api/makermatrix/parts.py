@@ -79,8 +79,9 @@ class PartsController(Controller):
         part_number: FromQuery[Text | None] = None,
         part_name: FromQuery[Text | None] = None,
     ) -> Envelope[PartWithOrders]:
-        part = await services.parts.get(part_id=part_id, part_number=part_number, part_name=part_name)
-        items, summary = await services.orders.part_history(part.id)
+        part, items, summary = await services.orders.part_with_history(
+            part_id=part_id, part_number=part_number, part_name=part_name
+        )
         fields = {f: getattr(part, f) for f in part.__struct_fields__}
         return ok(PartWithOrders(**fields, order_items=items, order_summary=summary), "Part found")
 
