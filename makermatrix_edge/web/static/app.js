@@ -106,8 +106,14 @@
             field.value = k.fields[name];
           }
         });
+        // The reason goes beside the form it is about (a print form is far down the page), in view.
+        var reason = document.getElementById("failed");
+        if (reason) {
+          form.parentNode.insertBefore(reason, form);
+          reason.scrollIntoView({ block: "center" });
+        }
         var first = form.querySelector("input:not([type=hidden]), select, textarea");
-        if (first) { first.focus(); }
+        if (first) { first.focus({ preventScroll: Boolean(reason) }); }
       }
     } catch (e) { /* a message without its form is still shown */ }
   }
@@ -194,9 +200,9 @@
     var select = form.querySelector("select[name=template]");
     var img = form.querySelector("img.preview");
     if (select && img) {
-      select.addEventListener("change", function () {
-        img.src = form.dataset.preview + "?template=" + encodeURIComponent(select.value);
-      });
+      var follow = function () { img.src = form.dataset.preview + "?template=" + encodeURIComponent(select.value); };
+      select.addEventListener("change", follow);
+      if (select.value) { follow(); }  // a template kept after a failed print
     }
     form.addEventListener("submit", function () {
       var button = form.querySelector("button[type=submit]");

@@ -1,0 +1,123 @@
+"""Issue 24 (the phone page's third pass), in-process: the points that are about what a page says or serves.
+
+The same points walked in headless Chromium at 360 px are in tests/test_web_phone3.py.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zxingcpp
+from litestar.testing import TestClient
+from PIL import Image
+
+from conftest import FakeClock
+from makermatrix_edge.httpkit.own_host import own_base
+from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench
+
+FROM = "http://testserver.local"
+
+
+@pytest.fixture
+def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
+    yield from make_bench(tmp_path, clock)
+
+
+@pytest.fixture
+def web(bench: Bench) -> TestClient[Any]:
+    return logged_in(bench)
+
+
+def post_from(client: TestClient[Any], page: str, action: str, **fields: str) -> Any:
+    html = client.get(page).text
+    return client.post(
+        action, data={"csrf_token": csrf_of(html), **fields}, headers={"Referer": FROM + page}, follow_redirects=False
+    )
+
+
+# Point 4: a failed print keeps the template chosen; the page says "printer offline" before Print.
+
+
+def test_4_a_failed_print_keeps_the_template_and_an_offline_printer_is_said_up_front(
+    web: TestClient[Any], bench: Bench
+) -> None:
+    url = f"/p/{bench.ne555['id']}"
+    bench.services.labels.script_simulator("ready", "29")
+    bench.client.get("/api/printer/status?refresh=true", headers=bench.headers)
+    assert 'id="printer-note"' not in web.get(url).text
+    template = next(t for t in bench.client.get("/api/printer/templates", headers=bench.headers).json()["data"])
+    r = post_from(web, url, f"{url}/print", template=template["id"], copies="2")
+    shown = flash_of(r)
+    assert "not printed" in shown["error"] and shown["kept"] == {"template": template["id"], "copies": "2"}
+    bench.services.labels.script_simulator("unplugged", None)
+    bench.client.get("/api/printer/status?refresh=true", headers=bench.headers)
+    page = web.get(url).text
+    note = re.search(r'<p class="warn" role="status" id="printer-note">([^<]*)', page)
+    assert note and note.group(1).startswith("Printer offline (unplugged)"), page[page.index('id="print-h"') :]
+    assert page.index('id="printer-note"') < page.index("Print label</button>")
+
+
+# Point 16: placeholders, local times, the Ask box, and the label QR's address.
+
+
+def test_16_a_part_without_a_photo_shows_no_letter_beside_its_quantity(web: TestClient[Any], bench: Bench) -> None:
+    bench.client.post("/api/parts/add_part", json={"part_name": "2N3904", "quantity": 300}, headers=bench.headers)
+    bench.client.post("/api/parts/add_part", json={"part_name": "2N3906", "quantity": 3}, headers=bench.headers)
+    page = web.get("/?q=2N390").text
+    tiles = re.findall(r'<span class="thumb"[^>]*aria-hidden="true">([^<]*)</span>', page)
+    assert len(tiles) == 2 and tiles == ["", ""], tiles
+
+
+def test_16_the_ask_box_is_a_textarea(web: TestClient[Any]) -> None:
+    page = web.get("/ask").text
+    assert '<textarea id="message" name="message"' in page and 'id="message" name="message" type="text"' not in page
+
+
+def _qr_of(png: bytes) -> str:
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert found, "no QR code on the label"
+    return str(found[0].text)
+
+
+def test_16_the_label_qr_opens_the_address_the_phone_used_only_when_it_is_ours(
+    web: TestClient[Any], bench: Bench
+) -> None:
+    part = bench.ne555["id"]
+    configured = bench.services.labels.base_url
+    own = web.get(f"/p/{part}/label.png").content  # the test client's Host is the address it connected to
+    assert _qr_of(own) == f"{FROM}/p/{part}"
+    forged = web.get(f"/p/{part}/label.png", headers={"Host": "evil.example"}).content
+    assert _qr_of(forged) == f"{configured}/p/{part}"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("192.168.1.20:8080", "http://192.168.1.20:8080"),  # the address the connection arrived on
+        ("bench:8080", "http://bench:8080"),  # the machine's own name
+        ("bench.local:8080", "http://bench.local:8080"),
+        ("mm.example.org", "http://mm.example.org"),  # the configured base URL's host and port
+        ("evil.example:8080", None),  # anyone else's name
+        ("192.168.1.99:8080", None),  # another address on the LAN
+        ("192.168.1.20:9999", None),  # ours, but a port we do not listen on
+        ("bench:8080/x", None),
+        ("", None),
+        ("[::ffff:192.168.1.20]:8080", "http://[::ffff:192.168.1.20]:8080"),
+    ],
+)
+def test_16_only_a_host_that_names_the_daemon_is_trusted(host: str, expected: str | None) -> None:
+    got = own_base(host, "http", ("192.168.1.20", 8080), "http://mm.example.org", {"bench", "bench.local"}, (8080,))
+    assert got == expected
+
+
+def test_16_order_and_reimport_times_are_local(web: TestClient[Any]) -> None:
+    templates = Path(__file__).resolve().parent.parent / "makermatrix_edge" / "web" / "templates"
+    for name in ("order.html", "import.html", "_supplier.html"):
+        text = (templates / name).read_text()
+        stamps = re.findall(r"\{\{ [^}]*(?:import_date|fetched_at)[^}]*\}\}", text)
+        assert stamps and all("|local" in s for s in stamps), (name, stamps)
