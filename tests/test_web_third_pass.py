@@ -121,3 +121,68 @@ def test_16_order_and_reimport_times_are_local(web: TestClient[Any]) -> None:
         text = (templates / name).read_text()
         stamps = re.findall(r"\{\{ [^}]*(?:import_date|fetched_at)[^}]*\}\}", text)
         assert stamps and all("|local" in s for s in stamps), (name, stamps)
+
+
+# Point 10: the scan result lands in view; a photo of our own label opens its page.
+
+
+def test_10_a_photo_of_our_own_label_opens_the_part_and_the_result_lands_in_view(
+    web: TestClient[Any], bench: Bench
+) -> None:
+    part = bench.ne555["id"]
+    label = web.get(f"/p/{part}/label.png").content
+    form = web.get("/scan").text
+    assert 'action="/scan#found"' in form  # the browser scrolls to the result's heading
+    r = web.post(
+        "/scan",
+        data={"csrf_token": csrf_of(form)},
+        files={"file": ("label.png", label, "image/png")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/p/{part}"
+    nothing = io.BytesIO()
+    Image.new("L", (200, 200), 255).save(nothing, "PNG")
+    r = web.post(
+        "/scan", data={"csrf_token": csrf_of(form)}, files={"file": ("blank.png", nothing.getvalue(), "image/png")}
+    )
+    assert r.status_code == 200 and '<h2 id="found">' in r.text and "No code found" in r.text
+
+
+# Point 12: the bench camera says it is off, can be started there, and lists no phone photos.
+
+
+@pytest.fixture
+def camera_bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
+    camera = {"kind": "fake", "autostart": False, "fake_payloads": ["NE555"], "fake_interval_seconds": 3600}
+    yield from make_bench(tmp_path, clock, camera=camera)
+
+
+def test_12_the_bench_camera_says_it_is_off_starts_there_and_keeps_phone_photos_apart(
+    camera_bench: Bench,
+) -> None:
+    web = logged_in(camera_bench)
+    home = web.get("/").text
+    feed = home[home.index("<h2>Bench camera</h2>") :]
+    assert "The bench camera is off." in feed and "No scans yet" not in feed
+    assert 'action="/camera/start"' in feed and "Start the camera" in feed
+    r = post_from(web, "/", "/camera/start")
+    assert r.status_code == 303 and flash_of(r)["ok"] == "Bench camera started."
+    try:
+        feed = web.get("/scans/feed").text
+        assert 'data-camera="on"' in feed and "Stop the camera" in feed
+        label = web.get(f"/p/{camera_bench.ne555['id']}/label.png").content
+        form = web.get("/scan").text
+        files = {"file": ("label.png", label, "image/png")}
+        assert web.post("/scan", data={"csrf_token": csrf_of(form)}, files=files, follow_redirects=False).is_redirect
+        sent = camera_bench.client.post("/api/scan", json={"payload": "C7593"}, headers=camera_bench.headers)
+        assert sent.status_code == 200
+        sources = [
+            s["source"]
+            for s in camera_bench.client.get("/api/scan/recent", headers=camera_bench.headers).json()["data"]
+        ]
+        assert "image" in sources  # the phone's photo was read ...
+        feed = web.get("/scans/feed").text
+        assert feed.count("<li>") == sources.count("api") + sources.count("camera") and "image ·" not in feed
+    finally:
+        post_from(web, "/", "/camera/stop")
+    assert "The bench camera is off." in web.get("/scans/feed").text

@@ -13,6 +13,7 @@ from litestar.template.config import TemplateConfig
 from makermatrix_edge.web import (
     admin,
     ask,
+    bench_camera,
     browse,
     errors,
     forms,
@@ -68,6 +69,7 @@ def web_router() -> Router:
             parts.LocationPages,
             locations.LocationEditPages,
             scan.ScanPages,
+            bench_camera.BenchCameraPages,
             ask.AskPages,
             forms.PartForms,
             admin.AdminPages,

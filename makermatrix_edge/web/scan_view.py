@@ -33,6 +33,20 @@ async def preview(services: Services, payload: str) -> ScanResult:
     )
 
 
+def landing(hit: ScanResult) -> str | None:
+    """Where one code leads by itself: our own part or location label opens that page (no card to tap).
+
+    A bag (a quantity to receive) gets its card instead; so does a code that names nothing.
+    """
+    if hit.parsed.quantity and (hit.part or hit.new_part):
+        return None
+    if hit.part is not None:
+        return f"/p/{hit.part.id}"
+    if hit.location is not None:
+        return f"/l/{hit.location.id}"
+    return None
+
+
 async def last_receipt(services: Services, payload: str) -> str | None:
     """When this bag's payload was last received, or None: the page asks before adding it again."""
     key = receipt_key(payload)

@@ -68,6 +68,7 @@
   }
 
   function showScan(feed, d) {
+    if (d.source === "image") { return; }  // a phone's photo is answered on its Scan page, not here
     var list = feed.querySelector("ul.feed");
     if (!list) {
       feed.innerHTML = "";
