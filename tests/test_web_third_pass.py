@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from PIL import Image
 
 from conftest import FakeClock
+from inventory_helpers import add_location
 from makermatrix_edge.httpkit.own_host import own_base
 from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench
 
@@ -186,3 +187,86 @@ def test_12_the_bench_camera_says_it_is_off_starts_there_and_keeps_phone_photos_
     finally:
         post_from(web, "/", "/camera/stop")
     assert "The bench camera is off." in web.get("/scans/feed").text
+
+
+# Point 9: one searchable place picker with recent places; the place named exactly comes first.
+
+
+def _tree(bench: Bench) -> dict[str, str]:
+    """Places whose paths contain each other's words as text: the traps of a substring search."""
+    ids: dict[str, str] = {}
+
+    def add(path: str) -> str:
+        parent = None
+        for depth, name in enumerate(path.split(" / ")):
+            key = " / ".join(path.split(" / ")[: depth + 1])
+            if key not in ids:
+                ids[key] = add_location(bench.client, bench.headers, name, parent)
+            parent = ids[key]
+        return ids[path]
+
+    for path in ("Rack 30 / Shelf 2 / Box 5", "Rack 3 / Shelf 2 / Box 50", "Rack 3 / Shelf 20 / Box 5",
+                 "Rack 3 / Shelf 2 / Box 5", "Cabinet / Drawer B / Bin 70", "Cabinet / Drawer BB / Bin 7",
+                 "Cabinet / Drawer B / Bin 7", "Cabinet / Drawer B / Bin 7 / Slot 1"):  # fmt: skip
+        add(path)
+    for n in range(1, 31):
+        add(f"Cabinet / Drawer C / Bin {n}")
+    return ids
+
+
+def _listed(html: str) -> list[str]:
+    return [re.sub(r"\s+", " ", s).strip() for s in re.findall(r"<span>([^<]*)</span></label>", html)]
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [("rack 3 shelf 2 box 5", "Rack 3 / Shelf 2 / Box 5"), ("drawer b bin 7", "Cabinet / Drawer B / Bin 7"),
+     ("Drawer B / Bin 7", "Cabinet / Drawer B / Bin 7"), ("bin7", "Cabinet / Drawer B / Bin 7")],
+)  # fmt: skip
+def test_9_place_search_puts_the_place_named_first(web: TestClient[Any], bench: Bench, query: str, first: str) -> None:
+    _tree(bench)
+    fragment = web.get("/places/pick", params={"q": query, "mode": "radio"}).text
+    assert '<h3 class="pick-head">Matching places</h3>' in fragment
+    assert _listed(fragment)[0] == first, _listed(fragment)[:4]
+    moved = web.get(f"/p/{bench.ne555['id']}/move", params={"q": query}).text  # Move ranks the same way
+    assert re.search(r'class="pick">([^<]*)</button>', moved).group(1) == first  # type: ignore[union-attr]
+    found = web.get("/locations", params={"q": query}).text  # and so does the Locations page's search
+    assert re.search(r'<span class="name">([^<]*)</span>', found).group(1) == first  # type: ignore[union-attr]
+
+
+def test_9_a_bin_typed_in_part_is_still_found_and_numbers_sort_naturally(web: TestClient[Any], bench: Bench) -> None:
+    _tree(bench)
+    typing = _listed(web.get("/places/pick", params={"q": "drawer c bi"}).text)
+    assert typing[:3] == ["Cabinet / Drawer C / Bin 1", "Cabinet / Drawer C / Bin 2", "Cabinet / Drawer C / Bin 3"]
+    assert web.get("/places/pick", params={"q": "no such place"}).text.count("No place matches") == 1
+
+
+def test_9_the_new_part_form_and_a_new_bag_carry_recent_places_not_the_whole_tree(
+    web: TestClient[Any], bench: Bench
+) -> None:
+    ids = _tree(bench)
+    total = len(bench.client.get("/api/locations/get_all_locations", headers=bench.headers).json()["data"])
+    assert total > 40
+    bench.client.put(
+        f"/api/parts/update_part/{bench.cap['id']}",
+        json={"location_id": ids["Cabinet / Drawer B / Bin 7"]},
+        headers=bench.headers,
+    )
+    form = web.get("/parts/new").text
+    assert "<select" not in form and '<h3 class="pick-head">Recent places</h3>' in form
+    listed = _listed(form)
+    assert listed[0] == "No location" and "Cabinet / Drawer B / Bin 7" in listed and len(listed) <= 7, listed
+    assert 'data-places="/places/pick?mode=radio&amp;field=location_id"' in form
+    # the new bag's card offers the same picker
+    bag = "{pbn:PICK9,on:GB9,pc:C9999991,pm:ZXCV1234QW,qty:25,mc:10,cc:1,pdi:1,hp:0,wc:ZH}"
+    home = web.get("/", params={"q": bag}).text
+    assert "Where will it live?" in home and "<select" not in home and "Cabinet / Drawer B / Bin 7" in _listed(home)
+    # a place found by searching can be chosen, and the form keeps it when it comes back with a mistake
+    box = ids["Rack 3 / Shelf 2 / Box 5"]
+    r = web.post("/parts/new", data={"csrf_token": csrf_of(form), "part_name": "", "location_id": box})
+    assert r.status_code == 400 and f'value="{box}" checked' in r.text
+    r = web.post("/parts/new", data={"csrf_token": csrf_of(form), "part_name": "Fresh part", "location_id": box},
+                 follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    made = bench.client.get("/api/parts/get_part", params={"part_name": "Fresh part"}, headers=bench.headers)
+    assert made.json()["data"]["location_id"] == box

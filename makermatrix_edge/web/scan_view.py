@@ -17,6 +17,7 @@ from makermatrix_edge.scanning.resolve import resolve
 from makermatrix_edge.scanning.service import ScanResult
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.forms import PREFILL
+from makermatrix_edge.web.place_picker import picker
 from makermatrix_edge.web.timefmt import ago
 
 
@@ -77,6 +78,6 @@ async def cards(services: Services, results: list[ScanResult], can_write: bool) 
             for r in results
             if r.new_part
         },
-        "scan_locations": await services.locations.list_flat() if any(r.new_part for r in results) else [],
+        "pick": await picker(services) if any(r.new_part for r in results) else None,
         "can_write": can_write,
     }

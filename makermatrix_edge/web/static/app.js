@@ -155,15 +155,28 @@
     startPolling();
   }
 
-  // A list filtered as you type ("bin 7": every word somewhere in the place's path).
-  document.querySelectorAll("input[data-filter]").forEach(function (input) {
-    var items = document.querySelectorAll(input.dataset.filter);
-    input.addEventListener("input", function () {
-      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      items.forEach(function (li) {
-        var path = li.dataset.path || "";
-        li.hidden = !words.every(function (w) { return path.indexOf(w) !== -1; });
-      });
+  // The place picker: its list refetched as you type (best match first), the chosen place kept.
+  document.querySelectorAll("input[data-places]").forEach(function (input) {
+    var target = document.getElementById(input.dataset.target);
+    var timer = null, seq = 0;
+    function refresh() {
+      var mine = ++seq;
+      var chosen = target.querySelector("input[type=radio]:checked");
+      var url = input.dataset.places + "&q=" + encodeURIComponent(input.value) +
+        (chosen ? "&selected=" + encodeURIComponent(chosen.value) : "");
+      fetch(url, { credentials: "same-origin" })
+        .then(text)
+        .then(function (html) { if (mine === seq) { target.innerHTML = html; } })
+        .catch(function () { /* keep the last list */ });
+    }
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 150); });
+    // Enter searches; in a bigger form it must not send that form half filled in.
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && input.form && input.form.method === "post") {
+        ev.preventDefault();
+        clearTimeout(timer);
+        refresh();
+      }
     });
   });
 
