@@ -129,7 +129,8 @@ class ScanService:
     async def scan_image(self, content: bytes) -> list[ScanResult]:
         """Every code in a photo, resolved (decoding runs in a worker thread)."""
         if len(content) > self.settings.max_image_bytes:
-            raise InvalidInput(f"the photo is larger than {self.settings.max_image_bytes} bytes", "file")
+            most = f"{self.settings.max_image_bytes / (1024 * 1024):g} MB"
+            raise InvalidInput(f"the photo is larger than {most}, the most a photo may be", "file")
 
         def decode() -> list[DecodedCode]:
             try:

@@ -16,7 +16,7 @@ from makermatrix_edge.inventory.models import PartUpdate
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.photos import PhotoData, scan_upload
+from makermatrix_edge.web.photos import PHOTO_LIMIT_WORDS, PhotoData, scan_upload
 from makermatrix_edge.web.place_picker import picker
 from makermatrix_edge.web.render import Form, back, page
 
@@ -42,7 +42,7 @@ class MovePages(Controller):
 
     @post(
         "/p/{part_id:str}/move/scan",
-        opt=page_access("parts:write"),
+        opt=page_access("parts:write", PHOTO_LIMIT_WORDS),
         status_code=303,
         request_max_body_size=SCAN_PHOTO_BODY_LIMIT,
         middleware=[photo_admission],

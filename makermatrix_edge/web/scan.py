@@ -14,7 +14,7 @@ from makermatrix_edge.httpkit.uploads import SCAN_PHOTO_BODY_LIMIT
 from makermatrix_edge.scanning.receive import ReceiveRequest, receive
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.photos import PhotoData, scan_upload
+from makermatrix_edge.web.photos import PHOTO_LIMIT_WORDS, PhotoData, scan_upload
 from makermatrix_edge.web.render import Form, back, page
 from makermatrix_edge.web.scan_view import cards, landing, last_receipt, preview
 
@@ -34,7 +34,7 @@ class ScanPages(Controller):
 
     @post(
         "/scan",
-        opt=page_access("parts:read"),
+        opt=page_access("parts:read", PHOTO_LIMIT_WORDS),
         status_code=200,
         request_max_body_size=SCAN_PHOTO_BODY_LIMIT,
         middleware=[photo_admission],
