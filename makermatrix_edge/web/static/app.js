@@ -87,6 +87,10 @@
     });
   }
 
+  // A page that answers a photo (the scan's result) opens at the answer, not at the form above it.
+  var here = document.querySelector("[data-scroll-here]");
+  if (here && !document.body.dataset.kept) { here.scrollIntoView({ block: "start" }); }
+
   // After a failed post the page comes back with what was typed: put it back into that form.
   var kept = document.body.dataset.kept;
   if (kept) {
