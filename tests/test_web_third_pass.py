@@ -155,7 +155,7 @@ def test_10_a_photo_of_our_own_label_opens_the_part_and_the_result_lands_in_view
 
 @pytest.fixture
 def camera_bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    camera = {"kind": "fake", "autostart": False, "fake_payloads": ["NE555"], "fake_interval_seconds": 3600}
+    camera = {"kind": "fake", "autostart": False, "fake_payloads": ["NE555", "C7593"], "fake_interval_seconds": 3600}
     yield from make_bench(tmp_path, clock, camera=camera)
 
 
