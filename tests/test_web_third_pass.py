@@ -176,13 +176,16 @@ def test_12_the_bench_camera_says_it_is_off_starts_there_and_keeps_phone_photos_
         form = web.get("/scan").text
         files = {"file": ("label.png", label, "image/png")}
         assert web.post("/scan", data={"csrf_token": csrf_of(form)}, files=files, follow_redirects=False).is_redirect
+        bag = "{pbn:PICK9,on:GB9,pc:C9999991,pm:ZXCV1234QW,qty:25,mc:10,cc:1,pdi:1,hp:0,wc:ZH}"
+        received = post_from(web, "/scan", "/scan/receive", payload=bag)  # a bag received on the phone
+        assert received.status_code == 303 and flash_of(received)["ok"].startswith("Added 25")
         sent = camera_bench.client.post("/api/scan", json={"payload": "C7593"}, headers=camera_bench.headers)
         assert sent.status_code == 200
         sources = [
             s["source"]
             for s in camera_bench.client.get("/api/scan/recent", headers=camera_bench.headers).json()["data"]
         ]
-        assert "image" in sources  # the phone's photo was read ...
+        assert "image" in sources and "phone" in sources  # the phone's photo was read, its bag received ...
         feed = web.get("/scans/feed").text
         assert feed.count("<li>") == sources.count("api") + sources.count("camera") and "image ·" not in feed
     finally:

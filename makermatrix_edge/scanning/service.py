@@ -30,7 +30,9 @@ from makermatrix_edge.settings import ScannerSettings
 
 log = logging.getLogger(__name__)
 CameraFactory = Callable[[CodeSink, Callable[[], Decoder]], Camera]
-Source = Literal["api", "image", "camera"]
+# api: a payload sent by a client (a USB scanner, a script); image: a photo; camera: the bench camera;
+# phone: a bag received on the phone pages (kept out of the bench camera's feed, as photos are).
+Source = Literal["api", "image", "camera", "phone"]
 
 
 class ScanResult(Resolution, kw_only=True):

@@ -17,6 +17,7 @@ from makermatrix_edge.web.params import Req, Svc
 from makermatrix_edge.web.render import back
 
 CONTROL = "parts:write"  # as POST /api/scanner/start and /stop
+BENCH = ("camera", "api")  # the camera, and payloads sent by a USB scanner or a script at the bench
 
 
 class CameraView(msgspec.Struct):
@@ -40,9 +41,9 @@ def camera_view(services: Services) -> CameraView:
 
 
 def bench_scans(services: Services, limit: int) -> list[ScanResult]:
-    """The latest scans from the bench, without the photos phones sent."""
+    """The latest scans from the bench, without the photos phones sent and the bags they received."""
     everything = services.scans.recent(services.scans.settings.recent_size)
-    return [s for s in everything if s.source != "image"][:limit]
+    return [s for s in everything if s.source in BENCH][:limit]
 
 
 class BenchCameraPages(Controller):

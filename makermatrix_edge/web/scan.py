@@ -67,7 +67,7 @@ class ScanPages(Controller):
         except msgspec.ValidationError as exc:
             raise InvalidInput(str(exc)) from None
         try:
-            done = await receive(services.scans, req, principal)
+            done = await receive(services.scans, req, principal, source="phone")
         except Conflict:
             if req.force or not await last_receipt(services, req.payload):
                 raise

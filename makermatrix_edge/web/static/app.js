@@ -68,7 +68,7 @@
   }
 
   function showScan(feed, d) {
-    if (d.source === "image") { return; }  // a phone's photo is answered on its Scan page, not here
+    if (d.source === "image" || d.source === "phone") { return; }  // a phone's photo or bag: answered on its page
     var list = feed.querySelector("ul.feed");
     if (!list) {
       feed.innerHTML = "";
