@@ -95,7 +95,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         backups = BackupService(settings, db, drive, clock)
         gate = DecodeGate()
         tasks.registry.register(backup_creation(backups))
-        images = ImageStore(data_dir / "images")
+        images = ImageStore(data_dir / "images", max_bytes=settings.scanner.max_image_bytes)  # one photo limit
         suppliers = SupplierRegistry(
             settings.suppliers,
             db,

@@ -29,7 +29,7 @@ def start_daemon(data_dir: Path) -> Iterator[Daemon]:
     env = {"MAKERMATRIX_EDGE_ADMIN_PASSWORD": PASSWORD, "MAKERMATRIX_EDGE_SERVER__PUBLIC_URL": ""}
     proc = Daemon(data_dir, env=env, extra_args=["--demo"])
     try:
-        proc.wait_healthy()
+        proc.wait_healthy(60)  # a loaded 2-core machine can take longer than the default to start it
         yield proc
     finally:
         proc.stop()

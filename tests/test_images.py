@@ -19,7 +19,7 @@ from makermatrix_edge.errors import NotFound
 from makermatrix_edge.inventory.images import ImageStore, UnsupportedImage
 from makermatrix_edge.services import Services
 
-MB5 = 5 * 1024 * 1024
+MB20 = 20 * 1024 * 1024
 CACHE = "public, max-age=31536000, immutable"
 UPLOAD = "/api/utility/upload_image"
 GET = "/api/utility/get_image/"
@@ -176,17 +176,18 @@ def test_what_is_not_a_supported_image_is_415_and_not_stored(
     assert files_in(images.folder) == []
 
 
-def test_five_megabytes_is_the_limit(client: TestClient[Any], admin_token: str, images: ImageStore) -> None:
-    assert upload(client, admin_token, png_of_length(MB5)).status_code == 200
+def test_twenty_megabytes_is_the_limit(client: TestClient[Any], admin_token: str, images: ImageStore) -> None:
+    """Issue 24 point 11: a 48 Mpx phone photo (up to 20 MB) is taken; the refusal says the limit."""
+    assert upload(client, admin_token, png_of_length(MB20)).status_code == 200
     stored = files_in(images.folder)
-    response = upload(client, admin_token, png_of_length(MB5 + 1))
+    response = upload(client, admin_token, png_of_length(MB20 + 1))
     assert response.status_code == 413
-    assert response.json() == {"status": "error", "message": "Image is larger than 5 MB", "data": None}
+    assert response.json() == {"status": "error", "message": "Image is larger than 20 MB", "data": None}
     assert files_in(images.folder) == stored  # no new file, no temp file
 
 
 def test_a_body_far_over_the_limit_is_refused_early(client: TestClient[Any], admin_token: str) -> None:
-    response = upload(client, admin_token, b"\0" * (7 * 1024 * 1024))
+    response = upload(client, admin_token, b"\0" * (MB20 + 2 * 1024 * 1024))
     assert response.status_code == 413 and response.json()["status"] == "error"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from daemon_process import ROOT
+from wheel_build import build_wheel
 
 INSTALL = ROOT / "scripts" / "install-pi"
 UNINSTALL = ROOT / "scripts" / "uninstall-pi"
@@ -35,31 +36,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The package as a wheel, built offline from a copy (the shared tree stays untouched)."""
-    work = tmp_path_factory.mktemp("wheel")
-    src = work / "src"
-    src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, src / name)
-    shutil.copytree(ROOT / "makermatrix_edge", src / "makermatrix_edge", ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "-w",
-            str(work),
-            str(src),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return next(work.glob("makermatrix_edge-*.whl"))
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 def run(script: Path, *args: str) -> subprocess.CompletedProcess[str]:

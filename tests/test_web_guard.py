@@ -34,6 +34,8 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/"): "parts:read",
     ("GET", "/search"): "parts:read",
     ("GET", "/scans/feed"): "parts:read",
+    ("POST", "/camera/start"): "parts:write",
+    ("POST", "/camera/stop"): "parts:write",
     ("GET", "/p/{part_id:str}"): "parts:read",
     ("GET", "/p/{part_id:str}/label.png"): "printer:use",
     ("GET", "/l/{location_id:str}"): "locations:read",

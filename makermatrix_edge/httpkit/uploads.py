@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from litestar.datastructures import UploadFile
 
-# A part's photo: room for a 5 MB file (the image store's limit, a clear 413) plus the framing.
-IMAGE_UPLOAD_BODY_LIMIT = 6 * 1024 * 1024
-# A photo to scan for codes: a 10 MB photo (the scanning service's limit, a clear 422) plus the framing.
-SCAN_PHOTO_BODY_LIMIT = 11 * 1024 * 1024
+# A photo, to keep or to scan: the largest a service takes ([scanner] max_image_bytes, at most 20 MB:
+# a 48 Mpx phone photo; past it a clear 413/422 in words from the service) plus the framing.
+PHOTO_FILE_LIMIT = 20 * 1024 * 1024
+IMAGE_UPLOAD_BODY_LIMIT = PHOTO_FILE_LIMIT + 1024 * 1024
+SCAN_PHOTO_BODY_LIMIT = IMAGE_UPLOAD_BODY_LIMIT
 # An order file: the largest (10 MB, the order service's limit) plus the framing.
 ORDER_FILE_BODY_LIMIT = 11 * 1024 * 1024
 

@@ -1,4 +1,8 @@
-"""Uploaded part/location images: judged by content with Pillow, stored as <uuid>.<ext>, thumbnails on demand.
+"""Uploaded part/location images: judged by content with Pillow, stored as <uuid>.<ext>, smaller copies on demand.
+
+Two smaller copies are made once and kept beside the originals: `thumbs/` (256 px, list cards) and
+`page/` (a JPEG of at most 800 px and 150 KB, the part page). A 48 Mpx phone photo is 5-20 MB;
+served as it is, every view of the part page downloaded all of it over the bench's Wi-Fi.
 
 Blocking (Pillow and file I/O): callers on the event loop run these methods in a worker thread.
 """
@@ -22,10 +26,13 @@ from makermatrix_edge.errors import DomainError, NotFound
 from makermatrix_edge.runtime import imaging
 from makermatrix_edge.runtime.imaging import MAX_DECODE_BYTES, MAX_PIXELS, open_bounded
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024  # a 48 Mpx phone photo; the same limit as a photo to scan ([scanner] max_image_bytes)
 # Where a stored image is served: a part's image_url is this followed by the stored file name.
 IMAGE_URL = "/api/utility/get_image/"
 THUMB_SIZE = 256
+PAGE_SIZE = 800  # the part page's photo: long side at most this ...
+PAGE_MAX_BYTES = 150 * 1024  # ... and at most this many bytes (a smaller original is served as it is)
+_PAGE_QUALITIES = (80, 65, 50, 35)
 _ORIENTATION = 0x0112  # EXIF tag; values 5-8 swap width and height
 _TEMP_PREFIX = ".upload-"
 
@@ -83,6 +90,7 @@ class ImageStore:
         self.folder = folder
         self.max_decode_bytes = max_decode_bytes
         self.thumbs = folder / "thumbs"
+        self.pages = folder / "page"
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.thumb_size = thumb_size
@@ -90,7 +98,7 @@ class ImageStore:
     def save(self, data: bytes) -> StoredImage:
         """Check the bytes are a supported image and store them unchanged under a new id."""
         if len(data) > self.max_bytes:
-            raise ImageTooLarge(f"Image is larger than {self.max_bytes // (1024 * 1024)} MB")
+            raise ImageTooLarge(f"Image is larger than {self.limit_words()}")
         kind, width, height = self._inspect(data)
         image_id = str(uuid.uuid4())
         filename = f"{image_id}.{kind.ext}"
@@ -98,8 +106,11 @@ class ImageStore:
         _write_atomically(self.folder / filename, data)
         return StoredImage(image_id, filename, kind.content_type, width, height)
 
-    def path_for(self, image_ref: str, *, thumb: bool = False) -> tuple[Path, str]:
-        """The file (and its content type) for '<uuid>.<ext>' or a bare '<uuid>'; a thumbnail is made once."""
+    def limit_words(self) -> str:
+        return f"{self.max_bytes / (1024 * 1024):g} MB"
+
+    def path_for(self, image_ref: str, *, thumb: bool = False, page: bool = False) -> tuple[Path, str]:
+        """The file (and its content type) for '<uuid>.<ext>' or a bare '<uuid>'; a smaller copy is made once."""
         match = _REF.fullmatch(image_ref)  # before any filesystem access: nothing else can name a path
         if match is None:
             raise NotFound("Image not found")
@@ -110,13 +121,15 @@ class ImageStore:
             path = self.folder / f"{match['id']}.{ext}"
             if self._is_own_file(path, self.folder):
                 kind = _BY_EXT[ext]
+                if page:
+                    return self._page_copy(path, kind)
                 return (self._thumbnail(path, kind) if thumb else path), kind.content_type
         raise NotFound("Image not found")
 
     def sweep_temp_files(self) -> int:
         """Remove half-written files a crash left behind; call at startup only (it would race live uploads)."""
         removed = 0
-        for folder in (self.folder, self.thumbs):
+        for folder in (self.folder, self.thumbs, self.pages):
             for path in folder.glob(f"{_TEMP_PREFIX}*") if folder.is_dir() else ():
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
@@ -171,6 +184,45 @@ class ImageStore:
                 options["icc_profile"] = source.info["icc_profile"]
             image.save(out, kind.pillow_format, **options)
         return out.getvalue()
+
+    def _page_copy(self, original: Path, kind: _Kind) -> tuple[Path, str]:
+        """The part page's copy: the original when it is small already, else a JPEG made once."""
+        target = self.pages / f"{original.stem}.jpg"
+        if self._is_own_file(target, self.pages):
+            return target, "image/jpeg"
+        if original.stat().st_size <= PAGE_MAX_BYTES:
+            return original, kind.content_type
+        try:
+            data = self._render_page(original)
+        except imaging.ImageRefused as exc:
+            raise UnsupportedImage(f"No page copy: {exc}") from None
+        self.pages.mkdir(parents=True, exist_ok=True)
+        _write_atomically(target, data)
+        return target, "image/jpeg"
+
+    def _render_page(self, original: Path) -> bytes:
+        # A JPEG is decoded at the smallest scale still at least PAGE_SIZE (a 48 Mpx photo at 1/8).
+        with open_bounded(original, reduce_to=PAGE_SIZE, max_bytes=self.max_decode_bytes) as (source, _):
+            image: Image.Image = source
+            if image.mode in ("P", "1"):
+                image = image.convert("RGBA")
+            image.thumbnail((PAGE_SIZE, PAGE_SIZE), Image.Resampling.LANCZOS)
+            image = ImageOps.exif_transpose(image)
+            if image.mode in ("RGBA", "LA") or "transparency" in image.info:
+                flat = Image.new("RGB", image.size, "white")  # JPEG has no transparency: on white, as shown
+                flat.paste(image, mask=image.convert("RGBA").getchannel("A"))
+                image = flat
+            elif image.mode != "RGB":
+                image = image.convert("RGB")
+            icc = source.info.get("icc_profile")
+        out = b""
+        for quality in _PAGE_QUALITIES:  # the first quality that fits the byte budget
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=quality, optimize=True, **({"icc_profile": icc} if icc else {}))
+            out = buffer.getvalue()
+            if len(out) <= PAGE_MAX_BYTES:
+                break
+        return out
 
     @staticmethod
     def _is_own_file(path: Path, folder: Path) -> bool:

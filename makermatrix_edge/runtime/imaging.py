@@ -37,13 +37,16 @@ T = TypeVar("T")
 # progressive JPEG at 4:2:0 (not at 4:4:4); baseline JPEGs are decoded at a reduced scale (draft)
 # and so fit whatever their size.
 MAX_DECODE_BYTES = 48 * 1024**2
-MAX_PIXELS = 40_000_000  # well under Pillow's own bomb limit (~89 Mpx)
+MAX_PIXELS = 50_000_000  # a 48-50 Mpx phone photo; well under Pillow's own bomb limit (~89 Mpx)
 # Only these decoders ever see bytes from outside: their cost is worked out here; that of the
 # dozens of others Pillow can read (TIFF, PSD, ICO, ...) is not.
 WEB_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 DECODE_SLOTS = 2  # a Pi has 4 slow cores; more at once only queue for the CPU and hold memory
-# Photo requests at once, body included (a 10 MB photo is held two or three times while it is parsed).
+# Photo requests at once, body included (a photo is held two or three times while it is parsed): four of
+# up to PHOTO_UNIT each; a larger one takes as many turns as it has PHOTO_UNITs (a 20 MB photo two),
+# so at most about 40 MB of photos are in memory at once, whatever their sizes.
 PHOTO_REQUESTS = 4
+PHOTO_UNIT = 10 * 1024**2
 DECODE_WAIT_SECONDS = 10.0  # beyond this a client gets 503 + Retry-After instead of a hung request
 _ONE_BYTE_MODES = {"1", "L", "P"}
 
@@ -234,10 +237,10 @@ class _Slots:
         self._free = size
         self._wakers: set[Callable[[], None]] = set()
 
-    def _take_or_wait_with(self, wake: Callable[[], None]) -> bool:
+    def _take_or_wait_with(self, wake: Callable[[], None], n: int = 1) -> bool:
         with self._lock:
-            if self._free > 0:
-                self._free -= 1
+            if self._free >= n:
+                self._free -= n
                 return True
             self._wakers.add(wake)
             return False
@@ -246,9 +249,9 @@ class _Slots:
         with self._lock:
             self._wakers.discard(wake)
 
-    def release(self) -> None:
+    def release(self, n: int = 1) -> None:
         with self._lock:
-            self._free += 1
+            self._free += n
             wakers = list(self._wakers)
         for wake in wakers:
             wake()
@@ -257,8 +260,9 @@ class _Slots:
         retry = max(1, math.ceil(self.wait_seconds / 2))
         return Overloaded(f"{self.busy}; try again in {retry} s", retry)
 
-    async def acquire(self) -> None:
-        """Wait for a free slot; Overloaded (503 with Retry-After) after wait_seconds."""
+    async def acquire(self, n: int = 1) -> None:
+        """Wait for `n` free slots (at most `size`); Overloaded (503 with Retry-After) after wait_seconds."""
+        n = min(max(1, n), self.size)
         loop = asyncio.get_running_loop()
         woken = asyncio.Event()
 
@@ -268,7 +272,7 @@ class _Slots:
 
         try:
             async with asyncio.timeout(self.wait_seconds):
-                while not self._take_or_wait_with(wake):
+                while not self._take_or_wait_with(wake, n):
                     try:
                         await woken.wait()
                     finally:
@@ -306,13 +310,19 @@ class DecodeGate:
         self._requests = _Slots(requests, wait_seconds, "Busy receiving other images")
 
     @contextlib.asynccontextmanager
-    async def admit(self) -> AsyncIterator[None]:
-        """Held by a photo request from before its body is read until its answer is ready."""
-        await self._requests.acquire()
+    async def admit(self, body_bytes: int | None = None) -> AsyncIterator[None]:
+        """Held by a photo request from before its body is read until its answer is ready.
+
+        `body_bytes`: the request's Content-Length; a body of several PHOTO_UNITs takes as many turns
+        (unknown: all of them).
+        """
+        turns = self._requests.size if body_bytes is None else math.ceil(max(1, body_bytes) / PHOTO_UNIT)
+        turns = min(max(1, turns), self._requests.size)
+        await self._requests.acquire(turns)
         try:
             yield
         finally:
-            self._requests.release()
+            self._requests.release(turns)
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run the blocking `fn` in a worker thread once a slot is free."""

@@ -20,7 +20,7 @@ from makermatrix_edge.codes.payload import parse_payload, receipt_key
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.inventory.models import PartCreate, PartView
 from makermatrix_edge.scanning.resolve import resolve
-from makermatrix_edge.scanning.service import ScanResult, ScanService
+from makermatrix_edge.scanning.service import ScanResult, ScanService, Source
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 PENDING_SECONDS = 120
@@ -64,7 +64,9 @@ def _reserve(
     return run
 
 
-async def receive(scans: ScanService, request: ReceiveRequest, actor: Principal | None) -> Received:
+async def receive(
+    scans: ScanService, request: ReceiveRequest, actor: Principal | None, source: Source = "api"
+) -> Received:
     parsed = parse_payload(request.payload)
     if parsed.kind in ("text", "unrecognised", "own_location") and request.part_id is None:
         raise InvalidInput("not a bag or part label; scan the bag's code (or name part_id)", "payload")
@@ -104,5 +106,5 @@ async def receive(scans: ScanService, request: ReceiveRequest, actor: Principal 
             [part.id, quantity, action, row],
         )
     )
-    result = await scans.scan(request.payload)
+    result = await scans.scan(request.payload, source=source)
     return Received(action=action, part=part, quantity_added=quantity, received_before=before, scan=result)

@@ -30,7 +30,9 @@ from makermatrix_edge.settings import ScannerSettings
 
 log = logging.getLogger(__name__)
 CameraFactory = Callable[[CodeSink, Callable[[], Decoder]], Camera]
-Source = Literal["api", "image", "camera"]
+# api: a payload sent by a client (a USB scanner, a script); image: a photo; camera: the bench camera;
+# phone: a bag received on the phone pages (kept out of the bench camera's feed, as photos are).
+Source = Literal["api", "image", "camera", "phone"]
 
 
 class ScanResult(Resolution, kw_only=True):
@@ -129,7 +131,8 @@ class ScanService:
     async def scan_image(self, content: bytes) -> list[ScanResult]:
         """Every code in a photo, resolved (decoding runs in a worker thread)."""
         if len(content) > self.settings.max_image_bytes:
-            raise InvalidInput(f"the photo is larger than {self.settings.max_image_bytes} bytes", "file")
+            most = f"{self.settings.max_image_bytes / (1024 * 1024):g} MB"
+            raise InvalidInput(f"the photo is larger than {most}, the most a photo may be", "file")
 
         def decode() -> list[DecodedCode]:
             try:

@@ -89,9 +89,15 @@ class ScannerSettings(Section):
         float, doc("The same code seen again by the camera within this many seconds gives no new event.", ge=0)
     ] = 3.0
     recent_size: Annotated[int, doc("Scan results kept in memory for GET /api/scan/recent.", ge=1, le=1000)] = 50
-    max_image_bytes: Annotated[int, doc("Largest photo accepted by POST /api/scan/image, in bytes.", ge=65_536)] = (
-        10_485_760
-    )
+    max_image_bytes: Annotated[
+        int,
+        doc(
+            "Largest photo accepted, in bytes: to scan (POST /api/scan/image, the Scan page) and as a part's photo;"
+            " at most 20 MB (a 48 Mpx phone photo).",
+            ge=65_536,
+            le=20_971_520,
+        ),
+    ] = 20_971_520
 
 
 class BackupSettings(Section):

@@ -25,6 +25,7 @@ from makermatrix_edge.errors import (
 from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE
 from makermatrix_edge.httpkit.diskfull import disk_full_of
 from makermatrix_edge.web import flash
+from makermatrix_edge.web.guard import FILE_LIMIT_KEY
 from makermatrix_edge.web.render import page
 from makermatrix_edge.web.session import CsrfFailed, LoginRequired, login_url, referer_path
 from makermatrix_edge.web.words import in_words
@@ -45,17 +46,18 @@ _KNOWN: dict[type[Exception], tuple[int, str]] = {
 }
 
 
-def _message(exc: Exception) -> str:
+def _message(request: Request[Any, Any, Any], exc: Exception) -> str:
     if isinstance(exc, DomainError):
         return in_words(exc)
     if isinstance(exc, HTTPException):
-        return _http_words(exc)
+        return _http_words(request, exc)
     return str(exc)
 
 
-def _http_words(exc: HTTPException) -> str:
+def _http_words(request: Request[Any, Any, Any], exc: HTTPException) -> str:
     if exc.status_code == 413:
-        return "That file is too large to send."
+        limit = request.scope["route_handler"].opt.get(FILE_LIMIT_KEY) if "route_handler" in request.scope else None
+        return f"That file is too large: {limit} at most." if limit else "That file is too large to send."
     if exc.status_code == 400:
         return "The form could not be read; reload the page and try again."
     return str(exc.detail)
@@ -89,11 +91,11 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | T
         for cls in type(exc).__mro__:
             if cls in _KNOWN:
                 status, title = _KNOWN[cls]
-                text = _message(exc)
+                text = _message(request, exc)
                 break
         else:
             if isinstance(exc, HTTPException) and exc.status_code < 500:
-                status, title, text = exc.status_code, "That did not work", _http_words(exc)
+                status, title, text = exc.status_code, "That did not work", _http_words(request, exc)
             else:
                 ref = uuid.uuid4().hex[:8]
                 log.exception("page %s %s failed (ref %s)", request.method, request.url.path, ref)

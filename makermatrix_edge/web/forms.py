@@ -15,6 +15,7 @@ from makermatrix_edge.inventory.models import PartCreate, PartUpdate, PartView
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.place_picker import picker
 from makermatrix_edge.web.render import Form, back, form_error, page
 
 TEXT_FIELDS = ("part_name", "part_number", "manufacturer", "manufacturer_part_number", "supplier", "description")
@@ -81,7 +82,7 @@ class PartForms(Controller):
             part=part,
             v=values,
             error=error,
-            locations=await services.locations.list_flat(),
+            pick=await picker(services, selected=values.get("location_id") or None),
         )
 
     @get("/parts/new", opt=page_access("parts:write"))

@@ -26,9 +26,15 @@ _SAFE = ("GET", "HEAD")
 _FORMS = (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART)
 
 
-def page_access(rule: str) -> dict[str, Any]:
-    """The `opt` for a page route: OPEN, LOGIN or a permission such as 'parts:read'."""
-    return {PAGE_KEY: rule}
+FILE_LIMIT_KEY = "file_limit"
+
+
+def page_access(rule: str, file_limit: str | None = None) -> dict[str, Any]:
+    """The `opt` for a page route: OPEN, LOGIN or a permission such as 'parts:read'.
+
+    `file_limit`: the largest file the route's form takes, in words ("20 MB"), said when one is refused.
+    """
+    return {PAGE_KEY: rule, FILE_LIMIT_KEY: file_limit} if file_limit else {PAGE_KEY: rule}
 
 
 async def _sent_token(request: Request[Any, Any, Any]) -> str | None:

@@ -12,9 +12,9 @@ from litestar.response import Redirect, Template
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView
+from makermatrix_edge.inventory.place_match import rank_places
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
-from makermatrix_edge.web.move import matches
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, back, form_error, page
 
@@ -70,7 +70,7 @@ class LocationEditPages(Controller):
             tree=tree,
             totals=totals,
             q=term,
-            found=[loc for loc in flat if matches(loc, term)] if term else [],
+            found=rank_places(flat, term) if term else [],
             locations=flat,
             types=LOCATION_TYPES,
             can_write=can_write,

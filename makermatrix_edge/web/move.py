@@ -1,4 +1,4 @@
-"""Move a part: a location picker that searches ("bin 7") with recent places first, or a location label scanned."""
+"""Move a part: the place picker (recent places first, the named place first in a search), or a label scanned."""
 
 from __future__ import annotations
 
@@ -12,39 +12,17 @@ from litestar.response import Redirect, Template
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.httpkit.admission import photo_admission
 from makermatrix_edge.httpkit.uploads import SCAN_PHOTO_BODY_LIMIT
-from makermatrix_edge.inventory.models import LocationView, PartUpdate
+from makermatrix_edge.inventory.models import PartUpdate
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.photos import PhotoData, scan_upload
+from makermatrix_edge.web.photos import PHOTO_LIMIT_WORDS, PhotoData, scan_upload
+from makermatrix_edge.web.place_picker import picker
 from makermatrix_edge.web.render import Form, back, page
-
-RECENT = 5
-SHOWN = 150  # enough for a bench (the filter works on what is listed)
 
 
 class MoveForm(msgspec.Struct):
     location_id: str = ""
-
-
-def matches(location: LocationView, query: str) -> bool:
-    """Every word of the query in the location's path: "bin 7" finds "Shelf 1 › Drawer B › Bin 7"."""
-    path = location.path.lower()
-    return all(word in path for word in query.lower().split())
-
-
-async def recent_ids(services: Services) -> list[str]:
-    """The places parts went to last (moved, added or edited most recently)."""
-
-    def load(db: Any) -> list[str]:
-        rows = db.execute(
-            "SELECT location_id, max(updated_at) AS last FROM parts WHERE location_id IS NOT NULL "
-            "GROUP BY location_id ORDER BY last DESC LIMIT ?",
-            [RECENT],
-        ).fetchall()
-        return [str(r[0]) for r in rows]
-
-    return await services.db.read(load)
 
 
 class MovePages(Controller):
@@ -53,21 +31,8 @@ class MovePages(Controller):
         self, request: Req, part_id: FromPath[str], principal: User, services: Svc, q: FromQuery[str] = ""
     ) -> Template:
         part = await services.parts.get(part_id=part_id)
-        everything = await services.locations.list_flat()
-        by_id = {loc.id: loc for loc in everything}
-        term = q.strip()[:100]
-        found = [loc for loc in everything if matches(loc, term)] if term else everything
-        recent = [by_id[i] for i in await recent_ids(services) if i in by_id and i != part.location_id]
-        return page(
-            request,
-            "move.html",
-            principal,
-            part=part,
-            q=term,
-            recent=[] if term else recent,
-            found=found[:SHOWN],
-            more=max(0, len(found) - SHOWN),
-        )
+        found = await picker(services, q, leave_out=part.location_id)
+        return page(request, "move.html", principal, part=part, p=found, mode="move", field="location_id")
 
     @post("/p/{part_id:str}/move", opt=page_access("parts:write"), status_code=303)
     async def move(
@@ -77,7 +42,7 @@ class MovePages(Controller):
 
     @post(
         "/p/{part_id:str}/move/scan",
-        opt=page_access("parts:write"),
+        opt=page_access("parts:write", PHOTO_LIMIT_WORDS),
         status_code=303,
         request_max_body_size=SCAN_PHOTO_BODY_LIMIT,
         middleware=[photo_admission],

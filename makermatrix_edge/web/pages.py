@@ -14,10 +14,11 @@ from makermatrix_edge.errors import TooManyRequests, Unauthorized
 from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE, refresh_cookie
 from makermatrix_edge.httpkit.params import QueryInt
 from makermatrix_edge.services import Services
+from makermatrix_edge.web.bench_camera import bench_scans, camera_view
 from makermatrix_edge.web.guard import OPEN, page_access
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, page
-from makermatrix_edge.web.scan_view import cards, preview
+from makermatrix_edge.web.scan_view import cards, landing, preview
 from makermatrix_edge.web.session import page_principal, safe_next
 
 SEARCH_LIMIT = 20
@@ -88,12 +89,10 @@ class HomePages(Controller):
                 # Not a name or number: perhaps a bag's code typed or sent by a USB scanner. It gets
                 # the same card as a photo of the bag (receive, add), and is not a bench-camera scan.
                 hit = await preview(services, term)
+                if (target := landing(hit)) is not None:
+                    return Redirect(path=target, status_code=303)
                 if hit.parsed.quantity and (hit.part or hit.new_part):
                     bag = await cards(services, [hit], principal.can("parts:write"))
-                elif hit.part is not None:
-                    return Redirect(path=f"/p/{hit.part.id}", status_code=303)
-                elif hit.location is not None:
-                    return Redirect(path=f"/l/{hit.location.id}", status_code=303)
                 else:
                     scan_note = hit.message
             elif total == 1:
@@ -107,7 +106,8 @@ class HomePages(Controller):
             total=total,
             scan_note=scan_note,
             bag=bag,
-            scans=services.scans.recent(FEED_LIMIT),
+            scans=bench_scans(services, FEED_LIMIT),
+            camera=camera_view(services),
             live_token=await live_token(services, principal),
         )
 
@@ -128,4 +128,6 @@ class HomePages(Controller):
 
     @get("/scans/feed", opt=page_access("parts:read"))
     async def scan_feed(self, request: Req, principal: User, services: Svc) -> Template:
-        return page(request, "_scans.html", principal, scans=services.scans.recent(FEED_LIMIT))
+        return page(
+            request, "_scans.html", principal, scans=bench_scans(services, FEED_LIMIT), camera=camera_view(services)
+        )

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from litestar import Controller, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.httpkit.admission import photo_admission
 from makermatrix_edge.httpkit.uploads import IMAGE_UPLOAD_BODY_LIMIT
-from makermatrix_edge.inventory.images import IMAGE_URL
+from makermatrix_edge.inventory.images import IMAGE_URL, ImageStore, StoredImage, UnsupportedImage
 from makermatrix_edge.inventory.models import PartUpdate
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.photos import PhotoData, read_upload
+from makermatrix_edge.web.photos import PHOTO_LIMIT_WORDS, PhotoData, read_upload
 from makermatrix_edge.web.render import back, page
+
+
+def _save_with_page_copy(store: ImageStore, content: bytes) -> StoredImage:
+    """Store the photo and make the part page's copy now, while it is at hand: the page opens at once."""
+    stored = store.save(content)
+    with contextlib.suppress(UnsupportedImage):  # judged like the original; else made (or refused) on first view
+        store.path_for(stored.filename, page=True)
+    return stored
 
 
 class PartActions(Controller):
     @post(
         "/p/{part_id:str}/photo",
-        opt=page_access("parts:write"),
+        opt=page_access("parts:write", PHOTO_LIMIT_WORDS),
         status_code=303,
         request_max_body_size=IMAGE_UPLOAD_BODY_LIMIT,
         middleware=[photo_admission],  # like upload_image: the same gate for bodies and decodes
@@ -29,7 +39,7 @@ class PartActions(Controller):
     ) -> Redirect:
         store = services.images
         content = await read_upload(data.file, store.max_bytes)
-        stored = await services.decode_gate.run(lambda: store.save(content))
+        stored = await services.decode_gate.run(lambda: _save_with_page_copy(store, content))
         update = PartUpdate(image_url=IMAGE_URL + stored.filename)
         done = await services.parts.update(part_id, update, principal, source="phone")
         return back(request, f"/p/{done.id}", "Photo saved")

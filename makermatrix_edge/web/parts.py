@@ -14,7 +14,7 @@ from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.pages import live_token
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.printing import choices, qr_base
+from makermatrix_edge.web.printing import choices, printer_note, qr_base
 from makermatrix_edge.web.render import page
 from makermatrix_edge.web.suppliers import supplier_panel
 
@@ -23,7 +23,8 @@ HISTORY_SIZE = 15
 
 async def _print_context(services: Services, kind: str) -> dict[str, Any]:
     templates, loaded, default_fits = await choices(services, kind)
-    return {"templates": templates, "loaded_mm": loaded, "default_fits": default_fits}
+    note = printer_note(await services.labels.status(refresh=False))
+    return {"templates": templates, "loaded_mm": loaded, "default_fits": default_fits, "printer_note": note}
 
 
 def merged(movements: list[Movement], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:

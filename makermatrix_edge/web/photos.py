@@ -10,11 +10,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from makermatrix_edge.errors import InvalidInput
-from makermatrix_edge.httpkit.uploads import read_capped
+from makermatrix_edge.httpkit.uploads import PHOTO_FILE_LIMIT, read_capped
 from makermatrix_edge.scanning.service import ScanResult
 from makermatrix_edge.services import Services
 
 TAKE_PHOTO = "take or choose a photo first"
+PHOTO_LIMIT_WORDS = f"{PHOTO_FILE_LIMIT // (1024 * 1024)} MB"  # the body limit's file part, said when refused
 Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -13,6 +12,7 @@ from litestar.response import Redirect
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.devices.printer.media import label_size
 from makermatrix_edge.errors import DomainError, InvalidInput
+from makermatrix_edge.httpkit.own_host import machine_names, own_base
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.job_words import said
 from makermatrix_edge.labels.templates import Template as LabelTemplate
@@ -49,6 +49,16 @@ async def loaded_width(services: Services) -> int | None:
     return status.media.width_mm if status.media else None
 
 
+def printer_note(status: m.PrinterStatusView) -> str | None:
+    """What the print form says before Print is tapped when the printer, as last seen, cannot print."""
+    why = f" ({status.reason})" if status.reason else ""
+    if status.state == "disabled":
+        return "Printing is turned off in the settings."
+    if status.state in ("offline", "error"):
+        return f"Printer offline{why}: check its power, cable and cover; Print works once it is back."
+    return None
+
+
 async def choices(services: Services, kind: str) -> tuple[list[Choice], int | None, bool]:
     """The templates for `kind`, those fitting the loaded tape first; and whether the default fits."""
     loaded = await loaded_width(services)
@@ -74,20 +84,23 @@ async def advice(services: Services, template_id: str | None) -> str:
     return "Check the printer (power, cover closed, tape loaded) on the Printer page, then print again."
 
 
-_HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
-
-
 def qr_base(request: Request[Any, Any, Any], services: Services) -> str | None:
-    """The address the phone used (http://192.168.1.20:8080), for label QR codes when public_url is unset.
+    """The address the phone used (http://192.168.1.20:8080) for label QR codes, when it names this daemon.
 
-    A configured [server] public_url wins; an odd Host header falls back to the configured default.
+    None (the configured [server] public_url, or http://<hostname>.local) for any other Host header:
+    it is the client's to choose, so a forged one must not end up printed on a label.
     """
-    if services.settings.server.public_url.strip():
-        return None
-    host = request.headers.get("host", "")
-    if not _HOST.fullmatch(host):
-        return None
-    return f"{request.url.scheme}://{host}"
+    server = request.scope.get("server")
+    arrived_on = (str(server[0]), int(server[1])) if server and server[1] is not None else None
+    cfg = services.settings.server
+    return own_base(
+        request.headers.get("host", ""),
+        request.url.scheme,
+        arrived_on,
+        cfg.public_url,
+        machine_names(),
+        (cfg.port,),
+    )
 
 
 def _request(form: PrintForm) -> m.PrintRequest:
@@ -112,7 +125,9 @@ async def _print(
     if job.state == "failed":
         text = f"{said(job)}. {await advice(services, form.template.strip() or None)}"
         return flash.redirect(
-            request, url, flash.Flash(error=text, action=request.url.path, kept={"copies": form.copies})
+            request,
+            url,
+            flash.Flash(error=text, action=request.url.path, kept={"template": form.template, "copies": form.copies}),
         )
     return back(request, url, said(job))
 

@@ -14,9 +14,9 @@ from makermatrix_edge.httpkit.uploads import SCAN_PHOTO_BODY_LIMIT
 from makermatrix_edge.scanning.receive import ReceiveRequest, receive
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.photos import PhotoData, scan_upload
+from makermatrix_edge.web.photos import PHOTO_LIMIT_WORDS, PhotoData, scan_upload
 from makermatrix_edge.web.render import Form, back, page
-from makermatrix_edge.web.scan_view import cards, last_receipt, preview
+from makermatrix_edge.web.scan_view import cards, landing, last_receipt, preview
 
 
 class ReceiveForm(msgspec.Struct):
@@ -34,13 +34,15 @@ class ScanPages(Controller):
 
     @post(
         "/scan",
-        opt=page_access("parts:read"),
+        opt=page_access("parts:read", PHOTO_LIMIT_WORDS),
         status_code=200,
         request_max_body_size=SCAN_PHOTO_BODY_LIMIT,
         middleware=[photo_admission],
     )
-    async def scan_photo(self, request: Req, data: PhotoData, principal: User, services: Svc) -> Template:
+    async def scan_photo(self, request: Req, data: PhotoData, principal: User, services: Svc) -> Template | Redirect:
         results = await scan_upload(services, data.file)
+        if len(results) == 1 and (target := landing(results[0])) is not None:
+            return Redirect(path=target, status_code=303)  # our own label: its page, as when typed in Find
         return page(request, "scan.html", principal, **await cards(services, results, principal.can("parts:write")))
 
     @post("/scan/receive", opt=page_access("parts:write"), status_code=200)
@@ -65,7 +67,7 @@ class ScanPages(Controller):
         except msgspec.ValidationError as exc:
             raise InvalidInput(str(exc)) from None
         try:
-            done = await receive(services.scans, req, principal)
+            done = await receive(services.scans, req, principal, source="phone")
         except Conflict:
             if req.force or not await last_receipt(services, req.payload):
                 raise

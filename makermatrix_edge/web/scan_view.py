@@ -17,6 +17,7 @@ from makermatrix_edge.scanning.resolve import resolve
 from makermatrix_edge.scanning.service import ScanResult
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.forms import PREFILL
+from makermatrix_edge.web.place_picker import picker
 from makermatrix_edge.web.timefmt import ago
 
 
@@ -31,6 +32,20 @@ async def preview(services: Services, payload: str) -> ScanResult:
         scanned_at=iso(services.clock()),
         parsed=parsed,
     )
+
+
+def landing(hit: ScanResult) -> str | None:
+    """Where one code leads by itself: our own part or location label opens that page (no card to tap).
+
+    A bag (a quantity to receive) gets its card instead; so does a code that names nothing.
+    """
+    if hit.parsed.quantity and (hit.part or hit.new_part):
+        return None
+    if hit.part is not None:
+        return f"/p/{hit.part.id}"
+    if hit.location is not None:
+        return f"/l/{hit.location.id}"
+    return None
 
 
 async def last_receipt(services: Services, payload: str) -> str | None:
@@ -63,6 +78,6 @@ async def cards(services: Services, results: list[ScanResult], can_write: bool) 
             for r in results
             if r.new_part
         },
-        "scan_locations": await services.locations.list_flat() if any(r.new_part for r in results) else [],
+        "pick": await picker(services) if any(r.new_part for r in results) else None,
         "can_write": can_write,
     }

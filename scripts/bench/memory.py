@@ -75,6 +75,13 @@ def noisy_photo() -> Image.Image:
     return Image.fromarray(rng.integers(0, 255, (2000, 3000, 3), dtype=np.uint8))
 
 
+def phone_photo_48mpx() -> Image.Image:
+    """8000x6000 with grain: about 17 MB as a baseline JPEG, a 48 Mpx phone's photo (issue 24 point 11)."""
+    rng = np.random.default_rng(24)
+    grain = Image.fromarray(rng.integers(0, 255, (1500, 2000, 3), dtype=np.uint8))
+    return grain.resize((8000, 6000), Image.Resampling.BILINEAR)
+
+
 SCENARIOS: list[tuple[str, str, Callable[[], bytes]]] = [
     ("scan_black_png_6000x6600", "/api/scan/image", lambda: encoded(lambda: Image.new("RGB", (6000, 6600)), "PNG")),
     ("upload_black_png_6000x6600", "/api/utility/upload_image",
@@ -85,6 +92,8 @@ SCENARIOS: list[tuple[str, str, Callable[[], bytes]]] = [
     ("scan_grey_png_6000x6600", "/api/scan/image", lambda: encoded(lambda: Image.new("L", (6000, 6600)), "PNG")),
     ("scan_jpeg_6000x6600", "/api/scan/image", lambda: encoded(lambda: Image.new("RGB", (6000, 6600)), "JPEG")),
     ("scan_noisy_jpeg_8mb", "/api/scan/image", lambda: encoded(noisy_photo, "JPEG", quality=97)),
+    ("upload_phone_jpeg_48mpx", "/api/utility/upload_image", lambda: encoded(phone_photo_48mpx, "JPEG", quality=85)),
+    ("scan_phone_jpeg_48mpx", "/api/scan/image", lambda: encoded(phone_photo_48mpx, "JPEG", quality=85)),
 ]  # fmt: skip
 
 

@@ -52,7 +52,7 @@ class ScanController(Controller):
         data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         services: NamedDependency[Services],
     ) -> Envelope[list[ScanResult]]:
-        """Every code in a phone photo (up to 10 MB), each resolved."""
+        """Every code in a phone photo (up to 20 MB, [scanner] max_image_bytes), each resolved."""
         content = await read_capped(data.file, services.scans.settings.max_image_bytes)
         results = await services.scans.scan_image(content)
         return ok(results, f"{len(results)} codes found" if results else "No code found in the photo")

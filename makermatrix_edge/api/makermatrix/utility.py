@@ -61,7 +61,7 @@ class UtilityController(Controller):
         data: Annotated[ImageUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         services: NamedDependency[Services],
     ) -> UploadAnswer:
-        """Store a PNG, JPEG, GIF or WebP image (at most 5 MB, judged by its content)."""
+        """Store a PNG, JPEG, GIF or WebP image (at most 20 MB, judged by its content)."""
         store = services.images
         content = await read_capped(data.file, store.max_bytes)
         stored = await services.decode_gate.run(lambda: store.save(content))  # decoded a few at a time
@@ -81,16 +81,16 @@ class UtilityController(Controller):
         self,
         image_id: FromPath[str],
         services: NamedDependency[Services],
-        size: FromQuery[Literal["thumb"] | None] = None,
+        size: FromQuery[Literal["thumb", "page"] | None] = None,
     ) -> File:
-        """The image as uploaded, or `?size=thumb` for one at most 256 px on its long side."""
+        """The image as uploaded; `?size=thumb`: at most 256 px; `?size=page`: at most 800 px and 150 KB (JPEG)."""
         return await _image_file(services, image_id, size)
 
 
 async def _image_file(services: Services, image_id: str, size: str | None) -> File:
-    find = functools.partial(services.images.path_for, image_id, thumb=size == "thumb")
-    # A thumbnail may have to be made (a decode): it waits its turn like an upload.
-    path, content_type = await (services.decode_gate.run(find) if size == "thumb" else asyncio.to_thread(find))
+    find = functools.partial(services.images.path_for, image_id, thumb=size == "thumb", page=size == "page")
+    # A smaller copy may have to be made (a decode): it waits its turn like an upload.
+    path, content_type = await (services.decode_gate.run(find) if size else asyncio.to_thread(find))
     return File(
         path,
         media_type=content_type,

@@ -68,6 +68,7 @@
   }
 
   function showScan(feed, d) {
+    if (d.source === "image" || d.source === "phone") { return; }  // a phone's photo or bag: answered on its page
     var list = feed.querySelector("ul.feed");
     if (!list) {
       feed.innerHTML = "";
@@ -85,6 +86,10 @@
       input.max = String(Math.max(1, q));
     });
   }
+
+  // A page that answers a photo (the scan's result) opens at the answer, not at the form above it.
+  var here = document.querySelector("[data-scroll-here]");
+  if (here && !document.body.dataset.kept) { here.scrollIntoView({ block: "start" }); }
 
   // After a failed post the page comes back with what was typed: put it back into that form.
   var kept = document.body.dataset.kept;
@@ -106,8 +111,14 @@
             field.value = k.fields[name];
           }
         });
+        // The reason goes beside the form it is about (a print form is far down the page), in view.
+        var reason = document.getElementById("failed");
+        if (reason) {
+          form.parentNode.insertBefore(reason, form);
+          reason.scrollIntoView({ block: "center" });
+        }
         var first = form.querySelector("input:not([type=hidden]), select, textarea");
-        if (first) { first.focus(); }
+        if (first) { first.focus({ preventScroll: Boolean(reason) }); }
       }
     } catch (e) { /* a message without its form is still shown */ }
   }
@@ -148,15 +159,28 @@
     startPolling();
   }
 
-  // A list filtered as you type ("bin 7": every word somewhere in the place's path).
-  document.querySelectorAll("input[data-filter]").forEach(function (input) {
-    var items = document.querySelectorAll(input.dataset.filter);
-    input.addEventListener("input", function () {
-      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      items.forEach(function (li) {
-        var path = li.dataset.path || "";
-        li.hidden = !words.every(function (w) { return path.indexOf(w) !== -1; });
-      });
+  // The place picker: its list refetched as you type (best match first), the chosen place kept.
+  document.querySelectorAll("input[data-places]").forEach(function (input) {
+    var target = document.getElementById(input.dataset.target);
+    var timer = null, seq = 0;
+    function refresh() {
+      var mine = ++seq;
+      var chosen = target.querySelector("input[type=radio]:checked");
+      var url = input.dataset.places + "&q=" + encodeURIComponent(input.value) +
+        (chosen ? "&selected=" + encodeURIComponent(chosen.value) : "");
+      fetch(url, { credentials: "same-origin" })
+        .then(text)
+        .then(function (html) { if (mine === seq) { target.innerHTML = html; } })
+        .catch(function () { /* keep the last list */ });
+    }
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 150); });
+    // Enter searches; in a bigger form it must not send that form half filled in.
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && input.form && input.form.method === "post") {
+        ev.preventDefault();
+        clearTimeout(timer);
+        refresh();
+      }
     });
   });
 
@@ -194,9 +218,9 @@
     var select = form.querySelector("select[name=template]");
     var img = form.querySelector("img.preview");
     if (select && img) {
-      select.addEventListener("change", function () {
-        img.src = form.dataset.preview + "?template=" + encodeURIComponent(select.value);
-      });
+      var follow = function () { img.src = form.dataset.preview + "?template=" + encodeURIComponent(select.value); };
+      select.addEventListener("change", follow);
+      if (select.value) { follow(); }  // a template kept after a failed print
     }
     form.addEventListener("submit", function () {
       var button = form.querySelector("button[type=submit]");

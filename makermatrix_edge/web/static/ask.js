@@ -3,6 +3,12 @@
 "use strict";
 (function () {
   var form = document.getElementById("ask-form");
+  // The question box is several lines tall; Enter still asks (Shift+Enter starts a new line).
+  if (form && form.requestSubmit) {
+    form.elements.message.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+    });
+  }
   if (!form || !window.fetch || !window.TextDecoder || !window.ReadableStream) { return; }
   var box = document.getElementById("ask-result");
   var status = document.getElementById("ask-status");
