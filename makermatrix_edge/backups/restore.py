@@ -56,7 +56,7 @@ def _extract(archive: Path, members: list[str], passphrase: str | None, into: Pa
                 os.fsync(out.fileno())
 
 
-def _open_and_migrate(path: Path) -> list[str]:
+def open_and_migrate(path: Path) -> list[str]:
     db = Database(path, read_threads=1)
     try:
         return db.open()
@@ -69,13 +69,13 @@ def _swap_offline(target: Path, staging: Path) -> list[str]:
     aside = staging / "old-makermatrix.db"
     had_old = target.exists()
     if had_old:
-        _open_and_migrate(target)  # checkpoints and closes it cleanly, so -wal/-shm are gone
+        open_and_migrate(target)  # checkpoints and closes it cleanly, so -wal/-shm are gone
         os.replace(target, aside)
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     os.replace(staging / DATABASE_MEMBER, target)
     try:
-        return _open_and_migrate(target)
+        return open_and_migrate(target)
     except BaseException:
         if had_old:
             os.replace(aside, target)

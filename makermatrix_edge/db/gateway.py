@@ -38,8 +38,12 @@ class Database:
         busy_timeout_ms: int = 5000,
         synchronous: Literal["NORMAL", "FULL"] = "FULL",
         read_threads: int = 2,
+        replicated: bool = False,
     ) -> None:
         self.path = path
+        # Litestream checkpoints the WAL: no automatic checkpoints here, and no TRUNCATE while it
+        # runs (close() runs after the replicator stopped; swap_file() inside its pause).
+        self.replicated = replicated
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
@@ -64,7 +68,12 @@ class Database:
 
     def _open_on_writer(self) -> list[str]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = connect(self.path, busy_timeout_ms=self._busy_timeout_ms, synchronous=self._synchronous)
+        conn = connect(
+            self.path,
+            busy_timeout_ms=self._busy_timeout_ms,
+            synchronous=self._synchronous,
+            autocheckpoint=not self.replicated,
+        )
         self._track(conn)
         # Our triggers are written for SQLite's default: a trigger's own writes do not fire it again.
         self._write_db = sqlite_utils.Database(conn, recursive_triggers=False)

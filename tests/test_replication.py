@@ -1,0 +1,235 @@
+"""Continuous replication with the real Litestream, in-process: settings, config, health, restore to a time.
+
+The daemon's own process is exercised in test_replication_daemon.py (kill -9, then restore).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from conftest import ADMIN_PASSWORD, bearer, login, make_settings
+from inventory_helpers import add_part
+from makermatrix_edge.app import create_app
+from makermatrix_edge.backups.litestream import Replica, child_environment, in_words, render_config
+from makermatrix_edge.daemon import build_services
+from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.services import Services
+from makermatrix_edge.settings import ConfigError, load_settings
+from replication_support import half_applied, litestream_or_skip, part_names, restore_cli, wait_for
+from web_helpers import page_login
+
+SYNC = 0.5
+
+
+# -- settings and the generated config --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("replicas", "enabled", "words"),
+    [
+        (["file:///a", "file:///b"], True, "one replica"),
+        (["ftp://nas/x"], True, "not a file://, sftp:// or s3:// URL"),
+        (["file://relative/x"], True, "absolute folder"),
+        (["sftp://nas"], True, "needs a host or bucket and a path"),
+        ([], True, "no replica URL"),
+    ],
+)
+def test_settings_refuse_what_litestream_cannot_do(replicas: list[str], enabled: bool, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        load_settings(None, env={}, overrides={"replication": {"enabled": enabled, "replicas": replicas}})
+
+
+def test_generated_config_holds_no_secret_and_the_child_gets_them(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        replication={
+            "replicas": ["s3://bench/makermatrix"],
+            "s3_endpoint": "http://127.0.0.1:9000",
+            "s3_access_key_id": "AKIDSECRETID",
+            "s3_secret_access_key": "s3cr3t-$-value",
+            "sync_interval_seconds": 2.5,
+        },
+    ).replication
+    text = render_config(tmp_path / "x.db", Replica(settings.replicas[0]), settings, data_dir=tmp_path, socket=None)
+    assert "AKIDSECRETID" not in text and "s3cr3t" not in text
+    assert '"sync-interval": "2500ms"' in text and '"endpoint": "http://127.0.0.1:9000"' in text
+    env = child_environment(settings)
+    assert env["AWS_ACCESS_KEY_ID"] == "AKIDSECRETID" and env["AWS_SECRET_ACCESS_KEY"] == "s3cr3t-$-value"
+    assert Replica("sftp://bench:pw@nas.local/x").shown == "sftp://bench:***@nas.local/x"
+
+
+@pytest.mark.parametrize(
+    ("url", "error", "words"),
+    [
+        ("sftp://u@nas.local/mm", "ssh: handshake failed: ssh: unable to authenticate", "the server nas.local refused"),
+        ("file:///media/backup/mm", "write ltx file: no space left on device", "the folder /media/backup/mm is full"),
+        ("s3://bench/mm", "dial tcp 10.0.0.9:9000: connect: connection refused", "nothing answers at bench"),
+    ],
+)
+def test_litestream_errors_in_words(url: str, error: str, words: str) -> None:
+    assert in_words(error, Replica(url)).startswith(words)
+
+
+def test_replicated_database_leaves_checkpoints_to_litestream(tmp_path: Path) -> None:
+    db = Database(tmp_path / "x.db", replicated=True)
+    db.open()
+    try:
+        assert db.write_sync(lambda d: d.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+    finally:
+        db.close()
+    plain = Database(tmp_path / "y.db")
+    plain.open()
+    try:
+        assert plain.write_sync(lambda d: d.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 1000
+    finally:
+        plain.close()
+
+
+# -- the real Litestream, in-process --------------------------------------------------------
+@contextlib.contextmanager
+def replicating(tmp_path: Path, folder: Path) -> Iterator[tuple[Services, TestClient[Any]]]:
+    litestream_or_skip()
+    settings = make_settings(
+        tmp_path / "data",
+        replication={"enabled": True, "replicas": [f"file://{folder}"], "sync_interval_seconds": SYNC},
+    )
+    services = build_services(settings, clock=time.time, admin_password=ADMIN_PASSWORD)
+    try:
+        with TestClient(create_app(services)) as client:
+            yield services, client
+    finally:
+        services.close()
+
+
+def _synced_after(services: Services, moment: float) -> bool:
+    status = services.replication.statuses()[0]
+    if status.last_sync_at is None:
+        return False
+    return datetime.fromisoformat(status.last_sync_at).timestamp() > moment
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_restore_to_a_timestamp_gives_the_state_at_that_time(tmp_path: Path) -> None:
+    folder = tmp_path / "usb" / "mm"
+    folder.mkdir(parents=True)
+    with replicating(tmp_path, folder) as (services, client):
+        headers = bearer(login(client, "admin", ADMIN_PASSWORD))
+        before = [add_part(client, headers, f"A{i}", quantity=i + 1)["part_name"] for i in range(5)]
+        acked = time.time()
+        # The capture (every 0.25 s) and then a sync after it: A is on the replica.
+        wait_for("a sync after the first changes", lambda: _synced_after(services, acked + 0.5))
+        moment = time.time()
+        wait_for("the clock to pass the moment", lambda: time.time() > moment + 0.01, every=0.005)
+        after = [add_part(client, headers, f"B{i}", quantity=1)["part_name"] for i in range(3)]
+        acked = time.time()
+        wait_for("a sync after the later changes", lambda: _synced_after(services, acked + 0.5))
+        assert services.replication.status_fragment().startswith("replica ")  # the STATUS line piece
+    url = f"file://{folder}"
+
+    then = tmp_path / "then"
+    done = restore_cli(then, "--from-replica", url, "--timestamp", _iso(moment))
+    assert done.returncode == 0, done.stderr
+    names = part_names(then / "makermatrix.db")
+    assert set(before) <= names and not set(after) & names
+    assert half_applied(then / "makermatrix.db") == []
+
+    now = tmp_path / "now"
+    done = restore_cli(now, "--from-replica", url)
+    assert done.returncode == 0, done.stderr
+    assert set(before) | set(after) <= part_names(now / "makermatrix.db")
+    assert "parts 8" in done.stdout
+
+    too_old = restore_cli(tmp_path / "old", "--from-replica", url, "--timestamp", "2001-01-01T00:00:00Z")
+    assert too_old.returncode == 1 and "holds nothing that old" in too_old.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = restore_cli(tmp_path / "none", "--from-replica", f"file://{empty}")
+    assert nothing.returncode == 1 and "holds no copy of this database" in nothing.stderr
+
+
+def _health(client: TestClient[Any], headers: dict[str, str]) -> dict[str, Any]:
+    response = client.get("/api/health", headers=headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_replica_folder_that_disappears_is_reported_and_the_daemon_keeps_serving(tmp_path: Path) -> None:
+    folder = tmp_path / "usb" / "mm"
+    folder.mkdir(parents=True)
+    with replicating(tmp_path, folder) as (services, client):
+        headers = bearer(login(client, "admin", ADMIN_PASSWORD))
+        wait_for("the replica to be up to date", lambda: services.replication.statuses()[0].state == "ok")
+        assert _health(client, headers)["data"]["status"] == "healthy"
+        away = tmp_path / "in-the-drawer"
+        folder.parent.rename(away)  # the USB drive pulled out
+        wait_for("the missing folder to be reported", lambda: services.replication.statuses()[0].state == "error")
+        health = _health(client, headers)
+        assert health["data"]["status"] == "degraded"
+        # As root Litestream may make the folder again before the next look; the marker tells it apart.
+        assert "is the USB drive" in health["message"] and "mounted?" in health["message"]
+        assert client.get("/api/health").json()["data"]["status"] == "degraded"  # no path for anonymous callers
+        assert str(folder) not in client.get("/api/health").text
+        assert add_part(client, headers, "still serving")["part_name"] == "still serving"
+        shutil.rmtree(folder.parent, ignore_errors=True)  # what it wrote where the drive was; a mount hides it
+        away.rename(folder.parent)  # plugged in again
+        wait_for("replication to resume", lambda: services.replication.statuses()[0].state == "ok")
+        acked = time.time()
+        wait_for("a sync after the change", lambda: _synced_after(services, acked + 0.5))
+        page = _backups_page(client)
+    assert "still serving" in part_names_from_replica(tmp_path, folder)
+    assert "Continuous replica" in page and "up to date" in page and "every change within about a second" in page
+
+
+def _backups_page(client: TestClient[Any]) -> str:
+    client.cookies.clear()
+    page_login(client, next_url="/backups")
+    response = client.get("/backups")
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def part_names_from_replica(tmp_path: Path, folder: Path) -> set[str]:
+    out = tmp_path / "check"
+    done = restore_cli(out, "--from-replica", f"file://{folder}")
+    assert done.returncode == 0, done.stderr
+    return part_names(out / "makermatrix.db")
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[None]:
+    folder.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill up (needs root): {mounted.stderr.decode().strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_a_replica_disk_that_fills_up_is_reported_and_the_daemon_keeps_serving(tmp_path: Path) -> None:
+    folder = tmp_path / "usb"
+    with small_disk(folder, "4m"), replicating(tmp_path, folder) as (services, client):
+        headers = bearer(login(client, "admin", ADMIN_PASSWORD))
+        wait_for("the replica to be up to date", lambda: services.replication.statuses()[0].state == "ok")
+        with (folder / "filler").open("wb") as out, contextlib.suppress(OSError):
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        for i in range(3):
+            add_part(client, headers, f"big {i}", description="x" * 3000)
+        wait_for("the full disk to be reported", lambda: services.replication.statuses()[0].state == "error")
+        health = _health(client, headers)
+        assert health["data"]["status"] == "degraded" and "is full" in health["message"]
+        assert add_part(client, headers, "still serving")["part_name"] == "still serving"
