@@ -17,15 +17,17 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from conftest import ADMIN_PASSWORD, bearer, login, make_settings
+from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_part
 from makermatrix_edge.app import create_app
 from makermatrix_edge.backups.litestream import Replica, child_environment, in_words, render_config
+from makermatrix_edge.backups.service import BackupOptions
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.services import Services
 from makermatrix_edge.settings import ConfigError, load_settings
 from replication_support import half_applied, litestream_or_skip, part_names, restore_cli, wait_for
+from tasks_support import quick, task_app, wait_task
 from web_helpers import page_login
 
 SYNC = 0.5
@@ -95,11 +97,12 @@ def test_replicated_database_leaves_checkpoints_to_litestream(tmp_path: Path) ->
 
 # -- the real Litestream, in-process --------------------------------------------------------
 @contextlib.contextmanager
-def replicating(tmp_path: Path, folder: Path) -> Iterator[tuple[Services, TestClient[Any]]]:
+def replicating(tmp_path: Path, folder: Path, **sections: Any) -> Iterator[tuple[Services, TestClient[Any]]]:
     litestream_or_skip()
     settings = make_settings(
         tmp_path / "data",
         replication={"enabled": True, "replicas": [f"file://{folder}"], "sync_interval_seconds": SYNC},
+        **sections,
     )
     services = build_services(settings, clock=time.time, admin_password=ADMIN_PASSWORD)
     try:
@@ -144,11 +147,12 @@ def test_restore_to_a_timestamp_gives_the_state_at_that_time(tmp_path: Path) -> 
     assert set(before) <= names and not set(after) & names
     assert half_applied(then / "makermatrix.db") == []
 
-    now = tmp_path / "now"
-    done = restore_cli(now, "--from-replica", url)
+    done = restore_cli(then, "--from-replica", url)  # over the earlier one, which is kept
     assert done.returncode == 0, done.stderr
-    assert set(before) | set(after) <= part_names(now / "makermatrix.db")
+    assert set(before) | set(after) <= part_names(then / "makermatrix.db")
     assert "parts 8" in done.stdout
+    [kept] = (then / "backups").glob("before_replica_restore_*.db")
+    assert not set(after) & part_names(kept) and f"kept in {kept}" in done.stdout
 
     too_old = restore_cli(tmp_path / "old", "--from-replica", url, "--timestamp", "2001-01-01T00:00:00Z")
     assert too_old.returncode == 1 and "holds nothing that old" in too_old.stderr
@@ -233,3 +237,36 @@ def test_a_replica_disk_that_fills_up_is_reported_and_the_daemon_keeps_serving(t
         health = _health(client, headers)
         assert health["data"]["status"] == "degraded" and "is full" in health["message"]
         assert add_part(client, headers, "still serving")["part_name"] == "still serving"
+
+
+def test_an_archive_restore_into_the_running_daemon_pauses_litestream_and_replication_follows(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "usb" / "mm"
+    folder.mkdir(parents=True)
+    drawer = tmp_path / "drawer"
+    drawer.mkdir()
+    with replicating(tmp_path, folder, backup={"target": str(drawer)}) as (services, client):
+        headers = bearer(login(client, "admin", ADMIN_PASSWORD))
+        add_part(client, headers, "in the archive")
+        archive = Path(services.backups.create(BackupOptions(backup_name="before")).path)
+        add_part(client, headers, "after the archive")
+        response = client.post("/api/utility/backup/restore", json={"backup_filename": archive.name}, headers=headers)
+        assert response.status_code == 200, response.text
+        wait_for("replication to resume", lambda: services.replication.statuses()[0].state == "ok")
+        add_part(client, headers, "after the restore")
+        acked = time.time()
+        wait_for("a sync after the change", lambda: _synced_after(services, acked + 0.5))
+    names = part_names_from_replica(tmp_path, folder)
+    assert {"in the archive", "after the restore"} <= names and "after the archive" not in names
+
+
+def test_the_weekly_cleanup_leaves_the_checkpoint_to_litestream(tmp_path: Path) -> None:
+    litestream_or_skip()
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    replication = {"enabled": True, "replicas": [f"file://{folder}"]}
+    with task_app(tmp_path, FakeClock(), replication=replication) as (client, _, token):
+        task = quick(client, token, "database_cleanup")
+        done = wait_task(client, token, task["id"], "completed", timeout=30)
+    assert done["result_data"]["wal_checkpoint"]["wal_frames"] == -1

@@ -117,3 +117,43 @@ def test_kill_nine_at_a_random_point_then_restore_from_the_folder_replica(tmp_pa
     # Nothing invented: every restored test part was acknowledged or in flight (at most one more).
     written = {what for _, kind, what in writer.acked if kind == "part"}
     assert len({n for n in names if n.startswith("R")} - written) <= 1
+
+    # The new card serves the restored data and carries on replicating into the same replica.
+    (fresh / "initial-admin-password").write_text((tmp_path / "data" / "initial-admin-password").read_text())
+    again = Daemon(fresh, env=replication_env(url, sync_interval_seconds=str(SYNC_INTERVAL)))
+    try:
+        again.wait_healthy(timeout=30)
+        wait_for("the replica to report a sync", lambda: _replica_state(again)["state"] == "ready")
+        password = (fresh / "initial-admin-password").read_text().strip()
+        token = httpx.post(again.url + "/api/auth/login", json={"username": "admin", "password": password})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        made = httpx.post(again.url + "/api/parts/add_part", json={"part_name": "after the new card"}, headers=headers)
+        assert made.status_code == 200, made.text
+        assert again.stop(timeout=30) == 0  # its last sync takes the change to the replica
+    finally:
+        again.kill()
+    check = tmp_path / "check"
+    assert restore_cli(check, "--from-replica", url).returncode == 0
+    assert "after the new card" in part_names(check / "makermatrix.db")
+
+
+def test_a_dead_litestream_is_started_again_and_stops_with_the_daemon(tmp_path: Path) -> None:
+    litestream_or_skip()
+    folder = tmp_path / "usb" / "makermatrix"
+    folder.mkdir(parents=True)
+    daemon = Daemon(tmp_path / "data", env=replication_env(f"file://{folder}"))
+    try:
+        daemon.wait_healthy(timeout=30)
+        first = wait_for("litestream to run", lambda: _replica_state(daemon)["details"]["pid"])
+        psutil.Process(first).kill()
+        again = wait_for(
+            "litestream to be started again",
+            lambda: (s := _replica_state(daemon))["details"]["restarts"] == 1 and s["state"] == "ready" and s,
+        )
+        second = again["details"]["pid"]
+        assert second != first
+        assert daemon.stop(timeout=30) == 0  # SIGTERM: the writers stop, then Litestream's last sync
+        assert not psutil.pid_exists(second) or psutil.Process(second).status() == psutil.STATUS_ZOMBIE
+        assert "did not stop within" not in daemon.log()
+    finally:
+        daemon.kill()

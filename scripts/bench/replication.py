@@ -58,7 +58,7 @@ def p95(samples: list[float]) -> float:
 
 class Run:
     def __init__(self, work: Path, replica: Path | None) -> None:
-        self.data_dir = work / ("data-replicated" if replica else "data-plain")
+        self.data_dir = Path(tempfile.mkdtemp(prefix="replicated-" if replica else "plain-", dir=work))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAKERMATRIX_EDGE_")}
@@ -146,28 +146,34 @@ class Run:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--work", type=Path, default=None, help="folder on the disk to measure (default /var/tmp)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mm-bench-replication-", dir=args.work or "/var/tmp"))
     result: dict[str, Any] = {"machine": platform.machine(), "cpus": os.cpu_count(), "changes": args.changes}
     try:
-        log("without replication")
-        plain = Run(work, None)
-        try:
-            result["plain"] = plain.changes(args.changes)
-        finally:
-            plain.stop()
-        replica = work / "usb" / "makermatrix"
-        replica.mkdir(parents=True)
-        log("with replication to a folder")
-        run = Run(work, replica)
-        try:
-            run.wait_replicating()
-            result["replicated"] = {**run.idle(), **run.changes(args.changes)}
-        finally:
-            run.stop()
-        result["replica_bytes"] = sum(p.stat().st_size for p in replica.rglob("*") if p.is_file())
-        result["p95_ratio"] = round(result["replicated"]["write_p95_ms"] / result["plain"]["write_p95_ms"], 2)
+        for round_ in range(1, args.rounds + 1):  # interleaved: a busy machine slows both alike
+            log(f"round {round_}: without replication")
+            plain = Run(work, None)
+            try:
+                result[f"plain_{round_}"] = plain.changes(args.changes)
+            finally:
+                plain.stop()
+            replica = work / f"usb-{round_}" / "makermatrix"
+            replica.mkdir(parents=True)
+            log(f"round {round_}: with replication to a folder")
+            run = Run(work, replica)
+            try:
+                run.wait_replicating()
+                result[f"replicated_{round_}"] = {**run.idle(), **run.changes(args.changes)}
+            finally:
+                run.stop()
+            result[f"replica_bytes_{round_}"] = sum(p.stat().st_size for p in replica.rglob("*") if p.is_file())
+            result[f"p95_ratio_{round_}"] = round(
+                result[f"replicated_{round_}"]["write_p95_ms"] / result[f"plain_{round_}"]["write_p95_ms"], 2
+            )
+            shutil.rmtree(run.data_dir, ignore_errors=True)
+            shutil.rmtree(plain.data_dir, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=2))
