@@ -97,11 +97,18 @@ def test_replicated_database_leaves_checkpoints_to_litestream(tmp_path: Path) ->
 
 # -- the real Litestream, in-process --------------------------------------------------------
 @contextlib.contextmanager
-def replicating(tmp_path: Path, folder: Path, **sections: Any) -> Iterator[tuple[Services, TestClient[Any]]]:
+def replicating(
+    tmp_path: Path, folder: Path, *, replication: dict[str, Any] | None = None, **sections: Any
+) -> Iterator[tuple[Services, TestClient[Any]]]:
     litestream_or_skip()
     settings = make_settings(
         tmp_path / "data",
-        replication={"enabled": True, "replicas": [f"file://{folder}"], "sync_interval_seconds": SYNC},
+        replication={
+            "enabled": True,
+            "replicas": [f"file://{folder}"],
+            "sync_interval_seconds": SYNC,
+            **(replication or {}),
+        },
         **sections,
     )
     services = build_services(settings, clock=time.time, admin_password=ADMIN_PASSWORD)

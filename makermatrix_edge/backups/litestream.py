@@ -98,6 +98,11 @@ def replica_config(replica: Replica, settings: ReplicationSettings, data_dir: Pa
     block: dict[str, object] = {"url": replica.url, "sync-interval": _duration(settings.sync_interval_seconds)}
     if replica.scheme == "sftp" and settings.sftp_key_file:
         block["key-path"] = str(resolve_path(settings.sftp_key_file, data_dir))
+    if replica.scheme == "sftp" and settings.sftp_host_key:
+        # "host ssh-ed25519 AAAA…" from ssh-keyscan or "ssh-ed25519 AAAA… comment": Litestream wants the key.
+        fields = settings.sftp_host_key.split()
+        start = next((i for i, f in enumerate(fields) if f.startswith(("ssh-", "ecdsa-", "sk-"))), 0)
+        block["host-key"] = " ".join(fields[start : start + 2])
     if replica.scheme == "s3":
         block["region"] = settings.s3_region
         if settings.s3_endpoint:

@@ -237,7 +237,7 @@ class Replicator:
                     log.warning("%s disappeared or changed; litestream stopped until it is back", replica.where)
                     return "folder"
                 await self._poll(socket)
-            self._fail(f"litestream stopped (exit status {proc.returncode})", keep_earlier=True)
+            self._fail(f"Litestream stopped (exit status {proc.returncode})", keep_earlier=True)
             return None
         finally:
             await cancel_and_wait(reader)
@@ -282,7 +282,7 @@ class Replicator:
 
     def _fail(self, words: str, *, keep_earlier: bool = False) -> None:
         if keep_earlier and self._error is not None:
-            words = f"{self._error[1]} ({words})"
+            words = f"{self._error[1].split('; Litestream stopped')[0]}; Litestream stopped on it and will try again"
         self._error = (self._clock(), words)
         self._state = "error"
 

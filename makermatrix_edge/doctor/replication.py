@@ -28,6 +28,13 @@ def check_replication(host: Host) -> list[Check]:
     out = [Check("litestream", "ok", f"{program}")]
     for url in settings.replicas:
         replica = Replica(url)
+        if replica.scheme == "sftp" and not settings.sftp_host_key:
+            out.append(
+                Check(
+                    "replica", "warn", f"the host key of {replica.host} is not pinned: any server there is believed",
+                    f"set [replication] sftp_host_key to a line of: ssh-keyscan {replica.host}",
+                )
+            )  # fmt: skip
         if replica.folder is not None and not replica.folder.is_dir():
             out.append(
                 Check(

@@ -31,6 +31,13 @@ class ReplicationSettings(Section):
         float, doc("A replica further behind than this makes /api/health say degraded.", gt=0)
     ] = 60.0
     sftp_key_file: Annotated[str, doc("SSH private key for sftp:// replicas (a relative one is inside data_dir).")] = ""
+    sftp_host_key: Annotated[
+        str,
+        doc(
+            "The SFTP server's public host key (a line of `ssh-keyscan HOST`); empty: any key is accepted,"
+            " which doctor warns about."
+        ),
+    ] = ""
     s3_endpoint: Annotated[
         str, doc("S3 endpoint for s3:// replicas on MinIO or another service (http://nas.local:9000); empty: AWS.")
     ] = ""
