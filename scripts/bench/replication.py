@@ -1,8 +1,9 @@
 """Replication benchmark: what Litestream costs the Pi (issue 27).
 
-Starts the real daemon twice on 127.0.0.1, once without and once with [replication] to a folder
-standing in for the USB drive, and in each: N stock changes (POST /api/parts/{id}/adjust, one
-client, one at a time, as a person at the bench makes them) timed for p50/p95; the bytes the
+Starts the real daemon twice on 127.0.0.1 at the same time, one without and one with [replication]
+to a folder standing in for the USB drive, and makes N stock changes in each, alternating between
+them (POST /api/parts/{id}/adjust, one at a time, as a person at the bench makes them), so a busy
+machine's noise falls on both alike; p50/p95 of each; the bytes the
 daemon and the Litestream child wrote to storage (/proc/PID/io write_bytes: SD-card wear) per
 1 000 changes; the child's CPU and RSS at idle (10 s) and during the changes. Prints one JSON object.
 
@@ -98,30 +99,33 @@ class Run:
             time.sleep(0.2)
         raise SystemExit(f"replication never became ready: {state}")
 
-    def changes(self, n: int) -> dict[str, Any]:
+    def prepare(self) -> None:
         part = self.client.post("/api/parts/add_part", json={"part_name": "Bench resistor", "quantity": 0})
-        part_id = part.json()["data"]["id"]
-        child = self.child()
-        before = {"daemon": written(self.proc.pid), "litestream": written(child.pid) if child else 0}
-        cpu_before = sum(child.cpu_times()[:2]) if child else 0.0
-        samples: list[float] = []
-        started = time.perf_counter()
-        for i in range(n):
-            t0 = time.perf_counter()
-            response = self.client.post(f"/api/parts/{part_id}/adjust", json={"delta": 1 if i % 2 else 2})
-            samples.append((time.perf_counter() - t0) * 1000)
-            assert response.status_code == 200, response.text
-        wall = time.perf_counter() - started
-        time.sleep(2.0)  # let the last changes reach the replica before counting its writes
+        self.part_id = part.json()["data"]["id"]
+        self.child_proc = self.child()
+        self.written_before = (written(self.proc.pid), written(self.child_proc.pid) if self.child_proc else 0)
+        self.cpu_before = sum(self.child_proc.cpu_times()[:2]) if self.child_proc else 0.0
+        self.samples: list[float] = []
+        self.started = time.perf_counter()
+
+    def change(self, i: int) -> None:
+        t0 = time.perf_counter()
+        response = self.client.post(f"/api/parts/{self.part_id}/adjust", json={"delta": 1 if i % 2 else 2})
+        self.samples.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, response.text
+
+    def figures(self) -> dict[str, Any]:
+        n, wall = len(self.samples), time.perf_counter() - self.started
         out: dict[str, Any] = {
-            "write_p50_ms": round(statistics.median(samples), 2),
-            "write_p95_ms": round(p95(samples), 2),
-            "daemon_bytes_written_per_1000": round((written(self.proc.pid) - before["daemon"]) * 1000 / n),
+            "write_p50_ms": round(statistics.median(self.samples), 2),
+            "write_p95_ms": round(p95(self.samples), 2),
+            "daemon_bytes_written_per_1000": round((written(self.proc.pid) - self.written_before[0]) * 1000 / n),
         }
+        child = self.child_proc
         if child:
-            out["litestream_bytes_written_per_1000"] = round((written(child.pid) - before["litestream"]) * 1000 / n)
+            out["litestream_bytes_written_per_1000"] = round((written(child.pid) - self.written_before[1]) * 1000 / n)
             out["litestream_cpu_percent_under_writes"] = round(
-                (sum(child.cpu_times()[:2]) - cpu_before) / (wall + 2.0) * 100, 1
+                (sum(child.cpu_times()[:2]) - self.cpu_before) / wall * 100, 1
             )
             out["litestream_rss_mb_under_writes"] = round(child.memory_info().rss / 2**20, 1)
         return out
@@ -152,28 +156,31 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="mm-bench-replication-", dir=args.work or "/var/tmp"))
     result: dict[str, Any] = {"machine": platform.machine(), "cpus": os.cpu_count(), "changes": args.changes}
     try:
-        for round_ in range(1, args.rounds + 1):  # interleaved: a busy machine slows both alike
-            log(f"round {round_}: without replication")
-            plain = Run(work, None)
-            try:
-                result[f"plain_{round_}"] = plain.changes(args.changes)
-            finally:
-                plain.stop()
+        for round_ in range(1, args.rounds + 1):
             replica = work / f"usb-{round_}" / "makermatrix"
             replica.mkdir(parents=True)
-            log(f"round {round_}: with replication to a folder")
-            run = Run(work, replica)
+            log(f"round {round_}: both daemons, one without and one with replication to a folder")
+            plain, run = Run(work, None), Run(work, replica)
             try:
                 run.wait_replicating()
-                result[f"replicated_{round_}"] = {**run.idle(), **run.changes(args.changes)}
+                idle = run.idle()
+                plain.prepare()
+                run.prepare()
+                # Paired and alternating: the noise of a busy machine falls on both alike.
+                for i in range(args.changes):
+                    first, second = (plain, run) if i % 2 else (run, plain)
+                    first.change(i)
+                    second.change(i)
+                time.sleep(2.0)  # the last changes reach the replica before its writes are counted
+                result[f"plain_{round_}"] = plain.figures()
+                result[f"replicated_{round_}"] = {**idle, **run.figures()}
             finally:
+                plain.stop()
                 run.stop()
             result[f"replica_bytes_{round_}"] = sum(p.stat().st_size for p in replica.rglob("*") if p.is_file())
             result[f"p95_ratio_{round_}"] = round(
                 result[f"replicated_{round_}"]["write_p95_ms"] / result[f"plain_{round_}"]["write_p95_ms"], 2
             )
-            shutil.rmtree(run.data_dir, ignore_errors=True)
-            shutil.rmtree(plain.data_dir, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=2))
