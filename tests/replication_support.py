@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 
+from conftest import ADMIN_PASSWORD, make_settings
+from makermatrix_edge.app import create_app
 from makermatrix_edge.backups.litestream import LitestreamMissing, find_litestream
+from makermatrix_edge.daemon import build_services
+from makermatrix_edge.services import Services
 
+SYNC = 0.5  # sync_interval_seconds of the in-process replicating daemon
 CONSOLE_SCRIPT = Path(sys.executable).parent / "makermatrix-edge"
 
 
@@ -83,3 +91,33 @@ def movement_reasons(db_file: Path) -> set[str]:
         return {str(r[0]) for r in conn.execute("SELECT reason FROM stock_movements")}
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def replicating(
+    tmp_path: Path, folder: Path, *, replication: dict[str, Any] | None = None, **sections: Any
+) -> Iterator[tuple[Services, TestClient[Any]]]:
+    litestream_or_skip()
+    settings = make_settings(
+        tmp_path / "data",
+        replication={
+            "enabled": True,
+            "replicas": [f"file://{folder}"],
+            "sync_interval_seconds": SYNC,
+            **(replication or {}),
+        },
+        **sections,
+    )
+    services = build_services(settings, clock=time.time, admin_password=ADMIN_PASSWORD)
+    try:
+        with TestClient(create_app(services)) as client:
+            yield services, client
+    finally:
+        services.close()
+
+
+def synced_after(services: Services, moment: float) -> bool:
+    status = services.replication.statuses()[0]
+    if status.last_sync_at is None:
+        return False
+    return datetime.fromisoformat(status.last_sync_at).timestamp() > moment

@@ -21,18 +21,22 @@ from packaging.markers import Marker
 
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_part
-from makermatrix_edge.app import create_app
 from makermatrix_edge.backups.litestream import Replica, child_environment, in_words, render_config
+from makermatrix_edge.backups.replica_restore import ReplicaUnreadable, restore_from_replica
 from makermatrix_edge.backups.service import BackupOptions
-from makermatrix_edge.daemon import build_services
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.services import Services
 from makermatrix_edge.settings import ConfigError, load_settings
-from replication_support import half_applied, litestream_or_skip, part_names, restore_cli, wait_for
+from replication_support import (
+    half_applied,
+    litestream_or_skip,
+    part_names,
+    replicating,
+    restore_cli,
+    synced_after,
+    wait_for,
+)
 from tasks_support import quick, task_app, wait_task
 from web_helpers import page_login
-
-SYNC = 0.5
 
 
 # -- settings and the generated config --------------------------------------------------------
@@ -98,36 +102,6 @@ def test_replicated_database_leaves_checkpoints_to_litestream(tmp_path: Path) ->
 
 
 # -- the real Litestream, in-process --------------------------------------------------------
-@contextlib.contextmanager
-def replicating(
-    tmp_path: Path, folder: Path, *, replication: dict[str, Any] | None = None, **sections: Any
-) -> Iterator[tuple[Services, TestClient[Any]]]:
-    litestream_or_skip()
-    settings = make_settings(
-        tmp_path / "data",
-        replication={
-            "enabled": True,
-            "replicas": [f"file://{folder}"],
-            "sync_interval_seconds": SYNC,
-            **(replication or {}),
-        },
-        **sections,
-    )
-    services = build_services(settings, clock=time.time, admin_password=ADMIN_PASSWORD)
-    try:
-        with TestClient(create_app(services)) as client:
-            yield services, client
-    finally:
-        services.close()
-
-
-def _synced_after(services: Services, moment: float) -> bool:
-    status = services.replication.statuses()[0]
-    if status.last_sync_at is None:
-        return False
-    return datetime.fromisoformat(status.last_sync_at).timestamp() > moment
-
-
 def _iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -140,12 +114,12 @@ def test_restore_to_a_timestamp_gives_the_state_at_that_time(tmp_path: Path) -> 
         before = [add_part(client, headers, f"A{i}", quantity=i + 1)["part_name"] for i in range(5)]
         acked = time.time()
         # The capture (every 0.25 s) and then a sync after it: A is on the replica.
-        wait_for("a sync after the first changes", lambda: _synced_after(services, acked + 0.5))
+        wait_for("a sync after the first changes", lambda: synced_after(services, acked + 0.5))
         moment = time.time()
         wait_for("the clock to pass the moment", lambda: time.time() > moment + 0.01, every=0.005)
         after = [add_part(client, headers, f"B{i}", quantity=1)["part_name"] for i in range(3)]
         acked = time.time()
-        wait_for("a sync after the later changes", lambda: _synced_after(services, acked + 0.5))
+        wait_for("a sync after the later changes", lambda: synced_after(services, acked + 0.5))
         assert services.replication.status_fragment().startswith("replica ")  # the STATUS line piece
     url = f"file://{folder}"
 
@@ -163,12 +137,14 @@ def test_restore_to_a_timestamp_gives_the_state_at_that_time(tmp_path: Path) -> 
     [kept] = (then / "backups").glob("before_replica_restore_*.db")
     assert not set(after) & part_names(kept) and f"kept in {kept}" in done.stdout
 
-    too_old = restore_cli(tmp_path / "old", "--from-replica", url, "--timestamp", "2001-01-01T00:00:00Z")
-    assert too_old.returncode == 1 and "holds nothing that old" in too_old.stderr
+    old = make_settings(tmp_path / "old")
+    with pytest.raises(ReplicaUnreadable, match="holds nothing that old: its oldest state is from 20"):
+        restore_from_replica(old, url, "2001-01-01T00:00:00Z", now=time.time())
     empty = tmp_path / "empty"
     empty.mkdir()
-    nothing = restore_cli(tmp_path / "none", "--from-replica", f"file://{empty}")
-    assert nothing.returncode == 1 and "holds no copy of this database" in nothing.stderr
+    with pytest.raises(ReplicaUnreadable, match="holds no copy of this database"):
+        restore_from_replica(old, f"file://{empty}", None, now=time.time())
+    assert not (tmp_path / "old" / "makermatrix.db").exists()
 
 
 def _health(client: TestClient[Any], headers: dict[str, str]) -> dict[str, Any]:
@@ -198,7 +174,7 @@ def test_a_replica_folder_that_disappears_is_reported_and_the_daemon_keeps_servi
         away.rename(folder.parent)  # plugged in again
         wait_for("replication to resume", lambda: services.replication.statuses()[0].state == "ok")
         acked = time.time()
-        wait_for("a sync after the change", lambda: _synced_after(services, acked + 0.5))
+        wait_for("a sync after the change", lambda: synced_after(services, acked + 0.5))
         page = _backups_page(client)
     assert "still serving" in part_names_from_replica(tmp_path, folder)
     assert "Continuous replica" in page and "up to date" in page and "every change within about a second" in page
@@ -213,10 +189,9 @@ def _backups_page(client: TestClient[Any]) -> str:
 
 
 def part_names_from_replica(tmp_path: Path, folder: Path) -> set[str]:
-    out = tmp_path / "check"
-    done = restore_cli(out, "--from-replica", f"file://{folder}")
-    assert done.returncode == 0, done.stderr
-    return part_names(out / "makermatrix.db")
+    settings = make_settings(tmp_path / "check")
+    restore_from_replica(settings, f"file://{folder}", None, now=time.time())
+    return part_names(settings.data_dir / "makermatrix.db")
 
 
 @contextlib.contextmanager
@@ -265,7 +240,7 @@ def test_an_archive_restore_into_the_running_daemon_pauses_litestream_and_replic
         wait_for("replication to resume", lambda: services.replication.statuses()[0].state == "ok")
         add_part(client, headers, "after the restore")
         acked = time.time()
-        wait_for("a sync after the change", lambda: _synced_after(services, acked + 0.5))
+        wait_for("a sync after the change", lambda: synced_after(services, acked + 0.5))
     names = part_names_from_replica(tmp_path, folder)
     assert {"in the archive", "after the restore"} <= names and "after the archive" not in names
 

@@ -15,8 +15,7 @@ import pytest
 from conftest import ADMIN_PASSWORD, bearer, login
 from daemon_process import free_port
 from inventory_helpers import add_part
-from replication_support import part_names, restore_cli, wait_for
-from test_replication import _synced_after, replicating
+from replication_support import part_names, replicating, restore_cli, synced_after, wait_for
 
 SSHD = Path("/usr/sbin/sshd")
 
@@ -67,7 +66,7 @@ def test_an_sftp_replica_on_loopback_replicates_and_restores(tmp_path: Path, ssh
         headers = bearer(login(client, "admin", ADMIN_PASSWORD))
         add_part(client, headers, "over sftp")
         acked = time.time()
-        wait_for("a sync to the SFTP replica", lambda: _synced_after(services, acked + 0.5))
+        wait_for("a sync to the SFTP replica", lambda: synced_after(services, acked + 0.5))
     env = {
         **os.environ,
         "MAKERMATRIX_EDGE_REPLICATION__SFTP_KEY_FILE": str(key),
