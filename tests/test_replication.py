@@ -6,6 +6,7 @@ The daemon's own process is exercised in test_replication_daemon.py (kill -9, th
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import time
@@ -22,9 +23,10 @@ from packaging.markers import Marker
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_part
 from makermatrix_edge.backups.litestream import Replica, child_environment, in_words, render_config
-from makermatrix_edge.backups.replica_restore import ReplicaUnreadable, restore_from_replica
+from makermatrix_edge.backups.replica_restore import ReplicaUnreadable, parse_timestamp, restore_from_replica
 from makermatrix_edge.backups.service import BackupOptions
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.settings import ConfigError, load_settings
 from replication_support import (
     half_applied,
@@ -130,7 +132,8 @@ def test_restore_to_a_timestamp_gives_the_state_at_that_time(tmp_path: Path) -> 
     assert set(before) <= names and not set(after) & names
     assert half_applied(then / "makermatrix.db") == []
 
-    done = restore_cli(then, "--from-replica", url)  # over the earlier one, which is kept
+    configured = {**os.environ, "MAKERMATRIX_EDGE_REPLICATION__REPLICAS": f'["{url}"]'}
+    done = restore_cli(then, "--from-replica", env=configured)  # the configured replica, over the earlier one
     assert done.returncode == 0, done.stderr
     assert set(before) | set(after) <= part_names(then / "makermatrix.db")
     assert "parts 8" in done.stdout
@@ -275,3 +278,10 @@ def test_the_project_brings_litestream_on_the_pi() -> None:
     for machine in ("aarch64", "x86_64"):
         assert marker.evaluate({"platform_system": "Linux", "platform_machine": machine})
     assert litestream_or_skip().name == "litestream"
+
+
+def test_a_time_without_a_zone_is_the_benchs() -> None:
+    assert parse_timestamp("2026-12-06T18:00", "Europe/Berlin") == "2026-12-06T17:00:00.000000Z"
+    assert parse_timestamp("2026-07-01 18:00:30Z", "Europe/Berlin") == "2026-07-01T18:00:30.000000Z"
+    with pytest.raises(InvalidInput, match="is not a time"):
+        parse_timestamp("yesterday", "")
