@@ -21,7 +21,7 @@ def test_backups_page_shows_the_replica_on_a_phone(tmp_path: Path) -> None:
     env = {"MAKERMATRIX_EDGE_ADMIN_PASSWORD": PASSWORD, **replication_env(f"file://{folder}")}
     daemon = Daemon(tmp_path / "data", env=env)
     try:
-        daemon.wait_healthy(timeout=30)
+        daemon.wait_healthy(timeout=60)
         for browser in launch():
             for page in phone_page(browser):
                 page.goto(daemon.url + "/backups")

@@ -78,7 +78,7 @@ def test_kill_nine_at_a_random_point_then_restore_from_the_folder_replica(tmp_pa
     url = f"file://{folder}"
     daemon = Daemon(tmp_path / "data", env=replication_env(url, sync_interval_seconds=str(SYNC_INTERVAL)))
     try:
-        daemon.wait_healthy(timeout=30)
+        daemon.wait_healthy(timeout=60)
         wait_for("the replica to report a sync", lambda: _replica_state(daemon)["state"] == "ready")
         state = _replica_state(daemon)
         assert state["details"]["replicas"][0]["url"] == url
@@ -122,7 +122,7 @@ def test_kill_nine_at_a_random_point_then_restore_from_the_folder_replica(tmp_pa
     (fresh / "initial-admin-password").write_text((tmp_path / "data" / "initial-admin-password").read_text())
     again = Daemon(fresh, env=replication_env(url, sync_interval_seconds=str(SYNC_INTERVAL)))
     try:
-        again.wait_healthy(timeout=30)
+        again.wait_healthy(timeout=60)
         wait_for("the replica to report a sync", lambda: _replica_state(again)["state"] == "ready")
         password = (fresh / "initial-admin-password").read_text().strip()
         token = httpx.post(again.url + "/api/auth/login", json={"username": "admin", "password": password})
@@ -144,7 +144,7 @@ def test_a_dead_litestream_is_started_again_and_ends_with_a_killed_daemon(tmp_pa
     folder.mkdir(parents=True)
     daemon = Daemon(tmp_path / "data", env=replication_env(f"file://{folder}"))
     try:
-        daemon.wait_healthy(timeout=30)
+        daemon.wait_healthy(timeout=60)
         first = wait_for("litestream to run", lambda: _replica_state(daemon)["details"]["pid"])
         psutil.Process(first).kill()
         again = wait_for(
