@@ -57,7 +57,9 @@ def test_settings_refuse_what_litestream_cannot_do(replicas: list[str], enabled:
         load_settings(None, env={}, overrides={"replication": {"enabled": enabled, "replicas": replicas}})
 
 
-def test_generated_config_holds_no_secret_and_the_child_gets_them(tmp_path: Path) -> None:
+def test_generated_config_holds_no_secret_and_the_child_gets_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = make_settings(
         tmp_path,
         replication={
@@ -71,8 +73,10 @@ def test_generated_config_holds_no_secret_and_the_child_gets_them(tmp_path: Path
     text = render_config(tmp_path / "x.db", Replica(settings.replicas[0]), settings, data_dir=tmp_path, socket=None)
     assert "AKIDSECRETID" not in text and "s3cr3t" not in text
     assert '"sync-interval": "2500ms"' in text and '"endpoint": "http://127.0.0.1:9000"' in text
+    monkeypatch.setenv("MAKERMATRIX_EDGE_ASSISTANT__API_KEY", "not-for-litestream")
     env = child_environment(settings)
     assert env["AWS_ACCESS_KEY_ID"] == "AKIDSECRETID" and env["AWS_SECRET_ACCESS_KEY"] == "s3cr3t-$-value"
+    assert not [k for k in env if k.startswith("MAKERMATRIX_EDGE_")]
     assert Replica("sftp://bench:pw@nas.local/x").shown == "sftp://bench:***@nas.local/x"
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from makermatrix_edge.errors import DeviceUnavailable
-from makermatrix_edge.settings import ReplicationSettings, resolve_path
+from makermatrix_edge.settings import ENV_PREFIX, ReplicationSettings, resolve_path
 
 SHUTDOWN_SYNC_SECONDS = 3  # Litestream's last sync on SIGTERM; the daemon's stop step allows 10 s
 MONITOR_SECONDS = 0.25  # how often Litestream looks at the WAL; a change then waits for the next sync
@@ -136,8 +136,9 @@ def render_config(
 
 
 def child_environment(settings: ReplicationSettings) -> dict[str, str]:
-    """Our environment plus the S3 keys the settings hold (LITESTREAM_*/AWS_* set by hand still work)."""
-    env = dict(os.environ)
+    """Our environment without our own settings (they may hold other secrets), plus the S3 keys the
+    settings hold; LITESTREAM_*/AWS_* set by hand still work."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
     if settings.s3_access_key_id:
         env["AWS_ACCESS_KEY_ID"] = settings.s3_access_key_id
     if settings.s3_secret_access_key:
