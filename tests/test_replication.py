@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 import tomllib
@@ -99,6 +100,16 @@ def test_replicated_database_leaves_checkpoints_to_litestream(tmp_path: Path) ->
         assert db.write_sync(lambda d: d.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
     finally:
         db.close()
+    # Closing does not TRUNCATE behind a Litestream that may run beside it (a shell `backup`).
+    for name, replicated in (("z.db", True), ("w.db", False)):
+        other = Database(tmp_path / name, replicated=replicated)
+        other.open()
+        other.write_sync(lambda d: d.execute("CREATE TABLE t (x)"))
+        beside = sqlite3.connect(tmp_path / name)  # keeps the file open, as Litestream would
+        beside.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        other.close()
+        assert (Path(f"{tmp_path / name}-wal").stat().st_size > 0) is replicated
+        beside.close()
     plain = Database(tmp_path / "y.db")
     plain.open()
     try:

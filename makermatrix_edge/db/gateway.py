@@ -41,8 +41,8 @@ class Database:
         replicated: bool = False,
     ) -> None:
         self.path = path
-        # Litestream checkpoints the WAL: no automatic checkpoints here, and no TRUNCATE while it
-        # runs (close() runs after the replicator stopped; swap_file() inside its pause).
+        # Litestream checkpoints the WAL: no automatic checkpoints here and no TRUNCATE at close;
+        # swap_file() still truncates, inside the replicator's pause.
         self.replicated = replicated
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
@@ -88,18 +88,21 @@ class Database:
         self._closed = True
         self._readers.shutdown(wait=True)
         if self._write_db is not None:
-            self._writer.submit(self._checkpoint).result()
+            # Replicated, another process may still run Litestream (`backup` from the shell beside the
+            # daemon): no TRUNCATE behind its back. The last connection's close checkpoints by itself.
+            self._writer.submit(self._checkpoint, not self.replicated).result()
         self._writer.shutdown(wait=True)
         with self._lock:
             for conn in self._all_conns:
                 conn.close()
             self._all_conns.clear()
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self, truncate: bool = True) -> None:
         assert self._write_db is not None
         try:
             refresh_statistics(self._write_db.conn)
-            self._write_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if truncate:
+                self._write_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:  # a busy reader elsewhere is not a reason to fail shutdown
             log.warning("wal checkpoint at close failed: %s", exc)
 
