@@ -168,3 +168,13 @@ def in_words(error: str, replica: Replica) -> str:
         if pattern.search(error):
             return words.format(where=replica.where, host=replica.host or replica.where)
     return f"{replica.where}: {error}"
+
+
+def litestream_meta_dir(db_path: Path) -> Path:
+    """Litestream's local state next to the database (its default meta path)."""
+    return db_path.with_name(f".{db_path.name}-litestream")
+
+
+def remove_local_state(db_path: Path) -> None:
+    """After the database is replaced, Litestream's local position no longer describes it."""
+    shutil.rmtree(litestream_meta_dir(db_path), ignore_errors=True)

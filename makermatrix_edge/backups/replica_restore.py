@@ -24,8 +24,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from makermatrix_edge.backups.checks import BackupInvalid, RestoreRefused, check_has_admin
-from makermatrix_edge.backups.litestream import Replica, child_environment, find_litestream, render_config
-from makermatrix_edge.backups.replication import remove_local_state
+from makermatrix_edge.backups.litestream import (
+    Replica,
+    child_environment,
+    find_litestream,
+    remove_local_state,
+    render_config,
+)
 from makermatrix_edge.backups.restore import open_and_migrate
 from makermatrix_edge.backups.schema import schema_problems
 from makermatrix_edge.backups.snapshot import applied_migrations, counts, integrity_problems, unknown_migrations

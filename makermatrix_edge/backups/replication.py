@@ -38,6 +38,7 @@ from makermatrix_edge.backups.litestream import (
     child_environment,
     find_litestream,
     in_words,
+    remove_local_state,
     render_config,
 )
 from makermatrix_edge.clock import Clock, iso
@@ -354,13 +355,3 @@ class Replicator:
 
 def _password(url: str) -> str | None:
     return urlsplit(url).password
-
-
-def litestream_meta_dir(db_path: Path) -> Path:
-    """Litestream's local state next to the database (its default meta path)."""
-    return db_path.with_name(f".{db_path.name}-litestream")
-
-
-def remove_local_state(db_path: Path) -> None:
-    """After the database is replaced, Litestream's local position no longer describes it."""
-    shutil.rmtree(litestream_meta_dir(db_path), ignore_errors=True)

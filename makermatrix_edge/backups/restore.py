@@ -21,6 +21,7 @@ from pathlib import Path
 
 from makermatrix_edge.backups.archive import DATABASE_MEMBER, open_zip
 from makermatrix_edge.backups.checks import RestoreRefused, check_has_admin
+from makermatrix_edge.backups.litestream import remove_local_state
 from makermatrix_edge.backups.snapshot import applied_migrations, counts, unknown_migrations
 from makermatrix_edge.backups.verify import BackupInvalid, safe_member, verify_archive
 from makermatrix_edge.db.datafile import DB_FILE
@@ -74,6 +75,7 @@ def _swap_offline(target: Path, staging: Path) -> list[str]:
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     os.replace(staging / DATABASE_MEMBER, target)
+    remove_local_state(target)  # Litestream's position ([replication]) described the old file
     try:
         return open_and_migrate(target)
     except BaseException:
