@@ -5,7 +5,9 @@ The daemon's own process is exercised in test_replication_daemon.py (kill -9, th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import shutil
 import sqlite3
@@ -25,6 +27,7 @@ from conftest import ADMIN_PASSWORD, FakeClock, bearer, login, make_settings
 from inventory_helpers import add_part
 from makermatrix_edge.backups.litestream import Replica, child_environment, in_words, render_config
 from makermatrix_edge.backups.replica_restore import ReplicaUnreadable, parse_timestamp, restore_from_replica
+from makermatrix_edge.backups.replication import Replicator
 from makermatrix_edge.backups.service import BackupOptions
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import InvalidInput
@@ -300,3 +303,25 @@ def test_a_time_without_a_zone_is_the_benchs() -> None:
     assert parse_timestamp("2026-07-01 18:00:30Z", "Europe/Berlin") == "2026-07-01T18:00:30.000000Z"
     with pytest.raises(InvalidInput, match="is not a time"):
         parse_timestamp("yesterday", "")
+
+
+def test_litestream_log_lines_are_put_in_words_without_secrets(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(
+        tmp_path,
+        replication={"replicas": ["s3://bench/mm"], "s3_secret_access_key": "hunter2-s3", "enabled": True},
+    )
+    replicator = Replicator(settings, tmp_path / "x.db", time.time)
+
+    async def feed() -> None:
+        stream = asyncio.StreamReader()
+        line = {"level": "ERROR", "msg": "monitor error", "error": "PUT http://x?sig=hunter2-s3: AccessDenied"}
+        stream.feed_data((json.dumps(line) + "\n").encode())
+        stream.feed_eof()
+        await replicator._read_log(stream, replicator.replicas[0])
+
+    asyncio.run(feed())
+    [status] = replicator.statuses()
+    assert status.state == "error" and status.last_error == "the S3 bucket bench refused the credentials"
+    assert "hunter2" not in caplog.text and "***" in caplog.text
