@@ -254,6 +254,7 @@ def test_an_archive_restore_into_the_running_daemon_pauses_litestream_and_replic
     with replicating(tmp_path, folder, backup={"target": str(drawer)}) as (services, client):
         headers = bearer(login(client, "admin", ADMIN_PASSWORD))
         add_part(client, headers, "in the archive")
+        wait_for("the replica to be up to date", lambda: services.replication.statuses()[0].state == "ok")
         archive = Path(services.backups.create(BackupOptions(backup_name="before")).path)
         add_part(client, headers, "after the archive")
         response = client.post("/api/utility/backup/restore", json={"backup_filename": archive.name}, headers=headers)
@@ -325,3 +326,17 @@ def test_litestream_log_lines_are_put_in_words_without_secrets(
     [status] = replicator.statuses()
     assert status.state == "error" and status.last_error == "the S3 bucket bench refused the credentials"
     assert "hunter2" not in caplog.text and "***" in caplog.text
+
+
+def test_a_new_empty_database_is_not_streamed_over_the_replica_of_the_old_one(tmp_path: Path) -> None:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    with replicating(tmp_path / "old-card", folder) as (services, client):
+        add_part(client, bearer(login(client, "admin", ADMIN_PASSWORD)), "on the old card")
+        acked = time.time()
+        wait_for("a sync after the change", lambda: synced_after(services, acked + 0.5))
+    with replicating(tmp_path / "new-card", folder) as (services, client):
+        status = wait_for("the refusal", lambda: (s := services.replication.statuses()[0]).state == "error" and s)
+        assert "holds the replica of another database: restore from it first" in status.last_error
+        assert services.replication.pid is None
+    assert "on the old card" in part_names_from_replica(tmp_path, folder)

@@ -23,6 +23,7 @@ import logging
 import re
 import shutil
 import signal
+import sqlite3
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -67,6 +68,18 @@ class ReplicaStatus(msgspec.Struct, omit_defaults=True):
 def _parse_time(text: str) -> float:
     """Go's RFC 3339 with nanoseconds -> a timestamp."""
     return datetime.fromisoformat(_FRACTION.sub(r".\1", text).replace("Z", "+00:00")).timestamp()
+
+
+def _was_replicated(db_path: Path) -> bool:
+    """Litestream has replicated this database before (or it came from a replica): it made its table."""
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_litestream_seq'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
 
 
 def _folder_id(folder: Path) -> tuple[int, int] | None:
@@ -149,7 +162,7 @@ class Replicator:
         backoff = 1.0
         replica = self.replicas[0]
         while True:
-            if not self._folder_ready(replica):
+            if not await asyncio.to_thread(self._folder_ready, replica):  # files and SQLite: off the loop
                 await asyncio.sleep(POLL_SECONDS)
                 continue
             try:
@@ -177,6 +190,14 @@ class Replicator:
             return False
         marker = folder / MARKER
         if marker.exists():
+            if (folder / "ltx").exists() and not _was_replicated(self._db_path):
+                # A new, empty database (a new SD card, a deleted data dir) would be streamed over the
+                # replica that holds everything: that replica is what restore --from-replica needs.
+                self._fail(
+                    f"{replica.where} holds the replica of another database: restore from it first"
+                    " (makermatrix-edge restore --from-replica), or give replication an empty folder"
+                )
+                return False
             return True
         if (folder / "ltx").exists():  # Litestream's files without our marker: made where the drive should be
             self._fail(
