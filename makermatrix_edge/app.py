@@ -117,6 +117,7 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
     await services.labels.queue.start()
     await services.scans.autostart()
     await services.assistant.start()
+    await services.replication.start()  # the database is open: build_services opened it
     try:
         await services.scheduler.start()
         try:
@@ -128,6 +129,8 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
         await _stop_within("the camera", services.scans.stop_camera())
         await _stop_within("the label queue", services.labels.queue.stop())
         await _stop_within("the task worker", services.tasks.stop())
+        # After every writer stopped, before the database closes: its last sync takes what was written.
+        await _stop_within("litestream", services.replication.stop())
         services.events.unbind()
 
 

@@ -219,12 +219,20 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 def _cmd_restore(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging("WARNING", journald=False)
-    from makermatrix_edge.backups.commands import run_restore
+    from makermatrix_edge.backups.commands import run_replica_restore, run_restore
 
-    lock = _hold(settings, "restore", "stop it or use the API restore")
+    if (args.archive is None) == (args.from_replica is None):
+        print("restore what? name a backup ZIP, or --from-replica [URL]", file=sys.stderr)
+        return 2
+    if args.timestamp and args.from_replica is None:
+        print("--timestamp goes with --from-replica (an archive holds one moment)", file=sys.stderr)
+        return 2
+    lock = _hold(settings, "restore", "stop it (sudo systemctl stop makermatrix-edge) or use the API restore")
     if lock is None:
         return 1
     try:
+        if args.from_replica is not None:
+            return run_replica_restore(settings, args.from_replica or None, args.timestamp)
         return run_restore(settings, Path(args.archive), args.passphrase_file)
     finally:
         lock.release()
@@ -307,10 +315,22 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--name", help="file name without .zip (default makermatrix_backup_<UTC time>)")
     backup.set_defaults(func=_cmd_backup)
 
-    restore = sub.add_parser("restore", help="restore a backup ZIP onto the data dir (daemon stopped)")
-    restore.add_argument("archive", help="the backup ZIP")
+    restore = sub.add_parser(
+        "restore", help="restore a backup ZIP, or the replica (--from-replica), onto the data dir (daemon stopped)"
+    )
+    restore.add_argument("archive", nargs="?", help="the backup ZIP")
     _add_common(restore)
     restore.add_argument("--passphrase-file", metavar="PATH", help="passphrase of an encrypted backup")
+    restore.add_argument(
+        "--from-replica",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="restore from the Litestream replica (default: [replication] replicas), e.g. file:///media/backup/mm",
+    )
+    restore.add_argument(
+        "--timestamp", metavar="TIME", help="with --from-replica: the state at this time (2026-12-06T18:00)"
+    )
     restore.set_defaults(func=_cmd_restore)
     return parser
 

@@ -23,6 +23,7 @@ from makermatrix_edge.app import create_app
 from makermatrix_edge.assistant.service import AssistantService
 from makermatrix_edge.assistant.store import AssistantStore
 from makermatrix_edge.assistant.tools import ToolBox
+from makermatrix_edge.backups.replication import Replicator
 from makermatrix_edge.backups.service import BackupDriveDevice, BackupService
 from makermatrix_edge.backups.task import backup_creation, backup_jobs
 from makermatrix_edge.clock import Clock, system_clock
@@ -93,6 +94,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         printer = build_printer(settings.printer, data_dir)
         drive = make_drive(settings.backup, data_dir)
         backups = BackupService(settings, db, drive, clock)
+        replication = Replicator(settings, db.path, clock)
         gate = DecodeGate()
         tasks.registry.register(backup_creation(backups))
         images = ImageStore(data_dir / "images", max_bytes=settings.scanner.max_image_bytes)  # one photo limit
@@ -162,6 +164,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             labels=labels,
             scans=scans,
             backups=backups,
+            replication=replication,
             disk=disk,
             decode_gate=gate,
             orders=orders,
@@ -174,8 +177,9 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
                 "backup_drive": BackupDriveDevice(backups),
                 "assistant": assistant,
                 "camera": scans.camera,
+                "replication": replication,
             },
-            status_fragments=[backups.status_fragment, disk.status_fragment],
+            status_fragments=[backups.status_fragment, replication.status_fragment, disk.status_fragment],
         )
         services.log_redaction.attach()  # before any supplier call or request is logged
     except BaseException:

@@ -11,6 +11,7 @@ from makermatrix_edge.accounts.auth import AuthService
 from makermatrix_edge.accounts.role_admin import RoleService
 from makermatrix_edge.accounts.users import UserService
 from makermatrix_edge.assistant.service import AssistantService
+from makermatrix_edge.backups.replication import Replicator
 from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
@@ -62,6 +63,7 @@ class Services:
     labels: LabelService
     scans: ScanService
     backups: BackupService
+    replication: Replicator  # Litestream, the continuous replica (started and stopped by the app's lifespan)
     disk: DataDisk  # the disk holding data_dir: full or not (health, diagnostics, STATUS line)
     decode_gate: DecodeGate  # photos and uploads decoded a few at a time (shared by scans and images)
     orders: OrderService

@@ -72,3 +72,24 @@ def run_restore(settings: Settings, archive: Path, passphrase_file: str | None) 
     if missing:
         print("backups carry no secrets; enter these again on the Suppliers page: " + ", ".join(missing))
     return 0
+
+
+def run_replica_restore(settings: Settings, url: str | None, timestamp: str | None) -> int:
+    """Restore from the Litestream replica with the daemon stopped (the caller holds the data-dir lock)."""
+    from makermatrix_edge.backups.replica_restore import restore_from_replica
+
+    try:
+        result = restore_from_replica(settings, url, timestamp, now=system_clock())
+    except DomainError as exc:
+        print(f"nothing restored: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"restored from the replica {result.replica} into {settings.data_dir}")
+    print(f"state as of {result.state_at or 'the newest change'} (transaction {result.txid})")
+    found = counts(settings.data_dir / DB_FILE)
+    print("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(found.items())))
+    if result.migrations_applied:
+        print("migrations applied: " + ", ".join(result.migrations_applied))
+    if result.previous_kept:
+        print(f"the database that was there is kept in {result.previous_kept}")
+    print("photos, datasheets and labels are not in the replica: restore them from a nightly backup if needed")
+    return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from makermatrix_edge.backups.archive import DATABASE_MEMBER, open_zip
 from makermatrix_edge.backups.checks import RestoreRefused, check_has_admin
+from makermatrix_edge.backups.litestream import remove_local_state
 from makermatrix_edge.backups.snapshot import applied_migrations, counts, unknown_migrations
 from makermatrix_edge.backups.verify import BackupInvalid, safe_member, verify_archive
 from makermatrix_edge.db.datafile import DB_FILE
@@ -56,7 +57,7 @@ def _extract(archive: Path, members: list[str], passphrase: str | None, into: Pa
                 os.fsync(out.fileno())
 
 
-def _open_and_migrate(path: Path) -> list[str]:
+def open_and_migrate(path: Path) -> list[str]:
     db = Database(path, read_threads=1)
     try:
         return db.open()
@@ -69,13 +70,14 @@ def _swap_offline(target: Path, staging: Path) -> list[str]:
     aside = staging / "old-makermatrix.db"
     had_old = target.exists()
     if had_old:
-        _open_and_migrate(target)  # checkpoints and closes it cleanly, so -wal/-shm are gone
+        open_and_migrate(target)  # checkpoints and closes it cleanly, so -wal/-shm are gone
         os.replace(target, aside)
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     os.replace(staging / DATABASE_MEMBER, target)
+    remove_local_state(target)  # Litestream's position ([replication]) described the old file
     try:
-        return _open_and_migrate(target)
+        return open_and_migrate(target)
     except BaseException:
         if had_old:
             os.replace(aside, target)

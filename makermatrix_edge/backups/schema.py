@@ -38,9 +38,11 @@ def read_schema(conn: sqlite3.Connection) -> Schema:
     """Tables with their columns, named indexes and triggers of an open database."""
     tables: dict[str, dict[str, Column]] = {}
     indexes: dict[str, Index] = {}
-    # sqlite_sequence and sqlite_stat* are SQLite's own (ANALYZE may add the latter at any time).
+    # sqlite_sequence and sqlite_stat* are SQLite's own (ANALYZE may add the latter at any time);
+    # _litestream_lock and _litestream_seq are Litestream's, made in a replicated database ([replication]).
     rows = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        " AND name NOT IN ('_litestream_lock', '_litestream_seq')"
     )
     names = [str(r[0]) for r in rows]
     for table in names:

@@ -15,8 +15,13 @@ def connect(
     busy_timeout_ms: int,
     synchronous: Literal["NORMAL", "FULL"] = "FULL",
     read_only: bool = False,
+    autocheckpoint: bool = True,
 ) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), foreign keys on, WAL."""
+    """A connection in autocommit mode (transactions are explicit), foreign keys on, WAL.
+
+    autocheckpoint=False when Litestream replicates the file: it checkpoints itself, and an
+    application checkpoint can race it (litestream.io/tips, its issue #547).
+    """
     conn = sqlite3.connect(
         str(path),
         isolation_level=None,
@@ -33,6 +38,8 @@ def connect(
     else:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
+        if not autocheckpoint:
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
     return conn
 
 

@@ -19,6 +19,7 @@ def open_database(settings: Settings) -> Database:
         busy_timeout_ms=storage.busy_timeout_ms,
         synchronous=storage.synchronous,
         read_threads=storage.read_threads,
+        replicated=settings.replication.enabled,
     )
     applied = db.open()
     if applied:

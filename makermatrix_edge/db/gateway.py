@@ -38,8 +38,12 @@ class Database:
         busy_timeout_ms: int = 5000,
         synchronous: Literal["NORMAL", "FULL"] = "FULL",
         read_threads: int = 2,
+        replicated: bool = False,
     ) -> None:
         self.path = path
+        # Litestream checkpoints the WAL: no automatic checkpoints here and no TRUNCATE at close;
+        # swap_file() still truncates, inside the replicator's pause.
+        self.replicated = replicated
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
@@ -64,7 +68,12 @@ class Database:
 
     def _open_on_writer(self) -> list[str]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = connect(self.path, busy_timeout_ms=self._busy_timeout_ms, synchronous=self._synchronous)
+        conn = connect(
+            self.path,
+            busy_timeout_ms=self._busy_timeout_ms,
+            synchronous=self._synchronous,
+            autocheckpoint=not self.replicated,
+        )
         self._track(conn)
         # Our triggers are written for SQLite's default: a trigger's own writes do not fire it again.
         self._write_db = sqlite_utils.Database(conn, recursive_triggers=False)
@@ -79,18 +88,21 @@ class Database:
         self._closed = True
         self._readers.shutdown(wait=True)
         if self._write_db is not None:
-            self._writer.submit(self._checkpoint).result()
+            # Replicated, another process may still run Litestream (`backup` from the shell beside the
+            # daemon): no TRUNCATE behind its back. The last connection's close checkpoints by itself.
+            self._writer.submit(self._checkpoint, not self.replicated).result()
         self._writer.shutdown(wait=True)
         with self._lock:
             for conn in self._all_conns:
                 conn.close()
             self._all_conns.clear()
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self, truncate: bool = True) -> None:
         assert self._write_db is not None
         try:
             refresh_statistics(self._write_db.conn)
-            self._write_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if truncate:
+                self._write_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:  # a busy reader elsewhere is not a reason to fail shutdown
             log.warning("wal checkpoint at close failed: %s", exc)
 

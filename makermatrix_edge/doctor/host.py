@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from makermatrix_edge.settings import Settings
+from makermatrix_edge.settings import ReplicationSettings, Settings
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Host:
         default=lambda url, body: httpx.post(url, json=body, timeout=5.0)
     )
     identity: Callable[[], tuple[int, set[int]]] | None = None  # uid, gids; default: service_user's
+    replication: ReplicationSettings | None = None
 
     def who(self) -> tuple[int, set[int]]:
         return self.identity() if self.identity else service_identity(self.service_user)
@@ -140,4 +141,5 @@ def host_for(settings: Settings, *, root: Path = Path("/")) -> Host:
         mdns_enabled=settings.mdns.enabled,
         mdns_name=settings.mdns.name,
         port=settings.server.port,
+        replication=settings.replication,
     )

@@ -68,8 +68,9 @@ def _say(out: IO[bytes], line: Line) -> None:
 
 
 def child_main(argv: list[str]) -> int:
-    """`python -m makermatrix_edge.orders.child DB BUSY_MS SYNCHRONOUS`; the job and commands on stdin."""
+    """`python -m makermatrix_edge.orders.child DB BUSY_MS SYNCHRONOUS [replicated]`; job and commands on stdin."""
     path, busy_ms, synchronous = Path(argv[0]), int(argv[1]), argv[2]
+    replicated = argv[3:4] == ["replicated"]  # Litestream checkpoints: none of ours (db/connection.py)
     assert synchronous in ("NORMAL", "FULL")
     out = sys.stdout.buffer
     with contextlib.suppress(OSError):  # lowering one's own priority is always allowed on Linux
@@ -78,7 +79,12 @@ def child_main(argv: list[str]) -> int:
     work = BatchedImport(job)
     conn: sqlite3.Connection | None = None
     try:
-        conn = connect(path, busy_timeout_ms=busy_ms, synchronous="FULL" if synchronous == "FULL" else "NORMAL")
+        conn = connect(
+            path,
+            busy_timeout_ms=busy_ms,
+            synchronous="FULL" if synchronous == "FULL" else "NORMAL",
+            autocheckpoint=not replicated,
+        )
         db = sqlite_utils.Database(conn, recursive_triggers=False)
         for command in sys.stdin.buffer:
             if command.strip() == b"go":
@@ -143,6 +149,8 @@ def run_in_child(
     """
     args = [sys.executable, "-m", "makermatrix_edge.orders.child", str(db.path), str(db.busy_timeout_ms)]
     args.append(db.synchronous)
+    if db.replicated:
+        args.append("replicated")
     # stderr to a file, not a pipe: a child writing a lot there while we read stdout must not stall.
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)

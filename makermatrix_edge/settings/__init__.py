@@ -30,6 +30,7 @@ from makermatrix_edge.settings.loader import (
     subsection_types,
 )
 from makermatrix_edge.settings.render import reference_toml, render_toml
+from makermatrix_edge.settings.replication import ReplicationSettings
 from makermatrix_edge.settings.services import AssistantSettings, ImportSettings
 from makermatrix_edge.settings.suppliers import (
     DigiKeySettings,
@@ -53,6 +54,7 @@ __all__ = [
     "MdnsSettings",
     "MouserSettings",
     "PrinterSettings",
+    "ReplicationSettings",
     "ScannerSettings",
     "ScheduleSettings",
     "Section",

@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from makermatrix_edge.settings import core, devices, services
+from makermatrix_edge.settings import core, devices, replication, services
 from makermatrix_edge.settings import suppliers as supplier_sections
 from makermatrix_edge.settings.base import ENV_PREFIX, Section
 
@@ -41,6 +41,7 @@ class Settings(Section):
     websocket: core.WebSocketSettings = msgspec.field(default_factory=core.WebSocketSettings)
     printer: devices.PrinterSettings = msgspec.field(default_factory=devices.PrinterSettings)
     backup: devices.BackupSettings = msgspec.field(default_factory=devices.BackupSettings)
+    replication: replication.ReplicationSettings = msgspec.field(default_factory=replication.ReplicationSettings)
     mdns: core.MdnsSettings = msgspec.field(default_factory=core.MdnsSettings)
     scanner: devices.ScannerSettings = msgspec.field(default_factory=devices.ScannerSettings)
     camera: devices.CameraSettings = msgspec.field(default_factory=devices.CameraSettings)

@@ -29,14 +29,18 @@ def database_cleanup(*, keep_finished_days: int, busy_timeout_ms: int) -> TaskHa
         deleted = ctx.db.write_sync(lambda db: store.prune_finished(db, before))
         ctx.progress(35, "Refreshing query planner statistics")
         # Its own connection: a checkpoint cannot run inside the gateway's write transaction.
-        conn = connect(path, busy_timeout_ms=busy_timeout_ms)
+        conn = connect(path, busy_timeout_ms=busy_timeout_ms, autocheckpoint=not ctx.db.replicated)
         try:
             refresh_statistics(conn)
-            ctx.progress(65, "Checkpointing the write-ahead log")
-            busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if ctx.db.replicated:  # Litestream checkpoints; a TRUNCATE behind its back would race it
+                busy, wal_frames, checkpointed = 0, -1, -1
+            else:
+                ctx.progress(65, "Checkpointing the write-ahead log")
+                busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         finally:
             conn.close()
-        ctx.progress(100, f"Deleted {deleted} old tasks; database checkpointed")
+        done = "checkpointing left to Litestream" if ctx.db.replicated else "database checkpointed"
+        ctx.progress(100, f"Deleted {deleted} old tasks; {done}")
         return {
             "deleted_tasks": deleted,
             "older_than_days": days,

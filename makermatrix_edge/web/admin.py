@@ -63,6 +63,9 @@ class AdminPages(Controller):
             on_sd_card=target == fallback,
             fallback=fallback,
             task=found[0] if found else None,
+            replication=services.replication.enabled,
+            replicas=services.replication.statuses(),
+            max_lag=services.settings.replication.max_lag_seconds,
         )
 
     @get("/backups", opt=page_access(BACKUP_PERMISSION))

@@ -185,7 +185,8 @@ class BackupController(Controller):
     async def restore(self, data: JSONBody[RestoreIn], services: NamedDependency[Services]) -> Envelope[RestoredBackup]:
         """Restore a listed backup into the running daemon (a safety backup is taken first)."""
         path = await asyncio.to_thread(services.backups.find, data.backup_filename)
-        result = await asyncio.to_thread(services.backups.restore, path)
+        async with services.replication.paused():  # the file is replaced under Litestream otherwise
+            result = await asyncio.to_thread(services.backups.restore, path)
         return await _restored(services, path.name, result)
 
     @post("/restore/upload", opt=access(PERMISSION), status_code=200, request_max_body_size=UPLOAD_LIMIT)
@@ -204,7 +205,8 @@ class BackupController(Controller):
             await data.file.close()
             if os.path.getsize(temp) == 0:
                 raise InvalidInput("the uploaded file is empty", "file")
-            result = await asyncio.to_thread(services.backups.restore, Path(temp))
+            async with services.replication.paused():
+                result = await asyncio.to_thread(services.backups.restore, Path(temp))
         finally:
             Path(temp).unlink(missing_ok=True)
         return await _restored(services, data.file.filename or "upload.zip", result)

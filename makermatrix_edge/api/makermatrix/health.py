@@ -45,7 +45,9 @@ async def health(
     except Exception as exc:  # health must answer even when the database does not
         database = DatabaseHealth(ok=False, schema_version="", error=str(exc))
     disk_full = services.disk.problem()
-    status = "unhealthy" if not database.ok else "disk full" if disk_full else "healthy"
+    # A replica in error or behind is a warning, not an outage: the daemon serves as before.
+    replica = services.replication.problem()
+    status = "unhealthy" if not database.ok else "disk full" if disk_full else "degraded" if replica else "healthy"
     if maybe_principal is None:
         body = Health(status=status, version=__version__)
         if database.ok and disk_full:  # the data path stays private: anonymous callers only learn that it is full
@@ -61,5 +63,6 @@ async def health(
         if database.ok and disk_full:  # reads still work, but nothing can be saved: not healthy
             return Response(Envelope(status="error", message=disk_full, data=body), status_code=507)
     if database.ok:
-        return Response(Envelope(status="success", message="Healthy", data=body))
+        message = "Healthy" if replica is None else "Degraded" if maybe_principal is None else f"Degraded: {replica}"
+        return Response(Envelope(status="success", message=message, data=body))
     return Response(Envelope(status="error", message="Database unavailable", data=body), status_code=503)

