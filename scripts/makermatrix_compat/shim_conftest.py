@@ -7,8 +7,10 @@ It points MakerMatrix's own API tests at a running server over HTTP:
   are stand-ins that do nothing and count every touch. A test whose body touches one reaches into
   MakerMatrix's process and does not apply; a fixture that only cleans MakerMatrix's database does no harm
   (every test file runs against a fresh database of its own).
-Per test it records the outcome, the HTTP calls made and the stand-in touches in setup and in the body,
-as JSON at MM_COMPAT_REPORT.
+Per test it records the outcome, the HTTP calls made, the stand-in touches in setup and in the body, and
+whether a fixture the test asks for (directly or through another) touched one, as JSON at MM_COMPAT_REPORT.
+A test that asks for a fixture such as "a token minted by MakerMatrix's AuthService" reaches in; a test
+whose only touch is an autouse clean-up fixture does not.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ STAND_INS = {
     "suppliers", "jose", "slowapi", "pyminizip", "emoji", "qrcode", "bs4", "openpyxl", "xlrd",
 }  # fmt: skip
 COUNTS = {"http": 0, "touch": 0}
+TOUCHING_FIXTURES: set[str] = set()  # fixtures whose own setup touched a stand-in (by name)
 
 
 class _StandIn(type):
@@ -179,8 +182,34 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: Any) -> Any:
+    before = COUNTS["touch"]
+    yield
+    if COUNTS["touch"] > before:
+        TOUCHING_FIXTURES.add(fixturedef.argname)
+
+
+def _asked_for(item: pytest.Item) -> set[str]:
+    """The fixtures the test names in its signature, and those they need in turn (autouse ones only if named)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return set()
+    seen: set[str] = set()
+    todo = list(info.argnames)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for fixturedef in info.name2fixturedefs.get(name, ())[-1:]:
+            todo.extend(fixturedef.argnames)
+    return seen
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Any:
     RESULTS[item.nodeid]["setup_touches"] = COUNTS["touch"]
+    RESULTS[item.nodeid]["touching_fixtures"] = sorted(_asked_for(item) & TOUCHING_FIXTURES)
     before = COUNTS["touch"]
     yield
     RESULTS[item.nodeid]["body_touches"] = COUNTS["touch"] - before
