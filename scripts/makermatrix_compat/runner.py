@@ -126,24 +126,32 @@ def run_file(python: Path, daemon: Path, work: Path, test: Path, timeout: int) -
                 f"--junitxml={work / 'reports' / f'{slug}.xml'}"]  # fmt: skip
         with (work / "logs" / f"{slug}.pytest.log").open("wb") as log:
             try:
-                subprocess.run(args, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
+                rc = subprocess.run(args, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
+                code = rc.returncode
             except subprocess.TimeoutExpired:
                 log.write(f"\n*** timed out after {timeout} s\n".encode())
+                code = -1
     finally:
         server.stop()
     report = work / "reports" / f"{slug}.json"
-    return json.loads(report.read_text()) if report.exists() else {}
+    results: dict[str, Any] = json.loads(report.read_text()) if report.exists() else {}
+    if code in (2, 3, 4, -1) and not results:  # interrupted, internal error, usage error, timeout
+        results[f"{name}::<collection>"] = {"outcome": "collection_error", "http_calls": 0}
+    return results
 
 
 def tally(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A test applies when it made HTTP calls and neither its body nor a fixture it asks for reached into
     MakerMatrix's own code (an autouse clean-up of MakerMatrix's database may)."""
-    out: dict[str, Any] = {"collected": len(results), "skipped": 0, "no_http": 0, "reaches_in": 0,
+    out: dict[str, Any] = {"collected": len(results), "skipped": 0, "collection_errors": 0, "no_http": 0,
+                           "reaches_in": 0,
                            "applies": 0, "passed": 0, "failed": 0, "strict_applies": 0, "strict_passed": 0,
                            "passed_tests": [], "failed_tests": []}  # fmt: skip
     for node, r in results.items():
         if r.get("outcome") == "skipped":
             out["skipped"] += 1
+        elif r.get("outcome") == "collection_error":  # the file does not import (also on MakerMatrix itself)
+            out["collection_errors"] += 1
         elif not r.get("http_calls"):
             out["no_http"] += 1
         elif r.get("body_touches") or r.get("touching_fixtures"):
