@@ -133,6 +133,10 @@ def test_tags_on_parts_and_tools_show_in_their_answers_and_history(
     # tags are searchable: the part's search finds it by its tag
     hits = client.get("/api/parts/search_text", params={"query": "#review"}, headers=h).json()["data"]
     assert [p["id"] for p in hits] == [part["id"]]
+    add_part(client, h, "Test Capacitor", description="10k")  # matches the words, not the tag
+    both = client.post("/api/parts/search", json={"search_term": "#Review test"}, headers=h).json()["data"]
+    assert [p["id"] for p in both["items"]] == [part["id"]] and both["total"] == 1
+    assert client.get("/api/parts/search_text", params={"query": "#nosuchtag"}, headers=h).json()["data"] == []
 
     removed = client.delete(f"/api/tags/{other['id']}/parts/{part['id']}", headers=h)
     assert removed.status_code == 200

@@ -3,6 +3,7 @@ and since when, maintenance, the history of every write, roles, and bad input th
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,10 @@ def test_create_get_list_search_update_delete(client: TestClient[Any], admin_tok
     assert (listed["total"], listed["page"], listed["page_size"], listed["total_pages"]) == (2, 1, 1, 2)
     found = client.post("/api/tools/search", json={"search_term": "fluke"}, headers=h).json()["data"]
     assert [t["tool_name"] for t in found["tools"]] == ["Fluke 87V"]
+    tag = client.post("/api/tags", json={"name": "loaner"}, headers=h).json()["data"]
+    assert client.post(f"/api/tags/{tag['id']}/tools/{meter['id']}", headers=h).status_code == 200
+    tagged = client.post("/api/tools/search", json={"search_term": "#loaner"}, headers=h).json()["data"]["tools"]
+    assert [t["tool_name"] for t in tagged] == ["Fluke 87V"] and tagged[0]["tags"][0]["name"] == "loaner"
     by_type = client.post("/api/tools/search", json={"tool_type": "hand_tool", "sort_order": "desc"}, headers=h)
     assert [t["tool_name"] for t in by_type.json()["data"]["tools"]] == ["Test Screwdriver"]
     bad_sort = client.post("/api/tools/search", json={"sort_by": "price"}, headers=h)
@@ -71,7 +76,7 @@ def test_create_get_list_search_update_delete(client: TestClient[Any], admin_tok
     assert client.get(f"/api/tools/{meter['id']}", headers=h).status_code == 404
     assert client.delete(f"/api/tools/{meter['id']}", headers=h).status_code == 404
     assert _history(services, meter["id"]) == [
-        "created 'Fluke 87V'", "edited: condition, maintenance notes", "deleted 'Fluke 87V'"
+        "created 'Fluke 87V'", "tagged #loaner", "edited: condition, maintenance notes", "deleted 'Fluke 87V'"
     ]  # fmt: skip
 
 
@@ -98,6 +103,16 @@ def test_checkout_says_who_has_it_since_when_and_a_second_checkout_changes_nothi
         lambda db: db.execute("SELECT count(*) FROM tool_checkouts WHERE returned_at IS NULL").fetchone()[0]
     )
     assert open_rows == 1
+
+    # two check-outs racing past the service's check still cannot both hold the tool: the database refuses
+    def second_open(db: Any) -> None:
+        db.execute(
+            "INSERT INTO tool_checkouts (tool_id, username, checked_out_at) VALUES (?, 'bob', '2026-01-01')",
+            [drill["id"]],
+        )
+
+    with pytest.raises(sqlite3.IntegrityError):
+        services.db.write_sync(second_open)
 
     back = client.post(f"/api/tools/{drill['id']}/return", json={"condition": "needs_repair"}, headers=ulla)
     assert back.status_code == 200 and back.json()["data"]["is_checked_out"] is False

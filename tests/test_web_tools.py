@@ -47,6 +47,7 @@ def _open_checkouts(bench: Bench) -> int:
 def test_check_out_and_return_on_the_phone_a_double_tap_changes_nothing(bench: Bench, web: TestClient[Any]) -> None:
     drill = _tool(bench, "Cordless drill", emoji="🔧", location_id=bench.shelf)
     url = f"/t/{drill['id']}"
+    assert 'href="/tools"' in web.get("/").text  # More → Shared tools
     listed = web.get("/tools")
     assert listed.status_code == 200 and "Cordless drill" in listed.text and "In its place" in listed.text
     page = web.get(url)
@@ -137,6 +138,13 @@ def test_a_tool_label_qr_opens_the_tool_page(bench: Bench, web: TestClient[Any])
     )
     assert cards.status_code == 200 and f'href="/t/{iron["id"]}"' in cards.text
     assert "Soldering iron" in web.get(urlsplit(found[0]).path).text
+    # a USB scanner types the label's URL into the search box: the tool's page opens
+    typed = web.get("/", params={"q": found[0]}, follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == f"/t/{iron['id']}"
+    # and the phone's search finds parts by tag
+    tag = bench.client.post("/api/tags", json={"name": "smd"}, headers=bench.headers).json()["data"]
+    bench.client.post(f"/api/tags/{tag['id']}/parts/{bench.cap['id']}", headers=bench.headers)
+    assert "100nF capacitor" in web.get("/search", params={"q": "#smd"}).text
     printed = post_form(web, f"/t/{iron['id']}", f"/t/{iron['id']}/print", copies="1")
     assert printed.status_code == 303 and printed.headers["location"] == f"/t/{iron['id']}", printed.text
 

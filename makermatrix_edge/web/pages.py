@@ -94,6 +94,8 @@ class HomePages(Controller):
                     return Redirect(path=f"/p/{hit.part.id}", status_code=303)
                 elif hit.location is not None:
                     return Redirect(path=f"/l/{hit.location.id}", status_code=303)
+                elif hit.tool is not None:  # a shared tool's label, typed by a USB scanner
+                    return Redirect(path=f"/t/{hit.tool.id}", status_code=303)
                 else:
                     scan_note = hit.message
             elif total == 1:
