@@ -26,6 +26,7 @@ MIRROR = Path("/work/.mirror/ril3y+MakerMatrix/repo")
 ADMIN = ("admin", "Admin123!")  # what MakerMatrix's tests log in with on a fresh database
 TEST_DIRS = ("tests", "MakerMatrix/tests")
 HTTP_HINTS = ("TestClient", "requests.", "httpx")
+GUEST_TOKEN = Path("/tmp/guest_token.json")  # where MakerMatrix's security tests look for a guest's token
 
 
 def free_port() -> int:
@@ -101,6 +102,15 @@ class Server:
         token = call(self.url + "/api/auth/login", {"username": ADMIN[0], "password": ADMIN[1]})["access_token"]
         return str(call(self.url + "/api/api-keys/", {"name": "makermatrix-compat"}, token)["data"]["api_key"])
 
+    def guest_token(self) -> str:
+        """MakerMatrix's security tests read a guest's token from /tmp/guest_token.json (its guest is a
+        viewer); this daemon has no guest login, so the token is a viewer user's."""
+        token = call(self.url + "/api/auth/login", {"username": ADMIN[0], "password": ADMIN[1]})["access_token"]
+        guest = {"username": "guest", "password": "guest-pass-123", "roles": ["viewer"]}
+        call(self.url + "/api/users/register", guest, token)
+        answer = call(self.url + "/api/auth/login", {"username": "guest", "password": guest["password"]})
+        return str(answer["access_token"])
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -119,6 +129,7 @@ def run_file(python: Path, daemon: Path, work: Path, test: Path, timeout: int) -
     server = Server(daemon, work / "data" / slug, work / "logs" / f"{slug}.daemon.log")
     try:
         server.wait()
+        GUEST_TOKEN.write_text(json.dumps({"access_token": server.guest_token()}))
         env = {**os.environ, "MM_COMPAT_BASE_URL": server.url, "MAKERMATRIX_API_KEY": server.api_key(),
                "MM_COMPAT_REPORT": str(work / "reports" / f"{slug}.json"), "JWT_SECRET_KEY": "compat",
                "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
