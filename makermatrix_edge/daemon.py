@@ -170,8 +170,8 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             suppliers=suppliers,
             enrichment=enrichment,
             assistant=assistant,
-            tags=TagService(db, clock),
-            tools=ToolService(db, clock),
+            tags=TagService(db, clock, events),
+            tools=ToolService(db, clock, events),
             initial_password_file=initial_password_file,
             devices={
                 "printer": labels.queue,

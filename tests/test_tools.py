@@ -15,6 +15,7 @@ from conftest import FakeClock, add_user, bearer, login
 from daemon_process import Daemon
 from inventory_helpers import add_location
 from makermatrix_edge.services import Services
+from test_ws import receive_until
 
 
 def _tool(client: TestClient[Any], h: dict[str, str], name: str, **fields: Any) -> dict[str, Any]:
@@ -217,6 +218,22 @@ def test_roles_and_bad_input(client: TestClient[Any], admin_token: str) -> None:
     assert client.post(f"/api/tools/{tool['id']}/checkout", json={"user_id": 5}, headers=h).status_code == 422
     names = [t["tool_name"] for t in client.get("/api/tools/", headers=h).json()["data"]["tools"]]
     assert names == ["Caliper", "Mine"]
+
+
+def test_tool_and_tag_changes_reach_the_events_socket_of_those_who_may_read_them(
+    client: TestClient[Any], admin_token: str
+) -> None:
+    h = bearer(admin_token)
+    with client.websocket_connect(f"/ws/events?token={admin_token}") as ws:
+        ws.receive_json(timeout=5)
+        tool = _tool(client, h, "Hot air station")
+        created = receive_until(ws, lambda m: m["type"] == "entity_created")[-1]["data"]
+        assert (created["entity_type"], created["entity_id"], created["username"]) == ("tool", tool["id"], "admin")
+        client.post(f"/api/tools/{tool['id']}/checkout", json={}, headers=h)
+        updated = receive_until(ws, lambda m: m["type"] == "entity_updated")[-1]["data"]
+        assert updated["entity_type"] == "tool" and updated["entity_data"]["checked_out_by"] == "admin"
+        client.post("/api/tags", json={"name": "hot"}, headers=h)
+        assert receive_until(ws, lambda m: m["type"] == "entity_created")[-1]["data"]["entity_type"] == "tag"
 
 
 @pytest.mark.daemon

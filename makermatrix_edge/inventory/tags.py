@@ -44,6 +44,7 @@ from makermatrix_edge.inventory.tag_queries import (
     tag_view,
 )
 from makermatrix_edge.inventory.tool_models import ToolView
+from makermatrix_edge.runtime.events import EventBus
 
 _SORTS = {"name": "name COLLATE NOCASE", "usage_count": "usage_count", "created_at": "created_at",
           "updated_at": "updated_at", "last_used_at": "last_used_at"}  # fmt: skip
@@ -133,9 +134,15 @@ def _note(db: sqlite_utils.Database, kind: Kind, item_id: str, what: str, actor:
 
 
 class TagService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._events = events or EventBus(clock)
+
+    def _told(self, action: str, tag: TagView, actor: Principal | None) -> TagView:
+        """Publish entity_<action> for /ws/events (after the commit) and hand the tag back."""
+        self._events.entity(action, "tag", tag.id, tag.name, actor, entity_data=tag)
+        return tag
 
     async def create(self, data: TagCreate, actor: Principal | None) -> TagView:
         name = tag_name(data.name)
@@ -156,7 +163,7 @@ class TagService:
             note_item(db, "tag", new_id, f"created #{name}", actor, now)
             return tag_view(find_tag(db, new_id))
 
-        return await self._db.write(insert)
+        return self._told("created", await self._db.write(insert), actor)
 
     async def get(self, tag_id: str, include_items: bool = False) -> TagView:
         def run(db: sqlite_utils.Database) -> TagView:
@@ -233,7 +240,7 @@ class TagService:
                 note_item(db, "tag", tag_id, f"edited: {', '.join(edited)}", actor, now)
             return after
 
-        return await self._db.write(apply)
+        return self._told("updated", await self._db.write(apply), actor)
 
     async def delete(self, tag_id: str, actor: Principal | None) -> TagView:
         """Delete the tag; the parts and tools that carried it stay (each notes it in its history)."""
@@ -246,7 +253,7 @@ class TagService:
             _drop(db, row, actor, now)
             return tag_view(row)
 
-        return await self._db.write(apply)
+        return self._told("deleted", await self._db.write(apply), actor)
 
     async def attach(self, tag_id: str, kind: Kind, item_id: str, actor: Principal | None) -> bool:
         """True when the tag was put on; False when the item already had it (MakerMatrix answers success)."""

@@ -38,6 +38,7 @@ from makermatrix_edge.inventory.tool_models import (
     when,
 )
 from makermatrix_edge.inventory.tool_queries import TOOL_SELECT, checkouts, maintenance_view, to_views, tool_view
+from makermatrix_edge.runtime.events import EventBus
 
 _DATES = ("purchase_date", "last_maintenance_date", "next_maintenance_date")
 _NEVER_NULL = ("tool_name", "condition", "is_checkable", "is_calibrated_tool", "is_consumable", "quantity")
@@ -81,9 +82,15 @@ def _record(db: sqlite_utils.Database, tool_id: str, record_id: str) -> sqlite3.
 
 
 class ToolService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._events = events or EventBus(clock)
+
+    def _told(self, action: str, tool: ToolView, actor: Principal | None) -> ToolView:
+        """Publish entity_<action> for /ws/events (after the commit) and hand the tool back."""
+        self._events.entity(action, "tool", tool.id, tool.tool_name, actor, entity_data=tool)
+        return tool
 
     def _now(self) -> str:
         return iso(self._clock())
@@ -115,7 +122,7 @@ class ToolService:
             note_item(db, "tool", new_id, f"created '{name}'", actor, now)
             return tool_view(db, new_id)
 
-        return await self._db.write(insert)
+        return self._told("created", await self._db.write(insert), actor)
 
     async def get(self, tool_id: str) -> ToolView:
         return await self._db.read(lambda db: tool_view(db, tool_id))
@@ -203,7 +210,7 @@ class ToolService:
                 note_item(db, "tool", tool_id, f"edited: {', '.join(edited)}", actor, now)
             return after
 
-        return await self._db.write(apply)
+        return self._told("updated", await self._db.write(apply), actor)
 
     async def delete(self, tool_id: str, actor: Principal | None) -> ToolView:
         now = self._now()
@@ -214,7 +221,7 @@ class ToolService:
             note_item(db, "tool", tool_id, f"deleted '{view.tool_name}'", actor, now)
             return view
 
-        return await self._db.write(apply)
+        return self._told("deleted", await self._db.write(apply), actor)
 
     async def checkout(self, tool_id: str, data: ToolCheckout, actor: Principal | None) -> ToolView:
         due = when(data.expected_return_date, "expected_return_date")
@@ -240,7 +247,7 @@ class ToolService:
             note_item(db, "tool", tool_id, f"checked out to {username}", actor, now)
             return tool_view(db, tool_id)
 
-        return await self._db.write(apply)
+        return self._told("updated", await self._db.write(apply), actor)
 
     async def give_back(self, tool_id: str, data: ToolReturn, actor: Principal | None) -> ToolView:
         now = self._now()
@@ -262,7 +269,7 @@ class ToolService:
             note_item(db, "tool", tool_id, f"returned by {tool.checked_out_by}{state}", actor, now)
             return tool_view(db, tool_id)
 
-        return await self._db.write(apply)
+        return self._told("updated", await self._db.write(apply), actor)
 
     async def add_maintenance(self, tool_id: str, data: MaintenanceCreate, actor: Principal | None) -> MaintenanceView:
         done_on = when(data.maintenance_date, "maintenance_date")
