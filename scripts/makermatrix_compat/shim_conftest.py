@@ -128,11 +128,17 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 sys.meta_path.insert(0, _Finder())
 
 
+class OutsideCall(ConnectionError):
+    """The tests run offline: a call to a supplier's or a manufacturer's site is refused, not made."""
+
+
 def _local(url: str) -> str:
     parts = urlsplit(url)
+    base = urlsplit(BASE)
     if parts.hostname in LOCAL_HOSTS and parts.port in LOCAL_PORTS:
-        base = urlsplit(BASE)
         return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+    if parts.netloc != base.netloc:
+        raise OutsideCall(f"no network here: {parts.scheme}://{parts.netloc}")
     return url
 
 
