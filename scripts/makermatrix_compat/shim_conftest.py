@@ -146,8 +146,8 @@ _send = httpx.Client.send
 
 
 def _counted_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-    COUNTS["http"] += 1
     request.url = httpx.URL(_local(str(request.url)))
+    COUNTS["http"] += 1  # a call to the server under test (an outside one was refused above)
     if request.method == "POST" and request.url.path.endswith("/users/register"):
         _remember(request.content)
     return _send(self, request, **kwargs)
@@ -196,10 +196,11 @@ try:
     _request = requests.Session.request
 
     def _counted_request(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        url = _local(url)
         COUNTS["http"] += 1
         if method.upper() == "POST" and url.rstrip("/").endswith("/users/register"):
             _remember(json.dumps(kwargs.get("json") or {}).encode())
-        return _request(self, method, _local(url), *args, **kwargs)
+        return _request(self, method, url, *args, **kwargs)
 
     requests.Session.request = _counted_request  # type: ignore[method-assign]
 except ImportError:
