@@ -240,7 +240,7 @@ def test_tool_and_tag_changes_reach_the_events_socket_of_those_who_may_read_them
 def test_a_checkout_survives_kill_9(tmp_path: Path) -> None:
     daemon = Daemon(tmp_path / "data", env={"MAKERMATRIX_EDGE_ADMIN_PASSWORD": "kill-nine-pw"})
     try:
-        daemon.wait_healthy()
+        daemon.wait_healthy(timeout=90)
         token = httpx.post(daemon.url + "/api/auth/login", json={"username": "admin", "password": "kill-nine-pw"})
         h = bearer(token.json()["access_token"])
         tool = httpx.post(daemon.url + "/api/tools/", json={"tool_name": "Iron"}, headers=h).json()["data"]
@@ -250,7 +250,7 @@ def test_a_checkout_survives_kill_9(tmp_path: Path) -> None:
         daemon.kill()  # SIGKILL: no shutdown step runs
     again = Daemon(tmp_path / "data")
     try:
-        again.wait_healthy()
+        again.wait_healthy(timeout=90)
         token = httpx.post(again.url + "/api/auth/login", json={"username": "admin", "password": "kill-nine-pw"})
         h = bearer(token.json()["access_token"])
         kept = httpx.get(again.url + f"/api/tools/{tool['id']}", headers=h).json()["data"]
