@@ -41,6 +41,8 @@ from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
+from makermatrix_edge.inventory.tags import TagService
+from makermatrix_edge.inventory.tools import ToolService
 from makermatrix_edge.labels.printing import PrintQueue
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders import tasks as order_tasks
@@ -171,6 +173,8 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             suppliers=suppliers,
             enrichment=enrichment,
             assistant=assistant,
+            tags=TagService(db, clock, events),
+            tools=ToolService(db, clock, events),
             initial_password_file=initial_password_file,
             devices={
                 "printer": labels.queue,

@@ -75,3 +75,7 @@ class Overloaded(DeviceUnavailable):
 
 class DiskFull(DomainError):
     """The disk holding the data directory is full; nothing was written (HTTP 507)."""
+
+
+class Refused(DomainError):
+    """A well-formed request the item's state forbids (a system tag deleted, a tool already out): HTTP 400."""

@@ -23,6 +23,8 @@ from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
 from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
+from makermatrix_edge.inventory.tags import TagService
+from makermatrix_edge.inventory.tools import ToolService
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders.service import OrderService
 from makermatrix_edge.runtime.device_state import Device
@@ -70,6 +72,8 @@ class Services:
     suppliers: SupplierRegistry
     enrichment: EnrichmentService
     assistant: AssistantService
+    tags: TagService
+    tools: ToolService
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...), as daemon.build_services built them ("mdns" while serving).
     devices: dict[str, Device] = field(default_factory=dict)

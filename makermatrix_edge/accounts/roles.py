@@ -30,6 +30,14 @@ PERMISSIONS: dict[str, str] = {
     "printer:use": "Print labels",
     "printer:admin": "Configure the printer and label templates",
     "backup:manage": "Create, download and restore backups",
+    "tags:read": "View tags and what carries them",
+    "tags:write": "Create and edit tags",
+    "tags:assign": "Put tags on parts and tools and take them off",
+    "tags:delete": "Delete, merge and clean up tags",
+    "tools:read": "View shared tools, who has them and their maintenance",
+    "tools:write": "Create and edit tools, record maintenance",
+    "tools:use": "Check tools out and return them",
+    "tools:delete": "Delete tools and maintenance records",
     ADMIN: "Full administrative access",
 }
 
@@ -63,6 +71,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "csv:import",
                 "printer:use",
                 "users:read",
+                "tags:*",
+                "tools:*",
             }
         ),
     ),
@@ -78,13 +88,17 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "tasks:read",
                 "tasks:write",
                 "printer:use",
+                "tags:read",
+                "tags:assign",
+                "tools:read",
+                "tools:use",
             }
         ),
     ),
     BuiltinRole(
         "viewer",
         "Looks things up, changes nothing",
-        frozenset({"parts:read", "categories:read", "locations:read", "tasks:read"}),
+        frozenset({"parts:read", "categories:read", "locations:read", "tasks:read", "tags:read", "tools:read"}),
     ),
 )
 ROLE_NAMES = tuple(r.name for r in BUILTIN_ROLES)

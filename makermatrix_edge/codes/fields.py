@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-Kind = Literal["supplier_label", "own_part", "own_location", "makermatrix", "text", "unrecognised"]
+Kind = Literal["supplier_label", "own_part", "own_location", "own_tool", "makermatrix", "text", "unrecognised"]
 Confidence = Literal["high", "low"]
 
 

@@ -12,7 +12,7 @@ MAX_PAYLOAD = 4000
 MAX_SEARCH_TEXT = 200
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _MM = re.compile(rf"^MM:({_UUID})$", re.IGNORECASE)
-_OWN_URL = re.compile(r"/(p|l)/([A-Za-z0-9][A-Za-z0-9_-]{0,63})/?$")
+_OWN_URL = re.compile(r"/(p|l|t)/([A-Za-z0-9][A-Za-z0-9_-]{0,63})/?$")  # our part, location, tool pages
 _LCSC_SPLIT = re.compile(r",\s*(?=[A-Za-z][A-Za-z0-9_]*\s*:)")
 _LCSC_KEYS = {"pc", "pm", "qty", "on", "pbn", "productcode", "orderno", "pickerno"}
 _TME_DI = re.compile(r"^(\d{0,2})([A-Z])(\S*)$")
@@ -59,6 +59,8 @@ def _own_label(text: str, raw: str) -> ParsedCode | None:
         return None
     if match.group(1) == "p":
         return ParsedCode(kind="own_part", format="own_url", entity_id=match.group(2), raw=raw)
+    if match.group(1) == "t":
+        return ParsedCode(kind="own_tool", format="own_url", entity_id=match.group(2), raw=raw)
     return ParsedCode(kind="own_location", format="own_url", entity_id=match.group(2), raw=raw)
 
 

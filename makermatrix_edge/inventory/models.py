@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from makermatrix_edge.bounds import Count, PageNumber
+from makermatrix_edge.inventory.tag_models import TagRef
 from makermatrix_edge.textcheck import CheckedText
 
 
@@ -59,6 +60,7 @@ class PartView(msgspec.Struct):
     created_at: str
     updated_at: str
     datasheets: list[DatasheetRef] = msgspec.field(default_factory=list)
+    tags: list[TagRef] = msgspec.field(default_factory=list)  # MakerMatrix's tags (#25.7), by name
 
 
 class CategoryView(msgspec.Struct):
@@ -171,11 +173,13 @@ class PartUpdate(CheckedText, forbid_unknown_fields=True, kw_only=True):
     location: Any = UNSET
     is_low_stock: Any = UNSET
     datasheets: Any = UNSET
+    tags: Any = UNSET  # tags change through /api/tags, not a part update
     created_at: Any = UNSET
     updated_at: Any = UNSET
 
     def changes(self) -> dict[str, Any]:
-        return provided(self, ignore=frozenset({"categories", "location", "is_low_stock", "datasheets", "reason"}))
+        ignored = frozenset({"categories", "location", "is_low_stock", "datasheets", "reason", "tags"})
+        return provided(self, ignore=ignored)
 
 
 class PartSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

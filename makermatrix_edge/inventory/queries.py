@@ -12,6 +12,7 @@ import sqlite_utils
 
 from makermatrix_edge.errors import BeyondLimit, InvalidInput
 from makermatrix_edge.inventory.models import CategoryRef, DatasheetRef, LocationRef, PartView
+from makermatrix_edge.inventory.tag_queries import tags_for
 
 PART_SELECT = (
     "SELECT p.*, l.name AS loc_name, l.path AS loc_path, l.location_type AS loc_type "
@@ -67,6 +68,7 @@ def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[Par
     materialized = list(rows)
     cats = categories_for(db, [r["id"] for r in materialized])
     sheets = datasheets_for(db, [r["id"] for r in materialized])
+    tags = tags_for(db, "part", [r["id"] for r in materialized])
     views = []
     for r in materialized:
         location = (
@@ -97,6 +99,7 @@ def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[Par
                 created_at=r["created_at"],
                 updated_at=r["updated_at"],
                 datasheets=sheets[r["id"]],
+                tags=tags[r["id"]],
             )
         )
     return views

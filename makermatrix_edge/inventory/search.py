@@ -32,6 +32,13 @@ _TIER = (
 )
 
 
+def _tag_words(term: str) -> tuple[str, list[str]]:
+    """'#smd resistor' -> ('resistor', ['smd']): a word starting with '#' names a tag the part carries (#25.7)."""
+    words = term.split()
+    tags = [w[1:] for w in words if w.startswith("#") and len(w) > 1]
+    return " ".join(w for w in words if not (w.startswith("#") and len(w) > 1)), tags
+
+
 class _Query:
     """A WHERE clause built from filters, with named parameters."""
 
@@ -142,8 +149,15 @@ class SearchService:
         ):
             raise InvalidInput("must not be more than max_quantity", "min_quantity")
         q = _Query()
-        if request.search_term:
-            q.text(request.search_term)
+        text, tags = _tag_words(request.search_term or "")
+        if text:
+            q.text(text)
+        for i, name in enumerate(tags):
+            q.where.append(
+                "EXISTS (SELECT 1 FROM part_tags pt JOIN tags t ON t.id = pt.tag_id "
+                f"WHERE pt.part_id = p.id AND t.name = :tag{i})"
+            )
+            q.params[f"tag{i}"] = name
         if request.min_quantity is not None:
             q.where.append("p.quantity >= :min_q")
             q.params["min_q"] = request.min_quantity

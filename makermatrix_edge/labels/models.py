@@ -62,6 +62,7 @@ class PreviewRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     label_size: SizeName | None = None
     part_id: Id | None = None
     location_id: Id | None = None
+    tool_id: Id | None = None  # a shared tool's label: the part templates, its QR opening /t/<id>
     data: dict[str, Any] | None = None  # placeholder values when no part or location is named
     qr_data: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 import msgspec
 import sqlite_utils
@@ -22,7 +22,7 @@ from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.printing import Job, PrintQueue
 from makermatrix_edge.labels.raster import decode, printable_area, to_instructions
 from makermatrix_edge.labels.render import render
-from makermatrix_edge.labels.sources import LabelData, location_data, part_data, public_url
+from makermatrix_edge.labels.sources import LabelData, location_data, part_data, public_url, tool_data
 from makermatrix_edge.labels.store import TemplateStore
 from makermatrix_edge.labels.templates import BUILTIN_BY_ID, DEFAULT_FOR, Kind, Template, check
 from makermatrix_edge.settings import PrinterSettings, Settings
@@ -96,6 +96,8 @@ class LabelService:
         def load(db: sqlite_utils.Database) -> LabelData:
             if entity_type == "part":
                 return part_data(db, entity_id, base)
+            if entity_type == "tool":
+                return tool_data(db, entity_id, base)
             return location_data(db, entity_id, base)
 
         return await self._db.read(load)
@@ -110,13 +112,16 @@ class LabelService:
 
         `base_url`: the address the QR code opens, when the caller knows better than the configured one.
         """
-        kind: Kind = "location" if req.location_id else "part"
+        kind: Kind = "location" if req.location_id else "part"  # a tool's label uses the part templates
         if req.template is not None:
             check(req.template)
             template = msgspec.convert({**msgspec.to_builtins(req.template), "id": "draft"}, Template)
         else:
             template = await self._template(kind, req.template_id, req.label_size)
-        if req.part_id or req.location_id:
+        if req.tool_id:
+            data = await self._data("tool", req.tool_id, base_url)
+            values, qr = data.values, data.qr
+        elif req.part_id or req.location_id:
             data = await self._data(kind, req.part_id or req.location_id or "", base_url)
             values, qr = data.values, data.qr
         else:
@@ -128,13 +133,14 @@ class LabelService:
     # -- printing -------------------------------------------------------------------
     async def print_entity(
         self,
-        entity_type: Kind,
+        entity_type: Kind | Literal["tool"],
         entity_id: str,
         req: m.PrintRequest,
         actor: Principal | None,
         base_url: str | None = None,
     ) -> Job:
-        template = await self._template(entity_type, req.template, req.label_size)
+        kind: Kind = "part" if entity_type == "tool" else entity_type  # a tool's label uses the part templates
+        template = await self._template(kind, req.template, req.label_size)
         data = await self._data(entity_type, entity_id, base_url)
         return await self._submit(template, data, req, actor)
 

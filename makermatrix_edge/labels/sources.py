@@ -15,7 +15,7 @@ from makermatrix_edge.inventory import queries
 
 @dataclass(frozen=True)
 class LabelData:
-    entity_type: str  # "part", "location" or "qr"
+    entity_type: str  # "part", "location", "tool" or "qr"
     entity_id: str | None
     title: str  # what a person calls it ("Resistor 10k")
     values: dict[str, str]
@@ -36,6 +36,10 @@ def part_url(base: str, part_id: str) -> str:
 
 def location_url(base: str, location_id: str) -> str:
     return f"{base}/l/{location_id}"
+
+
+def tool_url(base: str, tool_id: str) -> str:
+    return f"{base}/t/{tool_id}"
 
 
 def _text(value: Any) -> str:
@@ -82,3 +86,30 @@ def location_data(db: sqlite_utils.Database, location_id: str, base_url: str) ->
         "location_type": _text(row["location_type"]),
     }
     return LabelData("location", row["id"], row["name"], values, location_url(base_url, row["id"]))
+
+
+def tool_data(db: sqlite_utils.Database, tool_id: str, base_url: str) -> LabelData:
+    """A tool's label fills the part templates' places (name, number, maker...); its QR opens the tool page."""
+    row = db.execute(
+        "SELECT t.*, l.name AS loc_name, l.path AS loc_path FROM tools t LEFT JOIN locations l ON l.id = t.location_id "
+        "WHERE t.id = ?",
+        [tool_id],
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No tool with id {tool_id}")
+    values = {
+        "id": row["id"],
+        "part_name": row["tool_name"],
+        "tool_name": row["tool_name"],
+        "part_number": _text(row["tool_number"]),
+        "tool_number": _text(row["tool_number"]),
+        "manufacturer_part_number": _text(row["model_number"]),
+        "manufacturer": _text(row["manufacturer"]),
+        "description": _text(row["description"]),
+        "quantity": str(row["quantity"]),
+        "location": _text(row["loc_name"]),
+        "location_path": _text(row["loc_path"]),
+        "category": _text(row["tool_type"]),
+        "supplier": _text(row["supplier"]),
+    }
+    return LabelData("tool", row["id"], row["tool_name"], values, tool_url(base_url, row["id"]))

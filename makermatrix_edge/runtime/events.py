@@ -36,6 +36,8 @@ _ENTITY_PERMISSION = {
     "category": "categories:read",
     "location": "locations:read",
     "order": "parts:read",
+    "tag": "tags:read",
+    "tool": "tools:read",
 }
 
 

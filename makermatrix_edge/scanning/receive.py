@@ -68,7 +68,7 @@ async def receive(
     scans: ScanService, request: ReceiveRequest, actor: Principal | None, source: Source = "api"
 ) -> Received:
     parsed = parse_payload(request.payload)
-    if parsed.kind in ("text", "unrecognised", "own_location") and request.part_id is None:
+    if parsed.kind in ("text", "unrecognised", "own_location", "own_tool") and request.part_id is None:
         raise InvalidInput("not a bag or part label; scan the bag's code (or name part_id)", "payload")
     quantity = request.quantity or parsed.quantity
     if not quantity:

@@ -15,10 +15,12 @@ import sqlite_utils
 
 from makermatrix_edge.codes.fields import ParsedCode
 from makermatrix_edge.db.text import fts_query
+from makermatrix_edge.errors import NotFound
 from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.models import PartView
+from makermatrix_edge.inventory.tool_queries import tool_view
 
-Status = Literal["found", "candidates", "location", "unknown", "unrecognised"]
+Status = Literal["found", "candidates", "location", "tool", "unknown", "unrecognised"]
 Rule = Literal["own_label", "supplier_part_number", "manufacturer_part_number", "search"]
 MAX_CANDIDATES = 10
 
@@ -36,6 +38,15 @@ class LocationHit(msgspec.Struct):
     part_count: int
 
 
+class ToolHit(msgspec.Struct):
+    """Our own tool label: the tool, and who has it since when (None: it is in its place)."""
+
+    id: str
+    name: str
+    checked_out_by: str | None
+    checked_out_at: str | None
+
+
 class Resolution(msgspec.Struct, kw_only=True):
     status: Status
     rule: Rule | None = None
@@ -46,6 +57,7 @@ class Resolution(msgspec.Struct, kw_only=True):
     candidates: list[Candidate] = msgspec.field(default_factory=list)
     location: LocationHit | None = None
     new_part: dict[str, Any] | None = None  # prefilled "add this part" for an unknown bag
+    tool: ToolHit | None = None
 
 
 def _key(supplier: str) -> str:
@@ -108,6 +120,16 @@ def _location(db: sqlite_utils.Database, location_id: str) -> Resolution | None:
     )
 
 
+def _tool(db: sqlite_utils.Database, tool_id: str) -> Resolution | None:
+    try:
+        tool = tool_view(db, tool_id)
+    except NotFound:
+        return None
+    hit = ToolHit(tool.id, tool.tool_name, tool.checked_out_by, tool.checked_out_at)
+    state = f"with {tool.checked_out_by} since {tool.checked_out_at[:16]}" if tool.checked_out_at else "in its place"
+    return Resolution(status="tool", rule="own_label", message=f"{tool.tool_name}: {state}", tool=hit)
+
+
 def _own(db: sqlite_utils.Database, parsed: ParsedCode) -> Resolution:
     entity = parsed.entity_id or ""
     if parsed.kind in ("own_part", "makermatrix"):
@@ -118,7 +140,11 @@ def _own(db: sqlite_utils.Database, parsed: ParsedCode) -> Resolution:
         found = _location(db, entity)
         if found is not None:
             return found
-    what = {"own_part": "part", "own_location": "location"}.get(parsed.kind, "part or location")
+    if parsed.kind in ("own_tool", "makermatrix"):
+        found = _tool(db, entity)
+        if found is not None:
+            return found
+    what = {"own_part": "part", "own_location": "location", "own_tool": "tool"}.get(parsed.kind, "part or location")
     return Resolution(status="unknown", rule="own_label", message=f"Our label, but no {what} {entity} here")
 
 
@@ -166,7 +192,7 @@ def resolve(db: sqlite_utils.Database, parsed: ParsedCode) -> Resolution:
     """Resolve inside a read transaction (blocking: call from a worker thread)."""
     if parsed.kind == "unrecognised":
         return Resolution(status="unrecognised", message="Not a code this bench knows")
-    if parsed.kind in ("own_part", "own_location", "makermatrix"):
+    if parsed.kind in ("own_part", "own_location", "own_tool", "makermatrix"):
         return _own(db, parsed)
     if parsed.kind == "text":
         term = parsed.raw.strip()

@@ -21,7 +21,7 @@ from makermatrix_edge.web.suppliers import supplier_panel
 HISTORY_SIZE = 15
 
 
-async def _print_context(services: Services, kind: str) -> dict[str, Any]:
+async def print_context(services: Services, kind: str) -> dict[str, Any]:
     templates, loaded, default_fits = await choices(services, kind)
     note = printer_note(await services.labels.status(refresh=False))
     return {"templates": templates, "loaded_mm": loaded, "default_fits": default_fits, "printer_note": note}
@@ -61,7 +61,7 @@ class PartPages(Controller):
             equivalents=equivalents,
             suggestions=suggestions,
             datasheet=part.additional_properties.get("datasheet_url") or part.additional_properties.get("datasheet"),
-            **await _print_context(services, "part"),
+            **await print_context(services, "part"),
             can_write=principal.can("parts:write"),
             can_delete=principal.can("parts:delete"),
             can_print=principal.can("printer:use"),
@@ -87,7 +87,7 @@ class LocationPages(Controller):
             "location.html",
             principal,
             d=details,
-            **await _print_context(services, "location"),
+            **await print_context(services, "location"),
             can_print=principal.can("printer:use"),
             can_edit=principal.can("locations:write"),
         )

@@ -114,14 +114,14 @@ async def _print(
     request: Request[Any, Any, Any],
     services: Services,
     principal: Principal,
-    kind: Literal["part", "location"],
+    kind: Literal["part", "location", "tool"],
     entity_id: str,
     form: PrintForm,
 ) -> Redirect:
     """Print and wait; a failure goes back to the page in red, with what to do about it."""
     base_url = qr_base(request, services)
     job = await services.labels.print_entity(kind, entity_id, _request(form), principal, base_url=base_url)
-    url = f"/{kind[0]}/{entity_id}"
+    url = f"/{kind[0]}/{entity_id}"  # /p/, /l/ or /t/
     if job.state == "failed":
         text = f"{said(job)}. {await advice(services, form.template.strip() or None)}"
         return flash.redirect(
@@ -144,3 +144,9 @@ class PrintPages(Controller):
         self, request: Req, location_id: FromPath[str], data: Annotated[PrintForm, Form], principal: User, services: Svc
     ) -> Redirect:
         return await _print(request, services, principal, "location", location_id, data)
+
+    @post("/t/{tool_id:str}/print", opt=page_access("printer:use"), status_code=303)
+    async def print_tool(
+        self, request: Req, tool_id: FromPath[str], data: Annotated[PrintForm, Form], principal: User, services: Svc
+    ) -> Redirect:
+        return await _print(request, services, principal, "tool", tool_id, data)

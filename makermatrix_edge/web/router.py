@@ -29,6 +29,7 @@ from makermatrix_edge.web import (
     stock,
     suppliers,
     timefmt,
+    tools,
     users,
 )
 from makermatrix_edge.web.guard import OPEN, page_access, page_guard
@@ -78,6 +79,7 @@ def web_router() -> Router:
             users.UserPages,
             imports.ImportPages,
             suppliers.SupplierPages,
+            tools.ToolPages,
             static,
         ],
         exception_handlers={Exception: errors.handle},

@@ -35,7 +35,7 @@ async def preview(services: Services, payload: str) -> ScanResult:
 
 
 def landing(hit: ScanResult) -> str | None:
-    """Where one code leads by itself: our own part or location label opens that page (no card to tap).
+    """Where one code leads by itself: our own part, location or tool label opens that page (no card to tap).
 
     A bag (a quantity to receive) gets its card instead; so does a code that names nothing.
     """
@@ -45,6 +45,8 @@ def landing(hit: ScanResult) -> str | None:
         return f"/p/{hit.part.id}"
     if hit.location is not None:
         return f"/l/{hit.location.id}"
+    if hit.tool is not None:  # a shared tool's label
+        return f"/t/{hit.tool.id}"
     return None
 
 

@@ -1,0 +1,157 @@
+"""Shared tools on the phone (issue 26 point 1): who has a tool and since when, check out and return in a tap,
+and a tool's label whose QR, scanned, opens the tool's page."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import zxingcpp
+from litestar.testing import TestClient
+from PIL import Image
+
+from conftest import FakeClock, add_user, bearer, login
+from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, page_login, post_form, said
+
+FROM = "http://testserver.local"  # the Referer a browser sends with a form post (errors go back there)
+
+
+@pytest.fixture
+def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
+    yield from make_bench(tmp_path, clock)
+
+
+@pytest.fixture
+def web(bench: Bench) -> TestClient[Any]:
+    return logged_in(bench)
+
+
+def _tool(bench: Bench, name: str, **fields: Any) -> dict[str, Any]:
+    response = bench.client.post("/api/tools/", json={"tool_name": name, **fields}, headers=bench.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json()["data"])
+
+
+def _open_checkouts(bench: Bench) -> int:
+    return int(
+        bench.services.db.read_sync(
+            lambda db: db.execute("SELECT count(*) FROM tool_checkouts WHERE returned_at IS NULL").fetchone()[0]
+        )
+    )
+
+
+def test_check_out_and_return_on_the_phone_a_double_tap_changes_nothing(bench: Bench, web: TestClient[Any]) -> None:
+    drill = _tool(bench, "Cordless drill", emoji="🔧", location_id=bench.shelf)
+    url = f"/t/{drill['id']}"
+    assert 'href="/tools"' in web.get("/").text  # More → Shared tools
+    listed = web.get("/tools")
+    assert listed.status_code == 200 and "Cordless drill" in listed.text and "In its place" in listed.text
+    page = web.get(url)
+    assert page.status_code == 200 and "In its place" in page.text and "Check it out" in page.text
+
+    out = post_form(web, url, f"{url}/checkout", notes="robot build")
+    assert out.status_code == 303 and out.headers["location"] == url
+    assert said(out) == "Cordless drill is checked out to you"
+    page = web.get(url)
+    assert "You have it" in page.text and "robot build" in page.text and "Return it" in page.text
+    tool = bench.client.get(f"/api/tools/{drill['id']}", headers=bench.headers).json()["data"]
+    assert tool["checked_out_by"] == "admin" and tool["checked_out_at"]
+
+    # the same form sent twice (a double tap, a reload): nothing changes the second time
+    again = web.post(f"{url}/checkout", data={"csrf_token": _csrf(web, url)}, follow_redirects=False)
+    assert again.status_code == 303 and said(again) == "It is already checked out to you"
+    assert _open_checkouts(bench) == 1
+
+    back = post_form(web, url, f"{url}/return", condition="fair", notes="")
+    assert back.status_code == 303 and said(back) == "Cordless drill is back, thank you"
+    twice = web.post(f"{url}/return", data={"csrf_token": _csrf(web, url)}, follow_redirects=False)
+    assert said(twice) == "It is already back"
+    tool = bench.client.get(f"/api/tools/{drill['id']}", headers=bench.headers).json()["data"]
+    assert tool["is_checked_out"] is False and tool["condition"] == "fair"
+    assert "Checked out to admin" in web.get(url).text  # the history says it
+
+
+def test_someone_elses_tool_shows_who_has_it_and_a_refusal_stays_on_the_page(
+    bench: Bench, web: TestClient[Any]
+) -> None:
+    admin = bench.headers["Authorization"].removeprefix("Bearer ")
+    add_user(bench.client, admin, "bob", "user")
+    scope = _tool(bench, "Oscilloscope")
+    bob = bearer(login(bench.client, "bob", "password-123"))
+    bench.client.cookies.clear()
+    web = logged_in(bench)
+    assert bench.client.post(f"/api/tools/{scope['id']}/checkout", json={}, headers=bob).status_code == 200
+    url = f"/t/{scope['id']}"
+    page = web.get(url)
+    assert "With bob" in page.text and "Since" in page.text
+
+    refused = web.post(
+        f"{url}/checkout", data={"csrf_token": _csrf(web, url)}, headers={"Referer": FROM + url}, follow_redirects=False
+    )
+    assert refused.status_code == 303 and refused.headers["location"] == url
+    assert "already checked out to bob" in flash_of(refused)["error"]
+    wrong = web.post(
+        f"{url}/return",
+        data={"csrf_token": _csrf(web, url), "condition": "melted"},
+        headers={"Referer": FROM + url},
+        follow_redirects=False,
+    )
+    assert wrong.status_code == 303 and "condition" in flash_of(wrong)["error"].lower()
+    assert (
+        bench.client.get(f"/api/tools/{scope['id']}", headers=bench.headers).json()["data"]["checked_out_by"] == "bob"
+    )
+    assert web.get("/t/no-such-tool").status_code == 404
+
+
+def test_a_viewer_sees_the_state_but_has_no_buttons(bench: Bench) -> None:
+    admin = bench.headers["Authorization"].removeprefix("Bearer ")
+    add_user(bench.client, admin, "vera", "viewer")
+    saw = _tool(bench, "Jigsaw")
+    bench.client.cookies.clear()
+    assert page_login(bench.client, "vera", "password-123").status_code == 303
+    page = bench.client.get(f"/t/{saw['id']}")
+    assert page.status_code == 200 and "In its place" in page.text and "Check it out" not in page.text
+    html = bench.client.get("/").text
+    refused = bench.client.post(
+        f"/t/{saw['id']}/checkout", data={"csrf_token": _csrf_html(html)}, follow_redirects=False
+    )
+    assert refused.status_code == 403
+    assert bench.client.get(f"/api/tools/{saw['id']}", headers=bench.headers).json()["data"]["is_checked_out"] is False
+
+
+def test_a_tool_label_qr_opens_the_tool_page(bench: Bench, web: TestClient[Any]) -> None:
+    iron = _tool(bench, "Soldering iron", tool_number="T-12")
+    png = web.get(f"/t/{iron['id']}/label.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    found = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)).convert("L"))]
+    assert len(found) == 1 and urlsplit(found[0]).path == f"/t/{iron['id']}"
+    # our own scanner knows the label: the answer names the tool and its page opens
+    scanned = bench.client.post("/api/scan/", json={"payload": found[0]}, headers=bench.headers).json()["data"]
+    assert scanned["status"] == "tool" and scanned["tool"]["id"] == iron["id"], scanned
+    assert "in its place" in scanned["message"]
+    cards = web.post(
+        "/scan", files={"file": ("label.png", png.content, "image/png")}, data={"csrf_token": _csrf(web, "/scan")}
+    )
+    assert cards.status_code == 200 and f'href="/t/{iron["id"]}"' in cards.text
+    assert "Soldering iron" in web.get(urlsplit(found[0]).path).text
+    # a USB scanner types the label's URL into the search box: the tool's page opens
+    typed = web.get("/", params={"q": found[0]}, follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == f"/t/{iron['id']}"
+    # and the phone's search finds parts by tag
+    tag = bench.client.post("/api/tags", json={"name": "smd"}, headers=bench.headers).json()["data"]
+    bench.client.post(f"/api/tags/{tag['id']}/parts/{bench.cap['id']}", headers=bench.headers)
+    assert "100nF capacitor" in web.get("/search", params={"q": "#smd"}).text
+    printed = post_form(web, f"/t/{iron['id']}", f"/t/{iron['id']}/print", copies="1")
+    assert printed.status_code == 303 and printed.headers["location"] == f"/t/{iron['id']}", printed.text
+
+
+def _csrf(web: TestClient[Any], url: str) -> str:
+    return _csrf_html(web.get(url).text)
+
+
+def _csrf_html(html: str) -> str:
+    return csrf_of(html)
