@@ -67,6 +67,25 @@ class Buildable(msgspec.Struct):
     message: str
 
 
+class ProjectSummary(msgspec.Struct):
+    id: str
+    name: str
+    description: str | None
+    lines: int
+    open_builds: int
+
+
+def summaries(db: sqlite_utils.Database) -> list[ProjectSummary]:
+    """Every project with its number of BOM lines and open builds, by name."""
+    rows = db.execute(
+        "SELECT p.id, p.name, p.description, "
+        "(SELECT count(*) FROM bom_lines l WHERE l.project_id = p.id), "
+        "(SELECT count(*) FROM builds b WHERE b.project_id = p.id AND b.status = 'open') "
+        "FROM projects p ORDER BY p.name"
+    ).fetchall()
+    return [ProjectSummary(*r) for r in rows]
+
+
 def check_quantity(quantity: int, field: str = "quantity") -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_BOARDS:
         raise InvalidInput(f"must be a whole number of boards from 1 to {MAX_BOARDS}", field)

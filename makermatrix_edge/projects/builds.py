@@ -19,7 +19,7 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import stock
 from makermatrix_edge.projects import buildable
-from makermatrix_edge.projects.buildable import Buildable
+from makermatrix_edge.projects.buildable import Buildable, ProjectSummary
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.suppliers import catalogue
 from makermatrix_edge.suppliers.carts import CartFile, CartLine, cart_file
@@ -133,6 +133,9 @@ class BuildService:
     async def buildable(self, project_id: str, quantity: int) -> Buildable:
         buildable.check_quantity(quantity)
         return await self._db.read(lambda db: buildable.check(db, project_id, quantity))
+
+    async def summaries(self) -> list[ProjectSummary]:
+        return await self._db.read(buildable.summaries)
 
     async def find_projects(self, text: str) -> list[tuple[str, str]]:
         """(id, name) of the projects the words name, best first (for the assistant)."""
