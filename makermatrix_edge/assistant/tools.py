@@ -287,6 +287,7 @@ class ToolBox:
             "low_stock": [
                 {"part_number": i.part_number, "quantity": i.quantity, "min_qty": i.min_qty} for i in low[:10]
             ],
+            "low_stock_count": len(low),
         }
 
     async def _check_build(self, evidence: Evidence, project: str, quantity: int = 1) -> dict[str, Any]:
@@ -315,6 +316,7 @@ class ToolBox:
             rows.append({k: v for k, v in row.items() if v is not None})
         return {
             "project": answer.project_name,
+            "link": f"/projects/{answer.project_id}?n={answer.quantity}",
             "quantity": answer.quantity,
             "max_buildable": answer.max_buildable,
             "can_build": answer.max_buildable >= answer.quantity,
