@@ -1,4 +1,4 @@
-"""The assistant's check_build tool (fake Ollama), and the answers without the model (issue 24 point 5, issue 25 item 9)."""
+"""The assistant's check_build tool (fake Ollama) and the answers without the model (issue 24.5, issue 25.9)."""
 
 from __future__ import annotations
 
