@@ -45,11 +45,12 @@ def test_the_menu_lists_projects_and_the_page_answers_the_build_box(bench: Bench
     assert "Timer board" in listed and "2 BOM lines" in listed
     page = web.get(f"/projects/{project}?n=4").text
     assert "Yes: 4 can be built now (up to 10 boards)." in page
-    assert 'value="4" id="start-quantity"' in page and "Start build of" in page
+    assert '<input type="hidden" name="quantity" value="4">' in page and "Start build of 4" in page
     short = web.get(f"/projects/{project}/check?n=12").text
     assert short.startswith('<div id="buildable" data-n="12">')
     assert "No: 10 boards can be built now; for 12, 1 line is short" in short
     assert "Short 2 · buy from LCSC C7593" in short and 'class="card line short"' in short
+    assert "Start build" not in short  # offered only when the shelf can build that many
     assert f'href="/projects/{project}/reorder/lcsc?n=12"' in short
     cart = web.get(f"/projects/{project}/reorder/lcsc?n=12")
     assert cart.status_code == 200 and cart.content.decode("utf-8-sig").splitlines()[1].startswith("2,C7593,")

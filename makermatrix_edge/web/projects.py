@@ -85,7 +85,7 @@ class ProjectPages(Controller):
     ) -> Template:
         """The Build box's answer alone, for build.js to swap in."""
         answer = await services.builds.buildable(project_id, _n(n))
-        return page(request, "_buildable.html", principal, b=answer)
+        return page(request, "_buildable.html", principal, b=answer, can_write=principal.can("parts:write"))
 
     @get("/projects/{project_id:str}/reorder/{supplier:str}", opt=page_access("parts:read"))
     async def reorder(

@@ -1,17 +1,11 @@
 // The project page's Build box answers as the number changes: it asks /projects/{id}/check?n=N
-// and swaps the answer in; the Start button follows the number. Without script the box is a GET form.
+// and swaps the answer in (with its Start button, offered only when the shelf can). Without script the box is a GET form.
 (function () {
   "use strict";
   var box = document.getElementById("build-box");
   if (!box) { return; }
   var input = document.getElementById("n");
   var asked = 0;
-  function follow(n) {
-    var hidden = document.getElementById("start-quantity");
-    var label = document.getElementById("start-n");
-    if (hidden) { hidden.value = n; }
-    if (label) { label.textContent = n; }
-  }
   function ask() {
     var n = parseInt(input.value, 10);
     if (!(n >= 1 && n <= parseInt(input.max, 10))) { return; }
@@ -24,7 +18,7 @@
       var holder = document.createElement("div");
       holder.innerHTML = html;
       var fresh = holder.querySelector("#buildable");
-      if (old && fresh) { old.replaceWith(fresh); follow(n); }
+      if (old && fresh) { old.replaceWith(fresh); }
       history.replaceState(null, "", "?n=" + n);
     }).catch(function () { /* offline: the Check button still works */ });
   }
