@@ -229,7 +229,9 @@ class AssistantService:
             self.turns.record(time.perf_counter() - started)
             self._learn(agent.error)
             problem = agent.error.problem if agent.error else "timeout"
-            return self.admin_line(answer, principal, problem, agent.fix) if answer.degraded else answer
+            if not answer.degraded or problem == "over_limit":  # a reply too long is the model's, not the setup's
+                return answer
+            return self.admin_line(answer, principal, problem, agent.fix)
         finally:
             self.turns.leave(ticket)
 
