@@ -125,11 +125,11 @@ def totals(rows: Iterable[tuple[str | None, str | None, float | None, str | None
     for key, name, cost, currency, orderable in rows:
         label = catalogue.get(key).display_name if key else (name or "No supplier recorded")
         group_key = key or (f"?{name.casefold()}" if name else None)
-        g = groups.setdefault(group_key, SupplierTotal(key, label, 0, 0.0, currency, cart=key is not None))
+        g = groups.setdefault(group_key, SupplierTotal(key, label, 0, 0.0, currency, cart=False))
         g.lines += 1
         g.cost = round(g.cost + (cost or 0.0), 4)
         g.currency = g.currency or currency
-        g.cart = g.cart and orderable
+        g.cart = g.cart or (key is not None and orderable)  # the file holds the lines with a number
     order = {k: i for i, k in enumerate(catalogue.KEYS)}
     return sorted(groups.values(), key=lambda g: (order.get(g.supplier or "", 99), g.supplier is None, g.display_name))
 
