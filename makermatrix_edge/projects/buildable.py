@@ -107,7 +107,9 @@ _FILLER = frozenset({"the", "a", "an", "of", "our", "my", "this", "board", "boar
 
 
 def _words_of(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.casefold()) if w not in _FILLER}
+    """Lower-case words without filler, a plural's s dropped ('drivers' names 'Motor driver')."""
+    words = (w for w in _WORD.findall(text.casefold()) if w not in _FILLER)
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}
 
 
 def find_projects(db: sqlite_utils.Database, text: str, limit: int = 5) -> list[tuple[str, str]]:
