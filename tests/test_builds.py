@@ -93,6 +93,7 @@ def test_a_build_reserves_completes_takes_exact_stock_and_reverses(
 
     back = client.post(f"/api/builds/{build['id']}/reverse", headers=auth)
     assert back.status_code == 200 and back.json()["data"]["status"] == "reversed"
+    assert back.json()["message"] == "Build #1 of Motor driver: reversed; the parts of 2 boards were put back in stock."
     assert (_quantity(client, auth, board["r"]), _quantity(client, auth, board["u"])) == (25, 3)
     for part in (board["r"], board["u"]):  # the history adds up to the quantity, as everywhere else
         assert sum(m[0] for m in movements(services, part)) == _quantity(client, auth, part)

@@ -9,6 +9,7 @@ exactly those, so the parts' histories still add up to their quantities.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import msgspec
 import sqlite_utils
@@ -75,7 +76,7 @@ def _words(b: BuildView) -> str:
         return f"{n}: {b.built} built; the parts were taken from stock."
     if b.status == "cancelled":
         return f"{n}: cancelled; its parts were released."
-    return f"{n}: reversed; the {b.built} board{'s' if b.built > 1 else ''}' parts were put back in stock."
+    return f"{n}: reversed; the parts of {b.built} board{'s' if b.built != 1 else ''} were put back in stock."
 
 
 _BUILD = (
@@ -84,9 +85,8 @@ _BUILD = (
 )
 
 
-def _view(db: sqlite_utils.Database, row: tuple[object, ...]) -> BuildView:
+def _view(db: sqlite_utils.Database, row: Any) -> BuildView:
     bid, seq, pid, pname, qty, built, status, user, note, created, updated, closed = row
-    assert isinstance(bid, str) and isinstance(qty, int) and isinstance(built, int)
     left = qty - built if status == "open" else 0
     taken = {
         r[0]: -int(r[1])
@@ -103,9 +103,9 @@ def _view(db: sqlite_utils.Database, row: tuple[object, ...]) -> BuildView:
             [bid],
         )
     ]
-    view = BuildView(bid, int(str(seq)), str(pid), str(pname), qty, built, left, str(status),
-                     status in ("completed", "reversed") and built < qty, user, note,  # type: ignore[arg-type]
-                     str(created), str(updated), closed, parts, "")  # type: ignore[arg-type]  # fmt: skip
+    partial = status in ("completed", "reversed") and built < qty
+    view = BuildView(bid, seq, pid, pname, qty, built, left, status, partial, user, note, created, updated, closed,
+                     parts, "")  # fmt: skip
     view.message = _words(view)
     return view
 
@@ -114,7 +114,7 @@ def _load(db: sqlite_utils.Database, build_id: str) -> BuildView:
     row = db.execute(f"{_BUILD} WHERE b.id = ?", [build_id]).fetchone()
     if row is None:
         raise NotFound(f"No build with id {build_id!r}")
-    return _view(db, tuple(row))
+    return _view(db, row)
 
 
 def _open(db: sqlite_utils.Database, build_id: str, doing: str) -> BuildView:
@@ -292,7 +292,7 @@ class BuildService:
         def load(db: sqlite_utils.Database) -> list[BuildView]:
             pid, _ = buildable.project_row(db, project_id)
             rows = db.execute(f"{_BUILD} WHERE b.project_id = ? ORDER BY b.seq DESC", [pid]).fetchall()
-            return [_view(db, tuple(r)) for r in rows]
+            return [_view(db, r) for r in rows]
 
         return await self._db.read(load)
 
