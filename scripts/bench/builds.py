@@ -6,7 +6,8 @@ Seeds the same realistic inventory as inventory.py (in-process), writes a projec
 matched to parts spread over the whole table (a few DNP lines, several lines sharing a part) and
 --open-builds open builds that reserve some of them (so every answer subtracts reservations), then
 starts `makermatrix-edge serve` and times GET /api/projects/{id}/buildable?quantity=N (N varying)
-at one client, the same answer computed in-process (no HTTP), and POST .../builds + /cancel (a
+at one client (each followed by GET /api/parts/get_part, the baseline a loaded machine adds to any
+request), the same answer computed in-process (no HTTP), and POST .../builds + /cancel (a
 reservation checked and written in one transaction, then released). Prints ONE JSON object on
 stdout; progress goes to stderr. Target (issue 25 item 11): buildable p95 < 50 ms.
 """
@@ -95,14 +96,21 @@ def measure_http(url: str, project: str, args: argparse.Namespace) -> dict[str, 
     with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
         for i in range(args.warmup):
             client.get(f"/api/projects/{project}/buildable", params={"quantity": 1 + i})
-        samples, errors, most = [], 0, 0
+        samples, baseline, errors, most, size = [], [], 0, 0, 0
+        one_part = client.get("/api/parts/get_all_parts", params={"page_size": 1}).json()["data"][0]["id"]
         for i in range(args.requests):
             started = time.perf_counter()
             r = client.get(f"/api/projects/{project}/buildable", params={"quantity": 1 + i % 20})
             samples.append(time.perf_counter() - started)
             errors += not r.is_success
-            most = r.json()["data"]["max_buildable"] if r.is_success else most
-        out["buildable"] = {"requests": len(samples), "errors": errors, "max_buildable": most, **percentiles(samples)}
+            most, size = (r.json()["data"]["max_buildable"], len(r.content)) if r.is_success else (most, size)
+            # The smallest read of the same API, interleaved: what the machine's load costs every request.
+            started = time.perf_counter()
+            client.get("/api/parts/get_part", params={"part_id": one_part})
+            baseline.append(time.perf_counter() - started)
+        out["buildable"] = {"requests": len(samples), "errors": errors, "max_buildable": most, "json_bytes": size,
+                            **percentiles(samples)}  # fmt: skip
+        out["baseline_get_part"] = {"requests": len(baseline), **percentiles(baseline)}
         starts, cancels, refused = [], [], 0
         for _ in range(args.build_requests):
             started = time.perf_counter()
