@@ -224,3 +224,20 @@ def test_shortage_reorder_file_in_the_suppliers_cart_format(
     assert lcsc[1] == "5,C25804,0603WAF1002T5E,,R7,10k 0603"
     assert client.get(f"{url}/mouser?quantity=10", headers=auth).status_code == 404
     assert client.get(f"{url}/farnell?quantity=10", headers=auth).status_code == 404
+
+
+def test_an_empty_bom_and_an_unmatched_line_with_a_supplier_number(
+    client: TestClient[Any], services: Services, admin_token: str
+) -> None:
+    auth = bearer(admin_token)
+    empty = add_project(services, "Empty board", [])
+    got = client.get(f"/api/projects/{empty}/buildable?quantity=2", headers=auth).json()
+    assert got["data"]["max_buildable"] == 0 and got["message"] == "Empty board has no BOM yet: import one first."
+    odd = add_project(
+        services, "Odd board", [{"designators": "J1", "qty": 2, "mpn": "XT60", "numbers": {"LCSC": "C98732"}}]
+    )
+    line = client.get(f"/api/projects/{odd}/buildable?quantity=3", headers=auth).json()["data"]["lines"][0]
+    assert (line["unmatched"], line["need"], line["short"], line["part_id"]) == (True, 6, 6, None)
+    assert (line["supplier"], line["supplier_number"]) == ("lcsc", "C98732")
+    cart = client.get(f"/api/projects/{odd}/buildable/reorder/lcsc?quantity=3", headers=auth)
+    assert cart.content.decode("utf-8-sig").splitlines()[1] == "6,C98732,XT60,,J1,"
