@@ -47,6 +47,7 @@ from makermatrix_edge.labels.printing import PrintQueue
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders import tasks as order_tasks
 from makermatrix_edge.orders.service import OrderService
+from makermatrix_edge.projects.builds import BuildService
 from makermatrix_edge.runtime.datadir_lock import DataDirLock
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
@@ -61,6 +62,7 @@ from makermatrix_edge.settings import Settings
 from makermatrix_edge.suppliers.enrich import EnrichmentService
 from makermatrix_edge.suppliers.files import DatasheetStore
 from makermatrix_edge.suppliers.registry import SupplierRegistry
+from makermatrix_edge.suppliers.sourcing import ReorderService
 from makermatrix_edge.suppliers.tasks import ImportEnricher, enrichment_handlers
 from makermatrix_edge.tasks import build_registry, scheduled_jobs
 from makermatrix_edge.tasks.service import TaskService
@@ -125,8 +127,9 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
         component_stock = ComponentStockService(db, parts, clock, events)
         equivalents = EquivalentService(db, clock)
         alora_categories = AloraCategoryService(db, clock, events)
+        builds = BuildService(db, clock, events)
         assistant = build_assistant(
-            settings, db, clock, search, components, component_stock, equivalents, alora_categories
+            settings, db, clock, search, components, component_stock, equivalents, alora_categories, builds
         )
         scans = ScanService(
             db,
@@ -175,6 +178,8 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             assistant=assistant,
             tags=TagService(db, clock, events),
             tools=ToolService(db, clock, events),
+            builds=builds,
+            reorder=ReorderService(db),
             initial_password_file=initial_password_file,
             devices={
                 "printer": labels.queue,
@@ -201,11 +206,12 @@ def build_assistant(
     component_stock: ComponentStockService,
     equivalents: EquivalentService,
     alora_categories: AloraCategoryService,
+    builds: BuildService,
 ) -> AssistantService:
     """The chat agent over the inventory services, with the LLM device its settings name."""
     store = AssistantStore(db, clock)
     toolbox = ToolBox(
-        search, components, component_stock, equivalents, alora_categories,
+        search, components, component_stock, equivalents, alora_categories, builds,
         lambda action, details: store.log("action", action, details, username=None),
     )  # fmt: skip
     return AssistantService(settings.assistant, store, toolbox)

@@ -27,6 +27,7 @@ from makermatrix_edge.inventory.tags import TagService
 from makermatrix_edge.inventory.tools import ToolService
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders.service import OrderService
+from makermatrix_edge.projects.builds import BuildService
 from makermatrix_edge.runtime.device_state import Device
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
@@ -37,6 +38,7 @@ from makermatrix_edge.scanning.service import ScanService
 from makermatrix_edge.settings import Settings
 from makermatrix_edge.suppliers.enrich import EnrichmentService
 from makermatrix_edge.suppliers.registry import SupplierRegistry
+from makermatrix_edge.suppliers.sourcing import ReorderService
 from makermatrix_edge.tasks.service import TaskService
 
 
@@ -74,6 +76,8 @@ class Services:
     assistant: AssistantService
     tags: TagService
     tools: ToolService
+    builds: BuildService  # "can I build N", builds and their reservations
+    reorder: ReorderService  # low stock with supplier, last price and a cart file per supplier
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...), as daemon.build_services built them ("mdns" while serving).
     devices: dict[str, Device] = field(default_factory=dict)

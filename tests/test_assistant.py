@@ -50,7 +50,7 @@ def test_the_documents_three_questions_with_a_tool_calling_model(tmp_path: Path)
         assert chat["think"] is False and chat["options"]["temperature"] == 0 and chat["keep_alive"] == "30m"
         assert {t["function"]["name"] for t in chat["tools"]} == {
             "lookup_component", "check_inventory", "find_equivalents", "parametric_search", "inventory_cost",
-            "log_action",
+            "check_build", "log_action",
         }  # fmt: skip
         assert [m["tool_name"] for m in chat["messages"] if m["role"] == "tool"] == [
             "lookup_component",
@@ -74,9 +74,9 @@ def test_alora_chat_answers_in_the_documents_shape(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("assistant", "reason", "fix"),
     [
-        ({"ollama_url": "http://127.0.0.1:9"}, "Ollama is not running", "ollama pull qwen3:1.7b"),
-        ({"model": "qwen3:4b"}, "qwen3:4b is not pulled", "ollama pull qwen3:4b"),
-        ({"model": PLAIN_MODEL}, "does not support tool calling", "ollama pull qwen3:1.7b"),
+        ({"ollama_url": "http://127.0.0.1:9"}, "Ollama is not running", "start Ollama and pull qwen3:1.7b"),
+        ({"model": "qwen3:4b"}, "qwen3:4b is not pulled", "pull the model qwen3:4b (ollama pull qwen3:4b)"),
+        ({"model": PLAIN_MODEL}, "does not support tool calling", "choose a model with tool support, e.g. qwen3:1.7b"),
     ],
 )
 def test_degraded_cases_answer_the_documents_questions_from_the_inventory(
@@ -86,7 +86,11 @@ def test_degraded_cases_answer_the_documents_questions_from_the_inventory(
         first, second, third = (_api_ask(client, token, q) for q in DOC_QUESTIONS)
         for answer in (first, second, third):
             assert answer["degraded"] and answer["confidence"] == "MEDIUM"
-            assert reason in answer["answer"] and fix in answer["answer"]
+            assert re.search(rf"\(Answered straight from the inventory: [^)]*{reason}", answer["answer"])
+            assert "sudo" not in answer["answer"] and "curl" not in answer["answer"]  # no shell in an answer
+        # The admin is told the fix once, in one short line with where the steps are; not in every answer.
+        assert first["notes"][-1] == f"Admins: {fix} (steps: /api/health)."
+        assert "Admins:" not in second["answer"] and "Admins:" not in third["answer"]
         assert first["answer"].startswith("S9012 is out of stock (0 units")
         assert re.search(r"BC857B can replace it \(.*\) with 150 units available at \$0\.12 per unit, "
                          r"total value \$18\.00", first["answer"])  # fmt: skip

@@ -47,6 +47,15 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/p/{part_id:str}/delete"): "parts:delete",
     ("POST", "/p/{part_id:str}/delete"): "parts:delete",
     ("GET", "/low-stock"): "parts:read",
+    ("GET", "/low-stock/reorder/{supplier:str}"): "parts:read",
+    ("GET", "/projects"): "parts:read",
+    ("GET", "/projects/{project_id:str}"): "parts:read",
+    ("GET", "/projects/{project_id:str}/check"): "parts:read",
+    ("GET", "/projects/{project_id:str}/reorder/{supplier:str}"): "parts:read",
+    ("POST", "/projects/{project_id:str}/builds"): "parts:write",
+    ("POST", "/builds/{build_id:str}/complete"): "parts:write",
+    ("POST", "/builds/{build_id:str}/cancel"): "parts:write",
+    ("POST", "/builds/{build_id:str}/reverse"): "parts:write",
     ("GET", "/categories"): "parts:read",
     ("GET", "/categories/{category_id:str}"): "parts:read",
     ("GET", "/p/{part_id:str}/move"): "parts:write",
@@ -115,7 +124,18 @@ def page_routes(app: Any) -> dict[tuple[str, str], HTTPRouteHandler]:
 
 
 def _path(template: str) -> str:
-    for name in ("part_id", "location_id", "category_id", "user_id", "order_id", "name", "filename"):
+    for name in (
+        "part_id",
+        "location_id",
+        "category_id",
+        "user_id",
+        "order_id",
+        "name",
+        "filename",
+        "project_id",
+        "build_id",
+        "supplier",
+    ):
         template = template.replace("{" + name + ":str}", ID)
     return template
 

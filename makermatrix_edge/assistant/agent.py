@@ -2,8 +2,9 @@
 
 Confidence is the document's: HIGH when several tools were used, MEDIUM for one, LOW for none
 or when the guard had to correct the answer. Any failure of the model (offline, not pulled, no
-tool support, too slow, unreadable) ends in the answer without the model, confidence MEDIUM; so
-does a reply past the limits (too many bytes, tool calls or claims to check), which is set aside.
+tool support, too slow, unreadable) ends in the answer without the model, confidence MEDIUM (LOW
+when its rules cannot read the question); so does a reply past the limits (too many bytes, tool
+calls or claims to check), which is set aside.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class Agent:
         self.options = options
         self.waited = 0.0  # seconds spent awaiting the model, excluded from our overhead
         self.error: LLMError | None = None  # why the model could not answer, if it could not
+        self.fix = ""  # what an admin does about it (start Ollama, pull the model...), when degraded
 
     async def _model(self, messages: list[dict[str, Any]], tools: bool, emit: Emit | None) -> Reply:
         async def on_text(text: str) -> None:
@@ -175,13 +177,12 @@ class Agent:
         except LLMError as exc:
             self.error = exc
             over = exc.problem == "over_limit"
-            degraded, notes = True, (_set_aside_notes if over else _offline_notes)(exc.message, exc.fix)
+            degraded, notes = True, (_set_aside_notes if over else _offline_notes)(exc.message)
+            self.fix = exc.fix
         except TimeoutError:
             degraded = True
-            notes = _offline_notes(
-                f"the model took longer than {self.options.question_timeout:g} s",
-                f"use a smaller model (ollama pull {self.options.chat.model}) or raise timeout_seconds",
-            )
+            self.fix = f"use a smaller model (ollama pull {self.options.chat.model}) or raise timeout_seconds"
+            notes = _offline_notes(f"the model took longer than {self.options.question_timeout:g} s")
         verdict = None
         if not degraded:
 
@@ -191,17 +192,19 @@ class Agent:
             try:
                 verdict = await guard.check(text, evidence, verify, self.options.max_claims)
             except guard.TooManyClaims as exc:
-                degraded, notes = True, _set_aside_notes(f"it names {exc}", "")
+                degraded, notes = True, _set_aside_notes(f"it names {exc}")
         if degraded or verdict is None:
             evidence = Evidence()
-            text = await fallback.answer(question, self.toolbox, evidence)
-            level: Confidence = "MEDIUM"
+            said = await fallback.answer(question, self.toolbox, evidence)
+            text = said.text
+            level: Confidence = "MEDIUM" if said.answered else "LOW"
         else:
             notes = verdict.notes
             text = verdict.text
-            if not text:  # nothing the model said survived: the rules answer instead
-                text = await fallback.answer(question, self.toolbox, evidence)
             level = confidence(evidence, verdict.corrected)
+            if not text:  # nothing the model said survived: the rules answer instead
+                said = await fallback.answer(question, self.toolbox, evidence)
+                text, level = said.text, level if said.answered else "LOW"
         return Answer(
             answer=" ".join([text, *notes]).strip(),
             confidence=level,
@@ -215,11 +218,11 @@ class Agent:
         )
 
 
-def _offline_notes(reason: str, fix: str) -> list[str]:
-    text = f"(The language model is not answering: {reason}. This answer comes straight from the inventory."
-    return [text + (f" To fix: {fix}.)" if fix else ")")]
+# One short line; the fix (shell commands, settings) is not repeated in every answer: the service
+# tells an admin once (AssistantService.admin_line), and /api/health and the doctor always show it.
+def _offline_notes(reason: str) -> list[str]:
+    return [f"(Answered straight from the inventory: {reason}.)"]
 
 
-def _set_aside_notes(reason: str, fix: str) -> list[str]:
-    text = f"(The model's reply was set aside: {reason}. This answer comes straight from the inventory."
-    return [text + (f" To fix: {fix}.)" if fix else ")")]
+def _set_aside_notes(reason: str) -> list[str]:
+    return [f"(The model's reply was set aside: {reason}. Answered straight from the inventory.)"]

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.assistant import fallback
 from makermatrix_edge.assistant.agent import Agent, AgentOptions, Emit
 from makermatrix_edge.assistant.evidence import Evidence
@@ -34,6 +35,15 @@ from makermatrix_edge.runtime.device_state import DeviceState
 from makermatrix_edge.settings import AssistantSettings
 
 log = logging.getLogger(__name__)
+FIX_LINK = "/api/health"  # lists the assistant with the full fix (shell commands included)
+# The fix in a few words per problem; the commands themselves are in /api/health and the doctor.
+_SHORT_FIX = {
+    "unreachable": "start Ollama and pull {model}",
+    "model_missing": "pull the model {model} (ollama pull {model})",
+    "no_tools": "choose a model with tool support, e.g. qwen3:1.7b",
+    "timeout": "use a smaller model or raise timeout_seconds",
+    "disabled": "turn the model on (enabled = true in /api/ai/config)",
+}
 RECHECK_OFFLINE_SECONDS = 60.0  # an offline model server is looked for again this often (it comes back by itself)
 _KEEP_ALIVE = re.compile(r"-?\d+(\.\d+)?(ms|s|m|h)?")
 _API_NAMES = {"model_name": "model"}  # API field -> settings key (api_url depends on the provider)
@@ -57,6 +67,7 @@ class AssistantService:
         self.probe: Probe | None = None
         self._watch: asyncio.Task[None] | None = None
         self.turns = FairQueue()  # the model answers one question at a time; users take turns
+        self._told: set[tuple[str, str]] = set()  # (admin, problem) already given the fix
 
     @staticmethod
     def _build(cfg: AssistantSettings) -> LLM:
@@ -217,7 +228,10 @@ class AssistantService:
             answer = await agent.ask(question, history, emit)
             self.turns.record(time.perf_counter() - started)
             self._learn(agent.error)
-            return answer
+            problem = agent.error.problem if agent.error else "timeout"
+            if not answer.degraded or problem == "over_limit":  # a reply too long is the model's, not the setup's
+                return answer
+            return self.admin_line(answer, principal, problem, agent.fix)
         finally:
             self.turns.leave(ticket)
 
@@ -229,20 +243,18 @@ class AssistantService:
             answer = await self._ask_model(question, history, principal, emit)
         else:
             evidence = Evidence()
-            text = await fallback.answer(question, self._toolbox_for(principal), evidence)
-            note = (
-                "(The assistant's model is turned off in the settings; this answer comes straight from the "
-                "inventory. To fix: an admin sets enabled to true in /api/ai/config.)"
-            )
+            said = await fallback.answer(question, self._toolbox_for(principal), evidence)
+            note = "(Answered straight from the inventory: the assistant's model is turned off in the settings.)"
             answer = Answer(
-                answer=f"{text} {note}",
-                confidence="MEDIUM",
-                parts=evidence.links(text),
+                answer=f"{said.text} {note}",
+                confidence="MEDIUM" if said.answered else "LOW",
+                parts=evidence.links(said.text),
                 tools_used=evidence.tools_used,
                 degraded=True,
                 model=self.config.model,
                 notes=[note],
             )
+            answer = self.admin_line(answer, principal, "disabled", "set enabled to true in /api/ai/config")
         await self.store.log(
             "question",
             question,
@@ -253,9 +265,18 @@ class AssistantService:
         )
         return answer
 
+    def admin_line(self, answer: Answer, principal: Principal | None, problem: str, fix: str) -> Answer:
+        """An admin is told the fix once per problem (until the model answers again), in one short line."""
+        if not fix or principal is None or not principal.can(ADMIN) or (principal.username, problem) in self._told:
+            return answer
+        self._told.add((principal.username, problem))
+        line = f"Admins: {_SHORT_FIX.get(problem, fix).format(model=self.config.model)} (steps: {FIX_LINK})."
+        return msgspec.structs.replace(answer, answer=f"{answer.answer} {line}", notes=[*answer.notes, line])
+
     def _learn(self, error: LLMError | None) -> None:
         """What a question showed about the model server, for health and doctor without another probe."""
         if error is None:
+            self._told.clear()  # the model answers again: a later outage is told again
             if self.probe is None or self.probe.problem is not None:
                 self.probe = Probe(reachable=True, model_present=True, message="answered a question")
         elif error.problem not in ("timeout", "over_limit"):  # the server works; this model's turn was slow or wild

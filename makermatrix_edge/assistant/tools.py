@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from makermatrix_edge.assistant.evidence import Evidence, norm
+from makermatrix_edge.assistant.evidence import Evidence, cents, norm
 from makermatrix_edge.assistant.untrusted import ACTIONS
 from makermatrix_edge.errors import DomainError
 from makermatrix_edge.inventory.categories import AloraCategoryService
@@ -22,9 +22,11 @@ from makermatrix_edge.inventory.component_stock import ComponentStockService
 from makermatrix_edge.inventory.components import ComponentService
 from makermatrix_edge.inventory.equivalents import EquivalentService
 from makermatrix_edge.inventory.search import SearchService
+from makermatrix_edge.projects.builds import BuildService
 
 log = logging.getLogger(__name__)
 LogAction = Callable[[str, str], Awaitable[None]]
+SHORT_LISTED = 10  # short lines a tool result names (the model reads them all)
 _RATINGS = ("v_max", "i_max", "power_max", "gain_min", "gain_max", "rds_on", "vgs_th", "vf", "v_out", "i_out_max")
 # name -> (JSON type, required, description)
 _Param = tuple[str, bool, str]
@@ -57,6 +59,14 @@ SPECS: dict[str, tuple[str, dict[str, _Param]]] = {
     "inventory_cost": (
         "Total value and quantity of the inventory (or of one category) and the parts below their minimum.",
         {"category": ("string", False, "a category name, e.g. Transistor")},
+    ),
+    "check_build": (
+        "Can this inventory build N boards of a project: the most buildable now, the short lines with "
+        "supplier and last price, and what the missing parts cost.",
+        {
+            "project": ("string", True, "the project's name, e.g. motor driver"),
+            "quantity": ("integer", False, "how many boards (default 1)"),
+        },
     ),
     "log_action": (
         "Write a note to the assistant's log that admins read (e.g. a reorder suggestion).",
@@ -108,7 +118,8 @@ def _check(name: str, raw: Any) -> dict[str, Any]:
         if kind == "integer":
             whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
             if isinstance(value, bool) or not (whole or (isinstance(value, str) and value.strip().isdigit())):
-                raise ToolError(f"{key} must be a whole number (the id lookup_component returned), not {value!r}")
+                what = "the id lookup_component returned" if key.endswith("_id") else "e.g. 5"
+                raise ToolError(f"{key} must be a whole number ({what}), not {value!r}")
             out[key] = int(value)
         elif kind == "boolean":
             if not isinstance(value, bool) and str(value).lower() not in ("true", "false"):
@@ -147,6 +158,7 @@ class ToolBox:
     stock: ComponentStockService
     equivalents: EquivalentService
     categories: AloraCategoryService
+    builds: BuildService
     log_action: LogAction
 
     async def run(self, name: str, raw_args: Any, evidence: Evidence) -> str:
@@ -275,6 +287,45 @@ class ToolBox:
             "low_stock": [
                 {"part_number": i.part_number, "quantity": i.quantity, "min_qty": i.min_qty} for i in low[:10]
             ],
+            "low_stock_count": len(low),
+        }
+
+    async def _check_build(self, evidence: Evidence, project: str, quantity: int = 1) -> dict[str, Any]:
+        found = await self.builds.find_projects(project)
+        if not found:
+            raise ToolError(f"no project named {project!r}")
+        answer = await self.builds.buildable(found[0][0], quantity)
+        short = [ln for ln in answer.lines if ln.short]
+        evidence.names.update(norm(w) for w in answer.project_name.split())
+        evidence.quantities.update({answer.quantity, answer.max_buildable})
+        evidence.money.add(cents(answer.shortage_cost))
+        rows = []
+        for ln in short[:SHORT_LISTED]:
+            for text in (ln.part_name, ln.value, ln.mpn, ln.supplier_number, ln.supplier_name):
+                if text:
+                    evidence.names.update(norm(w) for w in text.split())
+            evidence.quantities.update({ln.need, ln.available, ln.short})
+            if ln.unit_price is not None:
+                evidence.money.add(cents(ln.unit_price))
+            if ln.shortage_cost is not None:
+                evidence.money.add(cents(ln.shortage_cost))
+            row = {"designators": ln.designators, "part": ln.part_name or ln.value or ln.mpn, "need": ln.need,
+                   "available": ln.available, "short": ln.short, "unmatched": ln.unmatched or None,
+                   "supplier": ln.supplier_name, "supplier_number": ln.supplier_number,
+                   "unit_price": ln.unit_price}  # fmt: skip
+            rows.append({k: v for k, v in row.items() if v is not None})
+        return {
+            "project": answer.project_name,
+            "link": f"/projects/{answer.project_id}?n={answer.quantity}",
+            "quantity": answer.quantity,
+            "max_buildable": answer.max_buildable,
+            "can_build": answer.max_buildable >= answer.quantity,
+            "short_lines": answer.short_lines,
+            "short": rows,
+            "shortage_cost": answer.shortage_cost,
+            "currency": answer.currency,
+            "summary": answer.message,
+            "other_projects": [name for _, name in found[1:]] or None,
         }
 
     async def _log_action(self, evidence: Evidence, action: str, details: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
-from makermatrix_edge.inventory import queries, stock
+from makermatrix_edge.inventory import queries, reservations, stock
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartUpdate, PartView
 from makermatrix_edge.runtime.events import EventBus
 
@@ -279,6 +279,7 @@ class PartService:
 
         def remove(db: sqlite_utils.Database) -> PartView:
             found = find_part_id(db, part_id=part_id, part_number=part_number, part_name=part_name)
+            reservations.refuse_if_reserved(db, found)
             view = queries.part_view(db, found)
             assert view is not None
             stock.record(db, found, new_quantity=0, reason="part deleted", source="api", actor=actor, now=now)
@@ -294,6 +295,7 @@ class PartService:
         now = iso(self._clock())
 
         def remove(db: sqlite_utils.Database) -> int:
+            reservations.refuse_if_reserved(db)
             db.execute(
                 "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, "
                 "created_at) SELECT id, -quantity, 0, 'all parts cleared', 'api', ?, ?, ? "

@@ -13,7 +13,7 @@ import sqlite_utils
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import InvalidInput
 
-Source = Literal["api", "alora", "import", "scan", "print", "phone", "restore", "system"]
+Source = Literal["api", "alora", "import", "scan", "print", "phone", "restore", "system", "build"]
 MAX_QUANTITY = 1_000_000_000
 
 

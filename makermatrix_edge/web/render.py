@@ -37,6 +37,7 @@ SECURITY_HEADERS = {
 BAR = (("/", "Find", None), ("/scan", "Scan", None), ("/locations", "Locations", None), ("/ask", "Ask", "parts:read"))
 # Behind "More": the rest, each shown when routed and allowed.
 MENU = (
+    ("/projects", "Projects", "parts:read"),
     ("/low-stock", "Low stock", "parts:read"),
     ("/categories", "Categories", "parts:read"),
     ("/tools", "Shared tools", "tools:read"),

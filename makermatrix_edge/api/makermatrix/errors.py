@@ -53,6 +53,7 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, Unauthorized):
         headers = {"WWW-Authenticate": "Bearer"}
     data = {"field": exc.field} if isinstance(exc, InvalidInput) and exc.field else None
+    data = getattr(exc, "details", None) or data  # a refusal that carries its answer (a build's shortage)
     return response(status_of(exc, DOMAIN_STATUS), exc.message, data, headers)
 
 

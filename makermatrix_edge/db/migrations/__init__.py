@@ -38,6 +38,7 @@ NAMES: tuple[str, ...] = (
     "0018_drop_search_index_changes",
     "0019_projects_and_boms",
     "0020_tags_and_tools",
+    "0021_builds_and_reservations",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 

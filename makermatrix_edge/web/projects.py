@@ -1,0 +1,120 @@
+"""Projects on the phone: the list, a project's BOM with a "Build N" box that answers at once, its builds.
+
+The box is a GET form (it works without script); build.js asks /projects/{id}/check as the number
+changes and swaps the answer in. Starting, completing, cancelling and reversing a build are form
+posts that come back to the project page with the result (or the refusal) said on it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.projects.buildable import MAX_BOARDS
+from makermatrix_edge.suppliers.carts import CartFile
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.render import Form, back, page
+
+# HOOK(h24-bom): the BOM upload page. When a page route with this path exists, the project page
+# shows "Import a BOM" linking to it (the same upload flow as orders, posting to the BOM service).
+BOM_UPLOAD_ROUTE = "/projects/{project_id:str}/bom"
+
+
+class BuildForm(msgspec.Struct):
+    quantity: str = ""
+    note: str = ""
+
+
+class CompleteForm(msgspec.Struct):
+    quantity: str = ""  # empty: every board not built yet
+
+
+def boards(text: str, field: str = "quantity") -> int:
+    try:
+        n = int(text.strip())
+    except ValueError:
+        raise InvalidInput(f"must be a whole number of boards from 1 to {MAX_BOARDS}", field) from None
+    if not 1 <= n <= MAX_BOARDS:
+        raise InvalidInput(f"must be a whole number of boards from 1 to {MAX_BOARDS}", field)
+    return n
+
+
+def _n(text: str | None) -> int:
+    """The Build box's number; anything unreadable shows the answer for 1 (the page must open)."""
+    try:
+        return max(1, min(MAX_BOARDS, int((text or "1").strip())))
+    except ValueError:
+        return 1
+
+
+def download(cart: CartFile) -> Response[bytes]:
+    return Response(
+        cart.content,
+        media_type=cart.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{cart.filename}"', "Cache-Control": "no-store"},
+    )
+
+
+class ProjectPages(Controller):
+    @get("/projects", opt=page_access("parts:read"))
+    async def projects(self, request: Req, principal: User, services: Svc) -> Template:
+        found = await services.builds.summaries()
+        return page(request, "projects.html", principal, projects=found)
+
+    @get("/projects/{project_id:str}", opt=page_access("parts:read"))
+    async def project(
+        self, request: Req, project_id: FromPath[str], principal: User, services: Svc, n: FromQuery[str | None] = None
+    ) -> Template:
+        answer = await services.builds.buildable(project_id, _n(n))
+        builds = await services.builds.list_builds(answer.project_id)
+        upload = BOM_UPLOAD_ROUTE in request.app.route_handler_method_map
+        return page(
+            request, "project.html", principal, b=answer, builds=builds, bom_upload=upload,
+            can_write=principal.can("parts:write"), max_boards=MAX_BOARDS,
+        )  # fmt: skip
+
+    @get("/projects/{project_id:str}/check", opt=page_access("parts:read"))
+    async def check(
+        self, request: Req, project_id: FromPath[str], principal: User, services: Svc, n: FromQuery[str | None] = None
+    ) -> Template:
+        """The Build box's answer alone, for build.js to swap in."""
+        answer = await services.builds.buildable(project_id, _n(n))
+        return page(request, "_buildable.html", principal, b=answer, can_write=principal.can("parts:write"))
+
+    @get("/projects/{project_id:str}/reorder/{supplier:str}", opt=page_access("parts:read"))
+    async def reorder(
+        self, project_id: FromPath[str], supplier: FromPath[str], services: Svc, n: FromQuery[str | None] = None
+    ) -> Response[bytes]:
+        return download(await services.builds.shortage_cart(project_id, _n(n), supplier))
+
+    @post("/projects/{project_id:str}/builds", opt=page_access("parts:write"), status_code=303)
+    async def start(
+        self, request: Req, project_id: FromPath[str], data: Annotated[BuildForm, Form], principal: User, services: Svc
+    ) -> Redirect:
+        build = await services.builds.start(project_id, boards(data.quantity), principal, data.note)
+        return back(request, f"/projects/{build.project_id}?n={build.quantity}", build.message)
+
+    @post("/builds/{build_id:str}/complete", opt=page_access("parts:write"), status_code=303)
+    async def complete(
+        self, request: Req, build_id: FromPath[str], data: Annotated[CompleteForm, Form], principal: User,
+        services: Svc,
+    ) -> Redirect:  # fmt: skip
+        quantity = boards(data.quantity) if data.quantity.strip() else None
+        build = await services.builds.complete(build_id, principal, quantity)
+        return back(request, f"/projects/{build.project_id}", build.message)
+
+    @post("/builds/{build_id:str}/cancel", opt=page_access("parts:write"), status_code=303)
+    async def cancel(self, request: Req, build_id: FromPath[str], principal: User, services: Svc) -> Redirect:
+        build = await services.builds.cancel(build_id, principal)
+        return back(request, f"/projects/{build.project_id}", build.message)
+
+    @post("/builds/{build_id:str}/reverse", opt=page_access("parts:write"), status_code=303)
+    async def reverse(self, request: Req, build_id: FromPath[str], principal: User, services: Svc) -> Redirect:
+        build = await services.builds.reverse(build_id, principal)
+        return back(request, f"/projects/{build.project_id}", build.message)
