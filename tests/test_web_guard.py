@@ -46,6 +46,13 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/p/{part_id:str}/photo"): "parts:write",
     ("GET", "/p/{part_id:str}/delete"): "parts:delete",
     ("POST", "/p/{part_id:str}/delete"): "parts:delete",
+    ("GET", "/places/pick"): "locations:read",
+    ("GET", "/tools"): "tools:read",
+    ("GET", "/t/{tool_id:str}"): "tools:read",
+    ("GET", "/t/{tool_id:str}/label.png"): "printer:use",
+    ("POST", "/t/{tool_id:str}/checkout"): "tools:use",
+    ("POST", "/t/{tool_id:str}/return"): "tools:use",
+    ("POST", "/t/{tool_id:str}/print"): "printer:use",
     ("GET", "/low-stock"): "parts:read",
     ("GET", "/low-stock/reorder/{supplier:str}"): "parts:read",
     ("GET", "/projects"): "parts:read",
@@ -134,6 +141,7 @@ def _path(template: str) -> str:
         "filename",
         "project_id",
         "build_id",
+        "tool_id",
         "supplier",
     ):
         template = template.replace("{" + name + ":str}", ID)
