@@ -195,6 +195,7 @@ def test_read_only_drive_fails_with_that_reason(tmp_path: Path, clock: FakeClock
         services.close()
 
 
+@pytest.mark.slow
 def test_full_drive_enospc_mid_write_leaves_previous_backups_and_no_partial(
     tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from conftest import ADMIN_PASSWORD, FakeClock, make_settings
 from makermatrix_edge.backups import retention
 from makermatrix_edge.backups.service import BackupOptions
@@ -21,6 +23,7 @@ def _night(folder: Path, day: date) -> str:
     return name
 
 
+@pytest.mark.slow
 def test_a_year_of_nights_keeps_exactly_the_right_files(tmp_path: Path) -> None:
     folder = tmp_path / "drive"
     folder.mkdir()

@@ -30,6 +30,7 @@ def encoded(mode: str, size: tuple[int, int], fmt: str, **options: Any) -> bytes
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 def test_a_small_file_that_decodes_huge_is_refused_from_its_header() -> None:
     """The issue's 115 KB all-black 6000x6600 PNG would take 151 MB decoded: refused before decoding."""
     png = encoded("RGB", BIG, "PNG")
@@ -42,6 +43,7 @@ def test_a_small_file_that_decodes_huge_is_refused_from_its_header() -> None:
     assert load_image(encoded("RGB", (3400, 3400), "PNG")).shape == (1700, 1700)  # 12 Mpx RGB PNG: fits
 
 
+@pytest.mark.slow
 def test_large_photos_are_decoded_reduced() -> None:
     jpeg = load_image(encoded("RGB", BIG, "JPEG"))  # decoded at 1/4 scale by the JPEG decoder itself (draft)
     assert max(jpeg.shape) <= PHOTO_MAX_SIDE and jpeg.shape == (1650, 1500)
@@ -57,12 +59,14 @@ def test_orientation_survives_the_reduction() -> None:
     assert load_image(buffer.getvalue()).shape == (1500, 750)  # upright: taller than wide
 
 
+@pytest.mark.slow
 def test_a_code_in_a_12_megapixel_photo_is_still_read() -> None:
     photo = frame((4000, 3000), [Placement(symbol(DIGIKEY, "DataMatrix", 10), centre=(0.4, 0.5), rotation=-8)])
     codes = Decoder().decode_still(load_image(jpeg_bytes(photo)))
     assert [c.text for c in codes] == [DIGIKEY]
 
 
+@pytest.mark.slow
 def test_uploads_are_checked_against_the_same_bound(tmp_path: Path) -> None:
     store = ImageStore(tmp_path)
     with pytest.raises(UnsupportedImage, match="would take 152 MB to decode"):

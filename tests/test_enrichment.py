@@ -282,6 +282,7 @@ def test_a_web_page_instead_of_a_pdf_is_not_stored_and_the_rest_is(
     assert not list((services.settings.data_dir / "datasheets").glob("*.pdf"))
 
 
+@pytest.mark.slow
 def test_a_progressive_jpeg_as_the_supplier_picture_is_refused_from_its_header(
     app: tuple[TestClient[Any], Services, str], fakes: Fakes
 ) -> None:

@@ -121,6 +121,7 @@ def _is_int(annotation: Any) -> bool:
     return any(arg is int for arg in getattr(annotation, "__args__", ()))
 
 
+@pytest.mark.slow
 def test_every_int_query_and_path_parameter_is_bounded(services: Services) -> None:
     unbounded = []
     checked = 0
@@ -155,6 +156,7 @@ def _unbounded_ints(info: Any, where: str, out: list[str], seen: set[type]) -> N
         _unbounded_ints(info.value_type, f"{where}{{}}", out, seen)
 
 
+@pytest.mark.slow
 def test_every_int_in_a_request_body_is_bounded(services: Services) -> None:
     unbounded: list[str] = []
     bodies = 0

@@ -26,6 +26,8 @@ from test_import_child import workers  # noqa: F401  (fixture)
 from test_orders_routes import lcsc_lines
 from test_ws import receive_until
 
+pytestmark = pytest.mark.daemon  # each test runs an import's child process (python -m makermatrix_edge.orders.child)
+
 BIG = 20_000  # lines: several seconds of batches here, so surely still running when the test acts
 TASKS = {"imports": {"task_threshold_rows": 50}}
 

@@ -21,6 +21,8 @@ from makermatrix_edge.services import Services
 from makermatrix_edge.tasks.context import TaskCancelled
 from test_orders_routes import lcsc_lines
 
+pytestmark = pytest.mark.daemon  # each test runs an import's child process (python -m makermatrix_edge.orders.child)
+
 
 @pytest.fixture
 def workers(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:

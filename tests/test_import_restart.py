@@ -20,6 +20,8 @@ from test_import_batches import under_way, update_of
 from test_orders_routes import LCSC_HEADER, lcsc_lines
 from test_ws import receive_until
 
+pytestmark = pytest.mark.daemon  # each test runs an import's child process (python -m makermatrix_edge.orders.child)
+
 # Two parts the fake LCSC knows, first in the file so they are enriched first.
 KNOWN = "C2040,,,,,MCU,YES,5,1\\1,0.70,3.50\nC25804,,,,,10k,YES,100,1\\1,0.01,1.00\n"
 BIG = 20_000  # lines: several seconds of batches, so surely still running when the stop comes

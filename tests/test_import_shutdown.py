@@ -11,10 +11,13 @@ from typing import Any
 
 import httpx
 import psutil  # type: ignore[import-untyped]
+import pytest
 
 from daemon_process import Daemon
 from test_orders_routes import lcsc_lines
 from test_systemd_units import UNIT, directives
+
+pytestmark = pytest.mark.daemon  # each test runs an import's child process (python -m makermatrix_edge.orders.child)
 
 LINES = 20_000
 

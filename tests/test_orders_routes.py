@@ -109,6 +109,7 @@ def test_csv_import_and_import_file(client: TestClient[Any], admin_token: str) -
     assert client.post("/api/csv/import", json={"csv_content": ""}, headers=auth).status_code == 422
 
 
+@pytest.mark.daemon  # a large import: its child process writes the order
 def test_large_import_runs_as_task_with_progress_on_ws(tmp_path: Path, clock: FakeClock) -> None:
     with task_app(tmp_path, clock, imports={"task_threshold_rows": 50}) as (client, _, admin):
         with client.websocket_connect(f"/ws/tasks?token={admin}") as ws:

@@ -214,6 +214,7 @@ def _qr(text: str) -> Image.Image:
     return img.get_image().convert("L") if hasattr(img, "get_image") else img.convert("L")
 
 
+@pytest.mark.slow
 def test_phone_photo_with_two_codes(client: TestClient[Any], bench: dict[str, Any]) -> None:
     """A 3000×2000 photo with a DigiKey DataMatrix and an LCSC QR (made with qrcode), both resolved."""
     photo = frame(

@@ -68,6 +68,7 @@ def test_load_image_handles_colour_and_refuses_junk() -> None:
         load_image(b"GIF89a broken")
 
 
+@pytest.mark.slow
 def test_opencv_is_not_imported_unless_the_camera_is_enabled(tmp_path: object) -> None:
     code = (
         "import sys, tempfile\n"

@@ -81,6 +81,7 @@ def test_a_jump_past_the_row_cap_is_a_422_in_words(client: TestClient[Any], admi
     assert "more than 100,000 rows" in answer.json()["message"]
 
 
+@pytest.mark.slow
 def test_two_million_shared_strings_are_refused_before_they_are_kept(client: TestClient[Any], admin_token: str) -> None:
     content = shared_strings_bomb(2_000_000)
     error, peak = peak_of(lambda: parse(content))
@@ -91,6 +92,7 @@ def test_two_million_shared_strings_are_refused_before_they_are_kept(client: Tes
     assert "more than 100,000 shared strings" in answer.json()["message"]
 
 
+@pytest.mark.slow
 def test_cells_far_right_are_not_read_and_too_many_cells_are_refused() -> None:
     wide = "".join(f'<row r="{r}"><c r="XFD{r}"><v>1</v></c></row>' for r in range(3, 50_000))
     base = sheet_xml({1: list(MOUSER_HEADER), 2: mouser_line(1)}, None)
@@ -162,6 +164,7 @@ EOF = record(0x000A, b"")
 XF = record(0x00E0, bytes(20))
 
 
+@pytest.mark.slow
 def test_xls_records_past_the_caps_are_refused_before_xlrd_builds_them() -> None:
     many_formats = BOF_GLOBALS + XF * 50_000 + EOF  # 1.2 MB of cell formats, a dozen objects each to xlrd
     _, xlrd_peak = peak_of(lambda: xlrd.open_workbook(file_contents=many_formats))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from conftest import FakeClock, add_user, bearer, login
@@ -100,6 +101,7 @@ def staged_files(bench: Bench) -> list[Any]:
     return sorted(bench.services.orders.uploads.folder.rglob("*.upload"))
 
 
+@pytest.mark.slow
 def test_previews_kept_for_their_confirm_are_bounded_per_user_and_in_all(tmp_path: Any, clock: FakeClock) -> None:
     limits = {"preview_max_files_per_user": 3, "preview_max_bytes_per_user": 350_000, "preview_max_files": 4}
     for bench in make_bench(tmp_path, clock, imports=limits):
