@@ -50,6 +50,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/p/{part_id:str}/move"): "parts:write",
     ("POST", "/p/{part_id:str}/move"): "parts:write",
     ("POST", "/p/{part_id:str}/move/scan"): "parts:write",
+    ("POST", "/p/{part_id:str}/move/undo"): "parts:write",
     ("POST", "/p/{part_id:str}/print"): "printer:use",
     ("POST", "/l/{location_id:str}/print"): "printer:use",
     ("GET", "/locations"): "locations:read",
@@ -178,10 +179,11 @@ def test_a_page_needs_a_login(client: TestClient[Any]) -> None:
             assert response.status_code == 303, route
             assert response.headers["location"] == ("/login" if path == "/" else f"/login?next={path}"), route
             continue
-        form = client.get("/login")  # a pre-session cookie and its token: the post passes CSRF, then needs a login
+        form = client.get("/login")  # a pre-session cookie and its token: the post needs a login (and says why)
         token = html.unescape(form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0])
         response = send_post(client, route, token)
-        assert response.status_code == 303 and response.headers["location"] == "/login", (route, refusal(response))
+        assert response.status_code == 303, (route, refusal(response))
+        assert response.headers["location"] == "/login?why=ended", route
 
 
 def test_a_page_needs_its_permission(nobody: TestClient[Any], services: Services, admin_token: str) -> None:

@@ -130,8 +130,13 @@ def check_key(key: str) -> str:
     return key
 
 
-async def settle(request: Request[Any, Any, Any], store: ReplyStore, scope: str, key: str) -> None:
-    """Before the route runs: replay the first answer, refuse another request under this key, or claim it."""
+async def settle(
+    request: Request[Any, Any, Any], store: ReplyStore, scope: str, key: str, *, form: bool = False
+) -> None:
+    """Before the route runs: replay the first answer, refuse another request under this key, or claim it.
+
+    `form`: the key is a phone form's action id, and the refusals are worded for the person at the page.
+    """
     mark = await fingerprint(request)
     found = await store.begin(scope, key)
     if found is None:
@@ -139,6 +144,8 @@ async def settle(request: Request[Any, Any, Any], store: ReplyStore, scope: str,
         request.scope.setdefault("state", {})[_CLAIM] = claim
         return
     if found.fingerprint != mark:
+        if form:
+            raise KeyConflict("This form was already sent with other values; nothing was done twice. Reload the page.")
         raise KeyConflict(
             f"This Idempotency-Key was used {found.created_at} for a different request ({found.method} "
             f"{found.path} with other values); nothing was done. Use a new key for a new request."

@@ -23,12 +23,14 @@ KEPT_LIMIT = 1500  # characters of typed values kept; a cookie holds about 4 KB
 
 
 class Undo(msgspec.Struct):
-    """A stock change that may be undone for UNDO_SECONDS: the form on the next page carries it."""
+    """A stock change or a move that may be undone for UNDO_SECONDS: the form on the next page carries it."""
 
     part_id: str
     delta: int
     at: float
     sig: str = ""
+    moved_from: str | None = None  # a move: the location id it came from ("" for none); delta is 0
+    moved_to: str = ""  # ... and the one it went to (the undo checks it is still there)
 
 
 class Flash(msgspec.Struct, omit_defaults=True):

@@ -55,11 +55,12 @@ async def page_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
     posted = connection.method not in _SAFE
     if posted:
         await readable_form(connection)  # a text field that is not UTF-8 is a 400 in words, before the token
+        token = await _field(connection, CSRF_FIELD)  # parsed now: a login redirect keeps the form (errors.py)
     # The session before the token: once a session has ended its token no longer matches, and the user
-    # must be told to log in (what they sent kept, web/errors.py), not that the page expired.
+    # must be told to log in (what they sent kept), not that the page expired.
     user = await require(connection, services, None if rule == LOGIN else rule) if rule != OPEN else None
     if posted:
-        check_csrf(connection, await _field(connection, CSRF_FIELD))
+        check_csrf(connection, token)
     if user is None:
         return
     connection.scope.setdefault("state", {})[PRINCIPAL] = user
@@ -67,4 +68,4 @@ async def page_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
     if action:
         if not _ACTION.fullmatch(action):
             raise BadRequest("This form is damaged (its action id); reload the page and send it again")
-        await settle(connection, services.replies, caller_scope(user), f"form:{action}")
+        await settle(connection, services.replies, caller_scope(user), f"form:{action}", form=True)
