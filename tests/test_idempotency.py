@@ -8,12 +8,14 @@ running waits for it and gets its answer. Stock and its history add up after any
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from PIL import Image
 
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login
 from inventory_helpers import add_part, history_sum
@@ -122,6 +124,28 @@ def test_alora_inventory_and_add_part_are_covered(api: Any) -> None:
     other = client.post(f"/alora/inventory/{number}/adjust?adjustment=4", headers={**headers, KEY: "alora-3"})
     assert other.status_code == 409 and "different request" in other.json()["detail"]
     assert quantity(client, headers, part["id"]) == 3 == history_sum(client, headers, part["id"])
+
+
+def test_an_upload_sent_twice_is_one_request_despite_its_new_multipart_boundary(api: Any, services: Services) -> None:
+    client, headers, _ = api
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(image, "PNG")
+    files = {"file": ("bag.png", image.getvalue(), "image/png")}
+    sent = [
+        client.post("/api/utility/upload_image", files=files, headers={**headers, KEY: "photo-1"}) for _ in range(2)
+    ]
+    assert sent[0].status_code == 200, sent[0].text
+    assert sent[0].json() == sent[1].json() and sent[1].headers["idempotent-replayed"] == "true"
+    assert len(list((services.settings.data_dir / "images").glob("*.png"))) == 1
+    other = {"file": ("bag.png", image.getvalue() + b"x", "image/png")}
+    assert client.post("/api/utility/upload_image", files=other, headers={**headers, KEY: "photo-1"}).status_code == 409
+
+
+def test_a_route_anyone_may_call_ignores_the_key(client: TestClient[Any]) -> None:
+    body = {"username": "admin", "password": ADMIN_PASSWORD}
+    logins = [client.post("/api/auth/login", json=body, headers={KEY: "login"}) for _ in range(2)]
+    assert [r.status_code for r in logins] == [200, 200]
+    assert "idempotent-replayed" not in logins[1].headers
 
 
 def test_every_api_route_honours_the_key(client: TestClient[Any]) -> None:
