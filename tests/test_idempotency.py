@@ -141,6 +141,18 @@ def test_an_upload_sent_twice_is_one_request_despite_its_new_multipart_boundary(
     assert client.post("/api/utility/upload_image", files=other, headers={**headers, KEY: "photo-1"}).status_code == 409
 
 
+def test_a_new_api_keys_secret_is_never_stored_and_a_repeat_makes_no_second_key(api: Any, services: Services) -> None:
+    client, headers, _ = api
+    keyed = {**headers, KEY: "new-key"}
+    first = client.post("/api/api-keys", json={"name": "scanner"}, headers=keyed)
+    secret = first.json()["data"]["api_key"]
+    again = client.post("/api/api-keys", json={"name": "scanner"}, headers=keyed)
+    assert again.status_code == 409 and "held a secret such as a new API key" in again.json()["message"]
+    assert len(client.get("/api/api-keys", headers=headers).json()["data"]) == 1
+    stored = services.db.read_sync(lambda db: db.execute("SELECT body FROM idempotent_replies").fetchall())
+    assert [row[0] for row in stored] == [None] and secret
+
+
 def test_a_route_anyone_may_call_ignores_the_key(client: TestClient[Any]) -> None:
     body = {"username": "admin", "password": ADMIN_PASSWORD}
     logins = [client.post("/api/auth/login", json=body, headers={KEY: "login"}) for _ in range(2)]

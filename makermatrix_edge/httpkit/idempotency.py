@@ -45,6 +45,9 @@ _DROPPED = frozenset(
 )
 
 
+SECRET_ANSWER = {"answer_holds_secret": True}  # a route's opt: its answer (a new API key) is never stored
+
+
 @dataclass(frozen=True)
 class Claim:
     store: ReplyStore
@@ -53,6 +56,7 @@ class Claim:
     fingerprint: str
     method: str
     path: str
+    keep_body: bool = True
 
 
 class Replay(Exception):
@@ -140,7 +144,8 @@ async def settle(
     mark = await fingerprint(request)
     found = await store.begin(scope, key)
     if found is None:
-        claim = Claim(store, scope, key, mark, request.method, request.url.path)
+        secret = bool(request.route_handler.opt.get("answer_holds_secret"))
+        claim = Claim(store, scope, key, mark, request.method, request.url.path, keep_body=not secret)
         request.scope.setdefault("state", {})[_CLAIM] = claim
         return
     if found.fingerprint != mark:
@@ -152,9 +157,9 @@ async def settle(
         )
     if found.body is None:
         raise KeyConflict(
-            f"This request was already done {found.created_at} (status {found.status}); its answer "
-            f"({found.body_bytes} bytes) was too large to keep, so it is not sent again and nothing was "
-            "done twice. Read the result with a GET."
+            f"This request was already done {found.created_at} (status {found.status}); its answer was not "
+            f"kept ({found.body_bytes} bytes: too large, or it held a secret such as a new API key), so it is "
+            "not sent again and nothing was done twice. Read the result with a GET."
         )
     raise Replay(found)
 
@@ -236,6 +241,8 @@ async def _keep(claim: Claim, status: int, headers: list[tuple[str, str]], body:
     plain: bytes | None = body if size <= MAX_BODY_BYTES and not zipped else None
     if zipped and size <= MAX_BODY_BYTES * 4:
         plain = _unzipped(body)
+    if not claim.keep_body:
+        plain = None
     kept = [(k, v) for k, v in headers if k.lower() not in _DROPPED]
     reply = Reply(
         claim.fingerprint,
