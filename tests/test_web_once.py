@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -18,7 +19,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from conftest import add_user
+from conftest import FakeClock, add_user
 from inventory_helpers import history_sum
 from once_support import twice_at_once
 from test_web import Bench
@@ -168,8 +169,24 @@ def test_a_move_says_where_from_and_undo_puts_it_back(web: TestClient[Any], benc
     assert flash_of(again)["error"] == "That change was already undone."
 
 
-def test_undo_of_a_move_refuses_when_it_has_moved_since(web: TestClient[Any], bench: Bench) -> None:
+def test_undo_of_a_move_refuses_when_it_has_moved_since_or_after_a_minute(
+    web: TestClient[Any], bench: Bench, clock: FakeClock
+) -> None:
     part = f"/p/{bench.ne555['id']}"
+    moved = post(
+        web, f"{part}/move", {**form_of(web.get(f"{part}/move").text, f"{part}/move"), "location_id": ""}, part
+    )
+    assert said(moved) == "Moved from Shelf 1 / Drawer A to no location"
+    undo = form_of(web.get(part).text, f"{part}/move/undo")
+    clock.advance(61)
+    late = post(web, f"{part}/move/undo", undo, part)
+    assert "Undo works for 60 seconds" in flash_of(late)["error"]
+    post(
+        web,
+        f"{part}/move",
+        {**form_of(web.get(f"{part}/move").text, f"{part}/move"), "location_id": bench.drawer},
+        part,
+    )
     post(web, f"{part}/move", {**form_of(web.get(f"{part}/move").text, f"{part}/move"), "location_id": ""}, part)
     undo = form_of(web.get(part).text, f"{part}/move/undo")
     later = form_of(web.get(f"{part}/move").text, f"{part}/move")
@@ -223,6 +240,17 @@ def test_after_an_admin_reset_the_password_the_login_page_says_so(bench: Bench) 
     assert page_login(client, "alice", "new-pw-4567", next_url=part).headers["location"] == part
     assert "Take 4 was not done" in client.get(part).text
     assert quantity(bench, bench.ne555["id"]) == 10
+
+
+def test_a_kept_form_never_holds_a_password_nor_the_forms_keys(web: TestClient[Any], bench: Bench) -> None:
+    fields = {"current_password": "old-secret-1", "new_password": "new-secret-2", "note": "x" * 500}
+    fields |= {"csrf_token": "t", "action_id": "a" * 22}
+    web.cookies.delete("refresh_token")
+    sent = post(web, "/account/password", fields, "/users")
+    raw = sent.cookies["mm_unsent"].strip('"').partition(".")[0]
+    kept = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    assert kept["fields"] == {"note": "x" * 200} and kept["page"] == "/users"
+    assert "secret" not in sent.headers["set-cookie"]
 
 
 def test_another_sites_post_is_not_kept_for_after_the_login(web: TestClient[Any], bench: Bench) -> None:
