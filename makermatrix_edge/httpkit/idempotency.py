@@ -172,12 +172,10 @@ async def idempotency_guard(connection: ASGIConnection[Any, Any, Any, Any], _: B
     if not isinstance(connection, Request) or connection.method not in UNSAFE:
         return
     key = connection.headers.get(HEADER)
-    if key is None:
+    principal = connection.scope.get("state", {}).get("principal")
+    if key is None or not isinstance(principal, Principal):
         return
     check_key(key)
-    principal = connection.scope.get("state", {}).get("principal")
-    if not isinstance(principal, Principal):
-        return
     store: ReplyStore = connection.app.state["services"].replies
     await settle(connection, store, caller_scope(principal), f"api:{key}")
 
