@@ -14,6 +14,7 @@ import base64
 import html
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,17 @@ def test_a_form_sent_again_later_gets_the_first_answer(web: TestClient[Any], ben
     # A new rendering is a new intent: its Take is done.
     fields = {**form_of(web.get(part).text, f"{part}/adjust", "take"), "take": "2"}
     assert said(post(web, f"{part}/adjust", fields, part)) == "Taken 2: 10 left"
+
+
+def test_many_taps_at_once_on_three_forms_change_stock_three_times(web: TestClient[Any], bench: Bench) -> None:
+    part = f"/p/{bench.ne555['id']}"
+    forms = [{**form_of(web.get(part).text, f"{part}/adjust", "add"), "add": str(n)} for n in (1, 2, 4)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda i: post(web, f"{part}/adjust", forms[i % 3], part), range(12)))
+    assert {a.status_code for a in answers} == {303}
+    for i in range(3):  # each form's four sends got one answer
+        assert len({said(a) for a in answers[i::3]}) == 1
+    assert quantity(bench, bench.ne555["id"]) == 17 == history_sum(bench.client, bench.headers, bench.ne555["id"])
 
 
 def test_the_same_form_with_other_values_is_refused_in_words(web: TestClient[Any], bench: Bench) -> None:
