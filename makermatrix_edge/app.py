@@ -53,6 +53,7 @@ from makermatrix_edge.api.security import authorize, current_principal, optional
 from makermatrix_edge.api.ws import WEBSOCKET_HANDLERS
 from makermatrix_edge.errors import BeyondLimit
 from makermatrix_edge.httpkit.body import check_body
+from makermatrix_edge.httpkit.idempotency import RecordReplies, Replay, idempotency_guard, replayed
 from makermatrix_edge.inventory.queries import MAX_PROPERTY_DEPTH
 from makermatrix_edge.services import Services
 from makermatrix_edge.web import errors as web_errors
@@ -179,7 +180,8 @@ def create_app(services: Services) -> Litestar:
             builds.BuildsController,
             builds.ReorderController,
         ],
-        guards=[authorize],
+        guards=[authorize, idempotency_guard],  # Idempotency-Key: once the caller is known
+        middleware=[RecordReplies],
         before_request=check_body,
         exception_handlers=EXCEPTION_HANDLERS,
     )
@@ -200,7 +202,8 @@ def create_app(services: Services) -> Litestar:
             "maybe_principal": Provide(_provide_maybe_principal, sync_to_thread=False),
         },
         # RecursionError: found before each face's own Exception handler (the lookup follows the MRO).
-        exception_handlers={Exception: _error_by_face, RecursionError: _nested_too_deep},
+        # Replay: a repeated request's stored answer, on every face (the lookup follows the MRO).
+        exception_handlers={Exception: _error_by_face, RecursionError: _nested_too_deep, Replay: replayed},
         lifespan=[_background],
         cors_config=CORSConfig(allow_origins=origins, allow_credentials=True) if origins else None,
         openapi_config=OpenAPIConfig(title="makermatrix-edge", version=__version__, path="/schema"),

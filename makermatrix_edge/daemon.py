@@ -29,6 +29,7 @@ from makermatrix_edge.backups.task import backup_creation, backup_jobs
 from makermatrix_edge.clock import Clock, system_clock
 from makermatrix_edge.db.datafile import open_database
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.db.replies import ReplyStore
 from makermatrix_edge.devices.camera import build_camera
 from makermatrix_edge.devices.mdns import build_mdns
 from makermatrix_edge.devices.printer import build_printer
@@ -180,6 +181,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             tools=ToolService(db, clock, events),
             builds=builds,
             reorder=ReorderService(db),
+            replies=ReplyStore(db, clock),
             initial_password_file=initial_password_file,
             devices={
                 "printer": labels.queue,

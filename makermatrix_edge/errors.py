@@ -19,6 +19,13 @@ class Conflict(DomainError):
     """A duplicate or a state that forbids the change (e.g. the last admin)."""
 
 
+class KeyConflict(Conflict):
+    """An Idempotency-Key (or a form's action id) reused for another request, or its first request still running.
+
+    HTTP 409 on every face, ALORA included (whose other conflicts are 400 by its contract).
+    """
+
+
 class BadRequest(DomainError):
     """The request cannot be read at all (e.g. malformed JSON)."""
 

@@ -15,6 +15,7 @@ from makermatrix_edge.backups.replication import Replicator
 from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.db.replies import ReplyStore
 from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
 from makermatrix_edge.inventory.component_stock import ComponentStockService
 from makermatrix_edge.inventory.components import ComponentService
@@ -78,6 +79,7 @@ class Services:
     tools: ToolService
     builds: BuildService  # "can I build N", builds and their reservations
     reorder: ReorderService  # low stock with supplier, last price and a cart file per supplier
+    replies: ReplyStore  # first answers of idempotent requests (httpkit/idempotency.py)
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...), as daemon.build_services built them ("mdns" while serving).
     devices: dict[str, Device] = field(default_factory=dict)

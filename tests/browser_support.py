@@ -24,12 +24,12 @@ README_SHOTS = ROOT / "docs" / "screenshots"
 WAIT_MS = 10_000
 
 
-def start_daemon(data_dir: Path) -> Iterator[Daemon]:
+def start_daemon(data_dir: Path, healthy_within: float = 60.0) -> Iterator[Daemon]:
     # No public_url: label QR codes must open the address the phone used (issue 17 point 14).
     env = {"MAKERMATRIX_EDGE_ADMIN_PASSWORD": PASSWORD, "MAKERMATRIX_EDGE_SERVER__PUBLIC_URL": ""}
     proc = Daemon(data_dir, env=env, extra_args=["--demo"])
     try:
-        proc.wait_healthy(60)  # a loaded 2-core machine can take longer than the default to start it
+        proc.wait_healthy(healthy_within)
         yield proc
     finally:
         proc.stop()

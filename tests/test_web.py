@@ -71,8 +71,8 @@ def test_page_session_does_not_rotate_and_logout_ends_it(web: TestClient[Any], b
     r = post_form(web, "/", "/logout")
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert web.get("/", follow_redirects=False).status_code == 303
-    web.cookies.set("refresh_token", token or "")  # the old cookie replayed: revoked
-    assert web.get("/", follow_redirects=False).headers["location"] == "/login"
+    web.cookies.set("refresh_token", token or "")  # the old cookie replayed: revoked, and the login page says so
+    assert web.get("/", follow_redirects=False).headers["location"] == "/login?why=ended"
 
 
 # -- search ---------------------------------------------------------------------------------

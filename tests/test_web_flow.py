@@ -134,10 +134,11 @@ def test_5_move_with_a_searching_picker_and_it_shows_in_the_history(
     assert "Shelf 1" in picker and 'value="' + bench.shelf + '"' in picker
     assert 'value="' + bench.drawer + '"' not in web.get(f"{url}/move", params={"q": "nothing like it"}).text
     r = post_from(web, f"{url}/move?q=shelf", f"{url}/move", location_id=bench.shelf)
-    assert said(r) == "Moved to Shelf 1"
+    assert said(r) == "Moved from Shelf 1 / Drawer A to Shelf 1"
     page = web.get(url).text
     history = page[page.index('id="hist-h"') :]
-    assert "Moved to Shelf 1" in history and history.index("Moved to Shelf 1") < history.index("created")
+    moved = "Moved from Shelf 1 / Drawer A to Shelf 1"
+    assert moved in history and history.index(moved) < history.index("created")
     assert page.index('id="hist-h"') < page.index('id="print-h"')  # the history sits above the label
     recent = web.get(f"{url}/move").text
     assert "Recent places" not in recent or bench.shelf not in recent.split("All places")[0]  # not where it is

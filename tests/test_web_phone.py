@@ -221,8 +221,8 @@ def test_point_5_move_by_search_and_by_scanning_a_location_label(daemon: Daemon,
     shot(phone, "p5-move-picker")
     target = visible.first.inner_text().strip()
     visible.first.get_by_role("button").click()
-    status(phone, f"Moved to {target}")
-    expect(phone.locator(".history li").first).to_contain_text(f"Moved to {target}")
+    status(phone, f"to {target}")
+    expect(phone.locator(".history li").first).to_contain_text(f"to {target}")
     # Scan a location's label: the part moves there.
     locations = api.call("GET", "/api/locations/get_all_locations")
     other = next(loc for loc in locations if "drawer" not in loc["name"].lower() and loc["parent_id"])
@@ -232,7 +232,7 @@ def test_point_5_move_by_search_and_by_scanning_a_location_label(daemon: Daemon,
             {"name": "label.png", "mimeType": "image/png", "buffer": qr_png(f"http://bench.local:8080/l/{other['id']}")}
         ]
     )
-    status(phone, "Moved to")
+    status(phone, "Moved from")
     expect(phone.locator("p.where")).to_contain_text(other["name"])
     assert phone.locator("h2#hist-h").bounding_box()["y"] < phone.locator("h2#print-h").bounding_box()["y"]  # type: ignore[index]
 

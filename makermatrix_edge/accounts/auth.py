@@ -8,6 +8,7 @@ import os
 import secrets
 import uuid
 from pathlib import Path
+from typing import Literal
 
 import sqlite_utils
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 BAD_LOGIN = "Incorrect username or password"
 INITIAL_PASSWORD_FILE = "initial-admin-password"
 KEY_TOUCH_SECONDS = 60
+SessionEnd = Literal["ended", "password_reset", "password_changed", "disabled"]
 
 
 def hash_api_key(key: str) -> str:
@@ -207,6 +209,26 @@ class AuthService:
         except Unauthorized:
             return None
 
+    async def session_end(self, refresh_token: str | None) -> SessionEnd | None:
+        """Why a page session is over (the login page says it); None for a session that is live or absent."""
+        if not refresh_token:
+            return None
+        try:
+            claims = self._tokens.decode(refresh_token, "refresh")
+        except Unauthorized:
+            return "ended"  # expired, or signed by a key this daemon no longer has
+
+        def load(db: sqlite_utils.Database) -> SessionEnd | None:
+            user = store.user_by_id(db, claims.sub)
+            if user is None or not user["is_active"]:
+                return "disabled"
+            if user["token_version"] != claims.ver:  # only a new password (or deactivation) bumps it
+                return "password_reset" if user["password_change_required"] else "password_changed"
+            row = store.one(db, "SELECT revoked_at FROM refresh_tokens WHERE jti = ?", [claims.jti])
+            return "ended" if row is None or row["revoked_at"] is not None else None
+
+        return await self._db.read(load)
+
     # -- credentials -> principal ----------------------------------------------------------
     async def principal_from_refresh(self, refresh_token: str) -> Principal:
         """The phone page's session: a live refresh token names its user, without rotating it."""
@@ -269,6 +291,7 @@ class AuthService:
                 permissions=granted,
                 via="api_key",
                 expires_at=parse_iso(row["expires_at"]) if row["expires_at"] is not None else None,
+                key_id=str(row["id"]),
             )
             stale = row["last_used_at"] is None or row["last_used_at"] < iso(now_ts - KEY_TOUCH_SECONDS)
             return principal, row["id"], stale

@@ -19,6 +19,7 @@ class Principal(msgspec.Struct, frozen=True):
     via: Literal["token", "api_key"]
     password_change_required: bool = False
     expires_at: float | None = None  # when the credential stops working (a live WebSocket closes then)
+    key_id: str | None = None  # the API key called with (its own Idempotency-Key namespace)
 
     def can(self, permission: str) -> bool:
         return allows(self.permissions, permission)

@@ -65,8 +65,9 @@ def _note_changes(
     if before is None:
         return
     if before.location_id != after.location_id:
+        was = before.location.path if before.location else "no location"
         where = after.location.path if after.location else "no location"
-        stock.note(db, after.id, what=f"moved to {where}", source=source, actor=actor, now=now)
+        stock.note(db, after.id, what=f"moved from {was} to {where}", source=source, actor=actor, now=now)
     edited = [name.replace("_", " ") for name in _NOTED if getattr(before, name, None) != getattr(after, name, None)]
     if [c.name for c in before.categories] != [c.name for c in after.categories]:
         edited.append("categories")

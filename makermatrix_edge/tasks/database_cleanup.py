@@ -1,4 +1,4 @@
-"""DATABASE_CLEANUP: prune old finished tasks, refresh planner statistics, checkpoint the WAL."""
+"""DATABASE_CLEANUP: prune old finished tasks and expired idempotent answers, refresh statistics, checkpoint the WAL."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.clock import iso
 from makermatrix_edge.db.connection import connect, refresh_statistics
+from makermatrix_edge.db.replies import KEEP_SECONDS
+from makermatrix_edge.db.replies import prune as prune_replies
 from makermatrix_edge.tasks import store
 from makermatrix_edge.tasks.context import TaskContext
 from makermatrix_edge.tasks.registry import TaskHandler
@@ -27,6 +29,8 @@ def database_cleanup(*, keep_finished_days: int, busy_timeout_ms: int) -> TaskHa
         ctx.progress(5, f"Deleting finished tasks older than {days} days")
         before = iso(ctx.clock() - days * 86400)
         deleted = ctx.db.write_sync(lambda db: store.prune_finished(db, before))
+        expired = iso(ctx.clock() - KEEP_SECONDS)  # an Idempotency-Key means the same request for a day
+        replies = ctx.db.write_sync(lambda db: prune_replies(db, expired))
         ctx.progress(35, "Refreshing query planner statistics")
         # Its own connection: a checkpoint cannot run inside the gateway's write transaction.
         conn = connect(path, busy_timeout_ms=busy_timeout_ms, autocheckpoint=not ctx.db.replicated)
@@ -43,6 +47,7 @@ def database_cleanup(*, keep_finished_days: int, busy_timeout_ms: int) -> TaskHa
         ctx.progress(100, f"Deleted {deleted} old tasks; {done}")
         return {
             "deleted_tasks": deleted,
+            "deleted_idempotent_replies": replies,
             "older_than_days": days,
             "optimized": True,
             "wal_checkpoint": {"busy": bool(busy), "wal_frames": wal_frames, "checkpointed_frames": checkpointed},

@@ -27,7 +27,8 @@ from makermatrix_edge.httpkit.diskfull import disk_full_of
 from makermatrix_edge.web import flash
 from makermatrix_edge.web.guard import FILE_LIMIT_KEY
 from makermatrix_edge.web.render import page
-from makermatrix_edge.web.session import CsrfFailed, LoginRequired, login_url, referer_path
+from makermatrix_edge.web.session import CsrfFailed, LoginRequired, login_url, referer_path, same_site_post
+from makermatrix_edge.web.unsent import unsent_cookie
 from makermatrix_edge.web.words import in_words
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,17 @@ def _back_to_form(request: Request[Any, Any, Any], text: str) -> Redirect | None
     return flash.redirect(request, origin, flash.Flash(error=text, action=request.url.path, kept=kept))
 
 
+def _to_login(request: Request[Any, Any, Any], exc: LoginRequired) -> Redirect:
+    """The login page, saying why; a form our own page sent is kept to be put back after the login."""
+    form = _form_fields(request)
+    keep = request.method == "POST" and bool(form) and same_site_post(request)
+    cookies = [unsent_cookie(request, exc.next_url, form)] if keep else []
+    return Redirect(path=login_url(exc.next_url, exc.why), status_code=303, cookies=cookies)
+
+
 def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | Template | Redirect:
     if isinstance(exc, LoginRequired):
-        return Redirect(path=login_url(exc.next_url), status_code=303)
+        return _to_login(request, exc)
     if isinstance(exc, CsrfFailed):
         status, title = 403, "Page expired"
         text = "This form was stale or sent from another site. Go back, reload the page and try again."

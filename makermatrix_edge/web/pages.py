@@ -14,16 +14,29 @@ from makermatrix_edge.errors import TooManyRequests, Unauthorized
 from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE, refresh_cookie
 from makermatrix_edge.httpkit.params import QueryInt
 from makermatrix_edge.services import Services
+from makermatrix_edge.web import flash
 from makermatrix_edge.web.bench_camera import bench_scans, camera_view
 from makermatrix_edge.web.guard import OPEN, page_access
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, page
 from makermatrix_edge.web.scan_view import cards, landing, preview
 from makermatrix_edge.web.session import page_principal, safe_next
+from makermatrix_edge.web.unsent import cleared, take_unsent
 
 SEARCH_LIMIT = 20
 MAX_SHOWN = 100  # "Show more" grows the list by 20 up to this (the search's page size limit)
 FEED_LIMIT = 8
+
+
+# Why the login page is shown (web/session.require names it): one sentence each, never internals.
+WHY = {
+    "ended": "Your session had ended. Log in to go on.",
+    "password_reset": (
+        "An admin reset your password, which ended your session. Log in with the new password they gave you."
+    ),
+    "password_changed": "Your password was changed, which ended your session. Log in with the new password.",
+    "disabled": "Your account was deactivated, which ended your session. Ask an admin to turn it back on.",
+}
 
 
 class LoginForm(msgspec.Struct):
@@ -46,10 +59,12 @@ def _client(request: Request[Any, Any, Any]) -> str:
 
 class AuthPages(Controller):
     @get("/login", opt=page_access(OPEN))
-    async def login_page(self, request: Req, services: Svc, next: FromQuery[str] = "/") -> Template | Redirect:
+    async def login_page(
+        self, request: Req, services: Svc, next: FromQuery[str] = "/", why: FromQuery[str] = ""
+    ) -> Template | Redirect:
         if await page_principal(request, services) is not None:
             return Redirect(path=safe_next(next), status_code=303)
-        return page(request, "login.html", None, next=safe_next(next), error=None, username="")
+        return page(request, "login.html", None, next=safe_next(next), error=None, username="", why=WHY.get(why))
 
     @post("/login", opt=page_access(OPEN), status_code=200)
     async def login(self, request: Req, data: Annotated[LoginForm, Form], services: Svc) -> Template | Redirect:
@@ -63,7 +78,13 @@ class AuthPages(Controller):
             return page(
                 request, "login.html", None, status_code=status, next=target, error=exc.message, username=data.username
             )
-        return Redirect(path=target, status_code=303, cookies=[refresh_cookie(request, pair)])
+        cookies = [refresh_cookie(request, pair), cleared(request)]
+        unsent = take_unsent(request, target)
+        if unsent is not None:  # back on its page: filled in, and saying it was not done yet
+            cookies.append(
+                flash.cookie(request, flash.Flash(note=unsent.note, action=unsent.action, kept=unsent.fields))
+            )
+        return Redirect(path=target, status_code=303, cookies=cookies)
 
     @post("/logout", opt=page_access(OPEN), status_code=303)
     async def logout(self, request: Req, services: Svc) -> Redirect:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from markupsafe import Markup, escape
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict
@@ -18,6 +22,22 @@ from makermatrix_edge.web.session import csrf_cookie, csrf_token
 from makermatrix_edge.web.words import in_words
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+ACTION_FIELD = "action_id"  # one per rendered form: the server does what it asks once (web/guard.py)
+
+
+@pass_context
+def form_keys(context: Context) -> Markup:
+    """`{{ form_keys() }}` in every POST form: the CSRF token and a fresh one-time action id.
+
+    A double tap, a retried or reloaded post of this rendering carries the same action id, so the
+    guard answers it with the first answer instead of doing it again.
+    """
+    action = secrets.token_urlsafe(16)
+    return Markup(
+        f'<input type="hidden" name="csrf_token" value="{escape(context.get("csrf", ""))}">'
+        f'<input type="hidden" name="{ACTION_FIELD}" value="{action}">'
+    )
+
 
 # Pages load only the daemon's own CSS/JS/images and are never framed (clickjacking a "Delete").
 CSP = (
@@ -92,6 +112,7 @@ def page(
             "path": request.url.path,
             "said": shown.ok if shown else None,
             "failed": shown.error if shown else None,
+            "noted": shown.note if shown else None,
             "kept": json.dumps({"action": shown.action, "fields": shown.kept}) if shown and shown.kept else "",
             "undo": shown.undo if shown else None,
             **context,

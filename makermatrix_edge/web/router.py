@@ -10,6 +10,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from makermatrix_edge.httpkit.idempotency import RecordReplies
 from makermatrix_edge.web import (
     admin,
     ask,
@@ -34,7 +35,7 @@ from makermatrix_edge.web import (
     users,
 )
 from makermatrix_edge.web.guard import OPEN, page_access, page_guard
-from makermatrix_edge.web.render import SECURITY_HEADERS
+from makermatrix_edge.web.render import SECURITY_HEADERS, form_keys
 
 HERE = Path(__file__).parent
 
@@ -42,6 +43,7 @@ HERE = Path(__file__).parent
 def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["local"] = timefmt.local
     engine.engine.filters["clock"] = timefmt.clock_time
+    engine.engine.globals["form_keys"] = form_keys
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -85,6 +87,7 @@ def web_router() -> Router:
             static,
         ],
         exception_handlers={Exception: errors.handle},
+        middleware=[RecordReplies],  # keeps the first answer of each form's action id (the guard claims it)
         guards=[page_guard],  # a form field that is not UTF-8 is a 400 in words there too, not a 500
         response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         include_in_schema=False,

@@ -24,11 +24,12 @@ CSRF_HEADER = "x-csrf-token"
 
 
 class LoginRequired(Exception):
-    """No live page session: the answer is a redirect to /login?next=<the page asked for>."""
+    """No live page session: the answer is a redirect to /login?next=<the page asked for>&why=<why it ended>."""
 
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, why: str | None = None) -> None:
         super().__init__("log in first")
         self.next_url = next_url
+        self.why = why
 
 
 class CsrfFailed(Exception):
@@ -47,8 +48,11 @@ def here(request: Request[Any, Any, Any]) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def login_url(next_url: str) -> str:
-    return "/login" if next_url == "/" else f"/login?next={quote(next_url, safe='/')}"
+def login_url(next_url: str, why: str | None = None) -> str:
+    query = [f"next={quote(next_url, safe='/')}"] if next_url != "/" else []
+    if why:
+        query.append(f"why={quote(why)}")
+    return "/login" + (f"?{'&'.join(query)}" if query else "")
 
 
 async def page_principal(request: Request[Any, Any, Any], services: Services) -> Principal | None:
@@ -66,8 +70,11 @@ async def require(request: Request[Any, Any, Any], services: Services, permissio
     principal = await page_principal(request, services)
     if principal is None:
         # A form post has no page to come back to: go back to the page it was posted from.
-        target = here(request) if request.method == "GET" else safe_next(referer_path(request))
-        raise LoginRequired(target)
+        posted = request.method not in ("GET", "HEAD")
+        target = safe_next(referer_path(request)) if posted else here(request)
+        why = await services.auth.session_end(request.cookies.get(REFRESH_COOKIE))
+        # No cookie at all: a form sent from one of our pages had a session when the page was shown.
+        raise LoginRequired(target, why or ("ended" if posted else None))
     if permission is not None and not principal.can(permission):
         raise Forbidden(f"Your account may not do this (it needs the '{permission}' permission)")
     return principal
@@ -80,6 +87,19 @@ def referer_path(request: Request[Any, Any, Any]) -> str | None:
     if not host or parts.scheme not in ("http", "https") or parts.netloc != host:
         return None
     return safe_next((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+
+
+def same_site_post(request: Request[Any, Any, Any]) -> bool:
+    """A post a page of ours sent (not another site's form): Referer ours, Origin and Sec-Fetch-Site agreeing.
+
+    Used where the CSRF token cannot be checked (the session that token was tied to is gone).
+    """
+    if referer_path(request) is None:
+        return False
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
+        return False
+    return request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
 
 
 def _services(request: Request[Any, Any, Any]) -> Services:

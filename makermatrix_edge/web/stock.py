@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import msgspec
@@ -102,20 +104,27 @@ class StockPages(Controller):
         except ValueError:
             raise InvalidInput("This undo button is broken; reload the page") from None
         sig = _signature(request, services, part_id, delta, at)
-        if not secrets.compare_digest(sig.encode(), data.sig.encode()):
-            raise InvalidInput("This undo button is not yours or not from this session; reload the page")
-        if services.clock() - at > UNDO_SECONDS:
-            raise Conflict(f"Undo works for {UNDO_SECONDS} seconds; change the stock again instead")
-        used: set[str] = request.app.state.setdefault(_USED_UNDOS, set())
-        if sig in used:
-            raise Conflict("That change was already undone")
-        used.add(sig)
-        if len(used) > 1000:  # signatures older than a minute are useless anyway
-            used.clear()
-            used.add(sig)
-        try:
+        with spend_undo(request, services, sig, data.sig, at):
             done = await services.parts.adjust(part_id, -delta, "undo on the phone page", principal, source="phone")
-        except BaseException:
-            used.discard(sig)
-            raise
         return back(request, f"/p/{done.id}", f"Undone: {done.quantity} in stock")
+
+
+@contextmanager
+def spend_undo(request: Request[Any, Any, Any], services: Services, sig: str, sent: str, at: float) -> Iterator[None]:
+    """An undo button works once, for UNDO_SECONDS, for the session that was shown it; spent if the body succeeds."""
+    if not secrets.compare_digest(sig.encode(), sent.encode()):
+        raise InvalidInput("This undo button is not yours or not from this session; reload the page")
+    if services.clock() - at > UNDO_SECONDS:
+        raise Conflict(f"Undo works for {UNDO_SECONDS} seconds; change it again by hand instead")
+    used: set[str] = request.app.state.setdefault(_USED_UNDOS, set())
+    if sig in used:
+        raise Conflict("That change was already undone")
+    used.add(sig)
+    if len(used) > 1000:  # signatures older than a minute are useless anyway
+        used.clear()
+        used.add(sig)
+    try:
+        yield
+    except BaseException:
+        used.discard(sig)
+        raise

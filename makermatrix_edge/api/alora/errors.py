@@ -20,6 +20,7 @@ from makermatrix_edge.errors import (
     ControlCharacter,
     DomainError,
     InvalidInput,
+    KeyConflict,
     Unauthorized,
 )
 from makermatrix_edge.httpkit.body import field_problem
@@ -32,6 +33,7 @@ STATUS: dict[type[DomainError], int] = {
     ControlCharacter: 422,
     InvalidInput: 400,
     Conflict: 400,
+    KeyConflict: 409,  # an Idempotency-Key reused: 409 as payment APIs answer it (found first: the MRO)
 }
 
 

@@ -7,6 +7,7 @@ from litestar import Router
 from makermatrix_edge.api.alora import auth, categories, chat, components, errors, inventory
 from makermatrix_edge.api.security import authorize
 from makermatrix_edge.httpkit.body import check_body
+from makermatrix_edge.httpkit.idempotency import RecordReplies, idempotency_guard
 
 
 def alora_router() -> Router:
@@ -22,7 +23,8 @@ def alora_router() -> Router:
             categories.AloraCategoriesController,
             chat.chat,
         ],
-        guards=[authorize],
+        guards=[authorize, idempotency_guard],  # Idempotency-Key: once the caller is known
+        middleware=[RecordReplies],
         before_request=check_body,
         exception_handlers=errors.EXCEPTION_HANDLERS,
     )

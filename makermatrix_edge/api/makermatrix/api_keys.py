@@ -13,6 +13,7 @@ from makermatrix_edge.accounts.models import ApiKeyView, NewApiKey, Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import AUTHENTICATED, access
 from makermatrix_edge.bounds import Whole
+from makermatrix_edge.httpkit.idempotency import SECRET_ANSWER
 from makermatrix_edge.services import Services
 from makermatrix_edge.textcheck import CheckedText
 
@@ -28,7 +29,7 @@ class ApiKeysController(Controller):
     path = "/api-keys"
     tags = ["api-keys"]
 
-    @post("/", opt=access(AUTHENTICATED), status_code=200)
+    @post("/", opt={**access(AUTHENTICATED), **SECRET_ANSWER}, status_code=200)
     async def create(
         self, data: JSONBody[ApiKeyCreate], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[NewApiKey]:

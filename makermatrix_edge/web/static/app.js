@@ -227,4 +227,43 @@
       if (button) { button.disabled = true; button.textContent = "Printing…"; }
     });
   });
+
+  // Every tap counts once. The server is the guarantee (a form's action id is done once, a repeat gets
+  // the first answer); this only spares the second trip: a sent form's buttons rest until the answer.
+  function actionId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function resting(form, on) {
+    form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {
+      b.disabled = on;
+      if (on) { b.setAttribute("aria-busy", "true"); } else { b.removeAttribute("aria-busy"); }
+    });
+  }
+  document.querySelectorAll("form[method=post]").forEach(function (form) {
+    if (!form.elements.namedItem("action_id")) {  // a form written without form_keys(): give it one
+      var field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "action_id";
+      field.value = actionId();
+      form.appendChild(field);
+    }
+  });
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (ev.defaultPrevented || !(form instanceof HTMLFormElement)) { return; }  // a fetch() form (ask.js)
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
+    if (form.dataset.sent) { ev.preventDefault(); return; }
+    form.dataset.sent = "1";
+    // After this tick: the browser has already read the form (a disabled button would drop out of it).
+    setTimeout(function () { resting(form, true); }, 0);
+    // No answer for long (a dropped network): the buttons work again; a repeat gets the first answer.
+    setTimeout(function () { delete form.dataset.sent; resting(form, false); }, 15000);
+  });
+  // Back to a page the browser kept (bfcache): its buttons work again.
+  window.addEventListener("pageshow", function (ev) {
+    if (!ev.persisted) { return; }
+    document.querySelectorAll("form[data-sent]").forEach(function (form) { delete form.dataset.sent; resting(form, false); });
+  });
 })();
