@@ -21,6 +21,7 @@ from makermatrix_edge.orders import store
 from makermatrix_edge.orders.importers import FORMATS
 from makermatrix_edge.orders.importers.base import OrderLine, ParsedOrder, RowNote
 from makermatrix_edge.orders.models import RowPlan
+from makermatrix_edge.orders.naming import readable_name
 from makermatrix_edge.suppliers import catalogue
 
 # What an imported part's supplier field says (the catalogue's short name, not the preview's long one).
@@ -54,15 +55,18 @@ def error_row(note: RowNote) -> RowPlan:
 
 
 def part_name_for(line: OrderLine) -> str:
-    """MPN, else the description, else the supplier's number (what a person searches for first)."""
-    return (line.manufacturer_part_number or line.description or line.supplier_part_number or "part")[:200]
+    """A short name from the description (orders/naming.py), else the MPN, else the supplier's number."""
+    named = readable_name(line.description, line.package)
+    return (named or line.manufacturer_part_number or line.supplier_part_number or "part")[:200]
 
 
 def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) -> str:
+    """Names are unique (any case): a taken one gets the part's number, "10 kΩ 1% 0603 resistor (RC0603FR-0710KL)"."""
     base = part_name_for(line)
     candidates = [base]
-    if line.supplier_part_number and line.supplier_part_number != base:
-        candidates.append(f"{base} ({line.supplier_part_number})"[:200])
+    for number in (line.manufacturer_part_number, line.supplier_part_number):
+        if number and number != base:
+            candidates.append(f"{base[: 196 - len(number[:100])]} ({number[:100]})")
     candidates += [f"{base[:190]} ({n})" for n in range(2, 100)]
     for name in candidates:
         if name.lower() not in taken and not store.name_taken(db, name):
@@ -73,8 +77,9 @@ def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) ->
 class Planner:
     """Plans lines one at a time, remembering the file's own new parts (a batched import plans as it goes)."""
 
-    def __init__(self, supplier: str) -> None:
+    def __init__(self, supplier: str, new_parts_go_to: str | None = None) -> None:
         self.supplier = supplier
+        self.new_parts_go_to = new_parts_go_to  # the place's path, for the preview's words
         self.steps: list[Step] = []
         self._planned: dict[str, int] = {}  # spn/mpn (lower) -> step index of the new part this file creates
         self._running: dict[str, int] = {}  # existing part id -> quantity after the lines so far
@@ -104,11 +109,12 @@ class Planner:
             after = self._running.get(row["id"], row["quantity"]) + line.quantity
             self._running[row["id"]] = after
             base.part_id, base.part_name, base.matched_by = row["id"], row["part_name"], matched_by
+            base.location = row["location_path"]
             base.message = f"adds {line.quantity} to '{row['part_name']}' (now {after})"
             return self._append(Step(line, base, existing_id=row["id"]))
         name = _unique_name(db, line, self._names)
         self._names.add(name.lower())
-        base.action, base.part_name = "new part", name
+        base.action, base.part_name, base.location = "new part", name, self.new_parts_go_to
         base.message = f"new part '{name}' with {line.quantity}"
         for key in keys:
             self._planned[key] = len(self.steps)
@@ -119,8 +125,8 @@ class Planner:
         return step
 
 
-def plan(db: sqlite_utils.Database, parsed: ParsedOrder) -> Plan:
-    planner = Planner(parsed.supplier)
+def plan(db: sqlite_utils.Database, parsed: ParsedOrder, new_parts_go_to: str | None = None) -> Plan:
+    planner = Planner(parsed.supplier, new_parts_go_to)
     for line in parsed.lines:
         planner.add(db, line)
     return Plan(planner.steps)

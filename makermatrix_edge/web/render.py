@@ -39,6 +39,7 @@ BAR = (("/", "Find", None), ("/scan", "Scan", None), ("/locations", "Locations",
 MENU = (
     ("/low-stock", "Low stock", "parts:read"),
     ("/categories", "Categories", "parts:read"),
+    ("/orders", "Orders", "parts:read"),
     ("/import", "Import an order", "csv:import"),
     ("/printer", "Printer", "printer:use"),
     ("/tasks", "Tasks", "tasks:read"),

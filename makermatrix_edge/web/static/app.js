@@ -203,4 +203,16 @@
       if (button) { button.disabled = true; button.textContent = "Printing…"; }
     });
   });
+
+  // Ticked parts in a list: the one "Move selected to …" button says how many (lists swapped in by
+  // the live search too, hence one listener on the document).
+  document.addEventListener("change", function (ev) {
+    var box = ev.target;
+    if (!box.classList || !box.classList.contains("tick")) { return; }
+    var form = document.getElementById(box.getAttribute("form"));
+    var button = form && form.querySelector("button[type=submit]");
+    if (!button) { return; }
+    var n = document.querySelectorAll("input.tick[form='" + form.id + "']:checked").length;
+    button.textContent = n ? "Move " + n + " selected to …" : "Move selected to …";
+  });
 })();
