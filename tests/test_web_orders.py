@@ -88,7 +88,7 @@ def test_importing_the_same_file_again_offers_cancel_first(web: TestClient[Any])
     import_file(web, LCSC_FILE)
     repeat = pick(web, LCSC_FILE.name, LCSC_FILE.read_bytes()).text
     assert "already imported" in repeat
-    buttons = re.search(r'<div class="row wrap">\s*(.*?)\s*</div>', repeat, re.S)
+    buttons = re.search(r'<div class="choice">\s*(.*?)\s*</div>', repeat, re.S)
     assert buttons, repeat
     cancel, again = buttons.group(1).split("\n")
     assert cancel.strip() == '<a class="button" href="/import">Cancel</a>'  # first, the primary style
@@ -124,6 +124,13 @@ def test_moving_several_parts_at_once_is_one_move_each_in_its_history(web: TestC
         lambda db: db.execute("SELECT count(*) FROM part_changes WHERE what LIKE 'moved to%'").fetchone()[0]
     )
     assert notes == 2
+    # The other lists of parts offer the same: a location, low stock (a category shares its page).
+    assert web.get(f"/l/{bench.shelf}").text.count('class="tick" name="part_id"') == 2
+    for part in (bench.ne555, bench.cap):
+        low = {"min_quantity": 1000}
+        assert bench.client.put(f"/api/parts/update_part/{part['id']}", json=low, headers=bench.headers).is_success
+    low_stock = web.get("/low-stock").text
+    assert low_stock.count('class="tick" name="part_id"') == 2 and "Move selected to …" in low_stock
 
 
 def test_a_move_refused_changes_nothing_and_stays_on_the_page(web: TestClient[Any], bench: Bench) -> None:
