@@ -28,10 +28,32 @@ _SIZE_IN_TEXT = re.compile(r"\b(0201|0402|0603|0805|1206|1210|1812|2010|2512)\b"
 _MICRO = {"u": "µ", "µ": "µ", "U": "µ", "p": "p", "P": "p", "n": "n", "N": "n", "m": "m", "M": "m", "": ""}
 
 
-def _value(text: str, unit_pattern: str, unit: str, prefixes: str = "pnuµUPNmM") -> str | None:
-    """The first "<number><prefix><unit>" in the text, written "4.7 µF" (None when absent)."""
+def _value_pattern(unit_pattern: str, prefixes: str) -> re.Pattern[str]:
     prefix = f"([{prefixes}]?)" if prefixes else "()"
-    found = re.search(rf"(?<![\w.@~]){_NUMBER}\s*{prefix}\s*(?:{unit_pattern})(?![a-zA-Z@~])", text)
+    return re.compile(rf"(?<![\w.@~]){_NUMBER}\s*{prefix}\s*(?:{unit_pattern})(?![a-zA-Z@~])")
+
+
+# Compiled once: an import names every new line, and a 100 000-line file must not wait on naming.
+_FARAD = _value_pattern("F", "pnuµUPNmM")
+_HENRY = _value_pattern("H", "pnuµUPNmM")
+_VOLT = _value_pattern("V", "")
+_HERTZ = _value_pattern("Hz|HZ|hz", "kKMm")
+_OHM = re.compile(rf"(?<![\w.@]){_NUMBER}\s*([kKmM]?)\s*(?:Ω|OHMS?|ohms?)(?![a-zA-Z@])")
+_TOLERANCE = re.compile(r"(?:±|\s|^)(\d+(?:\.\d+)?%)")
+_DIELECTRIC = re.compile(r"\b(X7R|X5R|X7S|X6S|X8R|C0G/NP0|C0G|NP0|Y5V)\b", re.IGNORECASE)
+_ROHS = re.compile(r"\bRO[Hh]S\b")
+_TEMPERATURES = re.compile(r"-?\d+\s*[℃°]C?\s*~\s*\+?\d+\s*[℃°]C?")  # -40℃~+105℃
+_PPM = re.compile(r"±?\d+ppm/[℃°]C?")
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]+")  # CJK and full-width punctuation
+_NONE = re.compile(r"\bNone\b")
+_CONDITIONS = re.compile(r"[^\s@]*@\S*")  # test conditions ("1.1Ω@4.5V,0.3A") are datasheet detail, not a name
+_ONE_CHANNEL = re.compile(r"\b1 (?:Piece )?(?=[NP]-[Cc]hannel)")
+_SPACES = re.compile(r"\s+")
+
+
+def _value(text: str, pattern: re.Pattern[str], unit: str) -> str | None:
+    """The first "<number><prefix><unit>" in the text, written "4.7 µF" (None when absent)."""
+    found = pattern.search(text)
     if found is None:
         return None
     number = found.group(1).replace(",", ".")
@@ -40,7 +62,7 @@ def _value(text: str, unit_pattern: str, unit: str, prefixes: str = "pnuµUPNmM"
 
 def _resistance(text: str) -> str | None:
     # "1kΩ", "17.8kΩ", "0Ω", "10K OHM", "10KOHM", "0.33ohm"; the "@10V" of a MOSFET's on-resistance is not one.
-    found = re.search(rf"(?<![\w.@]){_NUMBER}\s*([kKmM]?)\s*(?:Ω|OHMS?|ohms?)(?![a-zA-Z@])", text)
+    found = _OHM.search(text)
     if found is None or "@" in text[found.end() : found.end() + 1]:
         return None
     prefix = {"k": "k", "K": "k", "m": "m", "M": "M"}.get(found.group(2), "")
@@ -48,7 +70,7 @@ def _resistance(text: str) -> str | None:
 
 
 def _tolerance(text: str) -> str | None:
-    found = re.search(r"(?:±|\s|^)(\d+(?:\.\d+)?%)", text)
+    found = _TOLERANCE.search(text)
     return found.group(1) if found else None
 
 
@@ -67,11 +89,11 @@ def _join(*parts: str | None) -> str:
 def _capacitor(text: str, lower: str, package: str | None) -> str | None:
     if "capacitor" not in lower and not lower.startswith("cap "):
         return None
-    value = _value(text, "F", "F")
+    value = _value(text, _FARAD, "F")
     if value is None:
         return None
-    voltage = _value(text, "V", "V", prefixes="")
-    dielectric = re.search(r"\b(X7R|X5R|X7S|X6S|X8R|C0G/NP0|C0G|NP0|Y5V)\b", text, re.IGNORECASE)
+    voltage = _value(text, _VOLT, "V")
+    dielectric = _DIELECTRIC.search(text)
     if "electrolytic" in lower or "cap alum" in lower:
         kind = "aluminium electrolytic capacitor"
     elif "tantalum" in lower or "cap tant" in lower:
@@ -102,14 +124,14 @@ def _resistor(text: str, lower: str, package: str | None) -> str | None:
 def _inductor(text: str, lower: str, package: str | None) -> str | None:
     if "inductor" not in lower and not lower.startswith("ind "):
         return None
-    value = _value(text, "H", "H")
+    value = _value(text, _HENRY, "H")
     return _join(value, _size(text, package), "power inductor" if "power" in lower else "inductor") if value else None
 
 
 def _crystal(text: str, lower: str, package: str | None) -> str | None:
     if "crystal" not in lower and "resonator" not in lower:
         return None
-    value = _value(text, "Hz|HZ|hz", "Hz", prefixes="kKMm")
+    value = _value(text, _HERTZ, "Hz")
     if value is None:
         return None
     value = value.replace(" kHz", " kHz").replace(" KHz", " kHz").replace(" mHz", " MHz")
@@ -132,15 +154,17 @@ def _cleaned(text: str, package: str | None) -> str:
     text = _once(text)
     if package and len(package) > 2 and package.lower() not in _EMPTY:
         text = text.replace(package, " ")
-    text = re.sub(r"\bROHS\b|\bRoHS\b", " ", text)
-    text = re.sub(r"-?\d+\s*[℃°]C?\s*~\s*\+?\d+\s*[℃°]C?", " ", text)  # -40℃~+105℃
-    text = re.sub(r"±?\d+ppm/[℃°]C?", " ", text)
-    text = re.sub(r"[\u3000-\u9fff\uff00-\uffef]+", " ", text)  # CJK and full-width punctuation
-    text = re.sub(r"\bNone\b", " ", text)
-    text = re.sub(r"\S*@\S*", " ", text)  # test conditions ("1.1Ω@4.5V,0.3A") are datasheet detail, not a name
-    text = re.sub(r"\b1 (?:Piece )?(?=[NP]-[Cc]hannel)", "", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;/-")
-    return text
+    text = _ROHS.sub(" ", text) if "RO" in text else text
+    if not text.isascii():
+        if "℃" in text or "°" in text:
+            text = _PPM.sub(" ", _TEMPERATURES.sub(" ", text))
+        text = _CJK.sub(" ", text)
+    text = _NONE.sub(" ", text) if "None" in text else text
+    if "@" in text:
+        text = _CONDITIONS.sub(" ", text)
+    if "hannel" in text:
+        text = _ONE_CHANNEL.sub("", text)
+    return _SPACES.sub(" ", text).strip(" ,;/-")
 
 
 def _short(text: str) -> str:
