@@ -80,6 +80,7 @@ def test_orders_places_and_names_on_the_phone(daemon: Daemon, phone: Page) -> No
     came_in = phone.get_by_role("link", name=re.compile("LCSC order 20241222_232708"))
     expect(came_in).to_contain_text("50 × 0.0874 USD = 4.37 USD")
     fits_the_phone(phone)
+    shot(phone, "41b-part-orders")
     came_in.click()
     expect(phone.get_by_role("heading", level=1, name="LCSC order 20241222_232708")).to_be_visible()
 
@@ -108,6 +109,13 @@ def test_orders_places_and_names_on_the_phone(daemon: Daemon, phone: Page) -> No
     expect(card).to_contain_text("5 lines · 17.77 USD")
     fits_the_phone(phone)
     shot(phone, "43-orders")
+
+    # Search results take ticks too.
+    phone.goto(daemon.url + "/?q=PicoBlade")
+    phone.get_by_role("checkbox", name=re.compile(r"^Select 1x6P")).check()
+    expect(phone.get_by_role("button", name="Move 1 selected to …")).to_be_visible()
+    fits_the_phone(phone)
+    shot(phone, "43b-search-ticks")
 
     # The same file again: Cancel is the primary button, "Import it again" the secondary one.
     pick_file(phone, daemon.url)
