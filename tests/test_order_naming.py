@@ -82,6 +82,9 @@ def test_import_names_from_description_keeps_mpn_and_a_clash_gets_the_mpn(
     assert cap["part_name"] == "100 µF 35 V aluminium electrolytic capacitor"
     assert cap["part_number"] == "C7442639" and cap["location"]["name"] == "Unsorted"
     assert parts["SWPA6045S101MT"]["part_name"] == "SWPA6045S101MT"  # its description is "-": the MPN it is
+    # A kind known by its value gets its category; anything else none rather than a guess.
+    assert [c["name"] for c in cap["categories"]] == ["Capacitors"]
+    assert parts["HC-1.25-6PWT"]["categories"] == []
     # Two DigiKey lines with the same description in one file: the second name carries its MPN.
     dk = SAMPLES / "DK_PRODUCTS_88435663.csv"
     other = dk.read_text().replace("IC TRANSLATOR BIDIR 20TSSOP", "SHUNT JUMPERS")

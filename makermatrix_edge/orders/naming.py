@@ -10,7 +10,7 @@ tests/test_order_naming.py):
 - Mouser: the category twice, then the text ("NOR Flash NOR Flash 128Mb, 3V, 108Mhz SPI NOR Flash").
 
 Capacitors, resistors, inductors and crystals are known by their value, so their name is built
-value first ("100 nF 50 V X7R 0603 ceramic capacitor"); anything else keeps its description,
+value first ("100 nF 50 V X7R 0603 ceramic capacitor") and they get that category; anything else keeps its description,
 cleaned of what every line repeats (ROHS, the package again, temperature ranges) and cut at a
 word near MAX_NAME. The manufacturer's number stays in its own field; the planner appends it
 when a name is taken (orders/planning.py).
@@ -138,7 +138,8 @@ def _crystal(text: str, lower: str, package: str | None) -> str | None:
     return _join(value, "ceramic resonator" if "resonator" in lower else "crystal")
 
 
-_VALUED = (_capacitor, _resistor, _inductor, _crystal)
+# Each value-named kind with the category its parts get (a category only where the kind is sure).
+_VALUED = ((_capacitor, "Capacitors"), (_resistor, "Resistors"), (_inductor, "Inductors"), (_crystal, "Crystals"))
 
 
 def _once(text: str) -> str:
@@ -174,15 +175,20 @@ def _short(text: str) -> str:
     return cut if len(cut) >= MAX_NAME // 2 else text[:MAX_NAME].rstrip()
 
 
-def readable_name(description: str | None, package: str | None = None) -> str | None:
-    """The short name for a line's description; None when the file says nothing usable."""
+def named(description: str | None, package: str | None = None) -> tuple[str | None, str | None]:
+    """(short name, category) for a line's description; (None, None) when the file says nothing usable."""
     text = " ".join((description or "").split())
     if text.lower() in _EMPTY:
-        return None
+        return None, None
     cleaned = _cleaned(text, package)
     lower = cleaned.lower()
-    for build in _VALUED:
+    for build, category in _VALUED:
         built = build(cleaned, lower, package)
         if built:
-            return built
-    return _short(cleaned) or None
+            return built, category
+    return _short(cleaned) or None, None
+
+
+def readable_name(description: str | None, package: str | None = None) -> str | None:
+    """The short name for a line's description; None when the file says nothing usable."""
+    return named(description, package)[0]

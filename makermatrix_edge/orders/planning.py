@@ -21,7 +21,7 @@ from makermatrix_edge.orders import store
 from makermatrix_edge.orders.importers import FORMATS
 from makermatrix_edge.orders.importers.base import OrderLine, ParsedOrder, RowNote
 from makermatrix_edge.orders.models import RowPlan
-from makermatrix_edge.orders.naming import readable_name
+from makermatrix_edge.orders.naming import named
 from makermatrix_edge.suppliers import catalogue
 
 # What an imported part's supplier field says (the catalogue's short name, not the preview's long one).
@@ -56,8 +56,8 @@ def error_row(note: RowNote) -> RowPlan:
 
 def part_name_for(line: OrderLine) -> str:
     """A short name from the description (orders/naming.py), else the MPN, else the supplier's number."""
-    named = readable_name(line.description, line.package)
-    return (named or line.manufacturer_part_number or line.supplier_part_number or "part")[:200]
+    name = named(line.description, line.package)[0]
+    return (name or line.manufacturer_part_number or line.supplier_part_number or "part")[:200]
 
 
 def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) -> str:
@@ -171,6 +171,7 @@ class Writer:
                 unit_price=line.unit_price,
                 currency=parsed.currency,
                 additional_properties={k: v for k, v in props.items() if v},
+                category_names=[category] if (category := named(line.description, line.package)[1]) else [],
             )
             part_id = insert_part(db, create, self.actor, "import", self.now)
             self.created_ids[i] = part_id
