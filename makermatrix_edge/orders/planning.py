@@ -35,6 +35,7 @@ class Step:
     plan: RowPlan
     existing_id: str | None = None  # a part already in the inventory
     first_of: int | None = None  # index of the earlier step that creates this line's part
+    category: str | None = None  # a new part's category, from its description (orders/naming.py)
 
 
 @dataclass
@@ -54,15 +55,15 @@ def error_row(note: RowNote) -> RowPlan:
     return RowPlan(row=note.row, action="error", message=f"cannot be read: {note.reason}")
 
 
-def part_name_for(line: OrderLine) -> str:
-    """A short name from the description (orders/naming.py), else the MPN, else the supplier's number."""
-    name = named(line.description, line.package)[0]
-    return (name or line.manufacturer_part_number or line.supplier_part_number or "part")[:200]
+def part_name_for(line: OrderLine) -> tuple[str, str | None]:
+    """(name, category): a short name from the description (orders/naming.py), else the MPN, else the
+    supplier's number; the category of a kind known by its value."""
+    name, category = named(line.description, line.package)
+    return (name or line.manufacturer_part_number or line.supplier_part_number or "part")[:200], category
 
 
-def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) -> str:
+def _unique_name(db: sqlite_utils.Database, line: OrderLine, base: str, taken: set[str]) -> str:
     """Names are unique (any case): a taken one gets the part's number, "10 kΩ 1% 0603 resistor (RC0603FR-0710KL)"."""
-    base = part_name_for(line)
     candidates = [base]
     for number in (line.manufacturer_part_number, line.supplier_part_number):
         if number and number != base:
@@ -112,13 +113,14 @@ class Planner:
             base.location = row["location_path"]
             base.message = f"adds {line.quantity} to '{row['part_name']}' (now {after})"
             return self._append(Step(line, base, existing_id=row["id"]))
-        name = _unique_name(db, line, self._names)
+        base_name, category = part_name_for(line)
+        name = _unique_name(db, line, base_name, self._names)
         self._names.add(name.lower())
         base.action, base.part_name, base.location = "new part", name, self.new_parts_go_to
         base.message = f"new part '{name}' with {line.quantity}"
         for key in keys:
             self._planned[key] = len(self.steps)
-        return self._append(Step(line, base))
+        return self._append(Step(line, base, category=category))
 
     def _append(self, step: Step) -> Step:
         self.steps.append(step)
@@ -160,7 +162,7 @@ class Writer:
             props: dict[str, str | None] = {"package": line.package, "customer_reference": line.customer_reference}
             props.update(line.properties)
             create = PartCreate(
-                part_name=step.plan.part_name or part_name_for(line),
+                part_name=step.plan.part_name or part_name_for(line)[0],
                 part_number=line.supplier_part_number,
                 manufacturer=line.manufacturer,
                 manufacturer_part_number=line.manufacturer_part_number,
@@ -171,7 +173,7 @@ class Writer:
                 unit_price=line.unit_price,
                 currency=parsed.currency,
                 additional_properties={k: v for k, v in props.items() if v},
-                category_names=[category] if (category := named(line.description, line.package)[1]) else [],
+                category_names=[step.category] if step.category else [],
             )
             part_id = insert_part(db, create, self.actor, "import", self.now)
             self.created_ids[i] = part_id
