@@ -49,7 +49,7 @@ def test_part_page_links_the_orders_it_came_in_with_price(web: TestClient[Any], 
     ).json()["data"]["id"]
     order = import_file(web, LCSC_FILE)
     order_page = web.get(order).text
-    name = "1x6P 6P PicoBlade(MX 1.25) Tin 6 1A 1 1.25mm Brass"
+    name = "Wire To Board Connector 1x6P 6P PicoBlade(MX 1.25) Tin 6 1A"
     new = re.search(r'href="/p/([0-9a-f-]{36})">' + re.escape(name) + "<", order_page)
     assert new, order_page
     shown = web.get(f"/p/{new.group(1)}").text

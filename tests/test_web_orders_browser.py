@@ -86,7 +86,7 @@ def test_orders_places_and_names_on_the_phone(daemon: Daemon, phone: Page) -> No
 
     # Tick two lines, one "Move 2 selected to …", the searchable picker, one tap.
     phone.get_by_role("checkbox", name=f"Select {CAP}").check()
-    phone.get_by_role("checkbox", name=re.compile(r"^Select 1x2P")).check()
+    phone.get_by_role("checkbox", name=re.compile(r"^Select Wire To Board Connector 1x2P")).check()
     phone.get_by_role("button", name="Move 2 selected to …").click()
     expect(phone.get_by_role("heading", level=1, name="Move 2 parts")).to_be_visible()
     phone.get_by_label("Find the place").fill("drawer")
@@ -112,7 +112,7 @@ def test_orders_places_and_names_on_the_phone(daemon: Daemon, phone: Page) -> No
 
     # Search results take ticks too.
     phone.goto(daemon.url + "/?q=PicoBlade")
-    phone.get_by_role("checkbox", name=re.compile(r"^Select 1x6P")).check()
+    phone.get_by_role("checkbox", name=re.compile(r"^Select Wire To Board Connector 1x6P")).check()
     expect(phone.get_by_role("button", name="Move 1 selected to …")).to_be_visible()
     fits_the_phone(phone)
     shot(phone, "43b-search-ticks")

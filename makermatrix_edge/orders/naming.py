@@ -12,7 +12,8 @@ tests/test_order_naming.py):
 Capacitors, resistors, inductors and crystals are known by their value, so their name is built
 value first ("100 nF 50 V X7R 0603 ceramic capacitor") and they get that category; anything else keeps its description,
 cleaned of what every line repeats (ROHS, the package again, temperature ranges) and cut at a
-word near MAX_NAME. The manufacturer's number stays in its own field; the planner appends it
+word near MAX_NAME (a long LCSC one with its closing category put first, so the cut keeps it).
+The manufacturer's number stays in its own field; the planner appends it
 when a name is taken (orders/planning.py).
 """
 
@@ -168,9 +169,30 @@ def _cleaned(text: str, package: str | None) -> str:
     return _SPACES.sub(" ", text).strip(" ,;/-")
 
 
-def _short(text: str) -> str:
+def _kind_last(text: str) -> str | None:
+    """LCSC ends a description with its category in capitals ("... Brass Wire To Board Connector"): that
+    phrase, when the text before it is long, so a cut keeps what the part is."""
+    words = text.split()
+    run = 0
+    for word in reversed(words):
+        head = word.lstrip("(")
+        acronym = word.isupper() and "-" not in word and not word.startswith("(")
+        if not head[:1].isupper() or any(c.isdigit() for c in word) or acronym:
+            break  # "1A", "SPST": a value or an acronym, not the category's words ("DC-DC", "(LDO)" are)
+        run += 1
+        if run == 6:
+            break
+    if run < 2 or run == len(words):  # a category is two words or more ("Pin Headers")
+        return None
+    return " ".join(words[-run:])
+
+
+def _short(text: str, kind_last: bool) -> str:
     if len(text) <= MAX_NAME:
         return text
+    kind = _kind_last(text) if kind_last else None
+    if kind and len(kind) < MAX_NAME // 2:
+        text = f"{kind} {text[: -len(kind)].strip()}"
     cut = text[: MAX_NAME + 1].rsplit(" ", 1)[0].rstrip(" ,;/-(")
     return cut if len(cut) >= MAX_NAME // 2 else text[:MAX_NAME].rstrip()
 
@@ -186,7 +208,8 @@ def named(description: str | None, package: str | None = None) -> tuple[str | No
         built = build(cleaned, lower, package)
         if built:
             return built, category
-    return _short(cleaned) or None, None
+    # Mouser starts with its category (written twice): only a description that did not is turned round.
+    return _short(cleaned, kind_last=_once(text) == text) or None, None
 
 
 def readable_name(description: str | None, package: str | None = None) -> str | None:
