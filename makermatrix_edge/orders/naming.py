@@ -10,11 +10,11 @@ tests/test_order_naming.py):
 - Mouser: the category twice, then the text ("NOR Flash NOR Flash 128Mb, 3V, 108Mhz SPI NOR Flash").
 
 Capacitors, resistors, inductors and crystals are known by their value, so their name is built
-value first ("100 nF 50 V X7R 0603 ceramic capacitor") and they get that category; anything else keeps its description,
-cleaned of what every line repeats (ROHS, the package again, temperature ranges) and cut at a
-word near MAX_NAME (a long LCSC one with its closing category put first, so the cut keeps it).
-The manufacturer's number stays in its own field; the planner appends it
-when a name is taken (orders/planning.py).
+value first ("100 nF 50 V X7R 0603 ceramic capacitor") and they get that category; anything else
+keeps its description, cleaned of what every line repeats (ROHS, the package again, temperature
+ranges) and cut at a word near MAX_NAME (a long LCSC one with its closing category put first, so
+the cut keeps it). The manufacturer's number stays in its own field; the planner appends it when
+a name is taken (orders/planning.py).
 """
 
 from __future__ import annotations
