@@ -128,7 +128,9 @@ def test_new_order_of_known_parts_adds_quantities_as_import_movements(
     assert result["updated_part_ids"] == first["created_part_ids"]
     part_id = first["created_part_ids"][0]
     part = client.get(f"/api/parts/get_part?part_id={part_id}", headers=bearer(admin_token)).json()["data"]
-    assert part["quantity"] == 6000 and part["part_name"] == "CGA0805X7R104K101MT"
+    # Named from the file's description (issue 24 point 7); the MPN is kept as the MPN.
+    assert part["quantity"] == 6000 and part["part_name"] == "100 nF 100 V X7R 0805 ceramic capacitor"
+    assert part["manufacturer_part_number"] == "CGA0805X7R104K101MT"
     history_rows = client.get(f"/api/parts/{part_id}/history", headers=bearer(admin_token)).json()["data"]
     assert history_rows[0]["delta"] == 3000 and history_rows[0]["source"] == "import"
     assert "LCSC order 20241222_232711" in history_rows[0]["reason"]

@@ -72,8 +72,9 @@ def test_parse_previews_each_row_without_writing(client: TestClient[Any], admin_
     preview = answer["data"]
     assert (preview["supplier"], preview["order_number"], preview["importable"]) == ("lcsc", "20241222_232711", True)
     assert [(r["row"], r["action"]) for r in preview["rows"]] == [(2, "adds"), (3, "new part"), (4, "skipped")]
-    assert preview["rows"][0]["message"] == "adds 3000 to 'CGA0805X7R104K101MT' (now 6000)"
-    assert preview["rows"][1]["message"] == "new part 'NEW-1' with 7"
+    # Imported parts are named from the description (issue 24 point 7).
+    assert preview["rows"][0]["message"] == "adds 3000 to '100 nF 100 V X7R 0805 ceramic capacitor' (now 6000)"
+    assert preview["rows"][1]["message"] == "new part 'new thing' with 7"
     assert preview["rows"][2]["message"] == "skipped: subtotal line, not a part"
     part = client.get("/api/parts/get_part?part_number=C6119927", headers=auth).json()["data"]
     assert part["quantity"] == 3000  # nothing written

@@ -19,6 +19,7 @@ from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartUp
 from makermatrix_edge.runtime.events import EventBus
 
 MAX_PAGE_SIZE = 100
+MAX_MOVE = 1000  # parts in one "move selected" (an imported order's new parts fit)
 _COLUMNS = (
     "part_name",
     "part_number",
@@ -236,6 +237,42 @@ class PartService:
         done = await self._db.write(apply)
         self._events.entity("updated", "part", done.id, done.part_name, actor, changes=data.changes(), entity_data=done)
         return done
+
+    async def move_many(
+        self, part_ids: list[str], location_id: str | None, actor: Principal | None, *, source: stock.Source = "api"
+    ) -> tuple[int, str]:
+        """Move several parts to one place (None: out of any) in one transaction: all of them or none.
+
+        Returns (how many changed place, the place's path). Each part that moves notes it in its
+        history; one already there is left alone, so sending the same move twice changes nothing.
+        """
+        wanted = list(dict.fromkeys(p.strip() for p in part_ids if p.strip()))
+        if not wanted:
+            raise InvalidInput("tick at least one part to move", "part_id")
+        if len(wanted) > MAX_MOVE:
+            raise InvalidInput(f"at most {MAX_MOVE} parts can be moved at once", "part_id")
+        now = iso(self._clock())
+
+        def apply(db: sqlite_utils.Database) -> tuple[list[str], str]:
+            queries.require_location(db, location_id)
+            row = db.execute("SELECT path FROM locations WHERE id = ?", [location_id]).fetchone()
+            where = str(row[0]) if row else "no location"
+            moved = []
+            for part_id in wanted:
+                found = db.execute("SELECT location_id FROM parts WHERE id = ?", [part_id]).fetchone()
+                if found is None:
+                    raise NotFound(f"No part with id {part_id[:40]}: it may have been deleted; nothing was moved")
+                if found[0] == location_id:
+                    continue
+                db.execute("UPDATE parts SET location_id = ?, updated_at = ? WHERE id = ?", [location_id, now, part_id])
+                stock.note(db, part_id, what=f"moved to {where}", source=source, actor=actor, now=now)
+                moved.append(part_id)
+            return moved, where
+
+        moved, where = await self._db.write(apply)
+        for part_id in moved:
+            self._events.entity("updated", "part", part_id, None, actor, changes={"location_id": location_id})
+        return len(moved), where
 
     async def adjust(
         self, part_id: str, delta: int, reason: str, actor: Principal | None, *, source: stock.Source = "api"

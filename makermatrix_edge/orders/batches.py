@@ -23,7 +23,8 @@ rows go where they belong, and the order id is the batch id:
   is complete and is never taken back.
 
 So whatever is killed when, the result is the whole order or none of it (the Unsorted location,
-once made, stays). While it runs, the new parts are visible as they are written, as in any write.
+once made, stays). The new parts' place (chosen, or Unsorted) is checked in the first batch.
+While it runs, the new parts are visible as they are written, as in any write.
 """
 
 from __future__ import annotations
@@ -37,9 +38,8 @@ import sqlite_utils
 
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict
-from makermatrix_edge.inventory.locations import find_or_create
 from makermatrix_edge.orders import planning, store
-from makermatrix_edge.orders.writing import ImportJob, Outcome, duplicate_message
+from makermatrix_edge.orders.writing import ImportJob, Outcome, duplicate_message, target_location
 
 IMPORTING = "importing"
 BATCH_SECONDS = 0.1  # the longest a person's write waits behind the import
@@ -75,7 +75,8 @@ class BatchedImport:
                 earlier = store.earlier_import(db, job.parsed.supplier, job.parsed.order_number, job.sha)
                 if earlier is not None:
                     raise Conflict(duplicate_message(earlier))
-            location_id = find_or_create(db, job.unsorted_location, job.now)
+            location_id, path = target_location(db, job)
+            self.planner.new_parts_go_to = path
             store.insert_order(db, {**job.order_row, "status": IMPORTING})
             self.writer = planning.Writer(
                 job.parsed, job.order_id, location_id, job.reference, job.actor, job.now, defer_existing=True

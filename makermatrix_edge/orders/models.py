@@ -67,6 +67,13 @@ class PartOrderItem(msgspec.Struct, kw_only=True):
     currency: str
 
 
+class PartPlace(msgspec.Struct, kw_only=True):
+    """An order line's part as it is now: its name and where it is (the place's path)."""
+
+    part_name: str
+    location: str | None
+
+
 class PartOrderSummary(msgspec.Struct, kw_only=True):
     part_id: str
     last_ordered_date: str | None
@@ -103,6 +110,7 @@ class RowPlan(msgspec.Struct, kw_only=True):
     part_id: str | None = None
     part_name: str | None = None
     matched_by: str | None = None  # supplier_part_number | manufacturer_part_number | this file
+    location: str | None = None  # where the part is (adds) or will be (new part): the place's path
 
 
 class EarlierImport(msgspec.Struct, kw_only=True):
@@ -130,6 +138,8 @@ class ImportPreview(msgspec.Struct, kw_only=True):
     skipped: int
     errors: list[RowNote]
     rows: list[RowPlan]
+    location_id: str | None = None  # the place chosen for the new parts (None: the Unsorted location)
+    new_parts_location: str = "Unsorted"  # that place's path
 
 
 class ImportResult(msgspec.Struct, kw_only=True):
@@ -163,6 +173,7 @@ class ImportOptions(msgspec.Struct, kw_only=True):
     enable_enrichment: bool = False
     enrichment_capabilities: list[str] = msgspec.field(default_factory=list)
     force: bool = False
+    location_id: str | None = None  # where the order's new parts go (None: the Unsorted location)
 
 
 class ImportConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -21,6 +21,7 @@ from makermatrix_edge.orders import store
 from makermatrix_edge.orders.importers import FORMATS
 from makermatrix_edge.orders.importers.base import OrderLine, ParsedOrder, RowNote
 from makermatrix_edge.orders.models import RowPlan
+from makermatrix_edge.orders.naming import named
 from makermatrix_edge.suppliers import catalogue
 
 # What an imported part's supplier field says (the catalogue's short name, not the preview's long one).
@@ -34,6 +35,7 @@ class Step:
     plan: RowPlan
     existing_id: str | None = None  # a part already in the inventory
     first_of: int | None = None  # index of the earlier step that creates this line's part
+    category: str | None = None  # a new part's category, from its description (orders/naming.py)
 
 
 @dataclass
@@ -53,16 +55,19 @@ def error_row(note: RowNote) -> RowPlan:
     return RowPlan(row=note.row, action="error", message=f"cannot be read: {note.reason}")
 
 
-def part_name_for(line: OrderLine) -> str:
-    """MPN, else the description, else the supplier's number (what a person searches for first)."""
-    return (line.manufacturer_part_number or line.description or line.supplier_part_number or "part")[:200]
+def part_name_for(line: OrderLine) -> tuple[str, str | None]:
+    """(name, category): a short name from the description (orders/naming.py), else the MPN, else the
+    supplier's number; the category of a kind known by its value."""
+    name, category = named(line.description, line.package)
+    return (name or line.manufacturer_part_number or line.supplier_part_number or "part")[:200], category
 
 
-def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) -> str:
-    base = part_name_for(line)
+def _unique_name(db: sqlite_utils.Database, line: OrderLine, base: str, taken: set[str]) -> str:
+    """Names are unique (any case): a taken one gets the part's number, "10 kΩ 1% 0603 resistor (RC0603FR-0710KL)"."""
     candidates = [base]
-    if line.supplier_part_number and line.supplier_part_number != base:
-        candidates.append(f"{base} ({line.supplier_part_number})"[:200])
+    for number in (line.manufacturer_part_number, line.supplier_part_number):
+        if number and number != base:
+            candidates.append(f"{base[: 196 - len(number[:100])]} ({number[:100]})")
     candidates += [f"{base[:190]} ({n})" for n in range(2, 100)]
     for name in candidates:
         if name.lower() not in taken and not store.name_taken(db, name):
@@ -73,8 +78,9 @@ def _unique_name(db: sqlite_utils.Database, line: OrderLine, taken: set[str]) ->
 class Planner:
     """Plans lines one at a time, remembering the file's own new parts (a batched import plans as it goes)."""
 
-    def __init__(self, supplier: str) -> None:
+    def __init__(self, supplier: str, new_parts_go_to: str | None = None) -> None:
         self.supplier = supplier
+        self.new_parts_go_to = new_parts_go_to  # the place's path, for the preview's words
         self.steps: list[Step] = []
         self._planned: dict[str, int] = {}  # spn/mpn (lower) -> step index of the new part this file creates
         self._running: dict[str, int] = {}  # existing part id -> quantity after the lines so far
@@ -104,23 +110,25 @@ class Planner:
             after = self._running.get(row["id"], row["quantity"]) + line.quantity
             self._running[row["id"]] = after
             base.part_id, base.part_name, base.matched_by = row["id"], row["part_name"], matched_by
+            base.location = row["location_path"]
             base.message = f"adds {line.quantity} to '{row['part_name']}' (now {after})"
             return self._append(Step(line, base, existing_id=row["id"]))
-        name = _unique_name(db, line, self._names)
+        base_name, category = part_name_for(line)
+        name = _unique_name(db, line, base_name, self._names)
         self._names.add(name.lower())
-        base.action, base.part_name = "new part", name
+        base.action, base.part_name, base.location = "new part", name, self.new_parts_go_to
         base.message = f"new part '{name}' with {line.quantity}"
         for key in keys:
             self._planned[key] = len(self.steps)
-        return self._append(Step(line, base))
+        return self._append(Step(line, base, category=category))
 
     def _append(self, step: Step) -> Step:
         self.steps.append(step)
         return step
 
 
-def plan(db: sqlite_utils.Database, parsed: ParsedOrder) -> Plan:
-    planner = Planner(parsed.supplier)
+def plan(db: sqlite_utils.Database, parsed: ParsedOrder, new_parts_go_to: str | None = None) -> Plan:
+    planner = Planner(parsed.supplier, new_parts_go_to)
     for line in parsed.lines:
         planner.add(db, line)
     return Plan(planner.steps)
@@ -154,7 +162,7 @@ class Writer:
             props: dict[str, str | None] = {"package": line.package, "customer_reference": line.customer_reference}
             props.update(line.properties)
             create = PartCreate(
-                part_name=step.plan.part_name or part_name_for(line),
+                part_name=step.plan.part_name or part_name_for(line)[0],
                 part_number=line.supplier_part_number,
                 manufacturer=line.manufacturer,
                 manufacturer_part_number=line.manufacturer_part_number,
@@ -165,6 +173,7 @@ class Writer:
                 unit_price=line.unit_price,
                 currency=parsed.currency,
                 additional_properties={k: v for k, v in props.items() if v},
+                category_names=[step.category] if step.category else [],
             )
             part_id = insert_part(db, create, self.actor, "import", self.now)
             self.created_ids[i] = part_id

@@ -1,9 +1,9 @@
 """OrderService: preview and import supplier order files, list orders, a part's order history.
 
-An import is one write transaction: the order, its items, the new parts (in the configured
-"Unsorted" location) and a stock movement (source "import") for each known part. A file with any
-unreadable row, or an order imported before (unless forced), writes nothing. Files with more
-lines than `task_threshold_rows` import as a background task with progress.
+An import is one write transaction: the order, its items, the new parts (in the place chosen for
+the order, else the configured "Unsorted" location) and a stock movement (source "import") for
+each known part. A file with any unreadable row, or an order imported before (unless forced),
+writes nothing. Files with more lines than `task_threshold_rows` import as a background task.
 """
 
 from __future__ import annotations
@@ -39,9 +39,16 @@ from makermatrix_edge.orders.models import (
     OrderView,
     PartOrderItem,
     PartOrderSummary,
+    PartPlace,
 )
 from makermatrix_edge.orders.staging import PreviewLimits, StagedUploads
-from makermatrix_edge.orders.writing import ImportJob, duplicate_message, order_row, write_import
+from makermatrix_edge.orders.writing import (
+    ImportJob,
+    duplicate_message,
+    order_row,
+    where_new_parts_go,
+    write_import,
+)
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import trim_memory
 from makermatrix_edge.settings import ImportSettings
@@ -157,7 +164,8 @@ class OrderService:
         sha = hashlib.sha256(content).hexdigest()
 
         def look(db: sqlite_utils.Database) -> ImportPreview:
-            the_plan = planning.plan(db, parsed)
+            place_id, place = where_new_parts_go(db, options.location_id, self.settings.unsorted_location)
+            the_plan = planning.plan(db, parsed, place)
             earlier = store.earlier_import(db, parsed.supplier, parsed.order_number, sha)
             rows = the_plan.rows
             return ImportPreview(
@@ -183,6 +191,8 @@ class OrderService:
                     ],
                     key=lambda r: r.row,
                 ),
+                location_id=options.location_id if place_id else None,
+                new_parts_location=place,
             )
 
         return await self._db.read(look)
@@ -203,6 +213,9 @@ class OrderService:
         parsed = await asyncio.to_thread(self.parse, content, filename, options)
         self._refuse_problems(parsed)
         sha = hashlib.sha256(content).hexdigest()
+        if options.location_id:  # refused now, not in a task minutes later
+            unsorted = self.settings.unsorted_location
+            await self._db.read(lambda db: where_new_parts_go(db, options.location_id, unsorted))
         if not options.force:
             number = parsed.order_number
             earlier = await self._db.read(lambda db: store.earlier_import(db, parsed.supplier, number, sha))
@@ -363,6 +376,17 @@ class OrderService:
         if found is None:
             raise NotFound(f"No order with id {order_id}")
         return found
+
+    async def order_parts(self, order_id: str) -> dict[str, PartPlace]:
+        return await self._db.read(lambda db: store.order_parts(db, order_id))
+
+    async def part_history(self, part_id: str) -> tuple[list[PartOrderItem], PartOrderSummary | None]:
+        def load(db: sqlite_utils.Database) -> tuple[list[PartOrderItem], PartOrderSummary | None]:
+            found = find_part_id(db, part_id=part_id, part_number=None, part_name=None)
+            items = store.part_orders(db, found)
+            return items, store.part_summary(db, found, items)
+
+        return await self._db.read(load)
 
     async def part_with_history(
         self, *, part_id: str | None, part_number: str | None, part_name: str | None

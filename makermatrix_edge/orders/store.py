@@ -17,6 +17,7 @@ from makermatrix_edge.orders.models import (
     OrderView,
     PartOrderItem,
     PartOrderSummary,
+    PartPlace,
 )
 
 _ORDER_SELECT = "SELECT o.*, (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count FROM orders o"
@@ -48,8 +49,9 @@ def match_part(db: sqlite_utils.Database, line: OrderLine, supplier: str) -> tup
             continue
         # The same supplier's part first, then the oldest: the one a person most likely meant.
         row = db.execute(
-            f"SELECT id, part_name, quantity FROM parts WHERE {column} = ? "
-            "ORDER BY (lower(replace(coalesce(supplier, ''), '-', '')) = ?) DESC, seq LIMIT 1",
+            "SELECT p.id, p.part_name, p.quantity, l.path AS location_path FROM parts p "
+            f"LEFT JOIN locations l ON l.id = p.location_id WHERE p.{column} = ? "
+            "ORDER BY (lower(replace(coalesce(p.supplier, ''), '-', '')) = ?) DESC, p.seq LIMIT 1",
             [value, supplier],
         ).fetchone()
         if row is not None:
@@ -139,6 +141,16 @@ def _item_view(r: sqlite3.Row) -> OrderItemView:
         action=r["action"],
         properties=json.loads(r["properties"]),
     )
+
+
+def order_parts(db: sqlite_utils.Database, order_id: str) -> dict[str, PartPlace]:
+    """The parts an order's lines went to, as they are now (deleted ones are absent), by id."""
+    rows = db.execute(
+        "SELECT DISTINCT p.id, p.part_name, l.path FROM order_items i JOIN parts p ON p.id = i.part_id "
+        "LEFT JOIN locations l ON l.id = p.location_id WHERE i.order_id = ?",
+        [order_id],
+    ).fetchall()
+    return {r[0]: PartPlace(part_name=r[1], location=r[2]) for r in rows}
 
 
 def part_orders(db: sqlite_utils.Database, part_id: str, limit: int = 50) -> list[PartOrderItem]:

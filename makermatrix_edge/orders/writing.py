@@ -14,6 +14,7 @@ import sqlite_utils
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict
 from makermatrix_edge.inventory.locations import find_or_create
+from makermatrix_edge.inventory.queries import require_location
 from makermatrix_edge.orders import planning, store
 from makermatrix_edge.orders.importers.base import ParsedOrder
 from makermatrix_edge.orders.models import EarlierImport, ImportOptions
@@ -72,6 +73,26 @@ def duplicate_message(earlier: EarlierImport) -> str:
     )
 
 
+def where_new_parts_go(db: sqlite_utils.Database, location_id: str | None, unsorted: str) -> tuple[str | None, str]:
+    """(id, path) of the place the order's new parts go: the chosen one (it must exist), else the
+    Unsorted location (id None while it is not made yet: the import makes it)."""
+    if location_id:
+        require_location(db, location_id)
+        return location_id, str(db.execute("SELECT path FROM locations WHERE id = ?", [location_id]).fetchone()[0])
+    row = db.execute(
+        "SELECT id, path FROM locations WHERE name = ? COLLATE NOCASE ORDER BY parent_id IS NOT NULL, length(path) "
+        "LIMIT 1",
+        [unsorted.strip()],
+    ).fetchone()
+    return (str(row[0]), str(row[1])) if row else (None, unsorted.strip())
+
+
+def target_location(db: sqlite_utils.Database, job: ImportJob) -> tuple[str, str]:
+    """Inside the import's transaction: the new parts' place as (id, path), making Unsorted when it is the one."""
+    found, path = where_new_parts_go(db, job.options.location_id, job.unsorted_location)
+    return (found or find_or_create(db, job.unsorted_location, job.now)), path
+
+
 def write_import(db: sqlite_utils.Database, job: ImportJob, progress: planning.Progress | None) -> Outcome:
     """Inside the caller's write transaction: refuse a repeated order, else write the whole order."""
     parsed = job.parsed
@@ -79,8 +100,8 @@ def write_import(db: sqlite_utils.Database, job: ImportJob, progress: planning.P
         earlier = store.earlier_import(db, parsed.supplier, parsed.order_number, job.sha)
         if earlier is not None:
             raise Conflict(duplicate_message(earlier))
-    location_id = find_or_create(db, job.unsorted_location, job.now)
-    the_plan = planning.plan(db, parsed)
+    location_id, path = target_location(db, job)
+    the_plan = planning.plan(db, parsed, path)
     store.insert_order(db, job.order_row)
     applied = planning.apply(
         db,

@@ -12,13 +12,11 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import DomainError, Overloaded
 from makermatrix_edge.httpkit.uploads import ORDER_FILE_BODY_LIMIT
-from makermatrix_edge.labels import models as m
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
 from makermatrix_edge.orders.messages import import_message
 from makermatrix_edge.orders.models import ImportOptions
@@ -28,9 +26,8 @@ from makermatrix_edge.web.photos import Multipart, read_upload
 from makermatrix_edge.web.render import Form, back, form_error, page
 
 IMPORT = "csv:import"
-LABELS = {"file": "", "order_date": "The order date", "staged": ""}
+LABELS = {"file": "", "order_date": "The order date", "staged": "", "location_id": "The place for the new parts"}
 STATUS: dict[type[Exception], int] = {FileTooLarge: 413, UnsupportedFile: 415, Overloaded: 503}
-MAX_LABELS = 100  # one batch print at most (the API's limit)
 
 
 class UploadForm(msgspec.Struct):
@@ -43,6 +40,7 @@ class ConfirmForm(msgspec.Struct):
     filename: str = ""
     order_number: str = ""
     force: str = ""
+    location_id: str = ""  # where the new parts go ("": the Unsorted location)
 
 
 def _form(
@@ -83,6 +81,7 @@ class ImportPages(Controller):
             preview=preview,
             staged=staged,
             order_number=options.order_number or "",
+            locations=await services.locations.list_flat(),
             error=None,
         )
 
@@ -93,7 +92,11 @@ class ImportPages(Controller):
         orders = services.orders
         try:
             content = await asyncio.to_thread(orders.uploads.read_preview, data.staged, principal.user_id)
-            options = ImportOptions(order_number=data.order_number.strip()[:100] or None, force=data.force == "1")
+            options = ImportOptions(
+                order_number=data.order_number.strip()[:100] or None,
+                force=data.force == "1",
+                location_id=data.location_id.strip()[:64] or None,
+            )
             result = await orders.import_file(content, data.filename[:300] or "order", options, principal)
         except DomainError as exc:
             sentence, status = form_error(exc, LABELS)
@@ -102,27 +105,3 @@ class ImportPages(Controller):
         if result.order_id is None:  # a large file: it runs as a task
             return back(request, "/tasks", import_message(result))
         return back(request, f"/orders/{result.order_id}", import_message(result))
-
-    @get("/orders/{order_id:str}", opt=page_access("parts:read"))
-    async def order(self, request: Req, order_id: FromPath[str], principal: User, services: Svc) -> Template:
-        order = await services.orders.get_order(order_id)
-        new_parts = [i for i in order.order_items or [] if i.action == "created" and i.part_url]
-        return page(
-            request,
-            "order.html",
-            principal,
-            order=order,
-            new_parts=new_parts,
-            can_print=principal.can("printer:use"),
-        )
-
-    @post("/orders/{order_id:str}/print", opt=page_access("printer:use"), status_code=200)
-    async def print_labels(self, request: Req, order_id: FromPath[str], principal: User, services: Svc) -> Redirect:
-        """One label for each part this order created (the existing batch print)."""
-        order = await services.orders.get_order(order_id)
-        ids = [i.part_id for i in order.order_items or [] if i.action == "created" and i.part_id and i.part_url]
-        if not ids:
-            return back(request, f"/orders/{order_id}", "This order made no new parts to label")
-        jobs = await services.labels.print_batch(m.BatchPrintRequest(part_ids=ids[:MAX_LABELS]), principal)
-        more = f" (the first {MAX_LABELS})" if len(ids) > MAX_LABELS else ""
-        return back(request, f"/orders/{order_id}", f"{len(jobs)} labels sent to the printer{more}")

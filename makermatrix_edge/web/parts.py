@@ -12,6 +12,7 @@ from makermatrix_edge.inventory.models import Movement
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.orders import import_links, order_title
 from makermatrix_edge.web.pages import live_token
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.printing import choices, printer_note, qr_base
@@ -50,6 +51,7 @@ class PartPages(Controller):
         path = await services.locations.path(part.location_id) if part.location_id else []
         equivalents = await services.equivalents.list_for(part.id)
         suggestions = await services.equivalents.suggest(part.id, 5)
+        ordered, _ = await services.orders.part_history(part.id)
         return page(
             request,
             "part.html",
@@ -60,6 +62,8 @@ class PartPages(Controller):
             location_path=path,
             equivalents=equivalents,
             suggestions=suggestions,
+            orders=[(o, order_title(o.supplier, o.order_number)) for o in ordered],
+            order_links=import_links(ordered),
             datasheet=part.additional_properties.get("datasheet_url") or part.additional_properties.get("datasheet"),
             **await print_context(services, "part"),
             can_write=principal.can("parts:write"),

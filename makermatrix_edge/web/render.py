@@ -61,6 +61,7 @@ MENU = (
     ("/low-stock", "Low stock", "parts:read"),
     ("/categories", "Categories", "parts:read"),
     ("/tools", "Shared tools", "tools:read"),
+    ("/orders", "Orders", "parts:read"),
     ("/import", "Import an order", "csv:import"),
     ("/printer", "Printer", "printer:use"),
     ("/tasks", "Tasks", "tasks:read"),

@@ -36,6 +36,7 @@ class ImportForm(msgspec.Struct):
     enable_enrichment: str = ""
     enrichment_capabilities: str = ""
     force: str = ""
+    location_id: str = ""  # ours, optional: where the order's new parts go (default: the Unsorted location)
 
 
 # Both upload routes' form (and the preview's): a file and the import options, sent as multipart.
@@ -84,6 +85,7 @@ def options_of(form: ImportForm) -> ImportOptions:
         enable_enrichment=flag(form.enable_enrichment, "enable_enrichment"),
         enrichment_capabilities=caps[:20],
         force=flag(form.force, "force"),
+        location_id=form.location_id.strip()[:100] or None,
     )
 
 

@@ -265,5 +265,15 @@
   window.addEventListener("pageshow", function (ev) {
     if (!ev.persisted) { return; }
     document.querySelectorAll("form[data-sent]").forEach(function (form) { delete form.dataset.sent; resting(form, false); });
+  // Ticked parts in a list: the one "Move selected to …" button says how many (lists swapped in by
+  // the live search too, hence one listener on the document).
+  document.addEventListener("change", function (ev) {
+    var box = ev.target;
+    if (!box.classList || !box.classList.contains("tick")) { return; }
+    var form = document.getElementById(box.getAttribute("form"));
+    var button = form && form.querySelector("button[type=submit]");
+    if (!button) { return; }
+    var n = document.querySelectorAll("input.tick[form='" + form.id + "']:checked").length;
+    button.textContent = n ? "Move " + n + " selected to …" : "Move selected to …";
   });
 })();
