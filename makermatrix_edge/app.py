@@ -22,6 +22,7 @@ from makermatrix_edge.api.alora.router import alora_router
 from makermatrix_edge.api.docs import DOCS_HANDLERS
 from makermatrix_edge.api.makermatrix import (
     ai,
+    allocations,
     api_keys,
     auth,
     backup,
@@ -146,6 +147,7 @@ def create_app(services: Services) -> Litestar:
             roles.UserRolesController,
             api_keys.ApiKeysController,
             parts.PartsController,
+            allocations.AllocationsController,
             categories.CategoriesController,
             locations.LocationsController,
             components.ComponentFeaturesController,

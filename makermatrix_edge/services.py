@@ -14,6 +14,7 @@ from makermatrix_edge.assistant.service import AssistantService
 from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.inventory.allocations import AllocationService
 from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
 from makermatrix_edge.inventory.component_stock import ComponentStockService
 from makermatrix_edge.inventory.components import ComponentService
@@ -48,6 +49,7 @@ class Services:
     api_keys: ApiKeyService
     roles: RoleService
     parts: PartService
+    allocations: AllocationService
     search: SearchService
     categories: CategoryService
     locations: LocationService
