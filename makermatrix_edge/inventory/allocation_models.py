@@ -107,3 +107,13 @@ class Split(msgspec.Struct):
     allocation: Allocation
     cassette_created: bool
     transferred_quantity: int
+
+
+class KeptHere(msgspec.Struct):
+    """A part kept at a location that is not its primary place (a location page lists these)."""
+
+    allocation_id: str
+    part_id: str
+    part_name: str
+    quantity_here: int
+    total_quantity: int

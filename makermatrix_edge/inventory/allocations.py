@@ -24,6 +24,7 @@ from makermatrix_edge.inventory.allocation_models import (
     AllocationCreate,
     AllocationSummary,
     AllocationUpdate,
+    KeptHere,
     PartBrief,
     Removed,
     Returned,
@@ -45,7 +46,7 @@ class NotEnoughThere(InvalidInput):
     """Moving more out of a place than it holds."""
 
     def __init__(self, held: int, wanted: int, where: str) -> None:
-        super().__init__(f"only {held} at {where}, cannot move {wanted}", "quantity")
+        super().__init__(f"only {held} at {where}, cannot move {wanted}", "from_location_id")
 
 
 def _part(db: sqlite_utils.Database, part_id: str) -> sqlite3.Row:
@@ -125,6 +126,15 @@ def summary(db: sqlite_utils.Database, part_id: str) -> AllocationSummary:
         primary_location=here,
         allocations=places,
     )
+
+
+def kept_at(db: sqlite_utils.Database, location_id: str, limit: int = 200) -> list[KeptHere]:
+    rows = db.execute(
+        "SELECT a.id, p.id, p.part_name, a.quantity, p.quantity FROM part_allocations a "
+        "JOIN parts p ON p.id = a.part_id WHERE a.location_id = ? ORDER BY p.part_name LIMIT ?",
+        [location_id, limit],
+    ).fetchall()
+    return [KeptHere(*r) for r in rows]
 
 
 def _place(db: sqlite_utils.Database, part_id: str, allocation_id: str) -> Allocation:
@@ -231,6 +241,9 @@ class AllocationService:
 
     async def list_for(self, part_id: str) -> AllocationSummary:
         return await self._db.read(lambda db: summary(db, part_id))
+
+    async def kept_at(self, location_id: str) -> list[KeptHere]:
+        return await self._db.read(lambda db: kept_at(db, location_id))
 
     async def _write(self, part_id: str, actor: Principal | None, what: str, apply: Any) -> Any:
         now = iso(self._clock())

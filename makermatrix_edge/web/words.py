@@ -26,6 +26,8 @@ LABELS: Mapping[str, str] = {
     "supplier": "The supplier",
     "description": "The description",
     "location_id": "",
+    "from_location_id": "",
+    "to_location_id": "",
     "parent_id": "",
     "location_type": "The type",
     "payload": "",

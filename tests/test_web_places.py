@@ -1,0 +1,86 @@
+"""A part in several places on the phone: every place with its quantity, moving some, a cassette's label."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from conftest import FakeClock
+from inventory_helpers import history_sum
+from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, post_form, said
+
+
+@pytest.fixture
+def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
+    yield from make_bench(tmp_path, clock)
+
+
+@pytest.fixture
+def web(bench: Bench) -> TestClient[Any]:
+    return logged_in(bench)
+
+
+def _cassette(bench: Bench, quantity: int = 4) -> dict[str, Any]:
+    response = bench.client.post(
+        f"/api/parts/{bench.ne555['id']}/allocations/split_to_cassette",
+        json={"from_location_id": bench.drawer, "quantity": quantity, "cassette_name": "Cassette 7",
+              "parent_location_id": bench.shelf},
+        headers=bench.headers,
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    return dict(response.json()["data"])
+
+
+def test_the_part_page_and_the_search_show_every_place_with_its_quantity(web: TestClient[Any], bench: Bench) -> None:
+    split = _cassette(bench)
+    page = web.get(f"/p/{bench.ne555['id']}").text
+    places = page.split('id="places"', 1)[1].split("</ul>", 1)[0]
+    assert "Shelf 1 / Drawer A" in places and ">6<" in places
+    assert "Shelf 1 / Cassette 7" in places and ">4<" in places and "main place" in places
+    assert "Moved 4 from Shelf 1 / Drawer A to Shelf 1 / Cassette 7" in page  # the history names both places
+    found = web.get("/search?q=NE555").text
+    assert "Shelf 1 / Drawer A: 6; Shelf 1 / Cassette 7: 4" in found
+    # The cassette's label (its QR opens /l/<id>) leads to the part, that place marked.
+    label = web.get(f"/l/{split['cassette']['id']}", follow_redirects=False)
+    assert label.status_code == 303
+    assert label.headers["location"] == f"/p/{bench.ne555['id']}?at={split['allocation']['id']}"
+    marked = web.get(label.headers["location"]).text
+    assert 'class="here" aria-current="location"' in marked.split('id="places"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_moving_some_on_the_phone_is_one_movement_and_the_total_stays(web: TestClient[Any], bench: Bench) -> None:
+    part = f"/p/{bench.ne555['id']}"
+    moved = post_form(web, part, f"{part}/transfer", quantity="3", from_location_id=bench.drawer,
+                      to_location_id=bench.shelf)  # fmt: skip
+    assert moved.status_code == 303 and said(moved) == "Moved 3 to Shelf 1"
+    view = bench.client.get(f"/api/parts/{bench.ne555['id']}/allocations", headers=bench.headers).json()["data"]
+    assert [(a["location_id"], a["quantity_at_location"]) for a in view["allocations"]] == [
+        (bench.drawer, 7),
+        (bench.shelf, 3),
+    ]
+    assert history_sum(bench.client, bench.headers, bench.ne555["id"]) == 10
+    page = web.get(part).text
+    too_many = web.post(
+        f"{part}/transfer",
+        data={"csrf_token": csrf_of(page), "quantity": "9", "from_location_id": bench.shelf,
+              "to_location_id": bench.drawer},
+        headers={"Referer": f"http://testserver.local{part}"}, follow_redirects=False,
+    )  # fmt: skip
+    assert too_many.status_code == 303 and too_many.headers["location"] == part  # back on the part page
+    assert flash_of(too_many)["error"] == "Only 3 at Shelf 1, cannot move 9."
+    view_after = bench.client.get(f"/api/parts/{bench.ne555['id']}/allocations", headers=bench.headers).json()["data"]
+    assert view_after == view
+
+
+def test_the_in_app_scanner_opens_the_part_a_cassette_holds(bench: Bench) -> None:
+    split = _cassette(bench, 2)
+    payload = f"http://bench.local:8080/l/{split['cassette']['id']}"
+    found = bench.client.post("/api/scan", json={"payload": payload}, headers=bench.headers)
+    assert found.status_code == 200, found.text
+    result = found.json()["data"]
+    assert (result["status"], result["rule"], result["quantity"]) == ("found", "own_label", 2)
+    assert result["part"]["id"] == bench.ne555["id"] and "Cassette 7" in result["message"]
