@@ -175,10 +175,19 @@ def create_app(services: Services) -> Litestar:
         before_request=check_body,
         exception_handlers=EXCEPTION_HANDLERS,
     )
+    # The one route MakerMatrix still answers without /api that its clients use; the API's guard and errors.
+    unprefixed = Router(
+        path="/",
+        route_handlers=[users.register_unprefixed],
+        guards=[authorize],
+        before_request=check_body,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
     origins = settings.server.cors_origins
     app = Litestar(
         route_handlers=[
             makermatrix_api,
+            unprefixed,
             alora_router(),
             *WEBSOCKET_HANDLERS,
             *DOCS_HANDLERS,
