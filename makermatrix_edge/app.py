@@ -21,6 +21,7 @@ from makermatrix_edge.api.alora import errors as alora_errors
 from makermatrix_edge.api.alora.router import alora_router
 from makermatrix_edge.api.docs import DOCS_HANDLERS
 from makermatrix_edge.api.makermatrix import (
+    activity,
     ai,
     allocations,
     api_keys,
@@ -147,6 +148,8 @@ def create_app(services: Services) -> Litestar:
             roles.UserRolesController,
             api_keys.ApiKeysController,
             parts.PartsController,
+            activity.ActivityController,
+            activity.DashboardController,
             allocations.AllocationsController,
             categories.CategoriesController,
             locations.LocationsController,

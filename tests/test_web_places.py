@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +86,33 @@ def test_the_in_app_scanner_opens_the_part_a_cassette_holds(bench: Bench) -> Non
     result = found.json()["data"]
     assert (result["status"], result["rule"], result["quantity"]) == ("found", "own_label", 2)
     assert result["part"]["id"] == bench.ne555["id"] and "Cassette 7" in result["message"]
+
+
+def local_hhmm(stamp: str) -> str:
+    """Worked out here, apart from the page's own code: the stored UTC time in the machine's zone."""
+    when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    assert when.utcoffset() is not None and when.utcoffset().total_seconds() == 5.5 * 3600  # type: ignore[union-attr]
+    return when.strftime("%H:%M" if when.date() == datetime.now().astimezone().date() else "%Y-%m-%d %H:%M")
+
+
+@pytest.fixture
+def far_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The Pi five and a half hours from UTC, so a time shown in UTC by mistake would not match."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("far_zone")
+def test_the_home_page_shows_the_last_few_changes_in_local_time(web: TestClient[Any], bench: Bench) -> None:
+    part = f"/p/{bench.ne555['id']}"
+    assert post_form(web, part, f"{part}/adjust", take="2").status_code == 303
+    newest = bench.client.get(f"/api/parts/{bench.ne555['id']}/history", headers=bench.headers).json()["data"][0]
+    home = web.get("/").text
+    changes = home.split('aria-label="Latest changes"', 1)[1].split("</ul>", 1)[0]
+    line = changes.split("<li>", 2)[1]
+    assert "admin took 2 × NE555 timer</a>" in line and f">{local_hhmm(newest['created_at'])}</time>" in line
+    assert changes.count("<li>") == 3  # the take and the two parts the bench was made with
+    assert "Z<" not in line and newest["created_at"].endswith("Z")  # stored in UTC, shown in the Pi's zone

@@ -23,6 +23,7 @@ from makermatrix_edge.web.session import page_principal, safe_next
 SEARCH_LIMIT = 20
 MAX_SHOWN = 100  # "Show more" grows the list by 20 up to this (the search's page size limit)
 FEED_LIMIT = 8
+CHANGES_SHOWN = 5  # the last few stock changes, moves and edits on the home page
 
 
 class LoginForm(msgspec.Struct):
@@ -108,6 +109,7 @@ class HomePages(Controller):
             scan_note=scan_note,
             bag=bag,
             scans=services.scans.recent(FEED_LIMIT),
+            changes=await services.activity.recent(limit=CHANGES_SHOWN, hours=None),
             live_token=await live_token(services, principal),
         )
 

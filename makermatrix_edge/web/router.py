@@ -39,6 +39,7 @@ HERE = Path(__file__).parent
 def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["local"] = timefmt.local
     engine.engine.filters["clock"] = timefmt.clock_time
+    engine.engine.filters["short_time"] = timefmt.short
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
