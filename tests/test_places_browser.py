@@ -97,8 +97,8 @@ def test_the_part_page_shows_every_place_and_moves_some(phone: Page, daemon: Dae
 
 def test_a_transfer_survives_kill_9(daemon: Daemon, data_dir: Path, scene: dict[str, Any]) -> None:
     api, part, cassette = scene["api"], scene["part"], scene["cassette"]
-    api.call("POST", f"/api/parts/{part['id']}/transfer",
-             params={"from_location_id": cassette["id"], "to_location_id": part["location_id"], "quantity": 1})  # fmt: skip
+    back = {"from_location_id": cassette["id"], "to_location_id": part["location_id"], "quantity": 1}
+    api.call("POST", f"/api/parts/{part['id']}/transfer", params=back)
     before = api.call("GET", f"/api/parts/{part['id']}/allocations")
     daemon.kill()  # SIGKILL: no shutdown step runs
     again = Daemon(data_dir, env=ENV)
