@@ -45,6 +45,8 @@ def test_recent_activity_names_who_did_what_newest_first(
 
     mine = client.get("/api/activity/recent?user=maria", headers=h).json()["data"]["activities"]
     assert [a["id"] for a in mine] == [first["id"]]  # per user, by name or id
+    maria_id = client.get("/api/users/by-username/maria", headers=h).json()["data"]["id"]
+    assert client.get(f"/api/activity/recent?user={maria_id}", headers=h).json()["data"]["activities"] == mine
     assert client.get("/api/activity/recent?limit=1", headers=h).json()["data"]["activities"] == [first]
     assert client.get("/api/activity/recent?entity_type=printer", headers=h).json()["data"]["total"] == 0
     clock.advance(25 * 3600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from typing import Any
 
@@ -241,3 +242,47 @@ def test_permissions_follow_the_roles(client: TestClient[Any], h: dict[str, str]
                       cassette_id=bench)  # fmt: skip
     assert existing.status_code == 200, existing.text
     assert _places(client, h, part["id"])["allocations"][1]["quantity_at_location"] == 2
+
+
+def test_the_database_refuses_places_above_the_quantity(client: TestClient[Any], h: dict[str, str]) -> None:
+    part, shelf, bench = _reel(client, h, 10)
+    services = client.app.state.services
+    with pytest.raises(sqlite3.IntegrityError, match="allocations above the quantity"):
+        services.db.write_sync(
+            lambda db: db.execute(
+                "INSERT INTO part_allocations (id, part_id, location_id, quantity, created_at, updated_at) "
+                "VALUES ('x', ?, ?, 11, '', '')",
+                [part["id"], bench],
+            )
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="primary place"):
+        services.db.write_sync(
+            lambda db: db.execute(
+                "INSERT INTO part_allocations (id, part_id, location_id, quantity, created_at, updated_at) "
+                "VALUES ('y', ?, ?, 1, '', '')",
+                [part["id"], shelf],
+            )
+        )
+    assert _places(client, h, part["id"])["location_count"] == 1
+
+
+def test_moving_or_deleting_the_part_keeps_its_places_consistent(client: TestClient[Any], h: dict[str, str]) -> None:
+    part, shelf, bench = _reel(client, h, 10)
+    assert _split(client, h, part["id"], from_location_id=shelf, quantity=3, create_new_cassette=False,
+                  cassette_id=bench).status_code == 200  # fmt: skip
+    # The part moved onto one of its places: that place is the primary one now and holds everything.
+    moved = client.put(f"/api/parts/update_part/{part['id']}", json={"location_id": bench}, headers=h)
+    assert moved.status_code == 200, moved.text
+    places = _places(client, h, part["id"])
+    assert [(a["location_id"], a["quantity_at_location"]) for a in places["allocations"]] == [(bench, 10)]
+    # Taking from the primary place first, then the others: the history notes the place drawn on.
+    assert _split(client, h, part["id"], from_location_id=bench, quantity=6, create_new_cassette=False,
+                  cassette_id=shelf).status_code == 200  # fmt: skip
+    assert client.post(f"/api/parts/{part['id']}/adjust", json={"delta": -5}, headers=h).status_code == 200
+    changes = client.app.state.services.db.read_sync(
+        lambda db: [r[0] for r in db.execute("SELECT what FROM part_changes WHERE part_id = ?", [part["id"]])]
+    )
+    assert any(w.startswith("1 of the stock taken came from") and "Reel shelf" in w for w in changes)
+    gone = client.delete(f"/api/parts/delete_part?part_id={part['id']}", headers=h)
+    assert gone.status_code == 200, gone.text
+    assert client.get(f"/api/parts/{part['id']}/allocations", headers=h).status_code == 404
