@@ -15,7 +15,7 @@ import sqlite_utils
 
 from makermatrix_edge.codes.fields import ParsedCode
 from makermatrix_edge.db.text import fts_query
-from makermatrix_edge.inventory import allocations, queries
+from makermatrix_edge.inventory import places, queries
 from makermatrix_edge.inventory.models import PartView
 
 Status = Literal["found", "candidates", "location", "unknown", "unrecognised"]
@@ -98,7 +98,7 @@ def _location(db: sqlite_utils.Database, location_id: str) -> Resolution | None:
     if row is None:
         return None
     count = int(db.execute("SELECT count(*) FROM parts WHERE location_id = ?", [location_id]).fetchone()[0])
-    kept = allocations.kept_at(db, location_id, limit=2)
+    kept = places.kept_at(db, location_id, limit=2)
     if count == 0 and len(kept) == 1:  # a cassette holding a strip of one part: its label opens that part there
         part = queries.part_view(db, kept[0].part_id)
         if part is not None:
