@@ -286,3 +286,13 @@ def test_moving_or_deleting_the_part_keeps_its_places_consistent(client: TestCli
     gone = client.delete(f"/api/parts/delete_part?part_id={part['id']}", headers=h)
     assert gone.status_code == 200, gone.text
     assert client.get(f"/api/parts/{part['id']}/allocations", headers=h).status_code == 404
+
+
+def test_search_by_location_finds_a_part_kept_there_in_any_place(client: TestClient[Any], h: dict[str, str]) -> None:
+    part, shelf, bench = _reel(client, h, 10)
+    assert _split(client, h, part["id"], from_location_id=shelf, quantity=2, create_new_cassette=False,
+                  cassette_id=bench).status_code == 200  # fmt: skip
+    for where in (shelf, bench):
+        found = client.post("/api/parts/search", json={"location_id": where}, headers=h).json()["data"]
+        assert [p["id"] for p in found["items"]] == [part["id"]] and found["total"] == 1
+        assert [a["quantity_at_location"] for a in found["items"][0]["allocations"]] == [8, 2]
