@@ -90,7 +90,8 @@ def _by_location(db: sqlite_utils.Database) -> list[Group]:
     ):
         counts[loc] = [n, units]
     for loc, away in db.execute(  # what a location's parts keep elsewhere is not in it
-        "SELECT p.location_id, sum(a.quantity) FROM part_allocations a JOIN parts p ON p.id = a.part_id "
+        # CROSS JOIN: walk the few allocations and look each part up (the planner chose to scan every part)
+        "SELECT p.location_id, sum(a.quantity) FROM part_allocations a CROSS JOIN parts p ON p.id = a.part_id "
         "WHERE p.location_id IS NOT NULL GROUP BY p.location_id"
     ):
         counts[loc][1] -= away
