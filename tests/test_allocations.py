@@ -221,6 +221,10 @@ def test_a_deleted_cassette_gives_its_quantity_back_to_the_primary_place(
     places = _places(client, h, part["id"])
     assert places["total_quantity"] == 12
     assert [(a["location_id"], a["quantity_at_location"]) for a in places["allocations"]] == [(shelf, 12)]
+    said = client.app.state.services.db.read_sync(
+        lambda db: [r[0] for r in db.execute("SELECT what FROM part_changes WHERE part_id = ?", [part["id"]])]
+    )
+    assert "Cassette 1 was deleted; its 5 count at the primary place again" in said
 
 
 def test_permissions_follow_the_roles(client: TestClient[Any], h: dict[str, str], admin_token: str) -> None:

@@ -13,7 +13,7 @@ from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
-from makermatrix_edge.inventory import queries
+from makermatrix_edge.inventory import queries, stock
 from makermatrix_edge.inventory.models import (
     LocationCreate,
     LocationNode,
@@ -334,7 +334,16 @@ class LocationService:
             ids = _subtree_ids(db, location_id)
             marks = ",".join("?" * len(ids))
             parts = db.execute(f"SELECT count(*) FROM parts WHERE location_id IN ({marks})", ids).fetchone()[0]
+            kept = db.execute(  # other places of parts in here: their quantity goes back to the part's location
+                "SELECT a.part_id, a.quantity, l.path FROM part_allocations a JOIN locations l ON l.id = a.location_id "
+                f"WHERE a.location_id IN ({marks})",
+                ids,
+            ).fetchall()
             db.execute("DELETE FROM locations WHERE id = ?", [location_id])  # children go by ON DELETE CASCADE
+            now = iso(self._clock())
+            for part_id, held, path in kept:
+                what = f"{path} was deleted; its {held} count at the primary place again"
+                stock.note(db, part_id, what=what, source="api", actor=None, now=now)
             note = f"; {parts} parts no longer have a location" if parts else ""
             return DeleteResult(
                 deleted_locations=len(ids), parts_unassigned=parts, message=f"Deleted {len(ids)} locations{note}"
