@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from conftest import FakeClock
 from inventory_helpers import history_sum
-from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, post_form, said
+from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, page_login, post_form, said
 
 
 @pytest.fixture
@@ -116,3 +116,48 @@ def test_the_home_page_shows_the_last_few_changes_in_local_time(web: TestClient[
     assert "admin took 2 × NE555 timer</a>" in line and f">{local_hhmm(newest['created_at'])}</time>" in line
     assert changes.count("<li>") == 3  # the take and the two parts the bench was made with
     assert "Z<" not in line and newest["created_at"].endswith("Z")  # stored in UTC, shown in the Pi's zone
+
+
+def test_moving_some_into_a_new_cassette_on_the_phone(web: TestClient[Any], bench: Bench) -> None:
+    part = f"/p/{bench.ne555['id']}"
+    page = web.get(part).text
+    assert '<option value="new">A new cassette (name it below)</option>' in page
+    fields = {
+        "quantity": "4",
+        "from_location_id": bench.drawer,
+        "to_location_id": "new",
+        "cassette_parent": bench.shelf,
+    }
+    unnamed = web.post(f"{part}/transfer", data={"csrf_token": csrf_of(page), **fields},
+                       headers={"Referer": f"http://testserver.local{part}"}, follow_redirects=False)  # fmt: skip
+    assert (
+        unnamed.status_code == 303
+        and flash_of(unnamed)["error"] == "The new cassette's name is needed to make a new cassette."
+    )
+    made = post_form(web, part, f"{part}/transfer", **fields, cassette_name="Cassette 9")
+    assert made.status_code == 303 and said(made) == "Moved 4 to the new Shelf 1 / Cassette 9"
+    view = bench.client.get(f"/api/parts/{bench.ne555['id']}/allocations", headers=bench.headers).json()["data"]
+    assert [(a["location_path"], a["quantity_at_location"]) for a in view["allocations"]] == [
+        ("Shelf 1 / Drawer A", 6),
+        ("Shelf 1 / Cassette 9", 4),
+    ]
+    assert made.headers["location"] == f"{part}?at={view['allocations'][1]['id']}"
+
+
+def test_a_bench_user_moves_some_but_makes_no_cassette(bench: Bench) -> None:
+    made = bench.client.post("/api/users/register", headers=bench.headers,
+                             json={"username": "maria", "password": "password-123", "roles": ["user"]})  # fmt: skip
+    assert made.status_code == 200, made.text
+    bench.client.cookies.clear()
+    assert page_login(bench.client, "maria", "password-123").status_code == 303
+    part = f"/p/{bench.ne555['id']}"
+    page = bench.client.get(part).text
+    assert "Move some to another place" in page and 'value="new"' not in page
+    fields = {"quantity": "1", "from_location_id": bench.drawer, "to_location_id": "new", "cassette_name": "C"}
+    origin = {"Referer": f"http://testserver.local{part}"}
+    data = {"csrf_token": csrf_of(page), **fields}
+    refused = bench.client.post(f"{part}/transfer", data=data, headers=origin, follow_redirects=False)
+    assert refused.status_code == 303 and "locations:write" in flash_of(refused)["error"]
+    moved = post_form(bench.client, part, f"{part}/transfer", quantity="1", from_location_id=bench.drawer,
+                      to_location_id=bench.shelf)  # fmt: skip
+    assert moved.status_code == 303 and said(moved) == "Moved 1 to Shelf 1"

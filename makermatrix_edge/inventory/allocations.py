@@ -203,7 +203,7 @@ class AllocationService:
             part = part_row(db, part_id)
             if data.create_new_cassette:
                 if not data.cassette_name:
-                    raise InvalidInput("is required when create_new_cassette is true", "cassette_name")
+                    raise InvalidInput("is needed to make a new cassette", "cassette_name")
                 new = LocationCreate(
                     name=data.cassette_name,
                     parent_id=data.parent_location_id,

@@ -68,6 +68,7 @@ class PartPages(Controller):
             can_write=principal.can("parts:write"),
             at=at,
             move_to=await services.locations.list_flat() if can_move else [],
+            can_new_cassette=can_move and principal.can("locations:write"),
             can_delete=principal.can("parts:delete"),
             can_print=principal.can("printer:use"),
             live_token=await live_token(services, principal),

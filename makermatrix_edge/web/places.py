@@ -9,7 +9,8 @@ from litestar import Controller, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from makermatrix_edge.inventory.allocation_models import Transfer
+from makermatrix_edge.errors import Forbidden
+from makermatrix_edge.inventory.allocation_models import SplitToCassette, Transfer
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, back
@@ -19,7 +20,9 @@ from makermatrix_edge.web.stock import whole
 class TransferForm(msgspec.Struct):
     quantity: str = ""
     from_location_id: str = ""
-    to_location_id: str = ""
+    to_location_id: str = ""  # "new": into a new cassette, named in cassette_name
+    cassette_name: str = ""
+    cassette_parent: str = ""
 
 
 class PlacesPages(Controller):
@@ -28,6 +31,18 @@ class PlacesPages(Controller):
         self, request: Req, part_id: FromPath[str], data: Annotated[TransferForm, Form], principal: User, services: Svc
     ) -> Redirect:
         """Carry some of the part from one of its places to another; the total stays, the history names both."""
+        if data.to_location_id == "new":
+            if not principal.can("locations:write"):
+                raise Forbidden("Making a new cassette needs the locations:write permission; pick a place that exists")
+            split = SplitToCassette(
+                from_location_id=data.from_location_id.strip()[:200],
+                quantity=whole(data.quantity, "quantity", 1),
+                cassette_name=data.cassette_name.strip()[:100] or None,
+                parent_location_id=data.cassette_parent.strip()[:200] or None,
+            )
+            made = await services.allocations.split_to_cassette(part_id, split, principal)
+            text = f"Moved {split.quantity} to the new {made.cassette.path}"
+            return back(request, f"/p/{part_id}?at={made.allocation.id}", text)
         move = Transfer(
             from_location_id=data.from_location_id.strip()[:200],
             to_location_id=data.to_location_id.strip()[:200],

@@ -28,6 +28,7 @@ LABELS: Mapping[str, str] = {
     "location_id": "",
     "from_location_id": "",
     "to_location_id": "",
+    "cassette_name": "The new cassette's name",
     "parent_id": "",
     "location_type": "The type",
     "payload": "",
