@@ -21,7 +21,9 @@ from makermatrix_edge.api.alora import errors as alora_errors
 from makermatrix_edge.api.alora.router import alora_router
 from makermatrix_edge.api.docs import DOCS_HANDLERS
 from makermatrix_edge.api.makermatrix import (
+    activity,
     ai,
+    allocations,
     api_keys,
     auth,
     backup,
@@ -152,6 +154,9 @@ def create_app(services: Services) -> Litestar:
             roles.UserRolesController,
             api_keys.ApiKeysController,
             parts.PartsController,
+            activity.ActivityController,
+            activity.DashboardController,
+            allocations.AllocationsController,
             categories.CategoriesController,
             locations.LocationsController,
             components.ComponentFeaturesController,
@@ -185,10 +190,19 @@ def create_app(services: Services) -> Litestar:
         before_request=check_body,
         exception_handlers=EXCEPTION_HANDLERS,
     )
+    # The one route MakerMatrix still answers without /api that its clients use; the API's guard and errors.
+    unprefixed = Router(
+        path="/",
+        route_handlers=[users.register_unprefixed],
+        guards=[authorize],
+        before_request=check_body,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
     origins = settings.server.cors_origins
     app = Litestar(
         route_handlers=[
             makermatrix_api,
+            unprefixed,
             alora_router(),
             *WEBSOCKET_HANDLERS,
             *DOCS_HANDLERS,

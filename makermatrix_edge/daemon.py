@@ -34,9 +34,12 @@ from makermatrix_edge.devices.camera import build_camera
 from makermatrix_edge.devices.mdns import build_mdns
 from makermatrix_edge.devices.printer import build_printer
 from makermatrix_edge.devices.usbdrive import make_drive
+from makermatrix_edge.inventory.activity import ActivityService
+from makermatrix_edge.inventory.allocations import AllocationService
 from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
 from makermatrix_edge.inventory.component_stock import ComponentStockService
 from makermatrix_edge.inventory.components import ComponentService
+from makermatrix_edge.inventory.dashboard import DashboardService
 from makermatrix_edge.inventory.equivalents import EquivalentService
 from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
@@ -156,6 +159,9 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             api_keys=ApiKeyService(db, clock),
             roles=RoleService(db),
             parts=parts,
+            allocations=AllocationService(db, clock, events),
+            activity=ActivityService(db, clock),
+            dashboard=DashboardService(db),
             search=search,
             categories=CategoryService(db, clock, events),
             locations=LocationService(db, clock, events),

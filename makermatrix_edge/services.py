@@ -16,9 +16,12 @@ from makermatrix_edge.backups.service import BackupService
 from makermatrix_edge.clock import Clock
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.db.replies import ReplyStore
+from makermatrix_edge.inventory.activity import ActivityService
+from makermatrix_edge.inventory.allocations import AllocationService
 from makermatrix_edge.inventory.categories import AloraCategoryService, CategoryService
 from makermatrix_edge.inventory.component_stock import ComponentStockService
 from makermatrix_edge.inventory.components import ComponentService
+from makermatrix_edge.inventory.dashboard import DashboardService
 from makermatrix_edge.inventory.equivalents import EquivalentService
 from makermatrix_edge.inventory.images import ImageStore
 from makermatrix_edge.inventory.locations import LocationService
@@ -54,6 +57,9 @@ class Services:
     api_keys: ApiKeyService
     roles: RoleService
     parts: PartService
+    allocations: AllocationService
+    activity: ActivityService
+    dashboard: DashboardService
     search: SearchService
     categories: CategoryService
     locations: LocationService

@@ -52,7 +52,9 @@ def test_config_reads_for_users_changes_for_admins_and_never_shows_the_key(tmp_p
 def test_models_test_and_providers_say_what_works(tmp_path: Path) -> None:
     with bench(tmp_path) as (_, client, _, token):
         h = bearer(token)
-        models = {m["name"]: m for m in client.get("/api/ai/models", headers=h).json()["data"]}
+        listed = client.get("/api/ai/models", headers=h).json()["data"]
+        assert (listed["provider"], listed["current_model"]) == ("ollama", TOOLS_MODEL)  # MakerMatrix's shape
+        models = {m["name"]: m for m in listed["models"]}
         assert models[TOOLS_MODEL]["tools"] is True and models[PLAIN_MODEL]["tools"] is False
         assert models[TOOLS_MODEL]["parameter_size"] == "1.7B"
         result = client.post("/api/ai/test", headers=h).json()
@@ -67,8 +69,10 @@ def test_models_test_and_providers_say_what_works(tmp_path: Path) -> None:
         assert offline["state"] == "offline" and "ollama pull qwen3:4b" in offline["reason"]
         checks = client.get("/api/utility/diagnostics", headers=h).json()["data"]["checks"]
         assert any(c["name"] == "assistant device" and "qwen3:4b is not pulled" in c["message"] for c in checks)
-        names = [p["name"] for p in client.get("/api/ai/providers", headers=h).json()["data"]]
-        assert names == ["ollama", "openai_compatible", "openai", "anthropic"]
+        providers = client.get("/api/ai/providers", headers=h).json()["data"]  # keyed by name, as MakerMatrix
+        assert list(providers["providers"]) == ["ollama", "openai_compatible", "openai", "anthropic"]
+        assert providers["providers"]["ollama"]["works_offline"] is True
+        assert providers["current_provider"]["name"] == "ollama" and providers["sql_support"] is False
 
 
 def test_cloud_providers_answer_that_they_need_the_internet(tmp_path: Path) -> None:
@@ -82,10 +86,15 @@ def test_cloud_providers_answer_that_they_need_the_internet(tmp_path: Path) -> N
         assert "$18.00" in data["answer"]
 
 
-def test_ollama_down_models_is_a_503_that_says_what_to_do(tmp_path: Path) -> None:
+def test_ollama_down_models_answers_as_makermatrix_and_says_what_to_do(tmp_path: Path) -> None:
     with bench(tmp_path, ollama_url="http://127.0.0.1:9") as (_, client, _, token):
         response = client.get("/api/ai/models", headers=bearer(token))
-        assert response.status_code == 503 and "sudo systemctl start ollama" in response.json()["message"]
+        body = response.json()
+        assert response.status_code == 200 and body["status"] == "error"  # MakerMatrix: 200, status "error"
+        assert (body["data"]["provider"], body["data"]["models"]) == ("ollama", [])
+        assert "sudo systemctl start ollama" in body["message"] and body["data"]["reason"] == body["message"]
+        test = client.post("/api/ai/test", headers=bearer(token)).json()  # still says how to fix it
+        assert test["status"] == "warning" and "systemctl start ollama" in str(test["data"])
 
 
 def test_disabled_assistant_answers_from_the_inventory(tmp_path: Path) -> None:

@@ -352,9 +352,10 @@ def test_bulk_enrichment_reports_progress_over_ws_and_can_be_cancelled(
 
 def test_capability_routes(app: tuple[TestClient[Any], Services, str]) -> None:
     client, _, token = app
-    listed = client.get("/api/tasks/capabilities/suppliers", headers=bearer(token)).json()["data"]
-    assert [c["supplier_name"] for c in listed] == ["lcsc", "digikey", "mouser"]
-    assert all(c["enrichment_available"] for c in listed)
+    listed = client.get("/api/tasks/capabilities/suppliers", headers=bearer(token)).json()
+    assert list(listed["data"]) == ["lcsc", "digikey", "mouser"]  # keyed by supplier, as MakerMatrix answers
+    assert all("get_part_details" in caps for caps in listed["data"].values())
+    assert listed["message"].endswith("ready for enrichment: lcsc, digikey, mouser")
     one = client.get("/api/tasks/capabilities/suppliers/LCSC", headers=bearer(token)).json()["data"]
     assert "fetch_datasheet" in one["capabilities"] and one["message"] == "LCSC Electronics needs no credentials"
     found = client.get("/api/tasks/capabilities/find/fetch_image", headers=bearer(token))

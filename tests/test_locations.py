@@ -36,7 +36,12 @@ def test_paths_tree_and_flat(client: TestClient[Any], h: dict[str, str], tree: d
     roots = client.get("/api/locations/get_all_locations?tree=true", headers=h).json()["data"]
     assert len(roots) == 1 and roots[0]["children"][0]["children"][0]["children"][0]["name"] == "Bin 7"
     chain = client.get(f"/api/locations/get_location_path/{tree['bin']}", headers=h).json()
-    assert [c["name"] for c in chain["data"]] == ["Workshop", "Shelf 2", "Drawer B", "Bin 7"]
+    node, names = chain["data"], []  # MakerMatrix's shape: the location, its parent nested under "parent"
+    while node:
+        assert set(node) == {"id", "name", "description", "location_type", "parent"}
+        names.append(node["name"])
+        node = node["parent"]
+    assert names == ["Bin 7", "Drawer B", "Shelf 2", "Workshop"] and chain["data"]["id"] == tree["bin"]
     assert chain["message"] == "Workshop / Shelf 2 / Drawer B / Bin 7"
 
 
@@ -90,7 +95,9 @@ def test_details_count_the_subtree(client: TestClient[Any], h: dict[str, str], t
     assert details["subtree_locations_count"] == 2
     assert [c["name"] for c in details["children"]] == ["Drawer B"]
     assert sorted(p["part_name"] for p in details["parts"]) == ["In bin", "On shelf"]
-    assert [p["name"] for p in details["path"]] == ["Workshop", "Shelf 2"]
+    assert [p["name"] for p in details["path_locations"]] == ["Workshop", "Shelf 2"]
+    # MakerMatrix's shape: the location's own fields at the top of data, the children beside them
+    assert (details["id"], details["name"], details["path"]) == (tree["shelf"], "Shelf 2", "Workshop / Shelf 2")
 
 
 def test_preview_then_delete_subtree_keeps_parts(

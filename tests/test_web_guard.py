@@ -43,6 +43,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/p/{part_id:str}/adjust"): "parts:write",
     ("POST", "/p/{part_id:str}/count"): "parts:write",
     ("POST", "/p/{part_id:str}/undo"): "parts:write",
+    ("POST", "/p/{part_id:str}/transfer"): "parts:write",
     ("POST", "/p/{part_id:str}/photo"): "parts:write",
     ("GET", "/p/{part_id:str}/delete"): "parts:delete",
     ("POST", "/p/{part_id:str}/delete"): "parts:delete",

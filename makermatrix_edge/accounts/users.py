@@ -25,6 +25,10 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 DEFAULT_ROLE = "user"
 
 
+class WrongCurrentPassword(InvalidInput):
+    """The password given as the current one is not it (MakerMatrix answers 400, not a field problem's 422)."""
+
+
 def check_username(username: str) -> str:
     name = username.strip()
     if not USERNAME_RE.match(name):
@@ -271,7 +275,7 @@ class UserService:
             if not current_password:
                 raise InvalidInput("is required to change your own password", "current_password")
             if not await self._hasher.verify(current_password, row["hashed_password"]):
-                raise InvalidInput("is not your current password", "current_password")
+                raise WrongCurrentPassword("is not your current password", "current_password")
         hashed = await self._hasher.hash(new_password)
 
         def store_it(db: sqlite_utils.Database) -> None:

@@ -1,4 +1,4 @@
-"""/openapi.json and /docs: where MakerMatrix (FastAPI) clients and people look for the API description.
+"""/openapi.json, /docs and /redoc: where MakerMatrix (FastAPI) clients and people look for the API description.
 
 The document itself is Litestar's, served at /schema as well; these are the same content at the
 addresses FastAPI uses.
@@ -10,9 +10,10 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.enums import MediaType
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 
 _SWAGGER = SwaggerRenderPlugin()
+_REDOC = RedocRenderPlugin()
 
 
 @get("/openapi.json", include_in_schema=False, sync_to_thread=False)
@@ -27,4 +28,11 @@ def docs(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(page, media_type=MediaType.HTML)
 
 
-DOCS_HANDLERS = [openapi_json, docs]
+@get("/redoc", include_in_schema=False, sync_to_thread=False)
+def redoc(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """ReDoc over the same document, where FastAPI serves it."""
+    page = _REDOC.render(request, request.app.openapi_schema.to_schema())
+    return Response(page, media_type=MediaType.HTML)
+
+
+DOCS_HANDLERS = [openapi_json, docs, redoc]

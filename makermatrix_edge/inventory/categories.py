@@ -44,7 +44,8 @@ def _find(db: sqlite_utils.Database, category_id: str | None, name: str | None) 
         if named is None:
             raise NotFound(f"No category named '{name}'")
         return named
-    raise InvalidInput("give a category id or a name", "category_id")
+    # 400 as MakerMatrix answers it (the request names no category), not a field's value problem (422)
+    raise BadRequest("Either category_id or name must be provided")
 
 
 def _check_parent(db: sqlite_utils.Database, category_id: str | None, parent_id: str | None) -> None:

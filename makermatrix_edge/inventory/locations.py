@@ -13,7 +13,7 @@ from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
-from makermatrix_edge.inventory import queries
+from makermatrix_edge.inventory import queries, stock
 from makermatrix_edge.inventory.models import (
     LocationCreate,
     LocationNode,
@@ -146,6 +146,39 @@ def find_or_create(db: sqlite_utils.Database, name: str, now: str) -> str:
     return new_id
 
 
+def insert_location(db: sqlite_utils.Database, data: LocationCreate, now: str) -> str:
+    """Insert one location inside the caller's write transaction; returns its id."""
+    name = _clean_name(data.name)
+    image_url = queries.check_image_url(data.image_url)
+    new_id = str(uuid.uuid4())
+    parent_path = _check_parent(db, None, data.parent_id)
+    path = f"{parent_path}{SEPARATOR}{name}" if parent_path else name
+    try:
+        db.execute(
+            "INSERT INTO locations (id, name, description, parent_id, location_type, image_url, emoji, "
+            "path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                new_id,
+                name,
+                data.description,
+                data.parent_id,
+                data.location_type.strip(),
+                image_url,
+                (data.emoji or "").strip() or None,
+                path,
+                now,
+                now,
+            ],
+        )
+    except sqlite3.IntegrityError as exc:
+        raise _sibling_conflict(exc, name) from None
+    return new_id
+
+
+def view(db: sqlite_utils.Database, location_id: str) -> LocationView:
+    return _view(_get_row(db, location_id))
+
+
 class LocationService:
     def __init__(self, db: Database, clock: Clock, events: EventBus | None = None) -> None:
         self._db = db
@@ -197,36 +230,8 @@ class LocationService:
         return await self._db.read(load)
 
     async def add(self, data: LocationCreate) -> LocationView:
-        name = _clean_name(data.name)
-        image_url = queries.check_image_url(data.image_url)
         now = iso(self._clock())
-        new_id = str(uuid.uuid4())
-
-        def insert(db: sqlite_utils.Database) -> LocationView:
-            parent_path = _check_parent(db, None, data.parent_id)
-            path = f"{parent_path}{SEPARATOR}{name}" if parent_path else name
-            try:
-                db.execute(
-                    "INSERT INTO locations (id, name, description, parent_id, location_type, image_url, emoji, "
-                    "path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        new_id,
-                        name,
-                        data.description,
-                        data.parent_id,
-                        data.location_type.strip(),
-                        image_url,
-                        (data.emoji or "").strip() or None,
-                        path,
-                        now,
-                        now,
-                    ],
-                )
-            except sqlite3.IntegrityError as exc:
-                raise _sibling_conflict(exc, name) from None
-            return _view(_get_row(db, new_id))
-
-        done = await self._db.write(insert)
+        done = await self._db.write(lambda db: view(db, insert_location(db, data, now)))
         self._events.entity("created", "location", done.id, done.name, None, entity_data=done)
         return done
 
@@ -329,7 +334,16 @@ class LocationService:
             ids = _subtree_ids(db, location_id)
             marks = ",".join("?" * len(ids))
             parts = db.execute(f"SELECT count(*) FROM parts WHERE location_id IN ({marks})", ids).fetchone()[0]
+            kept = db.execute(  # other places of parts in here: their quantity goes back to the part's location
+                "SELECT a.part_id, a.quantity, l.path FROM part_allocations a JOIN locations l ON l.id = a.location_id "
+                f"WHERE a.location_id IN ({marks})",
+                ids,
+            ).fetchall()
             db.execute("DELETE FROM locations WHERE id = ?", [location_id])  # children go by ON DELETE CASCADE
+            now = iso(self._clock())
+            for part_id, held, path in kept:
+                what = f"{path} was deleted; its {held} count at the primary place again"
+                stock.note(db, part_id, what=what, source="api", actor=None, now=now)
             note = f"; {parts} parts no longer have a location" if parts else ""
             return DeleteResult(
                 deleted_locations=len(ids), parts_unassigned=parts, message=f"Deleted {len(ids)} locations{note}"

@@ -38,6 +38,22 @@ class DatasheetRef(msgspec.Struct):
     created_at: str
 
 
+class PlaceRef(msgspec.Struct):
+    """One place a part is kept and how many are there (MakerMatrix's allocation, as a part lists it).
+
+    The primary place (the part's own location) holds what the other places do not; its id is the part's.
+    """
+
+    id: str
+    location_id: str | None
+    location_name: str | None
+    location_path: str | None
+    quantity_at_location: int
+    is_primary_storage: bool
+    notes: str | None
+    last_updated: str
+
+
 class PartView(msgspec.Struct):
     id: str
     part_name: str
@@ -61,6 +77,7 @@ class PartView(msgspec.Struct):
     updated_at: str
     datasheets: list[DatasheetRef] = msgspec.field(default_factory=list)
     tags: list[TagRef] = msgspec.field(default_factory=list)  # MakerMatrix's tags (#25.7), by name
+    allocations: list[PlaceRef] = msgspec.field(default_factory=list)
 
 
 class CategoryView(msgspec.Struct):
@@ -109,6 +126,10 @@ class Movement(msgspec.Struct):
     user_id: str | None
     username: str | None
     created_at: str
+    # A transfer between two places is a row with delta 0 naming both and the quantity carried (`moved`).
+    from_location_id: str | None = None
+    to_location_id: str | None = None
+    moved: int | None = None
 
 
 class Page(msgspec.Struct):
@@ -174,11 +195,12 @@ class PartUpdate(CheckedText, forbid_unknown_fields=True, kw_only=True):
     is_low_stock: Any = UNSET
     datasheets: Any = UNSET
     tags: Any = UNSET  # tags change through /api/tags, not a part update
+    allocations: Any = UNSET
     created_at: Any = UNSET
     updated_at: Any = UNSET
 
     def changes(self) -> dict[str, Any]:
-        ignored = frozenset({"categories", "location", "is_low_stock", "datasheets", "reason", "tags"})
+        ignored = frozenset({"categories", "location", "is_low_stock", "datasheets", "allocations", "reason", "tags"})
         return provided(self, ignore=ignored)
 
 

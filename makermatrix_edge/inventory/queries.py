@@ -11,7 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from makermatrix_edge.errors import BeyondLimit, InvalidInput
-from makermatrix_edge.inventory.models import CategoryRef, DatasheetRef, LocationRef, PartView
+from makermatrix_edge.inventory.models import CategoryRef, DatasheetRef, LocationRef, PartView, PlaceRef
 from makermatrix_edge.inventory.tag_queries import tags_for
 
 PART_SELECT = (
@@ -63,12 +63,41 @@ def datasheets_for(db: sqlite_utils.Database, part_ids: Sequence[str]) -> dict[s
     return out
 
 
+def other_places_for(db: sqlite_utils.Database, part_ids: Sequence[str]) -> dict[str, list[PlaceRef]]:
+    """Each part's places other than its primary one (part_allocations), oldest first."""
+    out: dict[str, list[PlaceRef]] = {pid: [] for pid in part_ids}
+    for start in range(0, len(part_ids), CHUNK):
+        chunk = list(part_ids[start : start + CHUNK])
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            "SELECT a.id, a.part_id, a.location_id, l.name, l.path, a.quantity, a.notes, a.updated_at "
+            f"FROM part_allocations a JOIN locations l ON l.id = a.location_id WHERE a.part_id IN ({marks}) "
+            "ORDER BY a.seq",
+            chunk,
+        ).fetchall()
+        for r in rows:
+            out[r[1]].append(PlaceRef(r[0], r[2], r[3], r[4], r[5], False, r[6], r[7]))
+    return out
+
+
+def places(row: sqlite3.Row, others: list[PlaceRef]) -> list[PlaceRef]:
+    """The primary place (holding what the others do not) first, then the others; none for a part kept nowhere."""
+    if row["location_id"] is None and not others:
+        return []
+    rest = row["quantity"] - sum(p.quantity_at_location for p in others)
+    primary = PlaceRef(
+        row["id"], row["location_id"], row["loc_name"], row["loc_path"], rest, True, None, row["updated_at"]
+    )
+    return [primary, *others]
+
+
 def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[PartView]:
     """Part rows (selected with PART_SELECT) as views, categories loaded in one query."""
     materialized = list(rows)
     cats = categories_for(db, [r["id"] for r in materialized])
     sheets = datasheets_for(db, [r["id"] for r in materialized])
     tags = tags_for(db, "part", [r["id"] for r in materialized])
+    others = other_places_for(db, [r["id"] for r in materialized])
     views = []
     for r in materialized:
         location = (
@@ -100,6 +129,7 @@ def to_views(db: sqlite_utils.Database, rows: Iterable[sqlite3.Row]) -> list[Par
                 updated_at=r["updated_at"],
                 datasheets=sheets[r["id"]],
                 tags=tags[r["id"]],
+                allocations=places(r, others[r["id"]]),
             )
         )
     return views

@@ -42,10 +42,13 @@ def record(
     source: Source,
     actor: Principal | None,
     now: str,
+    from_location_id: str | None = None,
+    to_location_id: str | None = None,
 ) -> int:
     """Append the movement that takes the part to new_quantity; returns the delta (0 = nothing written).
 
-    Call inside the write transaction, before writing parts.quantity.
+    Call inside the write transaction, before writing parts.quantity. A change at a named place (stock
+    added to a cassette) names it; stock taken without a place comes out of the places in their order.
     """
     if new_quantity < 0:
         raise InvalidInput("must not be negative", "quantity")
@@ -55,9 +58,11 @@ def record(
     delta = new_quantity - before
     if delta == 0:
         return 0
+    if delta < 0:
+        _fit_allocations(db, part_id, new_quantity, source=source, actor=actor, now=now)
     db.execute(
-        "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, created_at, "
+        "from_location_id, to_location_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             part_id,
             delta,
@@ -67,9 +72,72 @@ def record(
             actor.user_id if actor else None,
             actor.username if actor else None,
             now,
+            from_location_id,
+            to_location_id,
         ],
     )
     return delta
+
+
+def _fit_allocations(
+    db: sqlite_utils.Database, part_id: str, new_quantity: int, *, source: Source, actor: Principal | None, now: str
+) -> None:
+    """Stock taken without naming a place comes from the primary place first, then the other places.
+
+    The other places give in the order they were made (oldest first); one emptied this way is removed,
+    and each one drawn on is noted in the part's history (the movement itself stays one row).
+    """
+    rows = db.execute(
+        "SELECT a.id, a.quantity, coalesce(l.path, l.name, '?') FROM part_allocations a "
+        "LEFT JOIN locations l ON l.id = a.location_id WHERE a.part_id = ? ORDER BY a.seq",
+        [part_id],
+    ).fetchall()
+    excess = sum(int(r[1]) for r in rows) - new_quantity  # what the primary place cannot give
+    for allocation_id, held, path in rows:
+        if excess <= 0:
+            break
+        taken = min(int(held), excess)
+        excess -= taken
+        if taken == held:
+            db.execute("DELETE FROM part_allocations WHERE id = ?", [allocation_id])
+        else:
+            db.execute(
+                "UPDATE part_allocations SET quantity = quantity - ?, updated_at = ? WHERE id = ?",
+                [taken, now, allocation_id],
+            )
+        what = f"{taken} of the stock taken came from {path} (the primary place had too few)"
+        note(db, part_id, what=what, source=source, actor=actor, now=now)
+
+
+def transfer(
+    db: sqlite_utils.Database,
+    part_id: str,
+    *,
+    quantity: int,
+    from_location_id: str | None,
+    to_location_id: str | None,
+    reason: str,
+    source: Source,
+    actor: Principal | None,
+    now: str,
+) -> None:
+    """One movement row (delta 0) naming both places: the total and every running sum stay as they were."""
+    db.execute(
+        "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, created_at, "
+        "from_location_id, to_location_id, moved) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            part_id,
+            last_quantity(db, part_id),
+            reason[:200],
+            source,
+            actor.user_id if actor else None,
+            actor.username if actor else None,
+            now,
+            from_location_id,
+            to_location_id,
+            quantity,
+        ],
+    )
 
 
 def note(

@@ -16,7 +16,7 @@ import sqlite_utils
 from makermatrix_edge.codes.fields import ParsedCode
 from makermatrix_edge.db.text import fts_query
 from makermatrix_edge.errors import NotFound
-from makermatrix_edge.inventory import queries
+from makermatrix_edge.inventory import places, queries
 from makermatrix_edge.inventory.models import PartView
 from makermatrix_edge.inventory.tool_queries import tool_view
 
@@ -110,6 +110,19 @@ def _location(db: sqlite_utils.Database, location_id: str) -> Resolution | None:
     if row is None:
         return None
     count = int(db.execute("SELECT count(*) FROM parts WHERE location_id = ?", [location_id]).fetchone()[0])
+    kept = places.kept_at(db, location_id, limit=2)
+    if count == 0 and len(kept) == 1:  # a cassette holding a strip of one part: its label opens that part there
+        part = queries.part_view(db, kept[0].part_id)
+        if part is not None:
+            here = kept[0].quantity_here
+            return Resolution(
+                status="found",
+                rule="own_label",
+                message=f"{part.part_name}: {here} here in {row['path']} ({part.quantity} in all)",
+                part=part,
+                location_path=row["path"],
+                quantity=here,
+            )
     hit = LocationHit(id=row["id"], name=row["name"], path=row["path"], part_count=count)
     return Resolution(
         status="location",

@@ -26,6 +26,7 @@ from makermatrix_edge.web.unsent import cleared, take_unsent
 SEARCH_LIMIT = 20
 MAX_SHOWN = 100  # "Show more" grows the list by 20 up to this (the search's page size limit)
 FEED_LIMIT = 8
+CHANGES_SHOWN = 5  # the last few stock changes, moves and edits on the home page
 
 
 # Why the login page is shown (web/session.require names it): one sentence each, never internals.
@@ -129,6 +130,7 @@ class HomePages(Controller):
             bag=bag,
             scans=bench_scans(services, FEED_LIMIT),
             camera=camera_view(services),
+            changes=await services.activity.recent(limit=CHANGES_SHOWN, hours=None),
             live_token=await live_token(services, principal),
         )
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Response, get
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from makermatrix_edge.inventory.models import Movement
 from makermatrix_edge.labels import models as m
@@ -32,7 +32,7 @@ def merged(movements: list[Movement], changes: list[dict[str, Any]]) -> list[dic
     """Stock movements and moves/edits in one list, newest first (the page shows HISTORY_SIZE)."""
     rows: list[dict[str, Any]] = [
         {"delta": mv.delta, "after": mv.quantity_after, "what": mv.reason, "who": mv.username or mv.source,
-         "at": mv.created_at}
+         "at": mv.created_at, "moved": mv.moved}
         for mv in movements
     ]  # fmt: skip
     rows += [
@@ -44,8 +44,12 @@ def merged(movements: list[Movement], changes: list[dict[str, Any]]) -> list[dic
 
 class PartPages(Controller):
     @get("/p/{part_id:str}", opt=page_access("parts:read"))
-    async def part(self, request: Req, part_id: FromPath[str], principal: User, services: Svc) -> Template:
+    async def part(
+        self, request: Req, part_id: FromPath[str], principal: User, services: Svc, at: FromQuery[str] = ""
+    ) -> Template:
+        """`at` (a place's id) marks the place a cassette's label led here from."""
         part = await services.parts.get(part_id=part_id)
+        can_move = principal.can("parts:write") and part.location_id is not None
         history, history_total = await services.parts.history(part.id, 1, HISTORY_SIZE)
         changes = await services.parts.changes(part.id, HISTORY_SIZE)
         path = await services.locations.path(part.location_id) if part.location_id else []
@@ -67,6 +71,9 @@ class PartPages(Controller):
             datasheet=part.additional_properties.get("datasheet_url") or part.additional_properties.get("datasheet"),
             **await print_context(services, "part"),
             can_write=principal.can("parts:write"),
+            at=at,
+            move_to=await services.locations.list_flat() if can_move else [],
+            can_new_cassette=can_move and principal.can("locations:write"),
             can_delete=principal.can("parts:delete"),
             can_print=principal.can("printer:use"),
             live_token=await live_token(services, principal),
@@ -84,13 +91,20 @@ class PartPages(Controller):
 
 class LocationPages(Controller):
     @get("/l/{location_id:str}", opt=page_access("locations:read"))
-    async def location(self, request: Req, location_id: FromPath[str], principal: User, services: Svc) -> Template:
+    async def location(
+        self, request: Req, location_id: FromPath[str], principal: User, services: Svc
+    ) -> Template | Redirect:
         details = await services.locations.details(location_id)
+        kept = await services.allocations.kept_at(location_id)
+        if details.location.location_type == "cassette" and len(kept) == 1 and not details.subtree_parts_count:
+            # A cassette holds a strip of one part: its label opens that part at this place.
+            return Redirect(f"/p/{kept[0].part_id}?at={kept[0].allocation_id}", status_code=303)
         return page(
             request,
             "location.html",
             principal,
             d=details,
+            kept=kept,
             **await print_context(services, "location"),
             can_print=principal.can("printer:use"),
             can_edit=principal.can("locations:write"),

@@ -27,6 +27,7 @@ from makermatrix_edge.web import (
     part_actions,
     parts,
     place_picker,
+    places,
     printing,
     projects,
     scan,
@@ -46,6 +47,7 @@ def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["local"] = timefmt.local
     engine.engine.filters["clock"] = timefmt.clock_time
     engine.engine.globals["form_keys"] = form_keys
+    engine.engine.filters["short_time"] = timefmt.short
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -69,6 +71,7 @@ def web_router() -> Router:
             pages.HomePages,
             parts.PartPages,
             stock.StockPages,
+            places.PlacesPages,
             part_actions.PartActions,
             browse.BrowsePages,
             move.MovePages,

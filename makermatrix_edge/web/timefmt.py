@@ -23,6 +23,15 @@ def local(stamp: str | None, with_seconds: bool = False) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 
+def short(stamp: str | None) -> str:
+    """'10:42' today, '2026-12-03 10:42' before, in the Pi's own time zone."""
+    when = parse(stamp)
+    if when is None:
+        return stamp or ""
+    here = when.astimezone()
+    return here.strftime("%H:%M" if here.date() == datetime.now().astimezone().date() else "%Y-%m-%d %H:%M")
+
+
 def clock_time(stamp: str | None) -> str:
     when = parse(stamp)
     return when.astimezone().strftime("%H:%M:%S") if when else (stamp or "")

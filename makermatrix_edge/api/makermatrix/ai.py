@@ -26,6 +26,7 @@ from makermatrix_edge.assistant.models import (
 from makermatrix_edge.assistant.stream import ndjson
 from makermatrix_edge.bounds import MAX_INT
 from makermatrix_edge.devices.llm import ModelInfo
+from makermatrix_edge.errors import DeviceUnavailable
 from makermatrix_edge.services import Services
 
 ASK = "parts:read"  # a question reads the inventory, nothing more
@@ -42,6 +43,19 @@ class ChatData(msgspec.Struct):
     notes: list[str]
     model_seconds: float  # the time spent waiting on the model
     overhead_ms: float  # ours: tools, guard, prompts (the model's time excluded)
+
+
+class Providers(msgspec.Struct):
+    providers: dict[str, ProviderInfo]
+    current_provider: ProviderInfo | None
+    sql_support: bool
+
+
+class Models(msgspec.Struct, omit_defaults=True):
+    provider: str
+    models: list[ModelInfo]
+    current_model: str
+    reason: str | None = None  # why there are none: the provider cannot be reached, and how to fix it
 
 
 def _chat_data(answer: Answer) -> ChatData:
@@ -100,13 +114,25 @@ class AIController(Controller):
         return Envelope(status="success" if result.ok else "warning", message=result.message, data=result)
 
     @get("/providers", opt=access(AUTHENTICATED))
-    async def providers(self, services: NamedDependency[Services]) -> Envelope[list[ProviderInfo]]:
-        return ok(services.assistant.providers(), "Providers this daemon can use")
+    async def providers(self, services: NamedDependency[Services]) -> Envelope[Providers]:
+        """MakerMatrix's shape: the providers keyed by name, the configured one, and whether SQL is offered."""
+        known = {p.name: p for p in services.assistant.providers()}
+        current = (await services.assistant.get_config()).provider
+        # sql_support false: the model reads the inventory through fixed tools, never through SQL it writes
+        return ok(Providers(providers=known, current_provider=known.get(current), sql_support=False),
+                  "Providers this daemon can use")  # fmt: skip
 
     @get("/models", opt=access(AUTHENTICATED))
-    async def models(self, services: NamedDependency[Services]) -> Envelope[list[ModelInfo]]:
-        found = await services.assistant.models()
-        return ok(found, f"{len(found)} model(s); tools=true marks those that can use the inventory tools")
+    async def models(self, services: NamedDependency[Services]) -> Envelope[Models]:
+        """The provider's models; when it cannot be reached, MakerMatrix's 200 with status "error" and the reason."""
+        config = await services.assistant.get_config()
+        try:
+            found = await services.assistant.models()
+        except DeviceUnavailable as exc:
+            down = Models(provider=config.provider, models=[], current_model=config.model_name, reason=exc.message)
+            return Envelope(status="error", message=exc.message, data=down)
+        listed = Models(provider=config.provider, models=found, current_model=config.model_name)
+        return ok(listed, f"{len(found)} model(s); tools=true marks those that can use the inventory tools")
 
     @get("/log", opt=access(ADMIN))
     async def agent_log(

@@ -15,6 +15,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from makermatrix_edge.accounts.users import WrongCurrentPassword
 from makermatrix_edge.api.failures import SHARED_STATUS, status_of, unexpected
 from makermatrix_edge.api.makermatrix.envelope import error_body
 from makermatrix_edge.errors import (
@@ -35,6 +36,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     **SHARED_STATUS,
     MalformedBody: 422,  # MakerMatrix (FastAPI) answers unreadable JSON with 422; clients expect it
     InvalidInput: 422,
+    WrongCurrentPassword: 400,
     Conflict: 409,
     ImageTooLarge: 413,
     UnsupportedImage: 415,
@@ -89,6 +91,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if status == 400 and detail.startswith("JSON is malformed"):
         # 422 like MakerMatrix (FastAPI), whose clients test for it
         return response(422, "Malformed JSON in the request body" + detail[len("JSON is malformed") :])
+    if status == 400 and detail.startswith("Invalid multipart/form-data"):
+        # An upload route sent no multipart form has no file: 422 like MakerMatrix's missing File field
+        return response(422, "Send a multipart/form-data form with the file in the field 'file'", {"field": "file"})
     if status == 404:
         message = f"Not found: {request.method} {request.url.path}"
     elif status == 405:

@@ -11,8 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
-from makermatrix_edge.inventory.locations import DeletePreview, DeleteResult, LocationDetails
-from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView
+from makermatrix_edge.inventory.locations import DeletePreview, DeleteResult
+from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView, PartView
 from makermatrix_edge.inventory.relatives import LocationWithRelatives, flat_with_relatives, location_with_relatives
 from makermatrix_edge.services import Services
 
@@ -21,6 +21,24 @@ Text = Annotated[str, msgspec.Meta(max_length=200)]
 
 class Cleanup(msgspec.Struct):
     repaired: int
+
+
+class DetailsData(LocationView, kw_only=True):
+    children: list[LocationView]
+    path_locations: list[LocationView]  # root to this location (the field `path` is the location's own text)
+    parts_count: int
+    subtree_parts_count: int
+    subtree_locations_count: int
+    parts: list[PartView]
+    parts_truncated: bool
+
+
+class PathNode(msgspec.Struct):
+    id: str
+    name: str
+    description: str | None
+    location_type: str
+    parent: PathNode | None
 
 
 class LocationsController(Controller):
@@ -61,17 +79,33 @@ class LocationsController(Controller):
         return ok(location, f"Location '{location.path}' updated")
 
     @get("/get_location_details/{location_id:str}", opt=access("locations:read"))
-    async def details(
-        self, location_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Envelope[LocationDetails]:
-        return ok(await services.locations.details(location_id), "Location details")
+    async def details(self, location_id: FromPath[str], services: NamedDependency[Services]) -> Envelope[DetailsData]:
+        """MakerMatrix's shape: the location's own fields at the top, its children beside them (and our counts)."""
+        found = await services.locations.details(location_id)
+        fields = msgspec.structs.asdict(found.location)
+        data = DetailsData(
+            **fields,
+            children=found.children,
+            path_locations=found.path,
+            parts_count=found.parts_count,
+            subtree_parts_count=found.subtree_parts_count,
+            subtree_locations_count=found.subtree_locations_count,
+            parts=found.parts,
+            parts_truncated=found.parts_truncated,
+        )
+        return ok(data, "Location details retrieved successfully")
 
     @get("/get_location_path/{location_id:str}", opt=access("locations:read"))
     async def location_path(
         self, location_id: FromPath[str], services: NamedDependency[Services]
-    ) -> Envelope[list[LocationView]]:
+    ) -> Envelope[PathNode]:
+        """MakerMatrix's shape: the location, its parent inside it under "parent", and so on up to the root."""
         chain = await services.locations.path(location_id)
-        return ok(chain, " / ".join(c.name for c in chain))
+        node: PathNode | None = None
+        for view in chain:  # root first: each one becomes the parent of the next
+            node = PathNode(view.id, view.name, view.description, view.location_type, node)
+        assert node is not None
+        return ok(node, " / ".join(c.name for c in chain))
 
     @get("/preview-location-delete/{location_id:str}", opt=access("locations:read"))
     async def preview_delete(

@@ -161,11 +161,12 @@ class TasksController(Controller):
         return ok(status, "Worker stopped: no new task starts; running ones finish")
 
     @get("/capabilities/suppliers", opt=access("tasks:read"))
-    async def supplier_capabilities(self, services: NamedDependency[Services]) -> Envelope[list[SupplierCapabilities]]:
-        """Each supplier's enrichment capabilities, and whether it is configured (what is missing, in words)."""
+    async def supplier_capabilities(self, services: NamedDependency[Services]) -> Envelope[dict[str, list[str]]]:
+        """MakerMatrix's shape: each supplier's capabilities under its name (/suppliers/{name} says more)."""
         found = [services.suppliers.capabilities(n) for n in SUPPLIER_NAMES]
-        usable = sum(1 for c in found if c.enrichment_available)
-        return ok(found, f"{usable} of {len(found)} suppliers ready for enrichment")
+        usable = [c.supplier_name for c in found if c.enrichment_available]
+        said = f"Retrieved capabilities for {len(found)} suppliers; ready for enrichment: {', '.join(usable) or 'none'}"
+        return ok({c.supplier_name: c.capabilities for c in found}, said)
 
     @get("/capabilities/suppliers/{supplier_name:str}", opt=access("tasks:read"))
     async def supplier_capability(

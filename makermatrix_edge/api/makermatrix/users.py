@@ -46,6 +46,18 @@ async def register(
     data: JSONBody[UserCreate], services: NamedDependency[Services], maybe_principal: NamedDependency[Principal | None]
 ) -> Envelope[UserView]:
     """Admins add users with any role; with open registration anyone may add themselves as 'user'."""
+    return await _register(data, services, maybe_principal)
+
+
+@post("/users/register", opt=access(OPTIONAL), tags=["users"], status_code=200, include_in_schema=False)
+async def register_unprefixed(
+    data: JSONBody[UserCreate], services: NamedDependency[Services], maybe_principal: NamedDependency[Principal | None]
+) -> Envelope[UserView]:
+    """MakerMatrix still serves its user routes without /api too; its clients call register there."""
+    return await _register(data, services, maybe_principal)
+
+
+async def _register(data: UserCreate, services: Services, maybe_principal: Principal | None) -> Envelope[UserView]:
     user = await services.users.register(
         username=data.username,
         password=data.password,

@@ -40,6 +40,7 @@ NAMES: tuple[str, ...] = (
     "0020_tags_and_tools",
     "0021_builds_and_reservations",
     "0022_idempotent_replies",
+    "0023_part_allocations",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 

@@ -1,0 +1,53 @@
+"""A part in several places on the phone: move some of it between places; a cassette's label opens its part."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, post
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from makermatrix_edge.errors import Forbidden
+from makermatrix_edge.inventory.allocation_models import SplitToCassette, Transfer
+from makermatrix_edge.web.guard import page_access
+from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.render import Form, back
+from makermatrix_edge.web.stock import whole
+
+
+class TransferForm(msgspec.Struct):
+    quantity: str = ""
+    from_location_id: str = ""
+    to_location_id: str = ""  # "new": into a new cassette, named in cassette_name
+    cassette_name: str = ""
+    cassette_parent: str = ""
+
+
+class PlacesPages(Controller):
+    @post("/p/{part_id:str}/transfer", opt=page_access("parts:write"), status_code=303)
+    async def transfer(
+        self, request: Req, part_id: FromPath[str], data: Annotated[TransferForm, Form], principal: User, services: Svc
+    ) -> Redirect:
+        """Carry some of the part from one of its places to another; the total stays, the history names both."""
+        if data.to_location_id == "new":
+            if not principal.can("locations:write"):
+                raise Forbidden("Making a new cassette needs the locations:write permission; pick a place that exists")
+            split = SplitToCassette(
+                from_location_id=data.from_location_id.strip()[:200],
+                quantity=whole(data.quantity, "quantity", 1),
+                cassette_name=data.cassette_name.strip()[:100] or None,
+                parent_location_id=data.cassette_parent.strip()[:200] or None,
+            )
+            made = await services.allocations.split_to_cassette(part_id, split, principal)
+            text = f"Moved {split.quantity} to the new {made.cassette.path}"
+            return back(request, f"/p/{part_id}?at={made.allocation.id}", text)
+        move = Transfer(
+            from_location_id=data.from_location_id.strip()[:200],
+            to_location_id=data.to_location_id.strip()[:200],
+            quantity=whole(data.quantity, "quantity", 1),
+        )
+        done = await services.allocations.transfer(part_id, move, principal)
+        text = f"Moved {move.quantity} to {done.to_allocation.location_path}"
+        return back(request, f"/p/{part_id}?at={done.to_allocation.id}", text)

@@ -1,0 +1,41 @@
+"""Small answers MakerMatrix's own tests expect: the file import with no file, register without /api, /redoc."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from conftest import bearer
+
+pytestmark = pytest.mark.shared_app
+
+
+def test_an_import_with_no_file_is_422_as_makermatrix_answers(client: TestClient[Any], admin_token: str) -> None:
+    h = bearer(admin_token)
+    plain_form = client.post("/api/import/file", data={"supplier_name": "lcsc"}, headers=h)  # url-encoded: no file
+    assert plain_form.status_code == 422 and plain_form.json()["status"] == "error"
+    assert "'file'" in plain_form.json()["message"]
+    no_file = client.post("/api/import/file", files={"supplier_name": (None, "lcsc")}, headers=h)
+    assert no_file.status_code == 422 and "'file'" in no_file.json()["message"]
+    assert client.get("/api/utility/get_counts", headers=h).json()["data"]["parts"] == 0
+
+
+def test_register_answers_without_the_api_prefix_too(client: TestClient[Any], admin_token: str) -> None:
+    body = {"username": "legacy-client", "password": "password-123", "roles": ["viewer"]}
+    made = client.post("/users/register", json=body, headers=bearer(admin_token))
+    assert made.status_code == 200, made.text
+    assert made.json()["status"] == "success" and made.json()["data"]["username"] == "legacy-client"
+    again = client.post("/users/register", json=body, headers=bearer(admin_token))
+    assert again.status_code == 409 and again.json()["status"] == "error"  # the API's envelope, not a page
+    anonymous = client.post("/users/register", json={**body, "username": "walk-in"})
+    assert anonymous.status_code in (401, 403) and anonymous.json()["status"] == "error"
+    wrong = client.post("/users/register", json={"username": 5}, headers=bearer(admin_token))
+    assert wrong.status_code == 422 and wrong.json()["status"] == "error"
+
+
+def test_redoc_shows_the_same_document(client: TestClient[Any]) -> None:
+    page = client.get("/redoc")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "redoc" in page.text.lower() and "/api/parts/add_part" in page.text
