@@ -47,7 +47,9 @@ def test_fetch_details_shows_picture_datasheet_prices_and_stock(
     tasks = client.get("/api/tasks/?task_type=part_enrichment", headers=bearer(token)).json()["data"]
     wait_task(client, token, tasks[0]["id"], "completed", timeout=20)
     html = client.get(f"/p/{made['id']}").text
-    assert re.search(r'<img class="photo" src="/api/utility/get_image/[0-9a-f-]+\.png"', html)
+    assert re.search(
+        r'<img class="photo" src="/api/utility/get_image/[0-9a-f-]+\.png\?size=page"', html
+    )  # a page-sized copy
     link = re.search(r'href="(/datasheets/[0-9a-f]{64}\.pdf)"', html)
     assert link, html
     assert "48,210 in stock" in html and "1+: 0.7 USD" in html

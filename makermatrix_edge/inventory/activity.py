@@ -94,6 +94,8 @@ def _change(r: Any) -> Activity:
     who, part, what = r["username"] or r["source"], r["part_name"] or "a deleted part", r["what"]
     if what.startswith("moved to "):
         action, said = "moved", f"{who} moved {part} to {what.removeprefix('moved to ')}"
+    elif what.startswith("moved from ") and " to " in what:  # a single move says where from too
+        action, said = "moved", f"{who} moved {part} to {what.rsplit(' to ', 1)[1]}"
     elif what.startswith("edited: "):
         action, said = "updated", f"{who} edited {part} ({what.removeprefix('edited: ')})"
     else:
