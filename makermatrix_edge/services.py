@@ -24,6 +24,8 @@ from makermatrix_edge.inventory.parts import PartService
 from makermatrix_edge.inventory.search import SearchService
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders.service import OrderService
+from makermatrix_edge.projects.bom import BomService
+from makermatrix_edge.projects.store import ProjectService
 from makermatrix_edge.runtime.device_state import Device
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
@@ -68,6 +70,8 @@ class Services:
     suppliers: SupplierRegistry
     enrichment: EnrichmentService
     assistant: AssistantService
+    projects: ProjectService
+    boms: BomService  # each project's BOM: import, lines with matches, pins
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...), as daemon.build_services built them ("mdns" while serving).
     devices: dict[str, Device] = field(default_factory=dict)
