@@ -37,6 +37,7 @@ NAMES: tuple[str, ...] = (
     "0017_import_undo",
     "0018_drop_search_index_changes",
     "0019_projects_and_boms",
+    "0023_search_values",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 
