@@ -19,12 +19,16 @@ import sqlite_utils
 from makermatrix_edge.projects.models import BomLine, Candidate, Match, MatchHow
 from makermatrix_edge.projects.values import (
     KIND_UNIT,
+    VALUE_KEYS,
+    Reader,
     Spec,
     describe,
     engineering,
     kind_from,
     package_of,
     read_value,
+    shelf_kind,
+    shelf_ratings,
     shelf_spec,
     value_key,
 )
@@ -37,7 +41,11 @@ _PART = (
     "p.additional_properties, l.path AS location, "
     "(SELECT group_concat(c.name, '|') FROM part_categories pc JOIN categories c ON c.id = pc.category_id "
     "WHERE pc.part_id = p.id) AS categories, "
-    "(SELECT s.package FROM component_specs s WHERE s.part_id = p.id) AS spec_package "
+    "(SELECT s.package FROM component_specs s WHERE s.part_id = p.id) AS spec_package, "
+    "json_extract(p.additional_properties, '$.resistance') AS resistance, "
+    "json_extract(p.additional_properties, '$.capacitance') AS capacitance, "
+    "json_extract(p.additional_properties, '$.inductance') AS inductance, "
+    "json_extract(p.additional_properties, '$.value') AS value "
     "FROM parts p LEFT JOIN locations l ON l.id = p.location_id"
 )
 # Parts that can be a resistor, capacitor or inductor: by category name or by a value property.
@@ -51,14 +59,28 @@ _PASSIVE = (
 
 
 class ShelfPart:
-    __slots__ = ("id", "location", "name", "quantity", "spec")
+    __slots__ = ("_description", "_properties", "_rated", "id", "location", "name", "quantity", "spec")
 
-    def __init__(self, row: sqlite3.Row, spec: Spec | None) -> None:
+    def __init__(self, row: sqlite3.Row, reader: Reader) -> None:
         self.id: str = row["id"]
         self.name: str = row["part_name"]
         self.quantity: int = row["quantity"]
         self.location: str | None = row["location"]
-        self.spec = spec
+        self._description: str | None = row["description"]
+        self._properties = _properties(row["additional_properties"])
+        categories = (row["categories"] or "").split("|")
+        self.spec = shelf_spec(
+            categories, self._properties, (self.name, self._description), row["spec_package"], reader
+        )
+        self._rated: Spec | None = None
+
+    def rated(self, reader: Reader) -> Spec | None:
+        """The spec with its ratings, read the first time a line asks for one."""
+        if self.spec is None:
+            return None
+        if self._rated is None:
+            self._rated = shelf_ratings(self.spec, self._properties, (self.name, self._description), reader)
+        return self._rated
 
     def candidate(self, reason: str) -> Candidate:
         return Candidate(self.id, self.name, self.quantity, self.location, reason)
@@ -70,16 +92,6 @@ def _properties(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _spec_of(row: sqlite3.Row) -> Spec | None:
-    categories = (row["categories"] or "").split("|")
-    return shelf_spec(
-        categories,
-        _properties(row["additional_properties"]),
-        (row["part_name"], row["description"]),
-        row["spec_package"],
-    )
 
 
 def _by_stock(parts: Iterable[ShelfPart]) -> list[ShelfPart]:
@@ -97,6 +109,7 @@ class Shelf:
         self.by_number: dict[str, list[ShelfPart]] = defaultdict(list)
         self.by_mpn: dict[str, list[ShelfPart]] = defaultdict(list)
         self.by_id: dict[str, ShelfPart] = {}
+        self.reader = Reader()
         for row in self._rows(db, "p.part_number", numbers):
             self.by_number[row["part_number"].upper()].append(self._part(row))
         for row in self._rows(db, "p.manufacturer_part_number", mpns):
@@ -104,16 +117,33 @@ class Shelf:
         for row in self._rows(db, "p.id", set(pinned)):
             self._part(row)
         self.by_value: dict[tuple[str, str], list[ShelfPart]] = defaultdict(list)
-        if any(line.value for line in lines):
+        wanted = {
+            (s.kind, value_key(s.value)) for line in lines if (s := line_spec(line)) and s.kind and s.value is not None
+        }
+        if wanted:
             for row in db.execute(_PART + _PASSIVE):
+                # Most of a shelf's passives have another value: the value property alone (read once per
+                # spelling) rules them out before the part is read whole.
+                quick = self._quick_key(row)
+                if quick is not None and quick not in wanted:
+                    continue
                 part = self._part(row)
                 if part.spec is not None and part.spec.kind and part.spec.value is not None:
                     self.by_value[(part.spec.kind, value_key(part.spec.value))].append(part)
 
+    def _quick_key(self, row: sqlite3.Row) -> tuple[str, str] | None:
+        """(kind, value) from the value properties alone, None when they do not say."""
+        properties = {k: row[k] for k in ("resistance", "capacitance", "inductance", "value") if row[k] is not None}
+        kind = shelf_kind((row["categories"] or "").split("|"), properties)
+        if kind is None:
+            return None
+        value = self.reader.first(properties, VALUE_KEYS[kind], KIND_UNIT[kind])
+        return (kind, value_key(value)) if value is not None else None
+
     def _part(self, row: sqlite3.Row) -> ShelfPart:
         part = self.by_id.get(row["id"])
         if part is None:
-            part = ShelfPart(row, _spec_of(row))
+            part = ShelfPart(row, self.reader)
             self.by_id[part.id] = part
         return part
 
@@ -186,7 +216,12 @@ def _parametric(line: BomLine, shelf: Shelf) -> Match:
         others = [p.name for p in _by_stock(same_value) if p not in fitting][:3]
     else:
         fitting, others = list(same_value), []
-    rated = [p for p in fitting if p.spec is not None and _rating_problem(spec, p.spec) is None]
+    asks = spec.voltage is not None or spec.power is not None or spec.tolerance is not None
+    rated = [
+        p
+        for p in fitting
+        if not asks or ((r := p.rated(shelf.reader)) is not None and _rating_problem(spec, r) is None)
+    ]
     wanted = describe(spec, line.footprint)
     if rated:
         said = f"same value{' and package' if spec.package else ''} ({wanted})"
@@ -197,7 +232,8 @@ def _parametric(line: BomLine, shelf: Shelf) -> Match:
         return _offer(rated, said, "parametric")
     reason = f"Unmatched: no {wanted} on the shelf"
     if fitting:
-        problem = _rating_problem(spec, fitting[0].spec) if fitting[0].spec else None
+        first = fitting[0].rated(shelf.reader)
+        problem = _rating_problem(spec, first) if first is not None else None
         reason += f" with the BOM's ratings ({fitting[0].name}: {problem})"
     elif others:
         reason += f" (the value is there in another package: {'; '.join(others)})"

@@ -154,12 +154,35 @@ def shelf_kind(categories: Iterable[str], properties: Mapping[str, Any]) -> Kind
     return None
 
 
-def _first_measure(properties: Mapping[str, Any], keys: tuple[str, ...], unit: str) -> float | None:
-    for key in keys:
-        raw = properties.get(key)
-        if isinstance(raw, str) and (v := units.si_value(raw, unit)) is not None:
-            return v
-    return None
+class Reader:
+    """units.parse with a memory: a shelf writes the same few hundred values on thousands of parts."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, units.Measure | None] = {}
+
+    def parse(self, text: str) -> units.Measure | None:
+        if text not in self._seen:
+            self._seen[text] = units.parse(text)
+        return self._seen[text]
+
+    def si(self, text: str, unit: str) -> float | None:
+        """As units.si_value: the magnitude in `unit` (a plain number taken in it), None otherwise."""
+        m = self.parse(text)
+        if m is None or m.low is None or m.high is None or m.unit not in (None, unit):
+            return None
+        return max(abs(m.low), abs(m.high))
+
+    def first(self, properties: Mapping[str, Any], keys: tuple[str, ...], unit: str) -> float | None:
+        for key in keys:
+            raw = properties.get(key)
+            if isinstance(raw, str) and (v := self.si(raw, unit)) is not None:
+                return v
+        return None
+
+
+def _numeric_words(texts: Iterable[str | None]) -> list[str]:
+    """The words that can be a quantity ("10kΩ", "±1%", "250mW"): reading every word costs too much."""
+    return [w for t in texts if t for w in _SPLIT.split(t) if w and (w[0].isdigit() or w[0] in "±+.")]
 
 
 def shelf_spec(
@@ -167,17 +190,20 @@ def shelf_spec(
     properties: Mapping[str, Any],
     texts: Iterable[str | None],
     package: str | None,
+    reader: Reader,
 ) -> Spec | None:
-    """What a part on the shelf is, from its categories, properties, spec package, name and description."""
+    """What a part on the shelf is (kind, value, package), from its categories, properties, spec and text.
+
+    Its ratings are read by `shelf_ratings`, only when a line asks for one.
+    """
     kind = shelf_kind(categories, properties)
     if kind is None:
         return None
     unit = KIND_UNIT[kind]
-    value = _first_measure(properties, VALUE_KEYS[kind], unit)
-    words = [w for t in texts if t for w in _SPLIT.split(t) if w]
+    value = reader.first(properties, VALUE_KEYS[kind], unit)
     if value is None:
-        for word in words:
-            m = units.parse(word)
+        for word in _numeric_words(texts):
+            m = reader.parse(word)
             if m is not None and m.value is not None and m.unit == unit:
                 value = abs(m.value)
                 break
@@ -187,19 +213,20 @@ def shelf_spec(
     found_package = package_of(package or (prop_package if isinstance(prop_package, str) else None))
     if found_package is None:
         found_package = next((p for t in texts if t and (p := _chip_only(t))), None)
-    measures = [m for m in (units.parse(w) for w in words) if m is not None]
-    ratings = _ratings(measures)
-    voltage = _first_measure(properties, VOLTAGE_KEYS, "V")
-    power = _first_measure(properties, POWER_KEYS, "W")
-    tolerance = _first_measure(properties, TOLERANCE_KEYS, "%")
-    return Spec(
-        kind=kind,
-        value=value,
-        package=found_package,
-        voltage=voltage if voltage is not None else ratings.get("voltage"),
-        power=power if power is not None else ratings.get("power"),
-        tolerance=tolerance if tolerance is not None else ratings.get("tolerance"),
-    )
+    return Spec(kind=kind, value=value, package=found_package)
+
+
+def shelf_ratings(spec: Spec, properties: Mapping[str, Any], texts: Iterable[str | None], reader: Reader) -> Spec:
+    """`spec` with its ratings: from the properties, else from the name and description."""
+    voltage = reader.first(properties, VOLTAGE_KEYS, "V")
+    power = reader.first(properties, POWER_KEYS, "W")
+    tolerance = reader.first(properties, TOLERANCE_KEYS, "%")
+    if voltage is None or power is None or tolerance is None:
+        found = _ratings([m for m in (reader.parse(w) for w in _numeric_words(texts)) if m is not None])
+        voltage = voltage if voltage is not None else found.get("voltage")
+        power = power if power is not None else found.get("power")
+        tolerance = tolerance if tolerance is not None else found.get("tolerance")
+    return msgspec.structs.replace(spec, voltage=voltage, power=power, tolerance=tolerance)
 
 
 def _chip_only(text: str) -> str | None:
