@@ -196,3 +196,31 @@ def test_a_viewer_reads_a_bom_but_cannot_import(bench: TestClient[Any], bh: dict
     line_id = _lines(bench, bh, project)["lines"][0]["id"]
     pin = bench.put(f"/api/projects/{project}/bom/lines/{line_id}", json={"part_id": None}, headers=viewer)
     assert pin.status_code == 403
+
+
+def test_the_demo_bench_has_a_project_with_its_bom_matched(bench: TestClient[Any], bh: dict[str, str]) -> None:
+    projects = bench.get("/api/projects/", headers=bh).json()["data"]["projects"]
+    demo = next(p for p in projects if p["name"] == "USB clock board")
+    bom = _lines(bench, bh, demo["id"])
+    assert (bom["line_count"], bom["matched"], bom["unmatched"]) == (16, 14, 1)
+    lines = by_designator(bom["lines"])
+    assert lines["R5"]["match_reason"].startswith("LCSC C23186 is this part's supplier number")
+    assert lines["R3"]["part_name"] == "4.7kΩ 0603 1% resistor"
+    assert lines["U1"]["part_name"] == "ATmega328P-AU microcontroller TQFP-32"
+    assert lines["R7"]["part_id"] is None and lines["JP1"]["dnp"] is True
+
+
+def test_digikey_and_mouser_numbers_match_too(bench: TestClient[Any], bh: dict[str, str]) -> None:
+    project = new_project(bench, bh, "Distributor numbers")
+    dk = add_part(bench, bh, "Timer from DigiKey", part_number="296-1411-5-ND", quantity=4)
+    mouser = add_part(bench, bh, "Op-amp from Mouser", part_number="595-LM358DR", quantity=2)
+    content = (
+        b"Reference,Value,Footprint,Qty,Digi-Key Part Number,Mouser Part Number\n"
+        b"U1,NE555,DIP-8,1,296-1411-5-ND,\n"
+        b"U2,LM358,SOIC-8,1,,595-LM358DR\n"
+    )
+    lines = upload(bench, bh, project, content).json()["data"]["lines"]
+    assert lines[0]["supplier_numbers"] == {"digikey": "296-1411-5-ND"}
+    assert lines[0]["match"]["part_id"] == dk["id"]
+    assert lines[0]["match"]["reason"] == "DigiKey 296-1411-5-ND is this part's supplier number: Timer from DigiKey"
+    assert lines[1]["match"]["part_id"] == mouser["id"]

@@ -45,10 +45,21 @@ def test_the_issues_examples_read_as_specs() -> None:
 
 
 def test_most_stock_first_the_rest_offered(client: TestClient[Any], h: dict[str, str], services: Services) -> None:
-    few = add_part(client, h, "10k 0603 resistor A", quantity=40, category_names=[],
-                   additional_properties={"resistance": "10kΩ", "package": "0603"})  # fmt: skip
-    many = add_part(client, h, "10k 0603 resistor B", quantity=900,
-                    additional_properties={"resistance": "10 kOhm", "package": "0603"})  # fmt: skip
+    few = add_part(
+        client,
+        h,
+        "10k 0603 resistor A",
+        quantity=40,
+        category_names=[],
+        additional_properties={"resistance": "10kΩ", "package": "0603"},
+    )
+    many = add_part(
+        client,
+        h,
+        "10k 0603 resistor B",
+        quantity=900,
+        additional_properties={"resistance": "10 kOhm", "package": "0603"},
+    )
     add_part(
         client, h, "10k 0805 resistor", quantity=5000, additional_properties={"resistance": "10k", "package": "0805"}
     )
@@ -73,12 +84,24 @@ def test_supplier_number_then_mpn_then_specs(client: TestClient[Any], h: dict[st
 
 
 def test_ratings_not_below_the_boms(client: TestClient[Any], h: dict[str, str], services: Services) -> None:
-    low = add_part(client, h, "10uF 0805 16V X5R capacitor", quantity=800, category_names=[],
-                   additional_properties={"capacitance": "10µF", "package": "0805", "voltage_rating": "16V"})  # fmt: skip
+    low = add_part(
+        client,
+        h,
+        "10uF 0805 16V X5R capacitor",
+        quantity=800,
+        category_names=[],
+        additional_properties={"capacitance": "10µF", "package": "0805", "voltage_rating": "16V"},
+    )
     m = _match(services, _line("10uF 25V", "C_0805_2012Metric", refs=("C1",)))
     assert m.part_id is None and "voltage rating 16 V, the BOM asks 25 V" in m.reason
-    high = add_part(client, h, "10uF 0805 capacitor, rated in its description", quantity=3,
-                    description="MLCC 10µF 50V X5R", additional_properties={"capacitance": "10uF", "package": "0805"})  # fmt: skip
+    high = add_part(
+        client,
+        h,
+        "10uF 0805 capacitor, rated in its description",
+        quantity=3,
+        description="MLCC 10µF 50V X5R",
+        additional_properties={"capacitance": "10uF", "package": "0805"},
+    )
     m = _match(services, _line("10uF 25V", "C_0805_2012Metric", refs=("C1",)))
     assert m.part_id == high["id"] and m.candidates[0].part_id == high["id"]
     assert low["id"] not in [c.part_id for c in m.candidates]
