@@ -224,3 +224,14 @@ def test_digikey_and_mouser_numbers_match_too(bench: TestClient[Any], bh: dict[s
     assert lines[0]["match"]["part_id"] == dk["id"]
     assert lines[0]["match"]["reason"] == "DigiKey 296-1411-5-ND is this part's supplier number: Timer from DigiKey"
     assert lines[1]["match"]["part_id"] == mouser["id"]
+
+
+def test_a_line_with_hundreds_of_designators(bench: TestClient[Any], bh: dict[str, str]) -> None:
+    project = new_project(bench, bh, "Decoupling")
+    refs = ",".join(f"C{i}" for i in range(1, 301))
+    content = f'Reference,Value,Footprint,Qty\n"{refs}",100nF,C_0603_1608Metric,300\n'.encode()
+    line = upload(bench, bh, project, content, preview=True).json()["data"]["lines"][0]
+    assert line["quantity_per_board"] == 300 and line["designators"][-1] == "C300"
+    ranged = b"Reference,Value,Footprint\nR1-R4,10k,R_0603_1608Metric\n"
+    line = upload(bench, bh, project, ranged, preview=True).json()["data"]["lines"][0]
+    assert line["designators"] == ["R1", "R2", "R3", "R4"] and line["quantity_per_board"] == 4

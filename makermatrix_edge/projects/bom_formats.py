@@ -108,7 +108,7 @@ _SPLIT = re.compile(r"[,;\s]+")
 _TRUE = {"dnp", "1", "x", "yes", "y", "true", "dnf", "do not place", "do not populate", "excluded"}
 
 
-def designators(cell: str, row: int) -> list[str]:
+def designators(cell: str) -> list[str]:
     """'R1,R2, R3' / 'R1 R2' / 'R1-R4' -> ['R1', 'R2', 'R3'...]; ValueError naming what is wrong."""
     out: list[str] = []
     for token in _SPLIT.split(cell.strip()):
@@ -153,7 +153,9 @@ def _cell(row: Sequence[str], index: dict[str, int], field: str) -> str | None:
 
 
 def _line(row: Sequence[str], number: int, index: dict[str, int]) -> BomLine:
-    refs = designators(_cell(row, index, "designators") or "", number) if "designators" in index else []
+    # Not capped like other cells: a line of 0402 capacitors can list hundreds of designators.
+    column = index.get("designators")
+    refs = designators(clean_text(row[column])) if column is not None and column < len(row) else []
     qty_text = _cell(row, index, "quantity")
     if qty_text is not None:
         quantity = _quantity(qty_text)
