@@ -29,7 +29,7 @@ _PASSIVE_WORDS = ("ohm", "f", "h")
 # A number (with thousands commas, or RKM "4k7" / "4R7"), then an optional prefix and unit, spaces allowed
 # between them. Neither glued to a word before ("R10k") nor followed by a letter ("10kg", "5V0").
 _VALUE = re.compile(
-    r"(?<![\w.,/])"
+    r"(?=[0-9.])(?<![\w.,/])"
     r"(?:(?P<rkm_int>\d+)(?P<rkm>[pnuµμmkKMGRr])(?P<rkm_frac>\d+)"
     r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))"
     r"(?:\s?(?P<prefix>[Mm][Ee][Gg]|[pnuµμmkKMG])(?!\s?\d))?"
@@ -94,7 +94,12 @@ def index_words(text: str | None) -> str | None:
     if not text:
         return None
     found: list[str] = []
+    seen: set[str] = set()
     for match in _VALUE.finditer(str(text)):
+        # Plain numbers ("0603", "1") are most matches and never indexed; a value written twice is read once.
+        if not (match.group("rkm") or match.group("prefix") or match.group("unit")) or match.group() in seen:
+            continue
+        seen.add(match.group())
         read = _read(match)
         if read is None or not read[3]:
             continue
