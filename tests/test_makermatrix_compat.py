@@ -133,7 +133,13 @@ def test_api_key_secret_at_data_api_key_and_role_names_accepted(client: TestClie
     data = created.json()["data"]
     secret = data["api_key"]
     assert isinstance(secret, str) and secret.startswith("mme_")
-    assert set(data["permissions"]) == {"parts:read", "categories:read", "locations:read", "tasks:read"}
+    assert set(data["permissions"]) == {
+        "parts:read",
+        "categories:read",
+        "locations:read",
+        "projects:read",
+        "tasks:read",
+    }
     key = {"X-API-Key": secret}
     assert client.get("/api/parts/get_all_parts", headers=key).status_code == 200
     assert client.post("/api/parts/add_part", json={"part_name": "x"}, headers=key).status_code == 403
