@@ -235,3 +235,11 @@ def test_a_line_with_hundreds_of_designators(bench: TestClient[Any], bh: dict[st
     ranged = b"Reference,Value,Footprint\nR1-R4,10k,R_0603_1608Metric\n"
     line = upload(bench, bh, project, ranged, preview=True).json()["data"]["lines"][0]
     assert line["designators"] == ["R1", "R2", "R3", "R4"] and line["quantity_per_board"] == 4
+
+
+def test_an_oversized_file_is_refused(bench: TestClient[Any], bh: dict[str, str]) -> None:
+    project = new_project(bench, bh, "Oversized")
+    content = b"Reference,Value,Footprint,Qty\n" + b"#" * 2_100_000
+    response = _refused(bench, bh, project, content)
+    assert response.status_code == 413
+    assert response.json()["message"] == "The file is over 2 MB; a board's BOM is far smaller"
