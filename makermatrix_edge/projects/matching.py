@@ -41,12 +41,17 @@ _PART = (
     "p.additional_properties, l.path AS location, "
     "(SELECT group_concat(c.name, '|') FROM part_categories pc JOIN categories c ON c.id = pc.category_id "
     "WHERE pc.part_id = p.id) AS categories, "
-    "(SELECT s.package FROM component_specs s WHERE s.part_id = p.id) AS spec_package, "
-    "json_extract(p.additional_properties, '$.resistance') AS resistance, "
-    "json_extract(p.additional_properties, '$.capacitance') AS capacitance, "
-    "json_extract(p.additional_properties, '$.inductance') AS inductance, "
-    "json_extract(p.additional_properties, '$.value') AS value "
+    "(SELECT s.package FROM component_specs s WHERE s.part_id = p.id) AS spec_package "
     "FROM parts p LEFT JOIN locations l ON l.id = p.location_id"
+)
+# The first, light pass over the parts that can be a resistor, capacitor or inductor: what their
+# categories and value properties say (the parts with a wanted value are then read whole).
+_SCAN = (
+    "SELECT p.seq, (SELECT group_concat(c.name, '|') FROM part_categories pc JOIN categories c "
+    "ON c.id = pc.category_id WHERE pc.part_id = p.id), "
+    "json_extract(p.additional_properties, '$.resistance'), json_extract(p.additional_properties, '$.capacitance'), "
+    "json_extract(p.additional_properties, '$.inductance'), json_extract(p.additional_properties, '$.value') "
+    "FROM parts p"
 )
 # Parts that can be a resistor, capacitor or inductor: by category name or by a value property.
 _PASSIVE = (
@@ -117,28 +122,40 @@ class Shelf:
         for row in self._rows(db, "p.id", set(pinned)):
             self._part(row)
         self.by_value: dict[tuple[str, str], list[ShelfPart]] = defaultdict(list)
-        wanted = {
+        wanted: set[tuple[str, str]] = {
             (s.kind, value_key(s.value)) for line in lines if (s := line_spec(line)) and s.kind and s.value is not None
         }
         if wanted:
-            for row in db.execute(_PART + _PASSIVE):
-                # Most of a shelf's passives have another value: the value property alone (read once per
-                # spelling) rules them out before the part is read whole.
-                quick = self._quick_key(row)
-                if quick is not None and quick not in wanted:
-                    continue
+            for row in self._rows(db, "p.seq", self._wanted_seqs(db, wanted)):
                 part = self._part(row)
                 if part.spec is not None and part.spec.kind and part.spec.value is not None:
                     self.by_value[(part.spec.kind, value_key(part.spec.value))].append(part)
 
-    def _quick_key(self, row: sqlite3.Row) -> tuple[str, str] | None:
-        """(kind, value) from the value properties alone, None when they do not say."""
-        properties = {k: row[k] for k in ("resistance", "capacitance", "inductance", "value") if row[k] is not None}
-        kind = shelf_kind((row["categories"] or "").split("|"), properties)
+    def _wanted_seqs(self, db: sqlite_utils.Database, wanted: set[tuple[str, str]]) -> set[Any]:
+        """The passives whose value may be wanted: most of a shelf has other values, which the value
+        property alone rules out (read once per spelling) before a part is read whole."""
+        keys: dict[tuple[Any, ...], tuple[str, str] | None] = {}
+        seqs = set()
+        for row in db.execute(_SCAN + _PASSIVE):
+            said = tuple(row[1:])
+            if said not in keys:
+                keys[said] = self._quick_key(*said)
+            key = keys[said]
+            if key is None or key in wanted:
+                seqs.add(row[0])
+        return seqs
+
+    def _quick_key(
+        self, categories: str | None, resistance: Any, capacitance: Any, inductance: Any, value: Any
+    ) -> tuple[str, str] | None:
+        """(kind, value) from the categories and value properties alone, None when they do not say."""
+        said = {"resistance": resistance, "capacitance": capacitance, "inductance": inductance, "value": value}
+        properties = {k: v for k, v in said.items() if v is not None}
+        kind = shelf_kind((categories or "").split("|"), properties)
         if kind is None:
             return None
-        value = self.reader.first(properties, VALUE_KEYS[kind], KIND_UNIT[kind])
-        return (kind, value_key(value)) if value is not None else None
+        found = self.reader.first(properties, VALUE_KEYS[kind], KIND_UNIT[kind])
+        return (kind, value_key(found)) if found is not None else None
 
     def _part(self, row: sqlite3.Row) -> ShelfPart:
         part = self.by_id.get(row["id"])
@@ -148,7 +165,7 @@ class Shelf:
         return part
 
     @staticmethod
-    def _rows(db: sqlite_utils.Database, column: str, keys: set[str]) -> Iterable[sqlite3.Row]:
+    def _rows(db: sqlite_utils.Database, column: str, keys: set[Any]) -> Iterable[sqlite3.Row]:
         ordered = sorted(keys)
         for start in range(0, len(ordered), _CHUNK):
             chunk = ordered[start : start + _CHUNK]
