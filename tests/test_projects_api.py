@@ -44,6 +44,12 @@ def test_create_read_list_update_delete_as_makermatrix(client: TestClient[Any], 
     one = client.get(f"/api/projects/{project['id']}", headers=h).json()
     assert one["message"] == "Project 'Golf Cart Harness!' retrieved successfully" and one["data"] == project
 
+    # MakerMatrix's front end asks by name or slug as /projects/undefined?name=...
+    by_name = client.get("/api/projects/undefined", params={"name": "Golf Cart Harness!"}, headers=h).json()
+    assert by_name["data"]["id"] == project["id"]
+    by_slug = client.get("/api/projects/undefined", params={"slug": "golf-cart-harness"}, headers=h).json()
+    assert by_slug["data"]["id"] == project["id"]
+
     listed = client.get("/api/projects/", headers=h).json()
     assert listed["message"] == "All projects retrieved successfully"
     assert [p["id"] for p in listed["data"]["projects"]] == [project["id"]]

@@ -130,8 +130,20 @@ class ProjectService:
 
         return await self._db.write(insert)
 
-    async def get(self, project_id: str) -> ProjectView:
-        return await self._db.read(lambda db: load(db, project_id))
+    async def get(self, project_id: str, *, name: str | None = None, slug: str | None = None) -> ProjectView:
+        """By id; MakerMatrix's front end asks `/projects/undefined?name=...` too, so a name or slug also finds it."""
+
+        def run(db: sqlite_utils.Database) -> ProjectView:
+            if db.execute("SELECT 1 FROM projects WHERE id = ?", [project_id]).fetchone() is None:
+                for column, value in (("name", name), ("slug", slug)):
+                    row = (
+                        db.execute(f"SELECT id FROM projects WHERE {column} = ?", [value]).fetchone() if value else None
+                    )
+                    if row is not None:
+                        return load(db, row[0])
+            return load(db, project_id)
+
+        return await self._db.read(run)
 
     async def list_all(self) -> list[ProjectView]:
         def run(db: sqlite_utils.Database) -> list[ProjectView]:

@@ -66,8 +66,14 @@ class ProjectsController(Controller):
         return ok(found, f"Retrieved {found.projects_count} projects for part")
 
     @get("/{project_id:str}", opt=access("projects:read"))
-    async def get_one(self, project_id: FromPath[Id], services: NamedDependency[Services]) -> Envelope[ProjectView]:
-        project = await services.projects.get(project_id)
+    async def get_one(
+        self,
+        project_id: FromPath[Id],
+        services: NamedDependency[Services],
+        name: FromQuery[Id | None] = None,
+        slug: FromQuery[Id | None] = None,
+    ) -> Envelope[ProjectView]:
+        project = await services.projects.get(project_id, name=name, slug=slug)
         return ok(project, f"Project '{project.name}' retrieved successfully")
 
     @put("/{project_id:str}", opt=access("projects:update"))
