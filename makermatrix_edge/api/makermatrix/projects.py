@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from makermatrix_edge.api.makermatrix.envelope import Envelope, error_body, ok
 from makermatrix_edge.api.security import access
+from makermatrix_edge.httpkit.params import PathInt
 from makermatrix_edge.httpkit.uploads import BOM_FILE_BODY_LIMIT, read_capped
 from makermatrix_edge.orders.importers.base import UnreadableFile
 from makermatrix_edge.projects.bom_formats import MAX_FILE_BYTES, RowsRefused
@@ -145,7 +146,7 @@ class ProjectsController(Controller):
     async def pin(
         self,
         project_id: FromPath[Id],
-        line_id: FromPath[int],
+        line_id: PathInt,
         data: JSONBody[PinLine],
         services: NamedDependency[Services],
     ) -> Envelope[BomLineView]:
