@@ -102,6 +102,12 @@ def test_pin_a_line_and_unpin_it(bench: TestClient[Any], bh: dict[str, str]) -> 
     assert pinned.status_code == 200, pinned.text
     assert pinned.json()["data"]["pinned_part_id"] == other["id"] and pinned.json()["data"]["part_id"] == other["id"]
     assert by_designator(_lines(bench, bh, project)["lines"])["R6"]["match_reason"].startswith("Pinned by hand")
+    # Importing the same BOM again keeps the pin of a line that comes again unchanged.
+    again = upload(bench, bh, project, fixture_bytes("kicad_default.csv")).json()["data"]
+    assert by_designator(again["lines"])["R6"]["match"]["how"] == "pinned"
+    kept = by_designator(_lines(bench, bh, project)["lines"])["R6"]
+    assert kept["pinned_part_id"] == other["id"] and kept["part_id"] == other["id"]
+    line_id = kept["id"]
     unpinned = bench.put(f"/api/projects/{project}/bom/lines/{line_id}", json={"part_id": None}, headers=bh).json()
     assert unpinned["data"]["part_id"] is None and unpinned["data"]["match_reason"].startswith("Unmatched")
     missing = bench.put(f"/api/projects/{project}/bom/lines/{line_id}", json={"part_id": "nope"}, headers=bh)

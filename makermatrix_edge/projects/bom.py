@@ -33,6 +33,10 @@ def _line_of(row: sqlite3.Row) -> BomLine:
     )
 
 
+def _key(line: BomLine) -> tuple[str, str | None, str | None]:
+    return ",".join(line.designators), line.value, line.footprint
+
+
 def _summary(matches: list[Match], lines: list[BomLine]) -> tuple[int, int, int]:
     dnp = sum(1 for line in lines if line.dnp)
     matched = sum(1 for m in matches if m.part_id is not None)
@@ -50,9 +54,14 @@ class BomService:
         parsed = await asyncio.to_thread(parse_bom, content, filename)
 
         def match(db: sqlite_utils.Database) -> tuple[list[Match], int]:
-            shelf = Shelf(db, parsed.lines)
-            old = int(db.execute("SELECT count(*) FROM bom_lines WHERE project_id = ?", [project_id]).fetchone()[0])
-            return [match_line(line, shelf) for line in parsed.lines], old
+            # A line pinned by hand stays pinned when the same line (designators, value, footprint) comes again.
+            earlier = db.execute(
+                "SELECT designators, value, footprint, pinned_part_id FROM bom_lines WHERE project_id = ?",
+                [project_id],
+            ).fetchall()
+            pins = {(r[0], r[1], r[2]): r[3] for r in earlier if r[3]}
+            shelf = Shelf(db, parsed.lines, pins.values())
+            return [match_line(line, shelf, pins.get(_key(line))) for line in parsed.lines], len(earlier)
 
         matches, replaced = await self._db.read(match)
         if not preview:
@@ -105,6 +114,7 @@ class BomService:
                     json.dumps(line.supplier_numbers),
                     int(line.dnp),
                     json.dumps(rule) if rule else None,
+                    m.part_id if m.how == "pinned" else None,
                     m.part_id,
                     m.reason,
                     now,
@@ -114,8 +124,9 @@ class BomService:
         # A part deleted since matching is no match (the subquery gives NULL) rather than a foreign-key failure.
         db.conn.executemany(
             "INSERT INTO bom_lines (project_id, position, designators, quantity_per_board, value, footprint, "
-            "manufacturer, mpn, supplier_numbers, dnp, rule, part_id, match_reason, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM parts WHERE id = ?), ?, ?, ?)",
+            "manufacturer, mpn, supplier_numbers, dnp, rule, pinned_part_id, part_id, match_reason, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM parts WHERE id = ?), "
+            "(SELECT id FROM parts WHERE id = ?), ?, ?, ?)",
             rows,
         )
         db.execute("UPDATE projects SET updated_at = ? WHERE id = ?", [now, project_id])
