@@ -39,6 +39,7 @@ from makermatrix_edge.api.makermatrix import (
     orders,
     parts,
     printer,
+    projects,
     roles,
     scan,
     suppliers,
@@ -184,6 +185,7 @@ def create_app(services: Services) -> Litestar:
             builds.ProjectBuildsController,
             builds.BuildsController,
             builds.ReorderController,
+            projects.ProjectsController,
         ],
         guards=[authorize, idempotency_guard],  # Idempotency-Key: once the caller is known
         middleware=[RecordReplies],

@@ -51,7 +51,9 @@ from makermatrix_edge.labels.printing import PrintQueue
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders import tasks as order_tasks
 from makermatrix_edge.orders.service import OrderService
+from makermatrix_edge.projects.bom import BomService
 from makermatrix_edge.projects.builds import BuildService
+from makermatrix_edge.projects.store import ProjectService
 from makermatrix_edge.runtime.datadir_lock import DataDirLock
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
@@ -188,6 +190,8 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, admin_pas
             builds=builds,
             reorder=ReorderService(db),
             replies=ReplyStore(db, clock),
+            projects=ProjectService(db, clock),
+            boms=BomService(db, clock),
             initial_password_file=initial_password_file,
             devices={
                 "printer": labels.queue,

@@ -31,7 +31,9 @@ from makermatrix_edge.inventory.tags import TagService
 from makermatrix_edge.inventory.tools import ToolService
 from makermatrix_edge.labels.service import LabelService
 from makermatrix_edge.orders.service import OrderService
+from makermatrix_edge.projects.bom import BomService
 from makermatrix_edge.projects.builds import BuildService
+from makermatrix_edge.projects.store import ProjectService
 from makermatrix_edge.runtime.device_state import Device
 from makermatrix_edge.runtime.diskspace import DataDisk
 from makermatrix_edge.runtime.events import EventBus
@@ -86,6 +88,8 @@ class Services:
     builds: BuildService  # "can I build N", builds and their reservations
     reorder: ReorderService  # low stock with supplier, last price and a cart file per supplier
     replies: ReplyStore  # first answers of idempotent requests (httpkit/idempotency.py)
+    projects: ProjectService
+    boms: BomService  # each project's BOM: import, lines with matches, pins
     initial_password_file: Path | None = None
     # Each device under its name ("printer", "camera", ...), as daemon.build_services built them ("mdns" while serving).
     devices: dict[str, Device] = field(default_factory=dict)

@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("inventory",), "parts, locations, stock: what labels, scans, suppliers and orders talk about"),
     (("labels", "scanning", "suppliers"), "services over the inventory and devices, independent of each other"),
     (("orders",), "order import: reads supplier files and enriches through suppliers"),
-    (("projects",), "projects, BOMs and builds: reserve and take inventory stock, reorder through suppliers"),
+    (("projects",), "projects, BOMs matched to the shelf, builds: reserve and take stock, reorder through suppliers"),
     (("assistant", "backups"), "the chat agent and the nightly backup, over everything below"),
     (("services", "doctor"), "the service container; the doctor's checks (host, backups, devices)"),
     (("httpkit",), "HTTP helpers shared by both faces"),

@@ -133,7 +133,15 @@ def test_api_key_secret_at_data_api_key_and_role_names_accepted(client: TestClie
     data = created.json()["data"]
     secret = data["api_key"]
     assert isinstance(secret, str) and secret.startswith("mme_")
-    viewer = {"parts:read", "categories:read", "locations:read", "tasks:read", "tags:read", "tools:read"}
+    viewer = {
+        "parts:read",
+        "categories:read",
+        "locations:read",
+        "projects:read",
+        "tasks:read",
+        "tags:read",
+        "tools:read",
+    }
     assert set(data["permissions"]) == viewer
     key = {"X-API-Key": secret}
     assert client.get("/api/parts/get_all_parts", headers=key).status_code == 200

@@ -21,6 +21,7 @@ UPLOAD_ROUTES = [
     "/api/import/file",
     "/api/import/preview",
     "/api/csv/import-file",
+    "/api/projects/{project_id:str}/bom",
     "/p/{part_id:str}/photo",
     "/p/{part_id:str}/move/scan",
     "/scan",
@@ -47,7 +48,7 @@ def test_the_list_below_is_every_upload_route(client: TestClient[Any]) -> None:
 
 @pytest.mark.parametrize("route", UPLOAD_ROUTES)
 def test_a_form_field_that_is_not_utf8_is_a_400_in_words(client: TestClient[Any], admin_token: str, route: str) -> None:
-    path = route.replace("{part_id:str}", "0" * 32)
+    path = route.replace("{part_id:str}", "0" * 32).replace("{project_id:str}", "0" * 32)
     headers = {**bearer(admin_token), "content-type": "multipart/form-data; boundary=XX"}
     response = client.post(path, content=BODY, headers=headers)
     assert response.status_code == 400, response.text

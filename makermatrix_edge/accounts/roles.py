@@ -20,6 +20,10 @@ PERMISSIONS: dict[str, str] = {
     "locations:read": "View storage locations",
     "locations:write": "Create and update locations",
     "locations:delete": "Delete locations",
+    "projects:read": "View projects and their bills of materials",
+    "projects:create": "Create projects",
+    "projects:update": "Edit projects, their parts and BOMs",
+    "projects:delete": "Delete projects",
     "users:read": "View user accounts",
     "users:write": "Create and update user accounts",
     "users:delete": "Delete user accounts",
@@ -66,6 +70,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "parts:*",
                 "categories:*",
                 "locations:*",
+                "projects:*",
                 "tasks:read",
                 "tasks:write",
                 "csv:import",
@@ -85,6 +90,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "parts:write",
                 "categories:read",
                 "locations:read",
+                "projects:read",
                 "tasks:read",
                 "tasks:write",
                 "printer:use",
@@ -98,7 +104,17 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "viewer",
         "Looks things up, changes nothing",
-        frozenset({"parts:read", "categories:read", "locations:read", "tasks:read", "tags:read", "tools:read"}),
+        frozenset(
+            {
+                "parts:read",
+                "categories:read",
+                "locations:read",
+                "projects:read",
+                "tasks:read",
+                "tags:read",
+                "tools:read",
+            }
+        ),
     ),
 )
 ROLE_NAMES = tuple(r.name for r in BUILTIN_ROLES)

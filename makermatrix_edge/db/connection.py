@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from makermatrix_edge.db.text import fold
+from makermatrix_edge.db.values import index_words
 
 
 def connect(
@@ -31,6 +32,7 @@ def connect(
     conn.row_factory = sqlite3.Row
     # Used by the search-index triggers; every connection that writes parts needs it.
     conn.create_function("mm_fold", 1, fold, deterministic=True)
+    conn.create_function("mm_values", 1, index_words, deterministic=True)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
     if read_only:

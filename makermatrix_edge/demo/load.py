@@ -13,9 +13,11 @@ import msgspec
 
 from makermatrix_edge.demo.alora import ALORA_COMPONENTS
 from makermatrix_edge.demo.bench import DEMO_CATEGORIES, DEMO_PARTS, walk
+from makermatrix_edge.demo.projects import DEMO_PROJECTS
 from makermatrix_edge.errors import Conflict, NotFound
 from makermatrix_edge.inventory.component_models import ComponentCreate, InventoryCreate
 from makermatrix_edge.inventory.models import CategoryCreate, LocationCreate, PartCreate, PartUpdate
+from makermatrix_edge.projects.models import ProjectCreate
 from makermatrix_edge.services import Services
 
 
@@ -28,10 +30,12 @@ class DemoReport(msgspec.Struct):
     categories_skipped: list[str] = msgspec.field(default_factory=list)
     parts_added: list[str] = msgspec.field(default_factory=list)
     parts_skipped: list[str] = msgspec.field(default_factory=list)
+    projects_added: list[str] = msgspec.field(default_factory=list)
+    projects_skipped: list[str] = msgspec.field(default_factory=list)
 
     def lines(self, *, names: bool = False) -> list[str]:
         out = []
-        for kind in ("locations", "categories", "parts"):
+        for kind in ("locations", "categories", "parts", "projects"):
             added: list[str] = getattr(self, f"{kind}_added")
             skipped: list[str] = getattr(self, f"{kind}_skipped")
             out.append(f"{kind}: {len(added)} added, {len(skipped)} already there (left alone)")
@@ -103,7 +107,22 @@ async def load_demo(services: Services) -> DemoReport:
         # add_many_sync blocks until the writer thread has committed; keep it off the event loop.
         await asyncio.to_thread(services.parts.add_many_sync, new, None, source="system")
         report.parts_added.extend(p.part_name for p in new)
+    await _load_projects(services, report)
     return report
+
+
+async def _load_projects(services: Services, report: DemoReport) -> None:
+    """The demo projects with their BOMs, imported (and matched to the shelf) as a BOM file is."""
+    existing = {p.name.casefold() for p in await services.projects.list_all()}
+    for demo in DEMO_PROJECTS:
+        if demo.name.casefold() in existing:
+            report.projects_skipped.append(demo.name)
+            continue
+        project = await services.projects.add(
+            ProjectCreate(name=demo.name, description=demo.description, status=demo.status)
+        )
+        await services.boms.import_file(project.id, demo.bom.encode("utf-8"), demo.bom_filename, preview=False)
+        report.projects_added.append(demo.name)
 
 
 async def _load_components(services: Services, report: DemoReport, location_ids: dict[str, str]) -> None:

@@ -26,3 +26,7 @@ async def read_capped(upload: UploadFile, limit: int) -> bytes:
         return await upload.read(limit + 1)
     finally:
         await upload.close()
+
+
+# A project's BOM file: the largest (2 MB, projects/bom_formats.py) plus the framing.
+BOM_FILE_BODY_LIMIT = 3 * 1024 * 1024

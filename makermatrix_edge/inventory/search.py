@@ -8,6 +8,7 @@ import sqlite_utils
 
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.db.text import clean_term, fold, fts_query, like_escape
+from makermatrix_edge.db.values import value_match
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory import queries
 from makermatrix_edge.inventory.match_counts import MatchCounts
@@ -53,7 +54,8 @@ class _Query:
         if not term:
             return
         self.params.update(term=term, prefix=like_escape(term) + "%")
-        match = fts_query(term)
+        # Values in any spelling ("10 kOhm", "10,000 Ω") as the index holds them (db/values.py).
+        match, short_words = value_match(term)
         if match is None:  # one or two characters: a trigram index cannot help, match prefixes
             self.where.append(
                 "(p.part_name LIKE :prefix ESCAPE '\\' OR p.part_number LIKE :prefix ESCAPE '\\' "
@@ -64,7 +66,7 @@ class _Query:
             self.where.append("parts_fts MATCH :match")
             self.params["match"] = match
             # Words too short for the trigram index ("capacitor 3") still narrow the result.
-            for i, word in enumerate(w for w in term.split() if len(w) < 3):
+            for i, word in enumerate(short_words):
                 self.params[f"short{i}"] = f"%{like_escape(word)}%"
                 self.where.append(
                     f"(p.part_name LIKE :short{i} ESCAPE '\\' OR p.part_number LIKE :short{i} ESCAPE '\\' "

@@ -44,6 +44,7 @@ UNITS: dict[str, str] = {
     "W": "power",
     "Ω": "resistance",
     "F": "capacitance",
+    "H": "inductance",
     "C": "charge",
     "s": "time",
     "Hz": "frequency",
@@ -79,12 +80,12 @@ _PREFIXES: dict[str, int] = {
 _SYMBOLS: dict[str, str] = {
     "V": "V", "v": "V", "A": "A", "a": "A", "W": "W", "w": "W",
     "Ω": "Ω", "\u2126": "Ω", "R": "Ω", "r": "Ω",
-    "F": "F", "f": "F", "C": "C", "s": "s", "Hz": "Hz", "%": "%",
+    "F": "F", "f": "F", "H": "H", "C": "C", "s": "s", "Hz": "Hz", "%": "%",
 }  # fmt: skip
 # Unit words matched ignoring case.
 _WORDS: dict[str, str] = {
     "ohm": "Ω", "ohms": "Ω", "hz": "Hz", "volt": "V", "volts": "V",
-    "amp": "A", "amps": "A", "watt": "W", "watts": "W",
+    "amp": "A", "amps": "A", "watt": "W", "watts": "W", "henry": "H", "farad": "F",
 }  # fmt: skip
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")

@@ -1,1 +1,1 @@
-"""Projects, their bills of materials and builds: can the shelf build N boards, reserve and take the parts."""
+"""Projects (MakerMatrix's), their BOMs matched to the shelf, and builds: can the shelf build N, reserve, take."""

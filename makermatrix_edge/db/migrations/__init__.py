@@ -41,6 +41,7 @@ NAMES: tuple[str, ...] = (
     "0021_builds_and_reservations",
     "0022_idempotent_replies",
     "0023_part_allocations",
+    "0024_search_values",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 

@@ -39,3 +39,14 @@ def fts_values_v2(p: str) -> str:
     specs = f"(SELECT {words} FROM component_specs s WHERE s.part_id = {p}.id)"
     props = f"(SELECT group_concat(value, ' ') FROM json_each({p}.additional_properties))"
     return fts_values(p).replace(f"mm_fold({props})", f"mm_fold(coalesce({props}, '') || ' ' || coalesce({specs}, ''))")
+
+
+def fts_values_v3(p: str) -> str:
+    """0004's search document plus each value the part writes in one spelling (mm_values: "10kΩ" -> "10kohm")."""
+    words = " || ' ' || ".join(f"coalesce(s.{f}, '')" for f in ("marking", "technology", "polarity", "package"))
+    specs = f"(SELECT {words} FROM component_specs s WHERE s.part_id = {p}.id)"
+    props = f"(SELECT group_concat(value, ' ') FROM json_each({p}.additional_properties))"
+    texts = f"coalesce({p}.part_name, '') || ' ' || coalesce({p}.description, '') || ' ' || coalesce({props}, '')"
+    old = f"mm_fold(coalesce({props}, '') || ' ' || coalesce({specs}, ''))"
+    new = f"(coalesce({old}, '') || ' ' || coalesce(mm_values({texts}), ''))"
+    return fts_values_v2(p).replace(old, new)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 
 from makermatrix_edge.db.migrations._script import run_script
+
+# The built-in roles' ids (m0001) and the project permissions each gets.
+_PROJECT_GRANTS = (
+    ("1e9a7655-7f1c-5759-b22c-1f15c89ed5a9", ("projects:*",)),  # manager
+    ("e905fdd5-f3f5-5a9c-b0d3-36497449c467", ("projects:read",)),  # user
+    ("a02daad1-57e3-5b64-86e6-530e52516de4", ("projects:read",)),  # viewer
+)
 
 
 def migrate(db: sqlite_utils.Database) -> None:
@@ -61,5 +70,21 @@ def migrate(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX bom_lines_project ON bom_lines (project_id, position);
         CREATE INDEX bom_lines_part ON bom_lines (part_id);
+        CREATE INDEX bom_lines_pinned ON bom_lines (pinned_part_id);
+        -- A deleted part leaves its BOM lines unmatched, saying so in words (SET NULL alone would keep
+        -- the old reason beside an empty match).
+        CREATE TRIGGER bom_lines_part_deleted BEFORE DELETE ON parts BEGIN
+            UPDATE bom_lines SET part_id = NULL, pinned_part_id = NULL,
+                match_reason = 'Unmatched: the part it was matched to (' || OLD.part_name || ') was deleted'
+            WHERE part_id = OLD.id OR pinned_part_id = OLD.id;
+        END;
         """,
     )
+    # MakerMatrix's roles hold projects:read (viewer, user) and all four project permissions (manager);
+    # the built-in rows get them here (an admin's own changes to other permissions are kept).
+    for role_id, granted in _PROJECT_GRANTS:
+        row = db.execute("SELECT permissions FROM roles WHERE id = ?", [role_id]).fetchone()
+        if row is None:
+            continue
+        permissions = sorted(set(json.loads(row[0])) | set(granted))
+        db.execute("UPDATE roles SET permissions = ? WHERE id = ?", [json.dumps(permissions), role_id])
