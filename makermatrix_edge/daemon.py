@@ -10,6 +10,7 @@ import socket
 from types import FrameType
 
 import uvicorn
+from litestar import Litestar
 
 from makermatrix_edge import __version__
 from makermatrix_edge.accounts.apikeys import ApiKeyService
@@ -287,32 +288,37 @@ def serve(settings: Settings, lock: DataDirLock | None = None) -> int:
             held.release()
 
 
+def server_config(settings: Settings, app: Litestar) -> uvicorn.Config:
+    """uvicorn's settings for the daemon: the parser and loop chosen, proxies believed only when listed."""
+    return uvicorn.Config(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        lifespan="on",
+        http=settings.server.http_parser,
+        loop=settings.server.event_loop,
+        log_config=None,
+        access_log=settings.logging.access_log,
+        server_header=False,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so any local process could
+        # choose the address the login throttle counts: only configured proxies are believed.
+        proxy_headers=bool(settings.server.trusted_proxies),
+        forwarded_allow_ips=list(settings.server.trusted_proxies),
+        timeout_graceful_shutdown=settings.server.shutdown_grace_seconds,
+        ws="auto",
+        ws_ping_interval=settings.websocket.heartbeat_seconds or None,
+        ws_ping_timeout=settings.websocket.heartbeat_seconds or None,
+        ws_per_message_deflate=False,  # compressing every small update for every client costs a Pi's CPU
+        ws_max_size=65_536,
+    )
+
+
 def _serve_locked(settings: Settings) -> int:
     keep_big_buffers_apart()  # process-wide malloc tuning: only the real daemon, never a test process
     services = build_services(settings, admin_password=os.environ.get("MAKERMATRIX_EDGE_ADMIN_PASSWORD") or None)
     try:
         app = create_app(services)
-        config = uvicorn.Config(
-            app,
-            host=settings.server.host,
-            port=settings.server.port,
-            lifespan="on",
-            http=settings.server.http_parser,
-            loop=settings.server.event_loop,
-            log_config=None,
-            access_log=settings.logging.access_log,
-            server_header=False,
-            # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so any local process could
-            # choose the address the login throttle counts: only configured proxies are believed.
-            proxy_headers=bool(settings.server.trusted_proxies),
-            forwarded_allow_ips=list(settings.server.trusted_proxies),
-            timeout_graceful_shutdown=settings.server.shutdown_grace_seconds,
-            ws="auto",
-            ws_ping_interval=settings.websocket.heartbeat_seconds or None,
-            ws_ping_timeout=settings.websocket.heartbeat_seconds or None,
-            ws_per_message_deflate=False,  # compressing every small update for every client costs a Pi's CPU
-            ws_max_size=65_536,
-        )
+        config = server_config(settings, app)
         advertiser = build_mdns(
             settings.mdns,
             port=settings.server.port,
