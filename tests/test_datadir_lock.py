@@ -64,7 +64,8 @@ def test_cli_restore_into_a_running_daemon_is_refused_and_later_writes_are_kept(
     h = {"Authorization": f"Bearer {login.json()['access_token']}"}
     refused = _run("restore", str(archive), "--data-dir", str(data))
     assert refused.returncode != 0
-    assert f"the daemon is running (pid {daemon.proc.pid}): stop it or use the API restore" in refused.stderr
+    running = f"the daemon is running (pid {daemon.proc.pid}): stop it (sudo systemctl stop makermatrix-edge)"
+    assert f"{running} or use the API restore" in refused.stderr
     added = httpx.post(daemon.url + "/api/parts/add_part", json={"part_name": "Written after"}, headers=h)
     assert added.status_code == 200, added.text
     assert daemon.stop() == 0

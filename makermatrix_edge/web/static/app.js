@@ -265,6 +265,7 @@
   window.addEventListener("pageshow", function (ev) {
     if (!ev.persisted) { return; }
     document.querySelectorAll("form[data-sent]").forEach(function (form) { delete form.dataset.sent; resting(form, false); });
+  });
   // Ticked parts in a list: the one "Move selected to …" button says how many (lists swapped in by
   // the live search too, hence one listener on the document).
   document.addEventListener("change", function (ev) {
