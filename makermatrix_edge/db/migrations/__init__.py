@@ -39,6 +39,7 @@ NAMES: tuple[str, ...] = (
     "0019_projects_and_boms",
     "0020_tags_and_tools",
     "0021_builds_and_reservations",
+    "0028_supplier_settings",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 

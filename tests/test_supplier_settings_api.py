@@ -1,0 +1,273 @@
+"""Supplier settings (/api/suppliers/..., /api/suppliers/config/...) and request budgets (/api/rate-limits/...)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
+from makermatrix_edge.app import create_app
+from makermatrix_edge.daemon import build_services
+from supplier_fakes import DIGIKEY_ID, DIGIKEY_SECRET, MOUSER_KEY, supplier_fakes, supplier_settings
+
+NEW_SECRET = "brand-new-mouser-key-7f3e"
+
+READS = [
+    "/api/suppliers/",
+    "/api/suppliers/dropdown",
+    "/api/suppliers/configured",
+    "/api/suppliers/info",
+    "/api/suppliers/mouser/info",
+    "/api/suppliers/mouser/credentials-schema",
+    "/api/suppliers/mouser/config-schema",
+    "/api/suppliers/mouser/capabilities",
+    "/api/suppliers/mouser/credentials/status",
+    "/api/suppliers/config/suppliers",
+    "/api/suppliers/config/suppliers?enabled_only=true",
+    "/api/suppliers/config/suppliers/mouser",
+    "/api/suppliers/config/suppliers/mouser?include_credentials=true",
+    "/api/suppliers/config/suppliers/mouser/credential-fields",
+    "/api/suppliers/config/suppliers/mouser/config-fields",
+    "/api/rate-limits/suppliers",
+    "/api/rate-limits/suppliers/mouser",
+    "/api/rate-limits/suppliers/mouser/status",
+    "/api/rate-limits/summary",
+]
+ADMIN_ONLY: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("POST", "/api/suppliers/mouser/credentials", {"api_key": "x"}),
+    ("DELETE", "/api/suppliers/mouser/credentials", None),
+    ("POST", "/api/suppliers/mouser/test", {}),
+    ("PUT", "/api/suppliers/config/suppliers/mouser", {"enabled": False}),
+    ("POST", "/api/suppliers/config/credentials?supplier_name=mouser", {"api_key": "x"}),
+    ("PUT", "/api/suppliers/config/credentials/mouser", {"api_key": "x"}),
+    ("DELETE", "/api/suppliers/config/credentials/mouser", None),
+    ("GET", "/api/suppliers/config/export", None),
+    ("POST", "/api/suppliers/config/initialize-defaults", None),
+    ("PUT", "/api/rate-limits/suppliers/mouser", {"requests_per_minute": 5}),
+    ("POST", "/api/rate-limits/initialize", None),
+]
+
+
+@pytest.fixture
+def fake_suppliers(tmp_path: Path, clock: FakeClock) -> Any:
+    with supplier_fakes() as fakes:
+        settings = make_settings(tmp_path / "data", suppliers=supplier_settings(fakes, mouser_api_key=""))
+        services = build_services(settings, clock=clock, admin_password=ADMIN_PASSWORD)
+        try:
+            with TestClient(create_app(services)) as client:
+                yield client, services, fakes
+        finally:
+            services.close()
+
+
+def changes_of(services: Any) -> list[dict[str, Any]]:
+    rows = services.db.read_sync(lambda db: db.execute("SELECT * FROM supplier_changes ORDER BY id").fetchall())
+    return [dict(r) for r in rows]
+
+
+@pytest.mark.shared_app
+def test_every_read_answers_users_who_may_read_parts_and_every_change_is_for_admins_only(
+    client: TestClient[Any], admin_token: str
+) -> None:
+    add_user(client, admin_token, "reader-sup", "user")
+    user = login(client, "reader-sup", "password-123")
+    for url in READS:
+        assert client.get(url).status_code == 401, url
+        answer = client.get(url, headers=bearer(user))
+        assert answer.status_code == 200, (url, answer.text)
+        assert answer.json()["status"] == "success"
+    for method, url, body in ADMIN_ONLY:
+        answer = client.request(method, url, json=body, headers=bearer(user))
+        assert answer.status_code == 403, (method, url, answer.text)
+    assert client.get("/api/suppliers/nosuch/info", headers=bearer(user)).status_code == 404
+    assert client.get("/api/rate-limits/suppliers/nosuch", headers=bearer(user)).status_code == 404
+
+
+def test_secrets_are_write_only_never_in_any_read_export_or_log(
+    fake_suppliers: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, services, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    caplog.set_level(logging.DEBUG)
+    stored = client.post(
+        "/api/suppliers/mouser/credentials", json={"credentials": {"api_key": NEW_SECRET}}, headers=bearer(token)
+    )  # MakerMatrix's body shape
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["data"]["configured"] is True
+    for url in [*READS, "/api/suppliers/config/export"]:
+        answer = client.get(url, headers=bearer(token))
+        assert answer.status_code == 200, url
+        for secret in (NEW_SECRET, DIGIKEY_SECRET):
+            assert secret not in answer.text, url
+    config = client.get("/api/suppliers/config/suppliers/digikey", headers=bearer(token)).json()["data"]
+    assert config["credential_fields"] == {"client_id": True, "client_secret": True}
+    schema = client.get("/api/suppliers/digikey/credentials-schema", headers=bearer(token)).json()["data"]
+    assert {f["name"]: f["field_type"] for f in schema} == {"client_id": "text", "client_secret": "password"}
+    assert NEW_SECRET not in caplog.text
+    log = changes_of(services)
+    assert [(c["supplier"], c["action"], c["detail"], c["username"]) for c in log] == [
+        ("mouser", "credentials", "set api_key", "admin")
+    ]
+    assert NEW_SECRET not in json.dumps(log)
+
+
+def test_credentials_delete_falls_back_to_the_config_file_and_bad_input_changes_nothing(fake_suppliers: Any) -> None:
+    client, services, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    url = "/api/suppliers/config/credentials/digikey"
+    for body in ({"nope": "x"}, {}, {"client_id": "a\nb"}, {"client_id": "x" * 501}, {"credentials": "x", "a": "b"}):
+        answer = client.put(url, json=body, headers=bearer(token))
+        assert answer.status_code == 422, (body, answer.text)
+        assert answer.json()["message"]
+    assert changes_of(services) == []
+    assert (
+        client.put(url, json={"client_id": "admin-id"}, headers=bearer(token)).json()["data"]["credentials_source"]
+        == "set by an admin"
+    )
+    gone = client.delete(url, headers=bearer(token))
+    assert gone.status_code == 200
+    assert gone.json()["data"]["credentials_source"] == "config file"  # DIGIKEY_ID from the config file again
+    assert services.suppliers.get("digikey").credentials()["client_id"] == DIGIKEY_ID
+    lcsc = client.delete("/api/suppliers/lcsc/credentials", headers=bearer(token))
+    assert lcsc.status_code == 422 and "needs no credentials" in lcsc.json()["message"]
+
+
+def test_disabling_a_supplier_persists_leaves_the_configured_list_and_stops_enrichment(
+    fake_suppliers: Any, tmp_path: Path, clock: FakeClock
+) -> None:
+    client, services, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    ready = [s["id"] for s in client.get("/api/suppliers/configured", headers=bearer(token)).json()["data"]]
+    assert ready == ["lcsc", "digikey"]  # Mouser has no key
+    changed = client.put("/api/suppliers/config/suppliers/digikey", json={"enabled": False}, headers=bearer(token))
+    assert changed.status_code == 200 and changed.json()["data"]["enabled"] is False
+    ready = [s["id"] for s in client.get("/api/suppliers/configured", headers=bearer(token)).json()["data"]]
+    assert ready == ["lcsc"]
+    status = client.get("/api/suppliers/digikey/credentials/status", headers=bearer(token)).json()["data"]
+    assert status["enabled"] is False and "disabled by an admin" in status["message"]
+    part = client.post(
+        "/api/parts/add_part", json={"part_name": "R1", "part_number": "311-1.00KCRCT-ND"}, headers=bearer(token)
+    ).json()["data"]
+    with pytest.raises(Exception, match="disabled by an admin"):
+        services.enrichment.enrich_part(part["id"], who=None, supplier="digikey", sleep=lambda _: None)
+    for bad in ({"enabled": "maybe"}, {"rate_limit_per_minute": 0}, {"colour": "red"}, {}):
+        answer = client.put("/api/suppliers/config/suppliers/digikey", json=bad, headers=bearer(token))
+        assert answer.status_code in (400, 422), (bad, answer.text)
+    assert [c["action"] for c in changes_of(services)] == ["enabled"]
+    services.close()
+    again = build_services(services.settings, clock=clock, admin_password=ADMIN_PASSWORD)
+    try:
+        assert again.suppliers.enabled("digikey") is False  # an admin's change outlives a restart
+    finally:
+        again.close()
+
+
+def test_rate_limits_report_usage_and_an_admins_budget_applies_at_once_and_persists(
+    fake_suppliers: Any, clock: FakeClock
+) -> None:
+    client, services, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    before = client.get("/api/rate-limits/suppliers/lcsc", headers=bearer(token)).json()["data"]
+    assert before["requests_per_minute"] == 60000.0 and before["source"] == "config file"
+    tested = client.post("/api/suppliers/lcsc/test", json={}, headers=bearer(token))
+    assert tested.status_code == 200, tested.text
+    after = client.get("/api/rate-limits/suppliers/lcsc/status", headers=bearer(token)).json()["data"]
+    assert after["usage"]["calls_last_minute"] > before["usage"]["calls_last_minute"]
+    changed = client.put("/api/rate-limits/suppliers/lcsc", json={"requests_per_minute": 12}, headers=bearer(token))
+    assert changed.status_code == 200, changed.text
+    data = changed.json()["data"]
+    assert data["requests_per_minute"] == 12 and data["source"] == "set by an admin"
+    assert services.suppliers.get("lcsc").http.limiter.per_minute == 12
+    for bad in ({"requests_per_minute": 0}, {"requests_per_minute": 100000}, {"requests_per_minute": "x"}, {}):
+        answer = client.put("/api/rate-limits/suppliers/lcsc", json=bad, headers=bearer(token))
+        assert answer.status_code in (400, 422), (bad, answer.text)
+    assert (
+        client.put(
+            "/api/rate-limits/suppliers/nosuch", json={"requests_per_minute": 5}, headers=bearer(token)
+        ).status_code
+        == 404
+    )
+    assert [c["detail"] for c in changes_of(services)] == ["60000 -> 12"]
+    summary = client.get("/api/rate-limits/summary", headers=bearer(token)).json()["data"]
+    assert set(summary) == {"lcsc", "digikey", "mouser"}
+    services.close()
+    again = build_services(services.settings, clock=clock, admin_password=ADMIN_PASSWORD)
+    try:
+        assert again.suppliers.get("lcsc").http.limiter.per_minute == 12
+    finally:
+        again.close()
+
+
+def test_the_test_says_in_words_what_works(fake_suppliers: Any) -> None:
+    client, _, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    mouser = client.post("/api/suppliers/mouser/test", json={}, headers=bearer(token))
+    assert mouser.status_code == 200
+    body = mouser.json()
+    assert body["status"] == "error" and body["data"]["success"] is False
+    assert "Mouser Electronics does not work yet" in body["message"] and "api_key" in body["message"]
+    assert "no request sent" in body["message"]
+    digikey = client.post("/api/suppliers/digikey/test", json={}, headers=bearer(token)).json()
+    assert digikey["data"]["success"] is True, digikey
+    assert digikey["message"].startswith("DigiKey works") and "looking up 311-1.00KCRCT-ND" in digikey["message"]
+    assert DIGIKEY_ID not in json.dumps(digikey) and DIGIKEY_SECRET not in json.dumps(digikey)
+    assert client.post("/api/suppliers/nosuch/test", json={}, headers=bearer(token)).status_code == 404
+
+
+def test_export_then_import_restores_the_settings_in_one_transaction(fake_suppliers: Any) -> None:
+    client, services, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    client.put("/api/suppliers/config/suppliers/mouser", json={"rate_limit_per_minute": 7}, headers=bearer(token))
+    exported = client.get("/api/suppliers/config/export", headers=bearer(token)).json()["data"]
+    assert exported["include_credentials"] is False
+    assert {s["supplier_name"]: s["rate_limit_per_minute"] for s in exported["suppliers"]}["mouser"] == 7
+    assert MOUSER_KEY not in json.dumps(exported)
+    client.put("/api/suppliers/config/suppliers/mouser", json={"rate_limit_per_minute": 30}, headers=bearer(token))
+    logged = len(changes_of(services))
+
+    def upload(content: bytes) -> Any:
+        files = {"file": ("suppliers.json", content, "application/json")}
+        return client.post("/api/suppliers/config/import", files=files, headers=bearer(token))
+
+    unknown = {"suppliers": [{"supplier_name": "mouser", "enabled": False}, {"supplier_name": "acme"}]}
+    answer = upload(json.dumps(unknown).encode())
+    assert answer.status_code == 404 and "acme" in answer.json()["message"]
+    half_bad = {
+        "suppliers": [
+            {"supplier_name": "mouser", "enabled": False},
+            {"supplier_name": "lcsc", "rate_limit_per_minute": -1},
+        ]
+    }
+    assert upload(json.dumps(half_bad).encode()).status_code == 422
+    assert upload(b"not json").status_code == 422
+    assert upload(b'{"suppliers": []}').status_code == 422
+    big = upload(b" " * (10 * 1024 * 1024) + b"{}")
+    assert big.status_code == 413 and big.json()["message"]
+    assert len(changes_of(services)) == logged and services.suppliers.enabled("mouser")  # nothing half-written
+    done = upload(json.dumps(exported).encode())
+    assert done.status_code == 200, done.text
+    assert done.json()["data"] == ["lcsc", "digikey", "mouser"]
+    assert services.suppliers.requests_per_minute("mouser") == 7
+
+
+def test_supplier_info_dropdown_and_schemas_answer_as_makermatrix_does(fake_suppliers: Any) -> None:
+    client, _, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    info = client.get("/api/suppliers/info", headers=bearer(token)).json()["data"]
+    assert set(info) == {"lcsc", "digikey", "mouser"}
+    assert info["digikey"]["supports_oauth"] is True and info["lcsc"]["capabilities"]
+    dropdown = client.get("/api/suppliers/dropdown", headers=bearer(token)).json()["data"]
+    assert {d["id"]: d["requires_config"] for d in dropdown} == {"lcsc": False, "digikey": True, "mouser": True}
+    caps = client.get("/api/suppliers/lcsc/capabilities", headers=bearer(token)).json()["data"]
+    assert "get_part_details" in caps
+    fields = client.get("/api/suppliers/config/suppliers/lcsc/config-fields", headers=bearer(token)).json()["data"]
+    assert [f["name"] for f in fields] == ["enabled", "rate_limit_per_minute"]
+    created = client.post("/api/suppliers/config/suppliers", json={"supplier_name": "lcsc"}, headers=bearer(token))
+    assert created.status_code == 409 and "already exists" in created.json()["message"]
+    deleted = client.delete("/api/suppliers/config/suppliers/lcsc", headers=bearer(token))
+    assert deleted.status_code == 422 and "built in" in deleted.json()["message"]
