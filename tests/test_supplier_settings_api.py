@@ -158,6 +158,8 @@ def test_disabling_a_supplier_persists_leaves_the_configured_list_and_stops_enri
     for bad in ({"enabled": "maybe"}, {"rate_limit_per_minute": 0}, {"colour": "red"}, {}):
         answer = client.put("/api/suppliers/config/suppliers/digikey", json=bad, headers=bearer(token))
         assert answer.status_code in (400, 422), (bad, answer.text)
+    again_off = client.put("/api/suppliers/config/suppliers/digikey", json={"enabled": False}, headers=bearer(token))
+    assert again_off.status_code == 200  # a retried change answers the same and logs nothing more
     assert [c["action"] for c in changes_of(services)] == ["enabled"]
     services.close()
     again = build_services(services.settings, clock=clock, admin_password=ADMIN_PASSWORD)
@@ -248,6 +250,8 @@ def test_export_then_import_restores_the_settings_in_one_transaction(fake_suppli
     assert upload(b'{"suppliers": []}').status_code == 422
     big = upload(b" " * (10 * 1024 * 1024) + b"{}")
     assert big.status_code == 413 and big.json()["message"]
+    over = upload(b" " * (65 * 1024) + b"{}")  # within the body limit, over the file's
+    assert over.status_code == 413 and "64 KB" in over.json()["message"]
     assert len(changes_of(services)) == logged and services.suppliers.enabled("mouser")  # nothing half-written
     done = upload(json.dumps(exported).encode())
     assert done.status_code == 200, done.text
@@ -269,5 +273,7 @@ def test_supplier_info_dropdown_and_schemas_answer_as_makermatrix_does(fake_supp
     assert [f["name"] for f in fields] == ["enabled", "rate_limit_per_minute"]
     created = client.post("/api/suppliers/config/suppliers", json={"supplier_name": "lcsc"}, headers=bearer(token))
     assert created.status_code == 409 and "already exists" in created.json()["message"]
+    unknown = client.post("/api/suppliers/config/suppliers", json={"supplier_name": "acme"}, headers=bearer(token))
+    assert unknown.status_code == 404
     deleted = client.delete("/api/suppliers/config/suppliers/lcsc", headers=bearer(token))
     assert deleted.status_code == 422 and "built in" in deleted.json()["message"]
