@@ -27,6 +27,9 @@ READS = [
     "/api/suppliers/mouser/config-schema",
     "/api/suppliers/mouser/capabilities",
     "/api/suppliers/mouser/credentials/status",
+    "/api/suppliers/mouser/env-defaults",
+    "/api/suppliers/lcsc/supports-scraping",
+    "/api/suppliers/config/suppliers/mouser/config-options",
     "/api/suppliers/config/suppliers",
     "/api/suppliers/config/suppliers?enabled_only=true",
     "/api/suppliers/config/suppliers/mouser",
@@ -51,6 +54,11 @@ ADMIN_ONLY: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PUT", "/api/rate-limits/suppliers/mouser", {"requests_per_minute": 5}),
     ("POST", "/api/rate-limits/initialize", None),
 ]
+READ_POSTS = [
+    "/api/suppliers/mouser/credentials-schema-with-config",
+    "/api/suppliers/mouser/config-schema-with-config",
+]
+LOOKUPS = ["", "/pricing", "/stock", "/datasheet"]
 
 
 @pytest.fixture
@@ -74,13 +82,21 @@ def changes_of(services: Any) -> list[dict[str, Any]]:
 def test_every_read_answers_users_who_may_read_parts_and_every_change_is_for_admins_only(
     client: TestClient[Any], admin_token: str
 ) -> None:
-    add_user(client, admin_token, "reader-sup", "user")
+    add_user(client, admin_token, "reader-sup", "viewer")
     user = login(client, "reader-sup", "password-123")
     for url in READS:
         assert client.get(url).status_code == 401, url
         answer = client.get(url, headers=bearer(user))
         assert answer.status_code == 200, (url, answer.text)
         assert answer.json()["status"] == "success"
+    for url in READ_POSTS:
+        assert client.post(url, json={"credentials": {}}, headers=bearer(user)).status_code == 200, url
+    detected = client.post(
+        "/api/suppliers/detect-from-url", json={"url": "https://www.digikey.de/x"}, headers=bearer(user)
+    )
+    assert detected.json()["data"]["supplier_name"] == "digikey"
+    for suffix in LOOKUPS:  # a lookup spends the supplier's budget: it needs parts:write, as enrichment does
+        assert client.post(f"/api/suppliers/lcsc/part/C2040{suffix}", headers=bearer(user)).status_code == 403
     for method, url, body in ADMIN_ONLY:
         answer = client.request(method, url, json=body, headers=bearer(user))
         assert answer.status_code == 403, (method, url, answer.text)
@@ -277,3 +293,25 @@ def test_supplier_info_dropdown_and_schemas_answer_as_makermatrix_does(fake_supp
     assert unknown.status_code == 404
     deleted = client.delete("/api/suppliers/config/suppliers/lcsc", headers=bearer(token))
     assert deleted.status_code == 422 and "built in" in deleted.json()["message"]
+
+
+def test_a_part_looked_up_live_answers_details_prices_stock_and_datasheet(fake_suppliers: Any) -> None:
+    client, _, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    add_user(client, token, "bench-sup", "user")
+    user = login(client, "bench-sup", "password-123")
+    found = client.post("/api/suppliers/lcsc/part/C2040", json={"credentials": {}}, headers=bearer(user))
+    assert found.status_code == 200, found.text
+    assert found.json()["data"]["manufacturer_part_number"] == "RP2040"
+    pricing = client.post("/api/suppliers/lcsc/part/C2040/pricing", headers=bearer(user)).json()["data"]
+    assert pricing and {"quantity", "price", "currency"} <= set(pricing[0])
+    assert client.post("/api/suppliers/lcsc/part/C2040/stock", headers=bearer(user)).status_code == 200
+    assert client.post("/api/suppliers/lcsc/part/C2040/datasheet", headers=bearer(user)).status_code == 200
+    assert client.post("/api/suppliers/lcsc/part/C2040/colour", headers=bearer(user)).status_code == 404
+    missing = client.post("/api/suppliers/lcsc/part/C9999999", headers=bearer(user))
+    assert missing.status_code == 404 and "has no product 'C9999999'" in missing.json()["message"]
+    nothing = client.post("/api/suppliers/detect-from-url", json={"url": "https://example.com/p"}, headers=bearer(user))
+    assert nothing.status_code == 200 and nothing.json()["data"] is None
+    client.put("/api/suppliers/config/suppliers/lcsc", json={"enabled": False}, headers=bearer(token))
+    off = client.post("/api/suppliers/lcsc/part/C2040", headers=bearer(user))
+    assert off.status_code == 400 and "disabled by an admin" in off.json()["message"]

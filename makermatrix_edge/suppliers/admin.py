@@ -172,6 +172,25 @@ def config_fields(reg: SupplierRegistry, name: str) -> list[FieldDefinition]:
     ]
 
 
+class Scraping(msgspec.Struct, kw_only=True):
+    supports_scraping: bool
+    requires_js: bool
+    warning: str | None
+    rate_limit_seconds: float | None
+
+
+def scraping(reg: SupplierRegistry, name: str) -> Scraping:
+    """LCSC falls back to its product pages' JSON-LD; DigiKey and Mouser answer through their APIs only."""
+    client = reg.get(name)
+    pages = client.name == "lcsc"
+    return Scraping(
+        supports_scraping=pages,
+        requires_js=False,
+        warning="Product pages may change without notice; the API answer is tried first" if pages else None,
+        rate_limit_seconds=round(60.0 / reg.requests_per_minute(client.name), 3) if pages else None,
+    )
+
+
 def config_of(reg: SupplierRegistry, name: str) -> SupplierConfig:
     st = reg.status(name)
     client = reg.get(name)

@@ -115,6 +115,12 @@ class SupplierConfigController(Controller):
     ) -> Envelope[list[admin.FieldDefinition]]:
         return ok(admin.config_fields(services.suppliers, supplier_name), "Settings an admin may change")
 
+    @get("/suppliers/{supplier_name:str}/config-options", opt=access(READ))
+    async def config_options(
+        self, supplier_name: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[list[admin.FieldDefinition]]:
+        return ok(admin.config_fields(services.suppliers, supplier_name), "Settings an admin may change")
+
     @post("/credentials", opt=access(ADMIN), status_code=200)
     async def store_credentials(
         self,

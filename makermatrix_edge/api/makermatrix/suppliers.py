@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, delete, get, post
@@ -116,6 +116,43 @@ class SuppliersController(Controller):
         self, supplier_name: FromPath[str], services: NamedDependency[Services]
     ) -> Envelope[list[admin.FieldDefinition]]:
         return ok(admin.config_fields(services.suppliers, supplier_name), "Settings an admin may change")
+
+    @post("/{supplier_name:str}/credentials-schema-with-config", opt=access("parts:read"), status_code=200)
+    async def credentials_schema_with_config(
+        self,
+        supplier_name: FromPath[str],
+        services: NamedDependency[Services],
+        data: JSONBody[dict[str, Any] | None] = None,
+    ) -> Envelope[list[admin.FieldDefinition]]:
+        """As credentials-schema: the fields do not depend on a config here."""
+        return ok(admin.credential_fields(services.suppliers, supplier_name), "Credential fields (values write-only)")
+
+    @post("/{supplier_name:str}/config-schema-with-config", opt=access("parts:read"), status_code=200)
+    async def config_schema_with_config(
+        self,
+        supplier_name: FromPath[str],
+        services: NamedDependency[Services],
+        data: JSONBody[dict[str, Any] | None] = None,
+    ) -> Envelope[list[admin.FieldDefinition]]:
+        return ok(admin.config_fields(services.suppliers, supplier_name), "Settings an admin may change")
+
+    @get("/{supplier_name:str}/env-defaults", opt=access("parts:read"))
+    async def env_defaults(
+        self, supplier_name: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[dict[str, str]]:
+        """Never the values (MakerMatrix returns them): the message names the keys the config file sets."""
+        st = services.suppliers.status(supplier_name)
+        client = services.suppliers.get(supplier_name)
+        from_config = [k for k in client.credential_keys if k not in st.missing_credentials]
+        said = ", ".join(from_config) if st.credentials_source == "config file" and from_config else "none"
+        return ok({}, f"Keys set in the config file or environment (values never shown): {said}")
+
+    @get("/{supplier_name:str}/supports-scraping", opt=access("parts:read"))
+    async def supports_scraping(
+        self, supplier_name: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[admin.Scraping]:
+        found = admin.scraping(services.suppliers, supplier_name)
+        return ok(found, f"Scraping support check for {supplier_name}")
 
     @get("/{supplier_name:str}/capabilities", opt=access("parts:read"))
     async def capabilities(
