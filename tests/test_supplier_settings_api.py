@@ -125,6 +125,8 @@ def test_secrets_are_write_only_never_in_any_read_export_or_log(
     schema = client.get("/api/suppliers/digikey/credentials-schema", headers=bearer(token)).json()["data"]
     assert {f["name"]: f["field_type"] for f in schema} == {"client_id": "text", "client_secret": "password"}
     assert NEW_SECRET not in caplog.text
+    env = client.get("/api/suppliers/digikey/env-defaults", headers=bearer(token)).json()
+    assert env["data"] == {} and "client_id, client_secret" in env["message"]
     log = changes_of(services)
     assert [(c["supplier"], c["action"], c["detail"], c["username"]) for c in log] == [
         ("mouser", "credentials", "set api_key", "admin")

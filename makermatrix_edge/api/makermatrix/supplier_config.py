@@ -67,7 +67,10 @@ class SupplierConfigController(Controller):
         """Suppliers are built in: a known one already exists, a new one is a code change."""
         client = services.suppliers.get(data.supplier_name)
         where = f"/api/suppliers/config/suppliers/{client.name}"
-        raise Conflict(f"{client.display_name} already exists; change its settings with PUT {where}")
+        raise Conflict(
+            f"{client.display_name} already exists (only one configuration per supplier type is allowed); "
+            f"change its settings with PUT {where}"
+        )
 
     @get("/suppliers/{supplier_name:str}", opt=access(READ))
     async def get_config(
