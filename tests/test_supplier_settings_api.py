@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ READS = [
     "/api/suppliers/mouser/credentials/status",
     "/api/suppliers/mouser/env-defaults",
     "/api/suppliers/lcsc/supports-scraping",
+    "/api/suppliers/mouser/enrichment-field-mappings",
     "/api/suppliers/config/suppliers/mouser/config-options",
     "/api/suppliers/config/suppliers",
     "/api/suppliers/config/suppliers?enabled_only=true",
@@ -310,6 +312,10 @@ def test_a_part_looked_up_live_answers_details_prices_stock_and_datasheet(fake_s
     assert client.post("/api/suppliers/lcsc/part/C2040/stock", headers=bearer(user)).status_code == 200
     assert client.post("/api/suppliers/lcsc/part/C2040/datasheet", headers=bearer(user)).status_code == 200
     assert client.post("/api/suppliers/lcsc/part/C2040/colour", headers=bearer(user)).status_code == 404
+    mapping = client.get("/api/suppliers/lcsc/enrichment-field-mappings", headers=bearer(user)).json()["data"][0]
+    link = "https://www.lcsc.com/product-detail/Resistors_C25804.html"
+    found = [m.group(1) for m in (re.search(p, link) for p in mapping["url_patterns"]) if m]
+    assert found == ["C25804"]
     missing = client.post("/api/suppliers/lcsc/part/C9999999", headers=bearer(user))
     assert missing.status_code == 404 and "has no product 'C9999999'" in missing.json()["message"]
     nothing = client.post("/api/suppliers/detect-from-url", json={"url": "https://example.com/p"}, headers=bearer(user))

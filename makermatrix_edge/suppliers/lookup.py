@@ -18,6 +18,55 @@ SHOP_HOSTS = {"lcsc": ("lcsc.com", "jlcpcb.com", "easyeda.com"), "digikey": ("di
 MAX_URL = 2000
 
 
+class FieldMapping(msgspec.Struct, kw_only=True):
+    """How to read a part field out of a supplier's product link (the regex's first group)."""
+
+    field_name: str
+    display_name: str
+    url_patterns: list[str]
+    example: str
+    description: str
+    required_for_enrichment: bool
+
+
+MAPPINGS: dict[str, list[FieldMapping]] = {
+    "lcsc": [
+        FieldMapping(
+            field_name="supplier_part_number",
+            display_name="LCSC Part Number",
+            url_patterns=[r"[/_](C\d+)\.html", r"/(C\d+)/?$"],
+            example="C2040",
+            description="C and digits, from a link like https://www.lcsc.com/product-detail/C2040.html",
+            required_for_enrichment=True,
+        )
+    ],
+    "digikey": [
+        FieldMapping(
+            field_name="manufacturer_part_number",
+            display_name="Manufacturer Part Number",
+            url_patterns=[r"/products/detail/[^/]+/([^/?#]+)/\d+"],
+            example="RP2040",
+            description="DigiKey's links carry the maker's number, which DigiKey looks up too",
+            required_for_enrichment=False,
+        )
+    ],
+    "mouser": [
+        FieldMapping(
+            field_name="supplier_part_number",
+            display_name="Mouser Part Number",
+            url_patterns=[r"/ProductDetail/([^/?#]+)"],
+            example="454-W25Q32JWSSIQ",
+            description="From a link like https://www.mouser.com/ProductDetail/454-W25Q32JWSSIQ",
+            required_for_enrichment=True,
+        )
+    ],
+}
+
+
+def field_mappings(reg: SupplierRegistry, name: str) -> list[FieldMapping]:
+    return MAPPINGS.get(reg.get(name).name, [])
+
+
 class PartFound(msgspec.Struct, kw_only=True):
     supplier_part_number: str | None
     part_name: str | None

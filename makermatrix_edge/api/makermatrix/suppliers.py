@@ -20,6 +20,7 @@ from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.httpkit.files import datasheet_file
 from makermatrix_edge.services import Services
 from makermatrix_edge.suppliers import admin
+from makermatrix_edge.suppliers.lookup import FieldMapping, field_mappings
 from makermatrix_edge.suppliers.models import SupplierStatus
 from makermatrix_edge.suppliers.views import Enrichment, enrichment_of
 
@@ -153,6 +154,13 @@ class SuppliersController(Controller):
     ) -> Envelope[admin.Scraping]:
         found = admin.scraping(services.suppliers, supplier_name)
         return ok(found, f"Scraping support check for {supplier_name}")
+
+    @get("/{supplier_name:str}/enrichment-field-mappings", opt=access("parts:read"))
+    async def field_mappings(
+        self, supplier_name: FromPath[str], services: NamedDependency[Services]
+    ) -> Envelope[list[FieldMapping]]:
+        found = field_mappings(services.suppliers, supplier_name)
+        return ok(found, f"Retrieved {len(found)} enrichment field mapping(s) for {supplier_name}")
 
     @get("/{supplier_name:str}/capabilities", opt=access("parts:read"))
     async def capabilities(
