@@ -169,6 +169,7 @@ def create_app(services: Services) -> Litestar:
             supplier_config.SupplierConfigController,
             supplier_config.RateLimitsController,
             supplier_lookup.SupplierLookupController,
+            suppliers.SupplierSignInController,
             tasks.TasksController,
             printer.PrinterController,
             printer.TemplatesController,

@@ -55,6 +55,10 @@ ADMIN_ONLY: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/suppliers/config/initialize-defaults", None),
     ("PUT", "/api/rate-limits/suppliers/mouser", {"requests_per_minute": 5}),
     ("POST", "/api/rate-limits/initialize", None),
+    ("POST", "/api/suppliers/digikey/oauth/authorization-url", {}),
+    ("POST", "/api/suppliers/digikey/oauth/exchange", {}),
+    ("GET", "/api/suppliers/digikey/oauth/callback", None),
+    ("POST", "/api/suppliers/digikey/file-upload", None),
 ]
 READ_POSTS = [
     "/api/suppliers/mouser/credentials-schema-with-config",
@@ -323,3 +327,19 @@ def test_a_part_looked_up_live_answers_details_prices_stock_and_datasheet(fake_s
     client.put("/api/suppliers/config/suppliers/lcsc", json={"enabled": False}, headers=bearer(token))
     off = client.post("/api/suppliers/lcsc/part/C2040", headers=bearer(user))
     assert off.status_code == 400 and "disabled by an admin" in off.json()["message"]
+
+
+def test_browser_sign_in_and_file_routes_say_why_they_are_not_needed(fake_suppliers: Any) -> None:
+    client, _, _ = fake_suppliers
+    token = login(client, "admin", ADMIN_PASSWORD)
+    for method, url in (
+        ("POST", "/api/suppliers/digikey/oauth/authorization-url"),
+        ("POST", "/api/suppliers/digikey/oauth/exchange"),
+        ("GET", "/api/suppliers/digikey/oauth/callback"),
+    ):
+        answer = client.request(method, url, headers=bearer(token))
+        assert answer.status_code == 422 and "client credentials" in answer.json()["message"], url
+    mouser = client.post("/api/suppliers/mouser/oauth/authorization-url", headers=bearer(token))
+    assert mouser.status_code == 422 and "does not use OAuth" in mouser.json()["message"]
+    upload = client.post("/api/suppliers/mouser/file-upload", headers=bearer(token))
+    assert upload.status_code == 422 and "takes no files" in upload.json()["message"]
