@@ -126,6 +126,9 @@ def test_secrets_are_write_only_never_in_any_read_export_or_log(
         assert answer.status_code == 200, url
         for secret in (NEW_SECRET, DIGIKEY_SECRET):
             assert secret not in answer.text, url
+    status = client.get("/api/suppliers/digikey/credentials/status", headers=bearer(token)).json()["data"]
+    assert status["is_configured"] is True and status["configured_fields"] == ["client_id", "client_secret"]
+    assert status["credential_fields"]["client_secret"] == {"is_set": True, "required": True, "label": "Client Secret"}
     config = client.get("/api/suppliers/config/suppliers/digikey", headers=bearer(token)).json()["data"]
     assert config["credential_fields"] == {"client_id": True, "client_secret": True}
     schema = client.get("/api/suppliers/digikey/credentials-schema", headers=bearer(token)).json()["data"]
@@ -199,11 +202,19 @@ def test_rate_limits_report_usage_and_an_admins_budget_applies_at_once_and_persi
     client, services, _ = fake_suppliers
     token = login(client, "admin", ADMIN_PASSWORD)
     before = client.get("/api/rate-limits/suppliers/lcsc", headers=bearer(token)).json()["data"]
-    assert before["requests_per_minute"] == 60000.0 and before["source"] == "config file"
+    assert before["budget"]["requests_per_minute"] == 60000.0 and before["budget"]["source"] == "config file"
+    assert before["usage_statistics"]["total_requests"] == 0
     tested = client.post("/api/suppliers/lcsc/test", json={}, headers=bearer(token))
     assert tested.status_code == 200, tested.text
+    assert tested.json()["data"]["rate_limit_info"]["limits"]["per_minute"] == 60000.0
     after = client.get("/api/rate-limits/suppliers/lcsc/status", headers=bearer(token)).json()["data"]
-    assert after["usage"]["calls_last_minute"] > before["usage"]["calls_last_minute"]
+    assert after["current_usage"]["per_minute"] > before["rate_limit_status"]["current_usage"]["per_minute"]
+    assert after["allowed"] is True and after["limits"]["per_hour"] == 60000.0 * 60
+    hour = client.get("/api/rate-limits/suppliers/lcsc?time_period=1h", headers=bearer(token)).json()["data"]
+    stats = hour["usage_statistics"]
+    assert stats["total_requests"] >= 1 and stats["successful_requests"] == stats["total_requests"]
+    week = client.get("/api/rate-limits/suppliers/lcsc?time_period=7d", headers=bearer(token))
+    assert week.status_code == 422 and "kept for a day" in week.json()["message"]
     changed = client.put("/api/rate-limits/suppliers/lcsc", json={"requests_per_minute": 12}, headers=bearer(token))
     assert changed.status_code == 200, changed.text
     data = changed.json()["data"]
@@ -220,7 +231,9 @@ def test_rate_limits_report_usage_and_an_admins_budget_applies_at_once_and_persi
     )
     assert [c["detail"] for c in changes_of(services)] == ["60000 -> 12"]
     summary = client.get("/api/rate-limits/summary", headers=bearer(token)).json()["data"]
-    assert set(summary) == {"lcsc", "digikey", "mouser"}
+    assert [s["supplier_name"] for s in summary["suppliers"]] == ["lcsc", "digikey", "mouser"]
+    assert summary["total_suppliers"] == 3 and summary["suppliers_with_usage"] == 1
+    assert summary["total_requests_24h"] == stats["total_requests"]
     services.close()
     again = build_services(services.settings, clock=clock, admin_password=ADMIN_PASSWORD)
     try:

@@ -15,7 +15,7 @@ import msgspec
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import DomainError, InvalidInput
-from makermatrix_edge.suppliers.http import RateUsage
+from makermatrix_edge.suppliers import budgets
 from makermatrix_edge.suppliers.models import SupplierError, SupplierStatus
 from makermatrix_edge.suppliers.registry import MAX_RATE, MIN_RATE, SettingChange, SupplierRegistry
 
@@ -103,19 +103,7 @@ class TestResult(msgspec.Struct, kw_only=True):
     checks: list[str]
     test_duration_seconds: float
     tested_at: str
-    rate_limit_info: RateUsage
-
-
-class RateReport(msgspec.Struct, kw_only=True):
-    supplier_name: str
-    display_name: str
-    requests_per_minute: float
-    default_requests_per_minute: float  # the config file's
-    source: str  # "config file" or "set by an admin"; an admin's change outlives a restart
-    usage: RateUsage
-    usage_percentage: float  # calls in the last minute against the budget
-    enabled: bool
-    message: str
+    rate_limit_info: budgets.RateStatus
 
 
 def info(reg: SupplierRegistry, name: str) -> SupplierInfo:
@@ -188,6 +176,47 @@ def scraping(reg: SupplierRegistry, name: str) -> Scraping:
         requires_js=False,
         warning="Product pages may change without notice; the API answer is tried first" if pages else None,
         rate_limit_seconds=round(60.0 / reg.requests_per_minute(client.name), 3) if pages else None,
+    )
+
+
+class FieldState(msgspec.Struct):
+    is_set: bool
+    required: bool
+    label: str
+
+
+class CredentialStatus(SupplierStatus, kw_only=True):
+    """GET /api/suppliers/{name}/credentials/status: our status plus MakerMatrix's fields (never a value).
+
+    Unlike MakerMatrix no connection is made to answer it (connection_status stays null): that is
+    POST /api/suppliers/{name}/test, which spends the supplier's budget.
+    """
+
+    supplier_name: str
+    is_configured: bool
+    credential_fields: dict[str, FieldState]
+    configured_fields: list[str]
+    total_fields: int
+    configured_fields_count: int
+    connection_status: dict[str, str] | None = None
+
+
+def credential_status(reg: SupplierRegistry, name: str) -> CredentialStatus:
+    st = reg.status(name)
+    client = reg.get(name)
+    have = [k for k in client.credential_keys if k not in st.missing_credentials]
+    fields = {
+        k: FieldState(is_set=k in have, required=True, label=k.replace("_", " ").title())
+        for k in client.credential_keys
+    }
+    return CredentialStatus(
+        **msgspec.structs.asdict(st),
+        supplier_name=st.name,
+        is_configured=st.configured,
+        credential_fields=fields,
+        configured_fields=have,
+        total_fields=len(client.credential_keys),
+        configured_fields_count=len(have),
     )
 
 
@@ -287,28 +316,7 @@ async def run_test(reg: SupplierRegistry, name: str, now: str) -> TestResult:
         checks=checks,
         test_duration_seconds=round(time.monotonic() - started, 3),
         tested_at=now,
-        rate_limit_info=client.http.limiter.usage(),
-    )
-
-
-def rate_report(reg: SupplierRegistry, name: str) -> RateReport:
-    client = reg.get(name)
-    usage = client.http.limiter.usage()
-    source = reg.rate_source(client.name)
-    percent = round(100.0 * usage.calls_last_minute / usage.requests_per_minute, 1)
-    return RateReport(
-        supplier_name=client.name,
-        display_name=client.display_name,
-        requests_per_minute=usage.requests_per_minute,
-        default_requests_per_minute=reg.default_rate(client.name),
-        source=source,
-        usage=usage,
-        usage_percentage=percent,
-        enabled=reg.enabled(client.name),
-        message=(
-            f"{client.display_name}: {usage.calls_last_minute} of {usage.requests_per_minute:g} requests "
-            f"in the last minute ({source})"
-        ),
+        rate_limit_info=budgets.status(reg, client.name),
     )
 
 

@@ -66,6 +66,10 @@ class RateUsage(msgspec.Struct, frozen=True):
     calls_last_day: int  # at most USAGE_KEPT are remembered
     calls_since_start: int
     wait_seconds: float  # how long a call booked now would wait for its turn
+    succeeded_last_hour: int  # requests answered (below 400) / failed (an error, 4xx, 5xx after retries)
+    failed_last_hour: int
+    succeeded_last_day: int
+    failed_last_day: int
 
 
 class RateLimiter:
@@ -84,6 +88,7 @@ class RateLimiter:
         self._last = time.monotonic()
         self._lock = threading.Lock()
         self._booked: deque[float] = deque(maxlen=USAGE_KEPT)  # when each recent call was booked
+        self._outcomes: deque[tuple[float, bool]] = deque(maxlen=USAGE_KEPT)  # when a request ended, and if well
         self._total = 0
 
     def reserve(self) -> float:
@@ -99,6 +104,10 @@ class RateLimiter:
     def _refill(self, now: float) -> None:
         self._tokens = min(self.burst, self._tokens + (now - self._last) / self.interval)
         self._last = now
+
+    def record(self, succeeded: bool) -> None:
+        with self._lock:
+            self._outcomes.append((time.monotonic(), succeeded))
 
     def set_rate(self, per_minute: float) -> None:
         """A new budget from now on; calls already booked keep their turn."""
@@ -116,6 +125,7 @@ class RateLimiter:
             self._refill(now)
             wait = max(0.0, (1.0 - self._tokens) * self.interval) if self._tokens < 1.0 else 0.0
             booked = list(self._booked)
+            outcomes = list(self._outcomes)
             total = self._total
             per_minute = self.per_minute
         return RateUsage(
@@ -125,6 +135,10 @@ class RateLimiter:
             calls_last_day=sum(1 for t in booked if now - t < 86400.0),
             calls_since_start=total,
             wait_seconds=round(wait, 3),
+            succeeded_last_hour=sum(1 for t, good in outcomes if good and now - t < 3600.0),
+            failed_last_hour=sum(1 for t, good in outcomes if not good and now - t < 3600.0),
+            succeeded_last_day=sum(1 for t, good in outcomes if good and now - t < 86400.0),
+            failed_last_day=sum(1 for t, good in outcomes if not good and now - t < 86400.0),
         )
 
 
@@ -217,6 +231,26 @@ class SupplierHttp:
         """
         if time.monotonic() < self._offline_until:
             raise SupplierOffline(self._offline_reason)
+        if not limited:  # a picture or datasheet download: not a call on the supplier's budget
+            return self._request(method, url, sleep, limited, max_bytes, what, kwargs)
+        try:
+            reply = self._request(method, url, sleep, limited, max_bytes, what, kwargs)
+        except SupplierError:
+            self.limiter.record(False)
+            raise
+        self.limiter.record(reply.status < 400)
+        return reply
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        sleep: Sleep,
+        limited: bool,
+        max_bytes: int,
+        what: str | None,
+        kwargs: dict[str, Any],
+    ) -> Reply:
         attempt = 0
         while True:
             if limited:

@@ -24,7 +24,7 @@ from makermatrix_edge.clock import iso
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.httpkit.uploads import read_capped
 from makermatrix_edge.services import Services
-from makermatrix_edge.suppliers import admin
+from makermatrix_edge.suppliers import admin, budgets
 from makermatrix_edge.suppliers.models import SupplierStatus
 
 READ = "parts:read"
@@ -186,23 +186,23 @@ class RateLimitsController(Controller):
     tags = ["rate-limits"]
 
     @get("/suppliers", opt=access(READ))
-    async def all_usage(self, services: NamedDependency[Services]) -> Envelope[list[admin.RateReport]]:
-        found = [admin.rate_report(services.suppliers, name) for name in services.suppliers.clients]
-        return ok(found, f"Request budgets of {len(found)} suppliers (counted since the daemon started)")
+    async def all_usage(self, services: NamedDependency[Services]) -> Envelope[list[budgets.SupplierBudget]]:
+        found = budgets.every(services.suppliers)
+        return ok(found, f"Retrieved usage statistics for {len(found)} suppliers (counted since the daemon started)")
 
     @get("/suppliers/{supplier_name:str}", opt=access(READ))
     async def usage(
-        self, supplier_name: FromPath[str], services: NamedDependency[Services]
-    ) -> Envelope[admin.RateReport]:
-        found = admin.rate_report(services.suppliers, supplier_name)
-        return ok(found, found.message)
+        self, supplier_name: FromPath[str], services: NamedDependency[Services], time_period: FromQuery[str] = "24h"
+    ) -> Envelope[budgets.SupplierUsage]:
+        found = budgets.usage(services.suppliers, supplier_name, time_period)
+        return ok(found, found.budget.message)
 
     @get("/suppliers/{supplier_name:str}/status", opt=access(READ))
     async def status(
         self, supplier_name: FromPath[str], services: NamedDependency[Services]
-    ) -> Envelope[admin.RateReport]:
-        found = admin.rate_report(services.suppliers, supplier_name)
-        return ok(found, found.message)
+    ) -> Envelope[budgets.RateStatus]:
+        found = budgets.status(services.suppliers, supplier_name)
+        return ok(found, f"Rate limit status for {found.supplier_name}")
 
     @put("/suppliers/{supplier_name:str}", opt=access(ADMIN))
     async def change_rate(
@@ -211,19 +211,18 @@ class RateLimitsController(Controller):
         data: JSONBody[RateChange],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
-    ) -> Envelope[admin.RateReport]:
+    ) -> Envelope[budgets.SupplierBudget]:
         """A new budget, applied at once and stored (it outlives a restart; the config file's is the default)."""
         await admin.change(services.suppliers, supplier_name, principal, requests_per_minute=data.requests_per_minute)
-        found = admin.rate_report(services.suppliers, supplier_name)
+        found = budgets.budget(services.suppliers, supplier_name)
         return ok(found, f"{found.display_name}: {found.requests_per_minute:g} requests per minute from now on")
 
     @get("/summary", opt=access(READ))
-    async def summary(self, services: NamedDependency[Services]) -> Envelope[dict[str, admin.RateReport]]:
-        found = {name: admin.rate_report(services.suppliers, name) for name in services.suppliers.clients}
-        return ok(found, f"Request budgets of {len(found)} suppliers")
+    async def summary(self, services: NamedDependency[Services]) -> Envelope[budgets.Summary]:
+        found = budgets.summary(services.suppliers)
+        return ok(found, "Rate limiting summary retrieved successfully")
 
     @post("/initialize", opt=access(ADMIN), status_code=200)
-    async def initialize(self, services: NamedDependency[Services]) -> Envelope[list[admin.RateReport]]:
+    async def initialize(self, services: NamedDependency[Services]) -> Envelope[dict[str, bool]]:
         """Budgets come from the config file (or an admin's change): there is nothing to initialise."""
-        found = [admin.rate_report(services.suppliers, name) for name in services.suppliers.clients]
-        return ok(found, "Request budgets are always set; nothing to initialise")
+        return ok({"initialized": True}, "Request budgets are always set (config file or an admin); nothing changed")

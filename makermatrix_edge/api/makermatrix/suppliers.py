@@ -172,8 +172,8 @@ class SuppliersController(Controller):
     @get("/{supplier_name:str}/credentials/status", opt=access("parts:read"))
     async def credential_status(
         self, supplier_name: FromPath[str], services: NamedDependency[Services]
-    ) -> Envelope[SupplierStatus]:
-        found = services.suppliers.status(supplier_name)
+    ) -> Envelope[admin.CredentialStatus]:
+        found = admin.credential_status(services.suppliers, supplier_name)
         return ok(found, found.message)
 
     @post("/{supplier_name:str}/credentials", opt=access(ADMIN), status_code=200)
