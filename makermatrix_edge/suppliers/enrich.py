@@ -33,6 +33,7 @@ from makermatrix_edge.suppliers.models import (
     GET_PART_DETAILS,
     PartDetails,
     SupplierError,
+    SupplierNotConfigured,
     SupplierOffline,
 )
 from makermatrix_edge.suppliers.registry import SupplierRegistry
@@ -107,6 +108,8 @@ class EnrichmentService:
         part = self._db.read_sync(lambda db: _load_part(db, part_id))
         name = self._supplier_of(part, supplier)
         client = self.suppliers.get(name)
+        if not self.suppliers.enabled(client.name):
+            raise SupplierNotConfigured(f"{client.display_name} is disabled by an admin (Suppliers settings)")
         number = part["part_number"] or part["manufacturer_part_number"] or part["part_name"]
         details = client.details(number, sleep=sleep, pricing=FETCH_PRICING_STOCK in caps)
         if details is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
@@ -35,6 +36,7 @@ Sleep = Callable[[float], None]
 USER_AGENT = "makermatrix-edge/0.1 (+https://github.com/ril3y/MakerMatrix compatible)"
 REDIRECTS = (301, 302, 303, 307, 308)
 SAFE_HEADERS = ("accept", "user-agent")  # all a request takes to another origin (no tokens, no client ids)
+USAGE_KEPT = 20_000  # recent calls remembered for the usage report (a day at ~14/min)
 API_MAX_BYTES = 8 * 1024 * 1024  # a product answer is a few KB; a page a few hundred
 
 
@@ -55,6 +57,21 @@ class Reply(msgspec.Struct, frozen=True):
         return self.content.decode("utf-8", errors="replace")
 
 
+class RateUsage(msgspec.Struct, frozen=True):
+    """One supplier's request budget and what was used of it (counted since the daemon started)."""
+
+    requests_per_minute: float
+    calls_last_minute: int
+    calls_last_hour: int
+    calls_last_day: int  # at most USAGE_KEPT are remembered
+    calls_since_start: int
+    wait_seconds: float  # how long a call booked now would wait for its turn
+    succeeded_last_hour: int  # requests answered (below 400) / failed (an error, 4xx, 5xx after retries)
+    failed_last_hour: int
+    succeeded_last_day: int
+    failed_last_day: int
+
+
 class RateLimiter:
     """At most `per_minute` calls on average; shared by every thread calling one supplier.
 
@@ -64,20 +81,65 @@ class RateLimiter:
     """
 
     def __init__(self, per_minute: float, burst: float = 2.0) -> None:
+        self.per_minute = per_minute
         self.interval = 60.0 / per_minute
         self.burst = burst
         self._tokens = 1.0  # the first call goes at once; a burst builds up only over idle time
         self._last = time.monotonic()
         self._lock = threading.Lock()
+        self._booked: deque[float] = deque(maxlen=USAGE_KEPT)  # when each recent call was booked
+        self._outcomes: deque[tuple[float, bool]] = deque(maxlen=USAGE_KEPT)  # when a request ended, and if well
+        self._total = 0
 
     def reserve(self) -> float:
         """Book the next call; returns how long to wait before making it."""
         with self._lock:
             now = time.monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._last) / self.interval)
-            self._last = now
+            self._refill(now)
             self._tokens -= 1.0  # below zero: calls booked ahead, each waits its turn
+            self._booked.append(now)
+            self._total += 1
             return max(0.0, -self._tokens * self.interval)
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._last) / self.interval)
+        self._last = now
+
+    def record(self, succeeded: bool) -> None:
+        with self._lock:
+            self._outcomes.append((time.monotonic(), succeeded))
+
+    def set_rate(self, per_minute: float) -> None:
+        """A new budget from now on; calls already booked keep their turn."""
+        if not per_minute > 0:
+            raise ValueError("per_minute must be above 0")
+        with self._lock:
+            self._refill(time.monotonic())
+            self.per_minute = per_minute
+            self.interval = 60.0 / per_minute
+
+    def usage(self) -> RateUsage:
+        """Calls booked in the last minute, hour and day (since start), and the wait a call booked now gets."""
+        with self._lock:
+            now = time.monotonic()
+            self._refill(now)
+            wait = max(0.0, (1.0 - self._tokens) * self.interval) if self._tokens < 1.0 else 0.0
+            booked = list(self._booked)
+            outcomes = list(self._outcomes)
+            total = self._total
+            per_minute = self.per_minute
+        return RateUsage(
+            requests_per_minute=per_minute,
+            calls_last_minute=sum(1 for t in booked if now - t < 60.0),
+            calls_last_hour=sum(1 for t in booked if now - t < 3600.0),
+            calls_last_day=sum(1 for t in booked if now - t < 86400.0),
+            calls_since_start=total,
+            wait_seconds=round(wait, 3),
+            succeeded_last_hour=sum(1 for t, good in outcomes if good and now - t < 3600.0),
+            failed_last_hour=sum(1 for t, good in outcomes if not good and now - t < 3600.0),
+            succeeded_last_day=sum(1 for t, good in outcomes if good and now - t < 86400.0),
+            failed_last_day=sum(1 for t, good in outcomes if not good and now - t < 86400.0),
+        )
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
@@ -169,6 +231,26 @@ class SupplierHttp:
         """
         if time.monotonic() < self._offline_until:
             raise SupplierOffline(self._offline_reason)
+        if not limited:  # a picture or datasheet download: not a call on the supplier's budget
+            return self._request(method, url, sleep, limited, max_bytes, what, kwargs)
+        try:
+            reply = self._request(method, url, sleep, limited, max_bytes, what, kwargs)
+        except SupplierError:
+            self.limiter.record(False)
+            raise
+        self.limiter.record(reply.status < 400)
+        return reply
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        sleep: Sleep,
+        limited: bool,
+        max_bytes: int,
+        what: str | None,
+        kwargs: dict[str, Any],
+    ) -> Reply:
         attempt = 0
         while True:
             if limited:

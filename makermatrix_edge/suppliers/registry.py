@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from functools import partial
-from typing import Final
+from typing import Final, NamedTuple
 
 import sqlite_utils
 
@@ -30,6 +30,31 @@ from makermatrix_edge.suppliers.outbound import OutboundPolicy
 
 NAMES: Final = catalogue.KEYS
 MAX_CREDENTIAL_LENGTH = 500
+MIN_RATE, MAX_RATE = 0.1, 600.0  # requests per minute an admin may set; suppliers allow far fewer than the top
+
+
+class SettingChange(NamedTuple):
+    supplier: str
+    enabled: bool | None = None
+    requests_per_minute: float | None = None
+
+
+def upsert(db: sqlite_utils.Database, table: str, row: list[str]) -> None:
+    """Store (supplier, key, value, updated_at, updated_by) in supplier_credentials or supplier_settings."""
+    db.execute(
+        f"INSERT INTO {table} (supplier, key, value, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (supplier, key) DO UPDATE SET value = excluded.value, "
+        "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        row,
+    )
+
+
+def record_change(db: sqlite_utils.Database, supplier: str, action: str, detail: str, who: str, now: str) -> None:
+    """One line in the supplier change log, in the caller's transaction (key names only, never a value)."""
+    db.execute(
+        "INSERT INTO supplier_changes (supplier, action, detail, username, created_at) VALUES (?, ?, ?, ?, ?)",
+        [supplier, action, detail, who, now],
+    )
 
 
 class SupplierRegistry:
@@ -43,6 +68,7 @@ class SupplierRegistry:
         self._lock = threading.Lock()
         self._stored: dict[str, dict[str, str]] = {}
         self._unset: list[str] = []  # secrets an admin set that this Pi's secrets file does not hold
+        self._changed: dict[str, dict[str, str]] = {}  # settings an admin changed (supplier_settings)
         s = settings
         origins = [url for supplier in catalogue.SUPPLIERS for url in s.section(supplier.key).origins()]
         policy = OutboundPolicy(origins, daemon_port=daemon_port)
@@ -70,6 +96,13 @@ class SupplierRegistry:
             rows = db.execute("SELECT supplier, key, value FROM supplier_credentials ORDER BY supplier, key")
             return [(r[0], r[1], r[2]) for r in rows]
 
+        def read_settings(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+            rows = db.execute("SELECT supplier, key, value FROM supplier_settings")
+            return [(r[0], r[1], r[2]) for r in rows]
+
+        changed: dict[str, dict[str, str]] = {}
+        for supplier, key, value in self._db.read_sync(read_settings):
+            changed.setdefault(supplier, {})[key] = value
         kept = self._secrets.read()
         stored: dict[str, dict[str, str]] = {}
         unset: list[str] = []
@@ -84,6 +117,9 @@ class SupplierRegistry:
         with self._lock:
             self._stored = stored
             self._unset = unset
+            self._changed = changed
+        for name, client in self.clients.items():  # an admin's budget wins over the config file's
+            client.http.limiter.set_rate(self.requests_per_minute(name))
 
     def secrets_to_enter_again(self) -> list[str]:
         """Secrets an admin set (the database says so) that are not on this Pi, e.g. after a restore elsewhere."""
@@ -109,6 +145,10 @@ class SupplierRegistry:
         client = self.get(name)
         if not client.credential_keys:
             raise InvalidInput(f"{client.display_name} needs no credentials", "supplier")
+        if not values:
+            raise InvalidInput(
+                f"no credentials given; {client.display_name} takes {', '.join(client.credential_keys)}", "credentials"
+            )
         unknown = [k for k in values if k not in client.credential_keys]
         if unknown:
             raise InvalidInput(f"{client.display_name} takes {', '.join(client.credential_keys)}", unknown[0])
@@ -124,14 +164,24 @@ class SupplierRegistry:
         def write(db: sqlite_utils.Database) -> None:
             for key, value in values.items():
                 if value.strip():
-                    db.execute(
-                        "INSERT INTO supplier_credentials (supplier, key, value, updated_at, updated_by) "
-                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (supplier, key) DO UPDATE SET value = excluded.value, "
-                        "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                    upsert(
+                        db,
+                        "supplier_credentials",
                         [client.name, key, "" if key in secret else value.strip(), now, actor.username],
                     )
                 else:
                     db.execute("DELETE FROM supplier_credentials WHERE supplier = ? AND key = ?", [client.name, key])
+            set_keys = sorted(k for k, v in values.items() if v.strip())
+            cleared = sorted(k for k, v in values.items() if not v.strip())
+            detail = "; ".join(
+                part
+                for part in (
+                    f"set {', '.join(set_keys)}" if set_keys else "",
+                    f"cleared {', '.join(cleared)}" if cleared else "",
+                )
+                if part
+            )
+            record_change(db, client.name, "credentials", detail or "nothing", actor.username, now)
 
         await self._db.write(write)
         await asyncio.to_thread(self.load)
@@ -158,11 +208,14 @@ class SupplierRegistry:
         else:
             source = "set by an admin" if stored else "config file"
             message = f"{client.display_name} is configured ({source})"
+        enabled = self.enabled(client.name)
+        if not enabled:
+            message += "; disabled by an admin (enrichment does not use it)"
         return SupplierStatus(
             name=client.name,
             display_name=client.display_name,
             configured=not missing,
-            enabled=not missing,
+            enabled=enabled and not missing,
             missing_credentials=missing,
             configuration_status="configured" if not missing else "not_configured",
             message=message,
@@ -185,6 +238,81 @@ class SupplierRegistry:
             message=st.message,
             part_number_pattern=self.get(name).number_hint,
         )
+
+    # -- settings an admin changes at runtime -----------------------------------------------
+    def enabled(self, name: str) -> bool:
+        with self._lock:
+            return self._changed.get(name, {}).get("enabled", "1") == "1"
+
+    def default_rate(self, name: str) -> float:
+        """The config file's requests per minute ([suppliers.<name>] requests_per_minute)."""
+        return self.settings.section(name).requests_per_minute
+
+    def requests_per_minute(self, name: str) -> float:
+        with self._lock:
+            stored = self._changed.get(name, {}).get("requests_per_minute")
+        return float(stored) if stored else self.default_rate(name)
+
+    def rate_source(self, name: str) -> str:
+        with self._lock:
+            return "set by an admin" if "requests_per_minute" in self._changed.get(name, {}) else "config file"
+
+    async def change_settings(self, changes: list[SettingChange], actor: Principal) -> None:
+        """Enable/disable suppliers or change their request budgets: every change checked first, then stored in
+        one transaction (it outlives a restart), logged with who and the old value, and applied at once."""
+        if len(changes) > 20:
+            raise InvalidInput("at most 20 supplier changes at once", "suppliers")
+        rows: list[tuple[str, str, str, str]] = []  # supplier, key, old, new
+        for change in changes:
+            client = self.get(change.supplier)
+            rate = change.requests_per_minute
+            if rate is not None and rate != self.default_rate(client.name) and not MIN_RATE <= rate <= MAX_RATE:
+                raise InvalidInput(
+                    f"{client.display_name}: must be between {MIN_RATE:g} and {MAX_RATE:g} requests per minute",
+                    "requests_per_minute",
+                )
+            if change.enabled is not None:
+                old = "1" if self.enabled(client.name) else "0"
+                rows.append((client.name, "enabled", old, "1" if change.enabled else "0"))
+            if rate is not None:
+                rows.append(
+                    (client.name, "requests_per_minute", f"{self.requests_per_minute(client.name):g}", f"{rate:g}")
+                )
+        if all(c.enabled is None and c.requests_per_minute is None for c in changes):
+            raise InvalidInput("nothing to change: give enabled and/or requests_per_minute", "body")
+        rows = [row for row in rows if row[2] != row[3]]  # a repeated change (a retry, a re-import) logs nothing
+        if not rows:
+            return
+        now = iso(self._clock())
+
+        def write(db: sqlite_utils.Database) -> None:
+            for supplier, key, old, value in rows:
+                upsert(db, "supplier_settings", [supplier, key, value, now, actor.username])
+                record_change(db, supplier, key, f"{old} -> {value}", actor.username, now)
+
+        await self._db.write(write)
+        await asyncio.to_thread(self.load)
+
+    async def delete_credentials(self, name: str, actor: Principal) -> SupplierStatus:
+        """Forget every credential an admin set for this supplier (the config file's, if any, apply again)."""
+        client = self.get(name)
+        if not client.credential_keys:
+            raise InvalidInput(f"{client.display_name} needs no credentials", "supplier")
+        return await self.set_credentials(client.name, dict.fromkeys(client.credential_keys, ""), actor)
+
+    def changes(self, name: str, limit: int = 50) -> list[dict[str, str]]:
+        """The newest changes an admin made to this supplier (key names and settings, never a credential)."""
+        client = self.get(name)
+
+        def read(db: sqlite_utils.Database) -> list[dict[str, str]]:
+            rows = db.execute(
+                "SELECT action, detail, username, created_at FROM supplier_changes WHERE supplier = ? "
+                "ORDER BY id DESC LIMIT ?",
+                [client.name, limit],
+            )
+            return [{"action": r[0], "detail": r[1], "username": r[2] or "", "created_at": r[3]} for r in rows]
+
+        return self._db.read_sync(read)
 
     def close(self) -> None:
         for client in self.clients.values():

@@ -28,6 +28,7 @@ from makermatrix_edge.errors import (
 from makermatrix_edge.httpkit.body import field_problem
 from makermatrix_edge.inventory.images import ImageTooLarge, UnsupportedImage
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
+from makermatrix_edge.suppliers.admin import ConfigTooLarge
 
 log = logging.getLogger(__name__)
 _MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
@@ -41,6 +42,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     ImageTooLarge: 413,
     UnsupportedImage: 415,
     FileTooLarge: 413,
+    ConfigTooLarge: 413,
     UnsupportedFile: 415,
 }
 

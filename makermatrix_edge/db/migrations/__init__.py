@@ -42,6 +42,7 @@ NAMES: tuple[str, ...] = (
     "0022_idempotent_replies",
     "0023_part_allocations",
     "0024_search_values",
+    "0025_supplier_settings",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 
