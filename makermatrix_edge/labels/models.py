@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -128,3 +128,28 @@ class PrinterConfig(msgspec.Struct, kw_only=True):
 class SimulatorRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     state: str | None = None
     media: str | None = None  # a label name; "" for none
+
+
+PartKind = Literal["qr_code", "name", "combined"]
+TypedText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class Rendered(msgspec.Struct):
+    """A rendered label: the PNG of exactly the dots that will print."""
+
+    png: bytes
+    width_px: int
+    height_px: int
+    label_size: str
+
+
+class AdvancedPreview(msgspec.Struct, kw_only=True):
+    """What the /api/preview text and advanced routes render (typed text, with MakerMatrix's placeholders)."""
+
+    template: TypedText
+    label_size: SizeName = "12"
+    label_length_mm: Annotated[float, msgspec.Meta(ge=12.7, le=1000)] | None = None
+    include_qr: bool = False
+    qr_data: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    font_size_override: Annotated[int, msgspec.Meta(ge=8, le=400)] | None = None
+    data: dict[str, Any] | None = None

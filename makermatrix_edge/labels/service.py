@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -20,11 +21,12 @@ from makermatrix_edge.devices.printer.simulator import SIMULATED_MODELS, SimStat
 from makermatrix_edge.errors import DeviceUnavailable, InvalidInput, NotFound
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.printing import Job, PrintQueue
+from makermatrix_edge.labels.quick import QR_FIELD, SAMPLE, literal_values, name_only, qr_only, text_label
 from makermatrix_edge.labels.raster import decode, printable_area, to_instructions
 from makermatrix_edge.labels.render import render
 from makermatrix_edge.labels.sources import LabelData, location_data, part_data, public_url, tool_data
 from makermatrix_edge.labels.store import TemplateStore
-from makermatrix_edge.labels.templates import BUILTIN_BY_ID, DEFAULT_FOR, Kind, Template, check
+from makermatrix_edge.labels.templates import BUILTIN_BY_ID, DEFAULT_FOR, Kind, Template, TemplateBody, check
 from makermatrix_edge.settings import PrinterSettings, Settings
 
 CONFIG_FILE = "printer.json"
@@ -54,15 +56,6 @@ def _generic(kind: Kind, size: LabelSize) -> Template:
         },
         Template,
     )
-
-
-def _qr_only(size: LabelSize) -> Template:
-    return msgspec.convert(
-        {"id": "qr", "builtin": True, "name": "QR code", "kind": "part", "label_size": size.name, "text": "{qr}",
-         "qr_position": "left", "orientation": "portrait" if size.width_mm >= 29 else "landscape",
-         "length_mm": max(20.0, size.width_mm + 4.0), "margin_px": 4},
-        Template,
-    )  # fmt: skip
 
 
 class LabelService:
@@ -130,6 +123,60 @@ class LabelService:
         image = await asyncio.to_thread(render, template, values, qr)
         return await asyncio.to_thread(png, image), image.size
 
+    async def _rendered(self, template: Template, values: Mapping[str, str], qr: str | None) -> m.Rendered:
+        self._check_model(label_size(template.label_size))
+        image = await asyncio.to_thread(render, template, values, qr)
+        return m.Rendered(await asyncio.to_thread(png, image), image.size[0], image.size[1], template.label_size)
+
+    async def preview_part_kind(
+        self, kind: m.PartKind, part_id: str, size_name: str, text: str | None = None
+    ) -> m.Rendered:
+        """A part's QR label (as print_qr prints it), its name, or both (its default label, or `text` with the QR)."""
+        size = label_size(size_name)
+        data = await self._data("part", part_id)
+        if kind == "qr_code":
+            template = qr_only(size)
+        elif kind == "name":
+            template = name_only(size)
+        elif text:
+            template = msgspec.structs.replace(text_label(size, text), qr_position="left")
+            return await self._rendered(template, {**data.values, **literal_values(text)}, data.qr)
+        else:
+            template = await self._template("part", None, size.name)
+        return await self._rendered(template, data.values, data.qr)
+
+    async def preview_text(self, req: m.AdvancedPreview) -> m.Rendered:
+        """Typed text with MakerMatrix's {qr} / {qr=field} and `data` values; other braces print as typed."""
+        size = label_size(req.label_size)
+        text = req.template.replace("\\n", "\n")
+        qr_field = QR_FIELD.search(text)
+        include_qr = req.include_qr or "{qr}" in text or qr_field is not None
+        text = QR_FIELD.sub("", text).replace("{qr}", "")
+        values = {**literal_values(text), **{k: str(v) for k, v in (req.data or {}).items()}}
+        qr = req.qr_data or (values.get(qr_field.group(1)) if qr_field else None)
+        qr = qr or f"{self.base_url}/p/{values.get('id', 'preview')}"
+        template = text_label(size, text, req.label_length_mm, req.font_size_override)
+        if include_qr:
+            template = msgspec.structs.replace(template, qr_position="left")
+        return await self._rendered(template, values, qr if include_qr else None)
+
+    async def preview_template(
+        self, template_id: str | None, draft: TemplateBody | None, data: dict[str, Any] | None, part_id: str | None
+    ) -> m.Rendered:
+        """A saved or draft template with a part's values or sample ones, as the print path would print it."""
+        if draft is not None:
+            check(draft)
+            template = msgspec.convert({**msgspec.to_builtins(draft), "id": "draft"}, Template)
+        elif template_id:
+            template = await self.templates.get(template_id)
+        else:
+            raise InvalidInput("give template_id or template_config", "template_id")
+        if part_id:
+            found = await self._data(template.kind, part_id)
+            return await self._rendered(template, found.values, found.qr)
+        values = {**SAMPLE, **{k: str(v) for k, v in (data or {}).items()}}
+        return await self._rendered(template, values, f"{self.base_url}/p/{values['id']}")
+
     # -- printing -------------------------------------------------------------------
     async def print_entity(
         self,
@@ -158,7 +205,7 @@ class LabelService:
             data = LabelData("qr", None, req.data[:60], {}, req.data)
         else:
             raise InvalidInput("give part_id or data", "data")
-        return await self._submit(_qr_only(size), data, m.PrintRequest(copies=req.copies, wait=req.wait), actor)
+        return await self._submit(qr_only(size), data, m.PrintRequest(copies=req.copies, wait=req.wait), actor)
 
     async def _submit(self, template: Template, data: LabelData, req: m.PrintRequest, actor: Principal | None) -> Job:
         size = label_size(template.label_size)

@@ -1,0 +1,125 @@
+"""/api/templates: MakerMatrix's label template routes over our templates (the same store as /api/printer/templates).
+
+Bodies are our template shape (TemplateBody); a preview is rendered, not described: its PNG is what prints.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.security import access
+from makermatrix_edge.labels import models as m
+from makermatrix_edge.labels.templates import Template, TemplateBody
+from makermatrix_edge.services import Services
+
+USE, ADMIN = "printer:use", "printer:admin"
+NewName = Annotated[str, QueryParameter(min_length=1, max_length=80)]
+Search = Annotated[str | None, QueryParameter(max_length=200)]
+
+
+class TemplateList(msgspec.Struct):
+    templates: list[Template]
+    total_count: int
+
+
+class Validation(msgspec.Struct):
+    is_valid: bool
+    errors: list[str]
+    warnings: list[str]
+
+
+class TemplatePreviewRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    template_id: m.Id | None = None
+    template_config: TemplateBody | None = None  # a draft, not saved
+    part_id: m.Id | None = None  # its values; else sample ones, overridden by `data`
+    data: Annotated[dict[str, Any], msgspec.Meta(max_length=100)] | None = None
+
+
+class TemplatePreview(msgspec.Struct):
+    preview_data: str
+    format: str
+    width_px: int
+    height_px: int
+    label_size: str
+
+
+class LabelTemplatesController(Controller):
+    path = "/templates"
+    tags = ["printer"]
+
+    @get("/", opt=access(USE))
+    async def list_templates(
+        self, services: NamedDependency[Services], is_system: FromQuery[bool | None] = None, search: Search = None
+    ) -> Envelope[TemplateList]:
+        found = await services.labels.templates.list()
+        if is_system is not None:
+            found = [t for t in found if t.builtin == is_system]
+        if search:
+            needle = search.lower()
+            found = [t for t in found if needle in t.name.lower() or needle in t.text.lower()]
+        return ok(TemplateList(found, len(found)), f"Retrieved {len(found)} templates")
+
+    @get("/categories", opt=access(USE))
+    async def categories(self) -> Envelope[list[str]]:
+        """Our templates are grouped by what they label."""
+        return ok(["part", "location"], "Template categories retrieved successfully")
+
+    @get("/{template_id:str}", opt=access(USE))
+    async def get_template(self, template_id: FromPath[str], services: NamedDependency[Services]) -> Envelope[Template]:
+        return ok(await services.labels.templates.get(template_id), "Template retrieved successfully")
+
+    @post("/", opt=access(ADMIN), status_code=200)
+    async def create(
+        self, data: JSONBody[TemplateBody], principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Envelope[Template]:
+        made = await services.labels.templates.create(data, principal)
+        return ok(made, f"Template '{made.name}' created successfully")
+
+    @put("/{template_id:str}", opt=access(ADMIN))
+    async def update(
+        self, template_id: FromPath[str], data: JSONBody[TemplateBody], services: NamedDependency[Services]
+    ) -> Envelope[Template]:
+        changed = await services.labels.templates.update(template_id, data)
+        return ok(changed, f"Template '{changed.name}' updated successfully")
+
+    @delete("/{template_id:str}", opt=access(ADMIN), status_code=200)
+    async def remove(self, template_id: FromPath[str], services: NamedDependency[Services]) -> Envelope[dict[str, str]]:
+        gone = await services.labels.templates.delete(template_id)
+        return ok({"template_id": gone.id, "template_name": gone.name}, f"Template '{gone.name}' deleted successfully")
+
+    @post("/{template_id:str}/duplicate", opt=access(ADMIN), status_code=200)
+    async def duplicate(
+        self,
+        template_id: FromPath[str],
+        new_name: NewName,
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+    ) -> Envelope[Template]:
+        made = await services.labels.templates.duplicate(template_id, new_name, principal)
+        return ok(made, f"Template duplicated as '{made.name}'")
+
+    @post("/validate", opt=access(USE), status_code=200)
+    async def validate(
+        self, data: JSONBody[dict[str, Any]], services: NamedDependency[Services]
+    ) -> Envelope[Validation]:
+        """Whether a body could be saved; its problems are the answer, not an error (as MakerMatrix)."""
+        errors = await services.labels.templates.validate(data)
+        return ok(Validation(not errors, errors, []), "Template validation completed")
+
+    @post("/preview", opt=access(USE), status_code=200)
+    async def preview(
+        self, data: JSONBody[TemplatePreviewRequest], services: NamedDependency[Services]
+    ) -> Envelope[TemplatePreview]:
+        shown = await services.labels.preview_template(data.template_id, data.template_config, data.data, data.part_id)
+        view = TemplatePreview(
+            base64.b64encode(shown.png).decode("ascii"), "png", shown.width_px, shown.height_px, shown.label_size
+        )
+        return ok(view, "Template preview rendered")
