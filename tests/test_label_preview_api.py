@@ -195,3 +195,28 @@ def test_permissions_reads_for_printer_users_writes_for_printer_admins(bench: Be
     assert c.post("/api/preview/text", json={"text": "x"}, headers=viewer).status_code == 403
     assert c.get("/api/preview/printers").status_code == 401
     assert c.post("/api/templates/preview", json={"template_id": "part-29x90"}).status_code == 401
+
+
+def test_the_front_ends_printer_template_preview_and_print(bench: Bench) -> None:
+    part = _part(bench)
+    body = {"template_id": "part-29x90", "data": {"id": part["id"], "part_name": "LM317T", "part_number": "LM317T-ND",
+                                                   "location": "Drawer A2"}}  # fmt: skip
+    answer = bench.post("/api/printer/preview/template", body)
+    assert answer.status_code == 200 and answer.json()["status"] == "success", answer.text
+    data = answer.json()["data"]
+    assert data["preview_url"].startswith("data:image/png;base64,") and (data["width"], data["height"]) == (306, 991)
+    shown = Image.open(io.BytesIO(base64.b64decode(data["preview_url"].split(",", 1)[1])))
+    printed = bench.post("/api/printer/print/template", {**body, "printer_id": "default", "wait": True})
+    assert printed.status_code == 202 and printed.json()["data"]["state"] == "done", printed.text
+    assert printed.json()["data"]["template_id"] == "part-29x90"
+    assert _same(shown, _last_printed(bench, "29x90"))
+
+    draft = {"name": "d", "label_size": "29x90", "text": "{part_name}"}
+    made = bench.post("/api/printer/preview/template/draft", {"template_config": draft, "data": {"part_name": "R1"}})
+    assert made.status_code == 200 and made.json()["data"]["width_px"] == 306
+    assert bench.post("/api/printer/preview/template/draft", {"template_id": "part-29x90"}).status_code == 422
+    nobody = bench.post("/api/printer/print/template", {"template_id": "part-29x90", "data": {"part_name": "x"}})
+    assert nobody.status_code == 422 and "data.id" in nobody.json()["message"]
+    jobs = len(bench.sim.jobs)
+    unknown = bench.post("/api/printer/print/template", {"template_id": "nope", "data": {"id": part["id"]}})
+    assert unknown.status_code == 404 and len(bench.sim.jobs) == jobs

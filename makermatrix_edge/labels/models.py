@@ -153,3 +153,23 @@ class AdvancedPreview(msgspec.Struct, kw_only=True):
     qr_data: Annotated[str, msgspec.Meta(max_length=500)] | None = None
     font_size_override: Annotated[int, msgspec.Meta(ge=8, le=400)] | None = None
     data: dict[str, Any] | None = None
+
+
+class TemplatePreviewRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A saved template (template_id) or a draft (template_config) with a part's values or sample ones."""
+
+    template_id: Id | None = None
+    template_config: TemplateBody | None = None  # a draft, not saved
+    part_id: Id | None = None  # its values; else sample ones, overridden by `data`
+    data: Annotated[dict[str, Any], msgspec.Meta(max_length=100)] | None = None
+
+
+class TemplatePrintRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """POST /api/printer/print/template as MakerMatrix's front end sends it; data.id names the part or location."""
+
+    template_id: Id
+    data: Annotated[dict[str, Any], msgspec.Meta(max_length=100)]
+    printer_id: Id | None = None
+    label_size: SizeName | None = None
+    copies: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    wait: bool = False

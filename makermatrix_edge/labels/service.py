@@ -26,7 +26,7 @@ from makermatrix_edge.labels.raster import decode, printable_area, to_instructio
 from makermatrix_edge.labels.render import render
 from makermatrix_edge.labels.sources import LabelData, location_data, part_data, public_url, tool_data
 from makermatrix_edge.labels.store import TemplateStore
-from makermatrix_edge.labels.templates import BUILTIN_BY_ID, DEFAULT_FOR, Kind, Template, TemplateBody, check
+from makermatrix_edge.labels.templates import BUILTIN_BY_ID, DEFAULT_FOR, Kind, Template, check
 from makermatrix_edge.settings import PrinterSettings, Settings
 
 CONFIG_FILE = "printer.json"
@@ -160,21 +160,19 @@ class LabelService:
             template = msgspec.structs.replace(template, qr_position="left")
         return await self._rendered(template, values, qr if include_qr else None)
 
-    async def preview_template(
-        self, template_id: str | None, draft: TemplateBody | None, data: dict[str, Any] | None, part_id: str | None
-    ) -> m.Rendered:
+    async def preview_template(self, req: m.TemplatePreviewRequest) -> m.Rendered:
         """A saved or draft template with a part's values or sample ones, as the print path would print it."""
-        if draft is not None:
-            check(draft)
-            template = msgspec.convert({**msgspec.to_builtins(draft), "id": "draft"}, Template)
-        elif template_id:
-            template = await self.templates.get(template_id)
+        if req.template_config is not None:
+            check(req.template_config)
+            template = msgspec.convert({**msgspec.to_builtins(req.template_config), "id": "draft"}, Template)
+        elif req.template_id:
+            template = await self.templates.get(req.template_id)
         else:
             raise InvalidInput("give template_id or template_config", "template_id")
-        if part_id:
-            found = await self._data(template.kind, part_id)
+        if req.part_id:
+            found = await self._data(template.kind, req.part_id)
             return await self._rendered(template, found.values, found.qr)
-        values = {**SAMPLE, **{k: str(v) for k, v in (data or {}).items()}}
+        values = {**SAMPLE, **{k: str(v) for k, v in (req.data or {}).items()}}
         return await self._rendered(template, values, f"{self.base_url}/p/{values['id']}")
 
     # -- printing -------------------------------------------------------------------
@@ -190,6 +188,15 @@ class LabelService:
         template = await self._template(kind, req.template, req.label_size)
         data = await self._data(entity_type, entity_id, base_url)
         return await self._submit(template, data, req, actor)
+
+    async def print_template(self, req: m.TemplatePrintRequest, actor: Principal | None) -> Job:
+        """A template printed for the part or location `data.id` names, with its stored values (not `data`'s)."""
+        template = await self.templates.get(req.template_id)
+        entity_id = str((req.data or {}).get("id") or "")
+        if not entity_id:
+            raise InvalidInput("name the part or location to print for (data.id)", "data")
+        one = m.PrintRequest(copies=req.copies, template=template.id, label_size=req.label_size, wait=req.wait)
+        return await self.print_entity(template.kind, entity_id, one, actor)
 
     async def print_batch(self, req: m.BatchPrintRequest, actor: Principal | None) -> list[Job]:
         template = await self._template("part", req.template, req.label_size)

@@ -36,19 +36,23 @@ class Validation(msgspec.Struct):
     warnings: list[str]
 
 
-class TemplatePreviewRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    template_id: m.Id | None = None
-    template_config: TemplateBody | None = None  # a draft, not saved
-    part_id: m.Id | None = None  # its values; else sample ones, overridden by `data`
-    data: Annotated[dict[str, Any], msgspec.Meta(max_length=100)] | None = None
-
-
 class TemplatePreview(msgspec.Struct):
-    preview_data: str
+    """A rendered template, in both shapes MakerMatrix answers (its /api/templates and /api/printer routes)."""
+
+    preview_data: str  # base64 PNG of exactly the dots that will print
+    preview_url: str  # the same PNG as a data URL (what MakerMatrix's front end puts in an <img>)
     format: str
     width_px: int
     height_px: int
+    width: int
+    height: int
     label_size: str
+
+
+def template_view(shown: m.Rendered) -> TemplatePreview:
+    encoded = base64.b64encode(shown.png).decode("ascii")
+    w, h = shown.width_px, shown.height_px
+    return TemplatePreview(encoded, f"data:image/png;base64,{encoded}", "png", w, h, w, h, shown.label_size)
 
 
 class LabelTemplatesController(Controller):
@@ -116,10 +120,6 @@ class LabelTemplatesController(Controller):
 
     @post("/preview", opt=access(USE), status_code=200)
     async def preview(
-        self, data: JSONBody[TemplatePreviewRequest], services: NamedDependency[Services]
+        self, data: JSONBody[m.TemplatePreviewRequest], services: NamedDependency[Services]
     ) -> Envelope[TemplatePreview]:
-        shown = await services.labels.preview_template(data.template_id, data.template_config, data.data, data.part_id)
-        view = TemplatePreview(
-            base64.b64encode(shown.png).decode("ascii"), "png", shown.width_px, shown.height_px, shown.label_size
-        )
-        return ok(view, "Template preview rendered")
+        return ok(template_view(await services.labels.preview_template(data)), "Template preview rendered")
