@@ -220,3 +220,22 @@ def test_the_front_ends_printer_template_preview_and_print(bench: Bench) -> None
     jobs = len(bench.sim.jobs)
     unknown = bench.post("/api/printer/print/template", {"template_id": "nope", "data": {"id": part["id"]}})
     assert unknown.status_code == 404 and len(bench.sim.jobs) == jobs
+
+
+def test_template_search_compatible_stats_and_preview_health(bench: Bench) -> None:
+    bench.post("/api/templates/", {"name": "Reel 12", "label_size": "12", "text": "{part_name}"})
+    found = bench.get("/api/templates/search/?query=reel").json()["data"]
+    assert [t["name"] for t in found["templates"]] == ["Reel 12"] and found["total_count"] == 1
+    assert bench.get("/api/templates/search/").status_code == 400
+    twelve = bench.get("/api/templates/compatible/12").json()["data"]["templates"]
+    assert {t["label_size"] for t in twelve} == {"12"} and {"part-12", "Reel 12"} <= {t["id"] for t in twelve} | {
+        t["name"] for t in twelve
+    }
+    die_cut = bench.get("/api/templates/compatible/29?label_width_mm=90").json()["data"]["templates"]
+    assert {t["label_size"] for t in die_cut} == {"29x90"}
+    assert bench.get("/api/templates/compatible/-3").status_code == 422
+    stats = bench.get("/api/templates/stats/summary").json()["data"]
+    assert stats["total_templates"] == stats["system_templates"] + stats["user_templates"]
+    assert stats["user_templates"] == 1 and stats["category_distribution"]["location"] >= 2
+    health = bench.get("/api/preview/health").json()["data"]
+    assert health["status"] == "healthy" and health["test_preview"]["width_px"] == 106

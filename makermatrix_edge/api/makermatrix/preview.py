@@ -17,7 +17,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
 from makermatrix_edge.devices.printer.media import label_size
-from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.errors import DomainError, InvalidInput
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.services import Services
 
@@ -93,6 +93,20 @@ class PreviewController(Controller):
     @get("/printers", opt=access(USE))
     async def printers(self) -> Envelope[dict[str, Any]]:
         return ok({"printers": [PRINTER_ID], "default": PRINTER_ID}, "Available printers retrieved successfully")
+
+    @get("/health", opt=access(USE))
+    async def health(self, services: NamedDependency[Services]) -> Envelope[dict[str, Any]]:
+        """Whether a label renders here now (a small text label through the print path's renderer)."""
+        try:
+            shown = await services.labels.preview_text(m.AdvancedPreview(template="Preview", label_size="12"))
+        except DomainError as exc:  # e.g. a printer model that has no 12 mm tape
+            test: dict[str, Any] = {"status": "failed", "error": str(exc)}
+        else:
+            test = {"status": "success", "width_px": shown.width_px, "height_px": shown.height_px}
+        status = "healthy" if test["status"] == "success" else "degraded"
+        data = {"status": status, "registered_printers": [PRINTER_ID], "test_preview": test,
+                "errors": [] if status == "healthy" else [test["error"]]}  # fmt: skip
+        return ok(data, f"Preview system is {status}")
 
     @get("/labels/sizes", opt=access(USE))
     async def sizes(
