@@ -173,6 +173,7 @@ def test_template_validation_answers_the_problems_and_bad_writes_change_nothing(
         {"name": "Long", "length_mm": 10**7},
         {"name": "Size", "label_size": "../../etc"},
         {"name": "Field", "text": "{__class__}"},
+        {"name": "Theirs", "text_template": "{part_name}", "label_width_mm": 29},
     ):
         answer = bench.post("/api/templates/", body)
         assert answer.status_code == 422, (body, answer.text)
