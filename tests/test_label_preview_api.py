@@ -97,6 +97,7 @@ def test_preview_lists_sizes_printers_and_validates_sizes(bench: Bench) -> None:
     valid = bench.get("/api/preview/validate/size/29x90").json()["data"]
     assert valid["valid"] is True and "62" in valid["supported_sizes"]
     assert bench.get("/api/preview/validate/size/99x1").json()["data"]["valid"] is False
+    assert bench.get("/api/preview/validate/size/29?printer_id=mock_preview").json()["data"]["valid"] is True
 
 
 def test_bad_preview_requests_are_clear_4xx(bench: Bench) -> None:
