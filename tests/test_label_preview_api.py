@@ -113,6 +113,11 @@ def test_bad_preview_requests_are_clear_4xx(bench: Bench) -> None:
     assert bench.post("/api/preview/advanced", {"template": "x", "label_length": 100000}).status_code == 422
     big = bench.post("/api/preview/advanced", {"template": "x", "options": {"font_size_override": 10**6}})
     assert big.status_code == 422
+    for data in ({"part_name": "x" * 501}, {"part_name": {"nested": 1}}, {f"k{i}": i for i in range(101)}):
+        for path, body in (("/api/preview/advanced", {"template": "{part_name}"}), ("/api/templates/preview", {
+            "template_id": "part-29x90"}), ("/api/printer/preview", {})):  # fmt: skip
+            refused = bench.post(path, {**body, "data": data})
+            assert refused.status_code == 422, (path, refused.text)
     other = bench.post("/api/preview/text", {"text": "x", "printer_id": "../../etc/passwd"})
     assert other.status_code == 422 and "one printer" in other.json()["message"]
     huge = bench.client.post(

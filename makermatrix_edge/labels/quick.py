@@ -56,6 +56,11 @@ def text_label(size: LabelSize, text: str, length_mm: float | None = None, max_f
     return _template("text", size, **fields)
 
 
+def as_values(data: Mapping[str, object] | None) -> dict[str, str]:
+    """Sent placeholder values as label text (a null prints nothing)."""
+    return {k: "" if v is None else str(v) for k, v in (data or {}).items()}
+
+
 def literal_values(text: str) -> Mapping[str, str]:
     """Placeholder values that leave every `{...}` of typed text as it was typed."""
     return {name: "{" + name + "}" for name in placeholders(text) if name != "qr"}

@@ -21,7 +21,7 @@ from makermatrix_edge.devices.printer.simulator import SIMULATED_MODELS, SimStat
 from makermatrix_edge.errors import DeviceUnavailable, InvalidInput, NotFound
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.printing import Job, PrintQueue
-from makermatrix_edge.labels.quick import QR_FIELD, SAMPLE, literal_values, name_only, qr_only, text_label
+from makermatrix_edge.labels.quick import QR_FIELD, SAMPLE, as_values, literal_values, name_only, qr_only, text_label
 from makermatrix_edge.labels.raster import decode, printable_area, to_instructions
 from makermatrix_edge.labels.render import render
 from makermatrix_edge.labels.sources import LabelData, location_data, part_data, public_url, tool_data
@@ -118,7 +118,7 @@ class LabelService:
             data = await self._data(kind, req.part_id or req.location_id or "", base_url)
             values, qr = data.values, data.qr
         else:
-            values = {k: str(v) for k, v in (req.data or {}).items()}
+            values = as_values(req.data)
             qr = req.qr_data or f"{self.base_url}/p/{values.get('id', 'preview')}"
         image = await asyncio.to_thread(render, template, values, qr)
         return await asyncio.to_thread(png, image), image.size
@@ -152,7 +152,7 @@ class LabelService:
         qr_field = QR_FIELD.search(text)
         include_qr = req.include_qr or "{qr}" in text or qr_field is not None
         text = QR_FIELD.sub("", text).replace("{qr}", "")
-        values = {**literal_values(text), **{k: str(v) for k, v in (req.data or {}).items()}}
+        values = {**literal_values(text), **as_values(req.data)}
         qr = req.qr_data or (values.get(qr_field.group(1)) if qr_field else None)
         qr = qr or f"{self.base_url}/p/{values.get('id', 'preview')}"
         template = text_label(size, text, req.label_length_mm, req.font_size_override)
@@ -172,7 +172,7 @@ class LabelService:
         if req.part_id:
             found = await self._data(template.kind, req.part_id)
             return await self._rendered(template, found.values, found.qr)
-        values = {**SAMPLE, **{k: str(v) for k, v in (req.data or {}).items()}}
+        values = {**SAMPLE, **as_values(req.data)}
         return await self._rendered(template, values, f"{self.base_url}/p/{values['id']}")
 
     # -- printing -------------------------------------------------------------------

@@ -57,7 +57,7 @@ class AdvancedPreviewRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only
     label_size: m.SizeName = "12"
     label_length: Annotated[float, msgspec.Meta(ge=12.7, le=1000)] | None = None  # mm, endless tape only
     options: AdvancedOptions | None = None
-    data: Annotated[dict[str, Any], msgspec.Meta(max_length=100)] | None = None
+    data: m.LabelValues | None = None
     printer_id: m.Id | None = None
 
 
