@@ -74,6 +74,8 @@ def test_text_and_advanced_previews(bench: Bench) -> None:
     assert same.status_code == 200
     plain = _shown(bench.post("/api/preview/text", {"text": "Hello", "label_size": "12"}))
     assert _same(plain, Image.open(io.BytesIO(same.content)))
+    typed = _shown(bench.post("/api/preview/text", {"text": "{qr=code}", "label_size": "29x90"}))
+    assert not zxingcpp.read_barcodes(typed.convert("L"))  # plain text: MakerMatrix's QR directives are /advanced's
 
     advanced = bench.post(
         "/api/preview/advanced",

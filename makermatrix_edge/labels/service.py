@@ -145,6 +145,10 @@ class LabelService:
             template = await self._template("part", None, size.name)
         return await self._rendered(template, data.values, data.qr)
 
+    async def preview_plain(self, text: str, size_name: str) -> m.Rendered:
+        """Text printed as typed: no QR code, braces kept ("{qr}" alone cannot be printed, the renderer owns it)."""
+        return await self._rendered(text_label(label_size(size_name), text), literal_values(text), None)
+
     async def preview_text(self, req: m.AdvancedPreview) -> m.Rendered:
         """Typed text with MakerMatrix's {qr} / {qr=field} and `data` values; other braces print as typed."""
         size = label_size(req.label_size)

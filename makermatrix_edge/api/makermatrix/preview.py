@@ -158,8 +158,7 @@ class PreviewController(Controller):
     @post("/text", opt=access(USE), status_code=200)
     async def text(self, data: JSONBody[TextPreviewRequest], services: NamedDependency[Services]) -> PreviewResponse:
         _printer(data.printer_id)
-        shown = await services.labels.preview_text(m.AdvancedPreview(template=data.text, label_size=data.label_size))
-        return answer(shown, "Text label")
+        return answer(await services.labels.preview_plain(data.text, data.label_size), "Text label")
 
     @post("/advanced", opt=access(USE), status_code=200)
     async def advanced(
