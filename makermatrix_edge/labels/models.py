@@ -15,7 +15,7 @@ Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 SizeName = Annotated[str, msgspec.Meta(max_length=20)]
 # Placeholder values sent for a preview: scalars (what MakerMatrix's front end sends), each bounded, so a
 # request cannot make the renderer fit megabytes of text.
-DataValue = Annotated[str, msgspec.Meta(max_length=500)] | int | float | bool | None
+DataValue = Annotated[str, msgspec.Meta(max_length=500)] | Whole | float | bool | None
 LabelValues = Annotated[dict[Annotated[str, msgspec.Meta(max_length=100)], DataValue], msgspec.Meta(max_length=100)]
 
 
