@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -13,6 +13,10 @@ from makermatrix_edge.labels.templates import TemplateBody
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 SizeName = Annotated[str, msgspec.Meta(max_length=20)]
+# Placeholder values sent for a preview: scalars (what MakerMatrix's front end sends), each bounded, so a
+# request cannot make the renderer fit megabytes of text.
+DataValue = Annotated[str, msgspec.Meta(max_length=500)] | Whole | float | bool | None
+LabelValues = Annotated[dict[Annotated[str, msgspec.Meta(max_length=100)], DataValue], msgspec.Meta(max_length=100)]
 
 
 class PrintRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -63,7 +67,7 @@ class PreviewRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     part_id: Id | None = None
     location_id: Id | None = None
     tool_id: Id | None = None  # a shared tool's label: the part templates, its QR opening /t/<id>
-    data: dict[str, Any] | None = None  # placeholder values when no part or location is named
+    data: LabelValues | None = None  # placeholder values when no part or location is named
     qr_data: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
@@ -128,3 +132,48 @@ class PrinterConfig(msgspec.Struct, kw_only=True):
 class SimulatorRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     state: str | None = None
     media: str | None = None  # a label name; "" for none
+
+
+PartKind = Literal["qr_code", "name", "combined"]
+TypedText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class Rendered(msgspec.Struct):
+    """A rendered label: the PNG of exactly the dots that will print."""
+
+    png: bytes
+    width_px: int
+    height_px: int
+    label_size: str
+
+
+class AdvancedPreview(msgspec.Struct, kw_only=True):
+    """What the /api/preview text and advanced routes render (typed text, with MakerMatrix's placeholders)."""
+
+    template: TypedText
+    label_size: SizeName = "12"
+    label_length_mm: Annotated[float, msgspec.Meta(ge=12.7, le=1000)] | None = None
+    include_qr: bool = False
+    qr_data: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    font_size_override: Annotated[int, msgspec.Meta(ge=8, le=400)] | None = None
+    data: LabelValues | None = None
+
+
+class TemplatePreviewRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A saved template (template_id) or a draft (template_config) with a part's values or sample ones."""
+
+    template_id: Id | None = None
+    template_config: TemplateBody | None = None  # a draft, not saved
+    part_id: Id | None = None  # its values; else sample ones, overridden by `data`
+    data: LabelValues | None = None
+
+
+class TemplatePrintRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """POST /api/printer/print/template as MakerMatrix's front end sends it; data.id names the part or location."""
+
+    template_id: Id
+    data: LabelValues
+    printer_id: Id | None = None
+    label_size: SizeName | None = None
+    copies: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    wait: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -20,6 +21,7 @@ from makermatrix_edge.devices.printer.simulator import SIMULATED_MODELS, SimStat
 from makermatrix_edge.errors import DeviceUnavailable, InvalidInput, NotFound
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.printing import Job, PrintQueue
+from makermatrix_edge.labels.quick import QR_FIELD, SAMPLE, as_values, literal_values, name_only, qr_only, text_label
 from makermatrix_edge.labels.raster import decode, printable_area, to_instructions
 from makermatrix_edge.labels.render import render
 from makermatrix_edge.labels.sources import LabelData, location_data, part_data, public_url, tool_data
@@ -54,15 +56,6 @@ def _generic(kind: Kind, size: LabelSize) -> Template:
         },
         Template,
     )
-
-
-def _qr_only(size: LabelSize) -> Template:
-    return msgspec.convert(
-        {"id": "qr", "builtin": True, "name": "QR code", "kind": "part", "label_size": size.name, "text": "{qr}",
-         "qr_position": "left", "orientation": "portrait" if size.width_mm >= 29 else "landscape",
-         "length_mm": max(20.0, size.width_mm + 4.0), "margin_px": 4},
-        Template,
-    )  # fmt: skip
 
 
 class LabelService:
@@ -125,10 +118,66 @@ class LabelService:
             data = await self._data(kind, req.part_id or req.location_id or "", base_url)
             values, qr = data.values, data.qr
         else:
-            values = {k: str(v) for k, v in (req.data or {}).items()}
+            values = as_values(req.data)
             qr = req.qr_data or f"{self.base_url}/p/{values.get('id', 'preview')}"
         image = await asyncio.to_thread(render, template, values, qr)
         return await asyncio.to_thread(png, image), image.size
+
+    async def _rendered(self, template: Template, values: Mapping[str, str], qr: str | None) -> m.Rendered:
+        self._check_model(label_size(template.label_size))
+        image = await asyncio.to_thread(render, template, values, qr)
+        return m.Rendered(await asyncio.to_thread(png, image), image.size[0], image.size[1], template.label_size)
+
+    async def preview_part_kind(
+        self, kind: m.PartKind, part_id: str, size_name: str, text: str | None = None
+    ) -> m.Rendered:
+        """A part's QR label (as print_qr prints it), its name, or both (its default label, or `text` with the QR)."""
+        size = label_size(size_name)
+        data = await self._data("part", part_id)
+        if kind == "qr_code":
+            template = qr_only(size)
+        elif kind == "name":
+            template = name_only(size)
+        elif text:
+            template = msgspec.structs.replace(text_label(size, text), qr_position="left")
+            return await self._rendered(template, {**data.values, **literal_values(text)}, data.qr)
+        else:
+            template = await self._template("part", None, size.name)
+        return await self._rendered(template, data.values, data.qr)
+
+    async def preview_plain(self, text: str, size_name: str) -> m.Rendered:
+        """Text printed as typed: no QR code, braces kept ("{qr}" alone cannot be printed, the renderer owns it)."""
+        return await self._rendered(text_label(label_size(size_name), text), literal_values(text), None)
+
+    async def preview_text(self, req: m.AdvancedPreview) -> m.Rendered:
+        """Typed text with MakerMatrix's {qr} / {qr=field} and `data` values; other braces print as typed."""
+        size = label_size(req.label_size)
+        text = req.template.replace("\\n", "\n")
+        qr_field = QR_FIELD.search(text)
+        include_qr = req.include_qr or "{qr}" in text or qr_field is not None
+        text = QR_FIELD.sub("", text).replace("{qr}", "")
+        values = {**literal_values(text), **as_values(req.data)}
+        qr = req.qr_data or (values.get(qr_field.group(1)) if qr_field else None)
+        qr = qr or f"{self.base_url}/p/{values.get('id', 'preview')}"
+        template = text_label(size, text, req.label_length_mm, req.font_size_override)
+        if include_qr:
+            template = msgspec.structs.replace(template, qr_position="left")
+        return await self._rendered(template, values, qr if include_qr else None)
+
+    async def preview_template(self, req: m.TemplatePreviewRequest) -> m.Rendered:
+        """A saved or draft template with a part's values or sample ones, as the print path would print it."""
+        if req.template_config is not None:
+            check(req.template_config)
+            template = msgspec.convert({**msgspec.to_builtins(req.template_config), "id": "draft"}, Template)
+        elif req.template_id:
+            template = await self.templates.get(req.template_id)
+        else:
+            raise InvalidInput("give template_id or template_config", "template_id")
+        if req.part_id:
+            found = await self._data(template.kind, req.part_id)
+            return await self._rendered(template, found.values, found.qr)
+        values = {**SAMPLE, **as_values(req.data)}
+        return await self._rendered(template, values, f"{self.base_url}/p/{values['id']}")
 
     # -- printing -------------------------------------------------------------------
     async def print_entity(
@@ -144,6 +193,15 @@ class LabelService:
         data = await self._data(entity_type, entity_id, base_url)
         return await self._submit(template, data, req, actor)
 
+    async def print_template(self, req: m.TemplatePrintRequest, actor: Principal | None) -> Job:
+        """A template printed for the part or location `data.id` names, with its stored values (not `data`'s)."""
+        template = await self.templates.get(req.template_id)
+        entity_id = str((req.data or {}).get("id") or "")
+        if not entity_id:
+            raise InvalidInput("name the part or location to print for (data.id)", "data")
+        one = m.PrintRequest(copies=req.copies, template=template.id, label_size=req.label_size, wait=req.wait)
+        return await self.print_entity(template.kind, entity_id, one, actor)
+
     async def print_batch(self, req: m.BatchPrintRequest, actor: Principal | None) -> list[Job]:
         template = await self._template("part", req.template, req.label_size)
         datas = [await self._data("part", pid) for pid in req.part_ids]  # all found before any is queued
@@ -158,7 +216,7 @@ class LabelService:
             data = LabelData("qr", None, req.data[:60], {}, req.data)
         else:
             raise InvalidInput("give part_id or data", "data")
-        return await self._submit(_qr_only(size), data, m.PrintRequest(copies=req.copies, wait=req.wait), actor)
+        return await self._submit(qr_only(size), data, m.PrintRequest(copies=req.copies, wait=req.wait), actor)
 
     async def _submit(self, template: Template, data: LabelData, req: m.PrintRequest, actor: Principal | None) -> Job:
         size = label_size(template.label_size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 import uuid
 
@@ -11,7 +12,7 @@ import sqlite_utils
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
-from makermatrix_edge.errors import Conflict, NotFound
+from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.labels.templates import BUILTIN, BUILTIN_BY_ID, Template, TemplateBody, check
 
 
@@ -101,3 +102,17 @@ class TemplateStore:
             return found
 
         return await self._db.write(remove)
+
+    async def duplicate(self, template_id: str, new_name: str, actor: Principal | None) -> Template:
+        """A user's own copy of any template (built-in ones included) under a new name."""
+        original = await self.get(template_id)
+        fields = {k: v for k, v in msgspec.to_builtins(original).items() if k in TemplateBody.__struct_fields__}
+        return await self.create(msgspec.convert({**fields, "name": new_name}, TemplateBody), actor)
+
+    async def validate(self, raw: object) -> builtins.list[str]:
+        """What is wrong with a template body, in words (empty: it can be saved)."""
+        try:
+            check(msgspec.convert(raw, TemplateBody))
+        except (msgspec.ValidationError, InvalidInput) as exc:
+            return [str(exc)]
+        return []

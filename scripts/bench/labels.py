@@ -141,15 +141,23 @@ def _measure(url: str, proc: subprocess.Popen[bytes], requests: int, prints: int
             answer = http.post("/api/printer/preview", json=body)
             previews.append(time.perf_counter() - t0)
             assert answer.status_code == 200, answer.text
+        combined = []  # MakerMatrix's route: the same PNG, base64 in JSON
+        for _ in range(requests):
+            t0 = time.perf_counter()
+            answer = http.post(f"/api/preview/part/combined/{part_id}", params={"label_size": "29x90"})
+            combined.append(time.perf_counter() - t0)
+            assert answer.status_code == 200 and answer.json()["success"], answer.text
         printed, states = [], []
         for _ in range(prints):
             t0 = time.perf_counter()
             answer = http.post(f"/api/parts/{part_id}/print", json={"label_size": "29x90", "wait": True})
             printed.append(time.perf_counter() - t0)
             states.append(answer.json()["data"]["state"])
-        log(f"preview over HTTP: {stats_ms(previews)}; confirmed print: {stats_ms(printed)}")
+        log(f"preview over HTTP: {stats_ms(previews)}; /api/preview/part/combined: {stats_ms(combined)}")
+        log(f"confirmed print: {stats_ms(printed)}")
         return {
             "preview_29x90_ms": stats_ms(previews),
+            "makermatrix_combined_preview_29x90_ms": stats_ms(combined),
             "confirmed_print_29x90_ms": stats_ms(printed),
             "print_states": states,
         }

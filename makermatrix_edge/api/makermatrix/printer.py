@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
+from makermatrix_edge.api.makermatrix.label_templates import TemplatePreview, template_view
 from makermatrix_edge.api.security import access
 from makermatrix_edge.devices.printer.media import LabelSize
 from makermatrix_edge.errors import InvalidInput, NotFound
@@ -71,6 +72,34 @@ class PrinterController(Controller):
         image, (width, height) = await services.labels.preview(data)
         headers = {"X-Label-Width": str(width), "X-Label-Height": str(height), "Cache-Control": "no-store"}
         return Response(image, media_type="image/png", headers=headers)
+
+    @post("/preview/template", opt=access(USE), status_code=200)
+    async def preview_template(
+        self, data: JSONBody[m.TemplatePreviewRequest], services: NamedDependency[Services]
+    ) -> Envelope[TemplatePreview]:
+        """MakerMatrix's front end's template preview: the PNG as a data URL (the same one /api/templates answers)."""
+        return ok(
+            template_view(await services.labels.preview_template(data)), "Template preview generated successfully"
+        )
+
+    @post("/preview/template/draft", opt=access(USE), status_code=200)
+    async def preview_draft(
+        self, data: JSONBody[m.TemplatePreviewRequest], services: NamedDependency[Services]
+    ) -> Envelope[TemplatePreview]:
+        if data.template_config is None:
+            raise InvalidInput("give the draft template", "template_config")
+        shown = await services.labels.preview_template(data)
+        return ok(template_view(shown), "Draft template preview generated successfully")
+
+    @post("/print/template", opt=access(USE), status_code=202)
+    async def print_template(
+        self,
+        data: JSONBody[m.TemplatePrintRequest],
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+    ) -> Envelope[Job]:
+        """A saved template printed for the part (or location) data.id names, with its stored values."""
+        return job_answer(await services.labels.print_template(data, principal))
 
     @get("/status", opt=access(USE))
     async def status(self, services: NamedDependency[Services]) -> Envelope[m.PrinterStatusView]:
