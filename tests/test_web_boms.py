@@ -1,5 +1,5 @@
-"""Projects on the phone, the missing half of issue 25 point 8: a new project, a BOM through upload -> preview -> confirm,
-and a line's part chosen by hand (pin / unpin); what a viewer may not do."""
+"""Projects on the phone, the missing half of issue 25 point 8: a new project, a BOM through upload -> preview ->
+confirm, and a line's part chosen by hand (pin / unpin); what a viewer may not do."""
 
 from __future__ import annotations
 
@@ -101,7 +101,8 @@ def test_upload_preview_writes_nothing_then_confirm_writes_once(bench: Bench, we
     assert twice.status_code == 303 and said(twice) == said(done)
     assert len(_lines(bench, project_id)) == 14
     page = web.get(f"/projects/{project_id}").text
-    assert "No part matched" in page and "12 BOM lines have no matching part: match or pin a part" in page  # the Build box answers
+    # The Build box answers from the imported lines.
+    assert "No part matched" in page and "12 BOM lines have no matching part: match or pin a part" in page
     # The same file again: the preview says the lines are replaced, with Cancel first.
     repeat = _pick(web, project_id, KICAD.name, KICAD.read_bytes()).text
     assert "Blinker already has a BOM of 14 lines: importing replaces them all" in repeat
