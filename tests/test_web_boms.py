@@ -161,6 +161,25 @@ def test_choose_a_part_for_a_line_then_unpin(bench: Bench, web: TestClient[Any])
     assert junk.status_code == 400 and "reload the page" in junk.text
 
 
+def test_an_unmatched_line_finds_a_part_on_the_shelf_and_pins_it(bench: Bench, web: TestClient[Any]) -> None:
+    project_id = _new(web, "Blinker").headers["location"].rsplit("/", 1)[1]
+    _confirm(web, project_id, _pick(web, project_id, KICAD.name, KICAD.read_bytes()).text, KICAD.name)
+    y1 = next(r for r in _lines(bench, project_id) if r[1] == "Y1")
+    assert y1[2] is None
+    crystal = add_part(bench.client, bench.headers, "16MHz crystal HC-49", quantity=5)
+    page = web.get(f"/projects/{project_id}").text
+    assert f'name="pick" value="{y1[0]}"' in page and 'value="16MHz"' in page  # the search starts from the value
+    found = web.get(f"/projects/{project_id}?n=1&pick={y1[0]}&q=16MHz").text
+    assert "16MHz crystal HC-49</button>" in found and "found by &#39;16MHz&#39;" in found
+    nothing = web.get(f"/projects/{project_id}?pick={y1[0]}&q=zzzz").text
+    assert "No part found for 'zzzz'." in nothing
+    assert web.get(f"/projects/{project_id}?pick=abc&q=%25%25").status_code == 200  # junk: the page still opens
+    pinned = post_form(web, f"/projects/{project_id}", f"/projects/{project_id}/bom/pin", line_id=str(y1[0]),
+                       part_id=crystal["id"])  # fmt: skip
+    assert said(pinned) == "Y1: 16MHz crystal HC-49, pinned."
+    assert next(r for r in _lines(bench, project_id) if r[1] == "Y1")[2:] == (crystal["id"], crystal["id"])
+
+
 def test_a_viewer_sees_no_upload_or_pin_and_a_post_is_refused(bench: Bench, web: TestClient[Any]) -> None:
     add_part(bench.client, bench.headers, "ATmega328P tray", manufacturer_part_number="ATmega328P-AU", quantity=2)
     add_part(bench.client, bench.headers, "ATmega328P reel", manufacturer_part_number="ATmega328P-AU", quantity=4)

@@ -17,9 +17,10 @@ from litestar.response import Redirect, Template
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.projects.buildable import MAX_BOARDS
-from makermatrix_edge.projects.models import BomLineView, ProjectCreate
+from makermatrix_edge.projects.models import ProjectCreate
 from makermatrix_edge.services import Services
 from makermatrix_edge.suppliers.carts import CartFile
+from makermatrix_edge.web.bom_choices import PIN, choices
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, back, form_error, page
@@ -29,7 +30,6 @@ from makermatrix_edge.web.render import Form, back, form_error, page
 BOM_UPLOAD_ROUTE = "/projects/{project_id:str}/bom"
 
 
-PIN = "projects:update"  # choosing a BOM line's part, as the API's pin
 NEW_LABELS = {"name": "The project name", "description": "The description"}
 
 
@@ -63,18 +63,6 @@ def _n(text: str | None) -> int:
         return max(1, min(MAX_BOARDS, int((text or "1").strip())))
     except ValueError:
         return 1
-
-
-async def choices(services: Services, project_id: str, principal: Principal) -> dict[int, BomLineView]:
-    """The lines a user who may pin can choose a part for: several candidates, or pinned (to unpin)."""
-    if not principal.can(PIN):
-        return {}
-    lines = (await services.boms.lines(project_id)).lines
-    return {
-        ln.id: ln
-        for ln in lines
-        if ln.pinned_part_id or len(ln.candidates) > 1 or (ln.part_id is None and ln.candidates)
-    }
 
 
 def download(cart: CartFile) -> Response[bytes]:
@@ -120,15 +108,18 @@ class ProjectPages(Controller):
 
     @get("/projects/{project_id:str}", opt=page_access("parts:read"))
     async def project(
-        self, request: Req, project_id: FromPath[str], principal: User, services: Svc, n: FromQuery[str | None] = None
-    ) -> Template:
+        self, request: Req, project_id: FromPath[str], principal: User, services: Svc, n: FromQuery[str | None] = None,
+        pick: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
+    ) -> Template:  # fmt: skip
+        """`pick` and `q`: a BOM line's "Choose part" search (parts found by the words, to pin one)."""
         answer = await services.builds.buildable(project_id, _n(n))
         builds = await services.builds.list_builds(answer.project_id)
+        chosen = await choices(services, answer.project_id, principal, pick, q)
         upload = BOM_UPLOAD_ROUTE in request.app.route_handler_method_map and principal.can(PIN)
         return page(
             request, "project.html", principal, b=answer, builds=builds, bom_upload=upload,
-            can_write=principal.can("parts:write"), max_boards=MAX_BOARDS,
-            choices=await choices(services, answer.project_id, principal),
+            can_write=principal.can("parts:write"), max_boards=MAX_BOARDS, choices=chosen.lines,
+            pick=chosen.pick, q=chosen.q,
         )  # fmt: skip
 
     @get("/projects/{project_id:str}/check", opt=page_access("parts:read"))
@@ -139,7 +130,7 @@ class ProjectPages(Controller):
         answer = await services.builds.buildable(project_id, _n(n))
         return page(
             request, "_buildable.html", principal, b=answer, can_write=principal.can("parts:write"),
-            choices=await choices(services, answer.project_id, principal),
+            choices=(await choices(services, answer.project_id, principal)).lines,
         )  # fmt: skip
 
     @get("/projects/{project_id:str}/reorder/{supplier:str}", opt=page_access("parts:read"))
