@@ -26,6 +26,7 @@ UPLOAD_ROUTES = [
     "/p/{part_id:str}/move/scan",
     "/scan",
     "/import",
+    "/projects/{project_id:str}/bom",
 ]
 # A part with no filename is a text field; these bytes are not UTF-8 (a file sent without its name).
 BODY = b'--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\n\xff\xd8\xff\xe0 JFIF\r\n--XX--\r\n'
