@@ -21,6 +21,7 @@ UPLOAD_ROUTES = [
     "/api/import/file",
     "/api/import/preview",
     "/api/csv/import-file",
+    "/api/suppliers/config/import",
     "/api/projects/{project_id:str}/bom",
     "/p/{part_id:str}/photo",
     "/p/{part_id:str}/move/scan",

@@ -128,7 +128,7 @@ def test_point_9_one_searchable_place_picker_for_add_a_part_a_new_bag_and_move(
     first = phone.locator("#places button.pick").first
     expect(first).to_have_text(BIN)
     first.click()
-    status(phone, f"Moved to {BIN}")
+    status(phone, f" to {BIN}")  # "Moved from … to …", with Undo
 
 
 def test_point_10_the_scan_result_is_in_view_and_our_own_label_opens_its_part(
