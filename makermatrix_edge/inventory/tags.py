@@ -19,7 +19,6 @@ from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound, Refused
 from makermatrix_edge.inventory import queries, stock, tool_queries
-from makermatrix_edge.inventory.models import PartView
 from makermatrix_edge.inventory.tag_models import (
     TagBulk,
     TagCleanup,
@@ -43,30 +42,12 @@ from makermatrix_edge.inventory.tag_queries import (
     require_item,
     tag_view,
 )
-from makermatrix_edge.inventory.tool_models import ToolView
+from makermatrix_edge.inventory.tool_models import PartsByTag, ToolsByTag
 from makermatrix_edge.runtime.events import EventBus
 
 _SORTS = {"name": "name COLLATE NOCASE", "usage_count": "usage_count", "created_at": "created_at",
           "updated_at": "updated_at", "last_used_at": "last_used_at"}  # fmt: skip
 MAX_ITEMS_SHOWN = 200  # include_items lists at most this many parts and tools each
-
-
-class PartsByTag(msgspec.Struct):
-    parts: list[PartView]
-    total: int
-    page: int
-    page_size: int
-    total_pages: int
-    tag: TagView
-
-
-class ToolsByTag(msgspec.Struct):
-    tools: list[ToolView]
-    total: int
-    page: int
-    page_size: int
-    total_pages: int
-    tag: TagView
 
 
 def _pages(total: int, size: int) -> int:

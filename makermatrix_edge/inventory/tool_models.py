@@ -10,8 +10,8 @@ from msgspec import UNSET, UnsetType
 
 from makermatrix_edge.bounds import PageNumber
 from makermatrix_edge.errors import InvalidInput
-from makermatrix_edge.inventory.models import CategoryRef, LocationRef
-from makermatrix_edge.inventory.tag_models import TagRef
+from makermatrix_edge.inventory.models import CategoryRef, LocationRef, PartView
+from makermatrix_edge.inventory.tag_models import TagRef, TagView
 from makermatrix_edge.textcheck import CheckedText
 
 Condition = Literal["excellent", "good", "fair", "poor", "needs_repair", "out_of_service"]
@@ -233,3 +233,22 @@ class ToolStatistics(msgspec.Struct):
     needs_maintenance_count: int
     total_value: float
     by_location: dict[str, int]
+
+
+# The parts or tools of one tag, a page at a time (GET /api/tags/{id}/parts, /tools).
+class PartsByTag(msgspec.Struct):
+    parts: list[PartView]
+    total: int
+    page: int
+    page_size: int
+    total_pages: int
+    tag: TagView
+
+
+class ToolsByTag(msgspec.Struct):
+    tools: list[ToolView]
+    total: int
+    page: int
+    page_size: int
+    total_pages: int
+    tag: TagView

@@ -15,7 +15,6 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
 
 import msgspec
 import sqlite_utils
@@ -41,6 +40,7 @@ from makermatrix_edge.orders.models import (
     PartOrderSummary,
     PartPlace,
 )
+from makermatrix_edge.orders.ports import PartEnricher, TaskQueue, task_request
 from makermatrix_edge.orders.staging import PreviewLimits, StagedUploads
 from makermatrix_edge.orders.writing import (
     ImportJob,
@@ -52,33 +52,13 @@ from makermatrix_edge.orders.writing import (
 from makermatrix_edge.runtime.events import EventBus
 from makermatrix_edge.runtime.imaging import trim_memory
 from makermatrix_edge.settings import ImportSettings
-from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
-from makermatrix_edge.tasks.models import TaskRequest, TaskView
+from makermatrix_edge.tasks.context import TaskCancelled
+from makermatrix_edge.tasks.models import TaskRequest
 from makermatrix_edge.textcheck import clean_value
 
 log = logging.getLogger(__name__)
 ENRICH_TYPE = "file_import_enrichment"  # what an import with enable_enrichment queues
 NO_ENRICHMENT = "Supplier enrichment is not available yet on this daemon; the parts were imported without it"
-
-
-class PartEnricher(Protocol):
-    """The hook supplier enrichment provides: enrich these parts inside the running task (blocking)."""
-
-    def enrich_parts(self, ctx: TaskContext, part_ids: list[str], capabilities: list[str]) -> dict[str, Any]: ...
-
-
-class TaskQueue(Protocol):
-    """What the order service needs of the task service: create a task, on the loop or from a task's thread."""
-
-    async def create(self, request: TaskRequest, actor: Principal | None) -> TaskView: ...
-
-    def create_from_thread(self, request: TaskRequest, actor: Principal | None) -> TaskView: ...
-
-
-def task_request(task_type: str, name: str, input_data: dict[str, Any], actor: Principal) -> TaskRequest:
-    """The task acts for its creator: the stock movements' who, and the owner of the enrichment it may queue."""
-    data = {**input_data, "_created_by": msgspec.to_builtins(actor)}
-    return TaskRequest(task_type=task_type, name=name, input_data=data)
 
 
 def reference_of(parsed: ParsedOrder, order_number: str | None) -> str:

@@ -9,7 +9,8 @@ import msgspec
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.orders.models import ImportOptions
-from makermatrix_edge.orders.service import ENRICH_TYPE, OrderService, PartEnricher
+from makermatrix_edge.orders.ports import PartEnricher
+from makermatrix_edge.orders.service import ENRICH_TYPE, OrderService
 from makermatrix_edge.tasks.context import TaskCancelled, TaskContext
 from makermatrix_edge.tasks.registry import HandlerRegistry, TaskHandler
 

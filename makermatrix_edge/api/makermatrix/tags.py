@@ -24,7 +24,7 @@ from makermatrix_edge.inventory.tag_models import (
     TagView,
 )
 from makermatrix_edge.inventory.tag_queries import Kind
-from makermatrix_edge.inventory.tags import PartsByTag, ToolsByTag
+from makermatrix_edge.inventory.tool_models import PartsByTag, ToolsByTag
 from makermatrix_edge.services import Services
 
 Page = Annotated[int, QueryParameter(ge=1, le=MAX_INT)]
