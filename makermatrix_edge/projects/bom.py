@@ -73,18 +73,7 @@ class BomService:
             format_name=parsed.format_name,
             preview=preview,
             lines=[
-                PreviewLine(
-                    row=line.row,
-                    designators=line.designators,
-                    quantity_per_board=line.quantity,
-                    value=line.value,
-                    footprint=line.footprint,
-                    manufacturer=line.manufacturer,
-                    mpn=line.mpn,
-                    supplier_numbers=line.supplier_numbers,
-                    dnp=line.dnp,
-                    match=m,
-                )
+                PreviewLine(row=line.row, **_identity(line), match=m)
                 for line, m in zip(parsed.lines, matches, strict=True)
             ],
             line_count=len(parsed.lines),
@@ -156,14 +145,7 @@ class BomService:
         return BomLineView(
             id=row["id"],
             position=row["position"],
-            designators=line.designators,
-            quantity_per_board=line.quantity,
-            value=line.value,
-            footprint=line.footprint,
-            manufacturer=line.manufacturer,
-            mpn=line.mpn,
-            supplier_numbers=line.supplier_numbers,
-            dnp=line.dnp,
+            **_identity(line),
             rule=json.loads(row["rule"]) if row["rule"] else None,
             pinned_part_id=row["pinned_part_id"],
             part_id=row["part_id"],
@@ -206,3 +188,17 @@ class BomService:
             return self._view(fresh, line, Shelf(db, [line], [part_id] if part_id else []))
 
         return await self._db.write(apply)
+
+
+def _identity(line: BomLine) -> dict[str, Any]:
+    """What a BOM line says of its part, as the preview and the stored line both show it."""
+    return {
+        "designators": line.designators,
+        "quantity_per_board": line.quantity,
+        "value": line.value,
+        "footprint": line.footprint,
+        "manufacturer": line.manufacturer,
+        "mpn": line.mpn,
+        "supplier_numbers": line.supplier_numbers,
+        "dnp": line.dnp,
+    }
