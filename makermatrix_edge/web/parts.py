@@ -15,6 +15,7 @@ from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.orders import import_links, order_title
 from makermatrix_edge.web.pages import live_token
 from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.place_picker import picker
 from makermatrix_edge.web.printing import choices, printer_note, qr_base
 from makermatrix_edge.web.render import page
 from makermatrix_edge.web.suppliers import supplier_panel
@@ -72,7 +73,9 @@ class PartPages(Controller):
             **await print_context(services, "part"),
             can_write=principal.can("parts:write"),
             at=at,
-            move_to=await services.locations.list_flat() if can_move else [],
+            move_to=can_move,
+            to_pick=await picker(services, leave_out=part.location_id) if can_move else None,
+            parent_pick=await picker(services) if can_move else None,
             can_new_cassette=can_move and principal.can("locations:write"),
             can_delete=principal.can("parts:delete"),
             can_print=principal.can("printer:use"),

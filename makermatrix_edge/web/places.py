@@ -20,7 +20,7 @@ from makermatrix_edge.web.stock import whole
 class TransferForm(msgspec.Struct):
     quantity: str = ""
     from_location_id: str = ""
-    to_location_id: str = ""  # "new": into a new cassette, named in cassette_name
+    to_location_id: str = ""  # "" (the picker's first choice) or "new": into a new cassette, named in cassette_name
     cassette_name: str = ""
     cassette_parent: str = ""
 
@@ -31,9 +31,9 @@ class PlacesPages(Controller):
         self, request: Req, part_id: FromPath[str], data: Annotated[TransferForm, Form], principal: User, services: Svc
     ) -> Redirect:
         """Carry some of the part from one of its places to another; the total stays, the history names both."""
-        if data.to_location_id == "new":
+        if data.to_location_id.strip() in ("", "new"):
             if not principal.can("locations:write"):
-                raise Forbidden("Making a new cassette needs the locations:write permission; pick a place that exists")
+                raise Forbidden("Choose the place to move them to (making a new cassette needs locations:write)")
             split = SplitToCassette(
                 from_location_id=data.from_location_id.strip()[:200],
                 quantity=whole(data.quantity, "quantity", 1),
