@@ -60,22 +60,8 @@ def record(
         return 0
     if delta < 0:
         _fit_allocations(db, part_id, new_quantity, source=source, actor=actor, now=now)
-    db.execute(
-        "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, created_at, "
-        "from_location_id, to_location_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            part_id,
-            delta,
-            new_quantity,
-            reason[:200] or "change",
-            source,
-            actor.user_id if actor else None,
-            actor.username if actor else None,
-            now,
-            from_location_id,
-            to_location_id,
-        ],
-    )
+    _insert(db, part_id, delta, new_quantity, reason[:200] or "change", source, actor, now,
+            (from_location_id, to_location_id, None))  # fmt: skip
     return delta
 
 
@@ -122,22 +108,28 @@ def transfer(
     now: str,
 ) -> None:
     """One movement row (delta 0) naming both places: the total and every running sum stay as they were."""
+    _insert(db, part_id, 0, last_quantity(db, part_id), reason[:200], source, actor, now,
+            (from_location_id, to_location_id, quantity))  # fmt: skip
+
+
+def _insert(
+    db: sqlite_utils.Database,
+    part_id: str,
+    delta: int,
+    quantity_after: int,
+    reason: str,
+    source: Source,
+    actor: Principal | None,
+    now: str,
+    places: tuple[str | None, str | None, int | None],
+) -> None:
+    """One stock movement row; `places` is (from, to, how many moved) for a transfer, else (from, to, None)."""
     db.execute(
         "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, created_at, "
-        "from_location_id, to_location_id, moved) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            part_id,
-            last_quantity(db, part_id),
-            reason[:200],
-            source,
-            actor.user_id if actor else None,
-            actor.username if actor else None,
-            now,
-            from_location_id,
-            to_location_id,
-            quantity,
-        ],
-    )
+        "from_location_id, to_location_id, moved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [part_id, delta, quantity_after, reason, source, actor.user_id if actor else None,
+         actor.username if actor else None, now, *places],
+    )  # fmt: skip
 
 
 def note(
