@@ -81,6 +81,10 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAKERMATRIX_EDGE_")}
         env.update(MAKERMATRIX_EDGE_ADMIN_PASSWORD=ADMIN[1], MAKERMATRIX_EDGE_ACCOUNTS__BCRYPT_COST="4")
+        # MakerMatrix has no login throttle and its tests try wrong admin passwords many times a minute, then log
+        # in as admin from the same address: with this daemon's throttle every later test would get a 429.
+        for key in ("LOGIN_MAX_FAILURES", "LOGIN_USER_MAX_FAILURES", "LOGIN_ADDRESS_MAX_FAILURES"):
+            env[f"MAKERMATRIX_EDGE_ACCOUNTS__{key}"] = "100000"
         args = [str(daemon), "serve", "--config", str(REPO / "config" / "dev.toml"), "--data-dir", str(data_dir)]
         args += ["--host", "127.0.0.1", "--port", str(self.port)]
         self._log = log.open("wb")

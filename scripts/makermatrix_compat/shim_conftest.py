@@ -41,6 +41,7 @@ STAND_INS = {
 }  # fmt: skip
 COUNTS = {"http": 0, "touch": 0}
 PASSWORDS: dict[str, str] = {"admin": "Admin123!"}  # users a test registered over HTTP, to log them in
+CHANGED_TO: list[str] = []  # new passwords sent in password changes over HTTP
 TOUCHING_FIXTURES: set[str] = set()  # fixtures whose own setup touched a stand-in (by name)
 
 
@@ -51,9 +52,14 @@ def _token_over_http(*args: Any, data: dict[str, Any] | None = None, **kwargs: A
     if name not in PASSWORDS:
         COUNTS["touch"] += 1  # a user the test made inside MakerMatrix: that reaches in
         return "no-token-for-a-user-made-inside-makermatrix"
+    # MakerMatrix mints the token whatever the password is now; a test may have changed it over HTTP (and, failing
+    # half-way, not changed it back), so the passwords seen in password changes are tried too, newest first.
     with httpx.Client(base_url=BASE, timeout=60) as client:
-        answer = client.post("/api/auth/login", json={"username": name, "password": PASSWORDS[name]})
-    return str(answer.json().get("access_token", "login-refused"))
+        for password in [PASSWORDS[name], *reversed(CHANGED_TO)]:
+            answer = client.post("/api/auth/login", json={"username": name, "password": password})
+            if answer.status_code == 200:
+                return str(answer.json().get("access_token", "login-refused"))
+    return "login-refused"
 
 
 class _StandIn(type):
@@ -150,7 +156,18 @@ def _counted_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> 
     COUNTS["http"] += 1  # a call to the server under test (an outside one was refused above)
     if request.method == "POST" and request.url.path.endswith("/users/register"):
         _remember(request.content)
+    if request.method == "PUT" and request.url.path.endswith("/password"):
+        _remember_change(request.content)
     return _send(self, request, **kwargs)
+
+
+def _remember_change(body: bytes) -> None:
+    try:
+        sent = json.loads(body or b"{}")
+    except ValueError:
+        return
+    if isinstance(sent, dict) and isinstance(sent.get("new_password"), str) and sent["new_password"] not in CHANGED_TO:
+        CHANGED_TO.append(sent["new_password"])
 
 
 def _remember(body: bytes) -> None:
