@@ -202,13 +202,16 @@ def create_app(services: Services) -> Litestar:
         before_request=check_body,
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    # The one route MakerMatrix still answers without /api that its clients use; the API's guard and errors.
+    # What MakerMatrix's clients still call without /api (and the document names so: "Base Path: /auth"):
+    # registration and the /auth routes, with the API's guards, Idempotency-Key, body checks and errors.
     unprefixed = Router(
         path="/",
-        route_handlers=[users.register_unprefixed],
-        guards=[authorize],
+        route_handlers=[users.register_unprefixed, auth.AuthController],
+        guards=[authorize, idempotency_guard],
+        middleware=[RecordReplies],
         before_request=check_body,
         exception_handlers=EXCEPTION_HANDLERS,
+        include_in_schema=False,
     )
     origins = settings.server.cors_origins
     app = Litestar(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from conftest import bearer
+from conftest import ADMIN_PASSWORD, bearer
 
 pytestmark = pytest.mark.shared_app
 
@@ -39,3 +39,37 @@ def test_redoc_shows_the_same_document(client: TestClient[Any]) -> None:
     page = client.get("/redoc")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "redoc" in page.text.lower() and "/api/parts/add_part" in page.text
+
+
+def test_the_auth_routes_answer_without_the_api_prefix_as_the_document_names_them(client: TestClient[Any]) -> None:
+    """makermatrix-api.md gives the auth routes' base path as /auth; MakerMatrix's tests call them there."""
+    as_json = client.post("/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    assert as_json.status_code == 200 and as_json.json()["token_type"] == "bearer"
+    as_form = client.post("/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD})
+    assert (
+        as_form.status_code == 200
+        and client.get("/api/auth/me", headers=bearer(as_form.json()["access_token"])).json()["data"]["username"]
+        == "admin"
+    )
+    wrong = client.post("/auth/login", json={"username": "admin", "password": "not-it"})
+    assert wrong.status_code == 401 and wrong.json()["status"] == "error"  # the API's envelope, not a page
+    mobile = client.post("/auth/mobile-login", json={"username": "admin", "password": ADMIN_PASSWORD}).json()["data"]
+    renewed = client.post("/auth/mobile-refresh", json={"refresh_token": mobile["refresh_token"]})
+    assert renewed.status_code == 200 and renewed.json()["message"] == "Token refreshed successfully"
+    assert renewed.json()["data"]["token_type"] == "bearer" and renewed.json()["data"]["refresh_token"]
+    assert client.post("/auth/mobile-refresh", json={"refresh_token": mobile["refresh_token"]}).status_code == 401
+    assert client.post("/auth/mobile-refresh", json={"refresh_token": "not-a-token"}).status_code == 401
+    assert client.post("/auth/mobile-refresh", json={}).status_code == 422
+    out = client.post("/auth/logout")
+    assert out.status_code == 200 and out.json()["message"] == "Logout successful"
+    assert client.get("/auth/me").status_code == 401
+    assert "/auth/login" not in client.get("/schema/openapi.json").json()["paths"]  # documented once, under /api
+
+
+def test_a_repeated_register_without_the_api_prefix_is_answered_once(client: TestClient[Any], admin_token: str) -> None:
+    body = {"username": "retried-legacy", "password": "password-123", "roles": ["viewer"]}
+    headers = {**bearer(admin_token), "Idempotency-Key": "legacy-register-1"}
+    first = client.post("/users/register", json=body, headers=headers)
+    again = client.post("/users/register", json=body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()

@@ -1,4 +1,5 @@
-"""/api/auth: login (JSON or form), mobile login, refresh with rotation, logout, me."""
+"""/api/auth (and /auth, as the document names it): login (JSON or form), mobile login and refresh, refresh with
+rotation, logout, me."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ class Credentials(msgspec.Struct):
 
 class RefreshRequest(msgspec.Struct):
     refresh_token: str | None = None
+
+
+class MobileRefresh(msgspec.Struct):
+    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 
 class LoginResponse(msgspec.Struct):
@@ -104,6 +109,14 @@ class AuthController(Controller):
         envelope = ok(_token_data(pair, with_refresh=body_token is not None), "Token refreshed")
         return Response(envelope, cookies=[] if body_token else [refresh_cookie(request, pair)])
 
+    @post("/mobile-refresh", opt=access(PUBLIC), status_code=200)
+    async def mobile_refresh(
+        self, data: JSONBody[MobileRefresh], services: NamedDependency[Services]
+    ) -> Envelope[TokenData]:
+        """JSON-only refresh for apps: the refresh token in the body, both new tokens back (the old one stops)."""
+        pair = await services.auth.refresh(data.refresh_token)
+        return ok(_token_data(pair, with_refresh=True), "Token refreshed successfully")
+
     @post("/logout", opt=access(PUBLIC), status_code=200)
     async def logout(
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
@@ -113,7 +126,7 @@ class AuthController(Controller):
         if (await request.body()).strip():
             body_token = (await json_or_form(request, RefreshRequest)).refresh_token
         await services.auth.logout(body_token or request.cookies.get(REFRESH_COOKIE))
-        response: Response[Envelope[None]] = Response(ok(None, "Logged out"))
+        response: Response[Envelope[None]] = Response(ok(None, "Logout successful"))
         response.delete_cookie(REFRESH_COOKIE, path="/")
         return response
 
