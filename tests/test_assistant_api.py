@@ -64,7 +64,7 @@ def test_models_test_and_providers_say_what_works(tmp_path: Path) -> None:
         assert health["state"] == "ready" and health["details"]["model"] == TOOLS_MODEL
         client.put("/api/ai/config", json={"model_name": "qwen3:4b"}, headers=h)
         missing = client.post("/api/ai/test", headers=h).json()
-        assert missing["status"] == "warning" and missing["data"]["fix"] == "ollama pull qwen3:4b"
+        assert missing["status"] == "error" and missing["data"]["fix"] == "ollama pull qwen3:4b"
         offline = client.get("/api/health", headers=h).json()["data"]["devices"]["assistant"]
         assert offline["state"] == "offline" and "ollama pull qwen3:4b" in offline["reason"]
         checks = client.get("/api/utility/diagnostics", headers=h).json()["data"]["checks"]
@@ -94,7 +94,7 @@ def test_ollama_down_models_answers_as_makermatrix_and_says_what_to_do(tmp_path:
         assert (body["data"]["provider"], body["data"]["models"]) == ("ollama", [])
         assert "sudo systemctl start ollama" in body["message"] and body["data"]["reason"] == body["message"]
         test = client.post("/api/ai/test", headers=bearer(token)).json()  # still says how to fix it
-        assert test["status"] == "warning" and "systemctl start ollama" in str(test["data"])
+        assert test["status"] == "error" and "systemctl start ollama" in str(test["data"])
 
 
 def test_disabled_assistant_answers_from_the_inventory(tmp_path: Path) -> None:

@@ -107,6 +107,14 @@ def test_preview_then_delete_subtree_keeps_parts(
     preview = client.get(f"/api/locations/preview-location-delete/{tree['shelf']}", headers=h).json()
     assert preview["data"]["child_locations"] == 2 and preview["data"]["affected_parts"] == 1
     assert preview["data"]["affected_part_names"] == ["Survivor"]
+    # MakerMatrix's names for the same answer: the counts, the ids to go and the subtree as nested nodes
+    assert preview["data"]["affected_parts_count"] == 1 and preview["data"]["affected_locations_count"] == 3
+    assert set(preview["data"]["location_ids_to_delete"]) == {tree["shelf"], tree["drawer"], tree["bin"]}
+    shelf = preview["data"]["location_hierarchy"]
+    assert (shelf["id"], shelf["name"]) == (tree["shelf"], "Shelf 2")
+    assert [c["id"] for c in shelf["children"]] == [tree["drawer"]]
+    assert [c["id"] for c in shelf["children"][0]["children"]] == [tree["bin"]]
+    assert shelf["children"][0]["children"][0]["children"] == []
     deleted = client.delete(f"/api/locations/delete_location/{tree['shelf']}", headers=h).json()
     assert deleted["data"]["deleted_locations"] == 3 and deleted["data"]["parts_unassigned"] == 1
     assert "1 parts no longer have a location" in deleted["message"]

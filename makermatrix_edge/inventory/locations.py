@@ -14,6 +14,7 @@ from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries, stock
+from makermatrix_edge.inventory.location_delete import DeletePreview, DeleteResult, delete_preview
 from makermatrix_edge.inventory.models import (
     LocationCreate,
     LocationNode,
@@ -41,21 +42,6 @@ class LocationDetails(msgspec.Struct):
     subtree_locations_count: int
     parts: list[PartView]
     parts_truncated: bool
-
-
-class DeletePreview(msgspec.Struct):
-    location_id: str
-    name: str
-    path: str
-    child_locations: int
-    affected_parts: int
-    affected_part_names: list[str]
-
-
-class DeleteResult(msgspec.Struct):
-    deleted_locations: int
-    parts_unassigned: int
-    message: str
 
 
 def _view(row: sqlite3.Row) -> LocationView:
@@ -305,24 +291,7 @@ class LocationService:
 
     async def preview_delete(self, location_id: str) -> DeletePreview:
         def load(db: sqlite_utils.Database) -> DeletePreview:
-            row = _get_row(db, location_id)
-            ids = _subtree_ids(db, location_id)
-            marks = ",".join("?" * len(ids))
-            count = db.execute(f"SELECT count(*) FROM parts WHERE location_id IN ({marks})", ids).fetchone()[0]
-            names = [
-                r[0]
-                for r in db.execute(
-                    f"SELECT part_name FROM parts WHERE location_id IN ({marks}) ORDER BY part_name LIMIT 20", ids
-                )
-            ]
-            return DeletePreview(
-                location_id=location_id,
-                name=row["name"],
-                path=row["path"],
-                child_locations=len(ids) - 1,
-                affected_parts=count,
-                affected_part_names=names,
-            )
+            return delete_preview(db, _get_row(db, location_id), _subtree_ids(db, location_id))
 
         return await self._db.read(load)
 

@@ -111,7 +111,9 @@ class AIController(Controller):
     @post("/test", opt=access(AUTHENTICATED), status_code=200)
     async def test(self, services: NamedDependency[Services]) -> Envelope[TestResult]:
         result = await services.assistant.test()
-        return Envelope(status="success" if result.ok else "warning", message=result.message, data=result)
+        return Envelope(
+            status="success" if result.ok else "error", message=result.message, data=result
+        )  # as MakerMatrix
 
     @get("/providers", opt=access(AUTHENTICATED))
     async def providers(self, services: NamedDependency[Services]) -> Envelope[Providers]:

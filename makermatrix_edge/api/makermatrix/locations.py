@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
-from makermatrix_edge.inventory.locations import DeletePreview, DeleteResult
+from makermatrix_edge.inventory.location_delete import DeletePreview, DeleteResult
 from makermatrix_edge.inventory.models import LocationCreate, LocationNode, LocationUpdate, LocationView, PartView
 from makermatrix_edge.inventory.relatives import LocationWithRelatives, flat_with_relatives, location_with_relatives
 from makermatrix_edge.services import Services

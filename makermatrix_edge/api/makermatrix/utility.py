@@ -72,7 +72,7 @@ class UtilityController(Controller):
             width=stored.width,
             height=stored.height,
         )
-        return UploadAnswer(status="success", message="Image uploaded", data=body, image_id=body.image_id)
+        return UploadAnswer(status="success", message="Image uploaded successfully", data=body, image_id=body.image_id)
 
     # PUBLIC on purpose: <img> tags on the phone page cannot send a bearer token, and the ids are
     # random UUIDs handed out only to callers who may see them (capability URLs).
