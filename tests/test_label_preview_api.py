@@ -100,6 +100,12 @@ def test_preview_lists_sizes_printers_and_validates_sizes(bench: Bench) -> None:
     assert valid["valid"] is True and "62" in valid["supported_sizes"]
     assert bench.get("/api/preview/validate/size/99x1").json()["data"]["valid"] is False
     assert bench.get("/api/preview/validate/size/29?printer_id=mock_preview").json()["data"]["valid"] is True
+    # a printer_id naming a Brother model (as MakerMatrix's clients send) answers for that model
+    wide = bench.get("/api/preview/labels/sizes?printer_id=ql-1100").json()["data"]["sizes"]
+    assert "102" in {s["name"] for s in wide} and "102" not in by_name  # a QL-1100 takes 102 mm tape, a QL-700 not
+    assert bench.get("/api/preview/validate/size/102?printer_id=QL-1100").json()["data"]["valid"] is True
+    nowhere = bench.client.get("/api/preview/labels/sizes?printer_id=lp-2844", headers=bench.headers)
+    assert nowhere.status_code == 422 and "QL-800" in nowhere.json()["message"]
 
 
 def test_bad_preview_requests_are_clear_4xx(bench: Bench) -> None:

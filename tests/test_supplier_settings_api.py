@@ -213,6 +213,8 @@ def test_rate_limits_report_usage_and_an_admins_budget_applies_at_once_and_persi
     hour = client.get("/api/rate-limits/suppliers/lcsc?time_period=1h", headers=bearer(token)).json()["data"]
     stats = hour["usage_statistics"]
     assert stats["total_requests"] >= 1 and stats["successful_requests"] == stats["total_requests"]
+    named = client.get("/api/rate-limits/suppliers/lcsc?time_period=hour", headers=bearer(token)).json()["data"]
+    assert named["usage_statistics"]["time_period"] == stats["time_period"]  # MakerMatrix's clients say "hour"
     week = client.get("/api/rate-limits/suppliers/lcsc?time_period=7d", headers=bearer(token))
     assert week.status_code == 422 and "kept for a day" in week.json()["message"]
     changed = client.put("/api/rate-limits/suppliers/lcsc", json={"requests_per_minute": 12}, headers=bearer(token))

@@ -14,6 +14,7 @@ from makermatrix_edge.suppliers.http import RateUsage
 from makermatrix_edge.suppliers.registry import SupplierRegistry
 
 PERIODS = {"1h": "hour", "24h": "day"}  # what the limiters remember
+SPELLINGS = {"hour": "1h", "day": "24h", "1d": "24h"}  # other names clients send for the same two periods
 APPROACHING = 80.0  # percent of a budget that the summary calls approaching
 
 
@@ -152,6 +153,7 @@ def budget(reg: SupplierRegistry, name: str) -> SupplierBudget:
 
 
 def usage(reg: SupplierRegistry, name: str, period: str) -> SupplierUsage:
+    period = SPELLINGS.get(period.strip().lower(), period)
     if period not in PERIODS:
         raise InvalidInput(f"time_period is one of {', '.join(PERIODS)} (counts are kept for a day)", "time_period")
     key, u = _usage(reg, name)

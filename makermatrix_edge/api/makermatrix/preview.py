@@ -16,7 +16,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
-from makermatrix_edge.devices.printer.media import label_size
+from makermatrix_edge.devices.printer.media import MODELS, LabelSize, label_size, labels_for_model
 from makermatrix_edge.errors import DomainError, InvalidInput
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.services import Services
@@ -87,6 +87,21 @@ def _printer(printer_id: str | None) -> None:
         raise InvalidInput(f"this daemon drives one printer, '{PRINTER_ID}'; there is no '{printer_id}'", "printer_id")
 
 
+def _sizes(services: Services, printer_id: str | None) -> list[LabelSize]:
+    """Our printer's sizes; a printer_id naming a Brother model (MakerMatrix's clients send e.g. 'ql-800') gives
+    that model's sizes."""
+    if printer_id in (None, "", PRINTER_ID, "mock_preview"):
+        return services.labels.labels()
+    model = {name.lower(): name for name in MODELS}.get(str(printer_id).lower())
+    if model is None:
+        raise InvalidInput(
+            f"this daemon drives one printer, '{PRINTER_ID}'; printer_id may also name a Brother model "
+            f"({', '.join(MODELS)}) to see its label sizes; there is no '{printer_id}'",
+            "printer_id",
+        )
+    return labels_for_model(model)
+
+
 class PreviewController(Controller):
     path = "/preview"
     tags = ["printer"]
@@ -113,10 +128,9 @@ class PreviewController(Controller):
     async def sizes(
         self, services: NamedDependency[Services], printer_id: OptionalId = None
     ) -> Envelope[dict[str, Any]]:
-        _printer(printer_id)
         sizes = [
             SizeView(s.name, s.width_mm, s.length_mm, s.width_dots, s.length_dots, s.kind == "endless")
-            for s in services.labels.labels()
+            for s in _sizes(services, printer_id)
         ]
         return ok({"sizes": sizes}, "Available label sizes retrieved successfully")
 
@@ -124,8 +138,7 @@ class PreviewController(Controller):
     async def validate_size(
         self, size: FromPath[str], services: NamedDependency[Services], printer_id: OptionalId = None
     ) -> Envelope[dict[str, Any]]:
-        _printer(printer_id)
-        names = [s.name for s in services.labels.labels()]
+        names = [s.name for s in _sizes(services, printer_id)]
         return ok(
             {"valid": size in names, "label_size": size, "supported_sizes": names}, "Label size validation completed"
         )
