@@ -38,7 +38,14 @@ def test_unknown_user_and_wrong_password_answer_alike(client: TestClient[Any]) -
     unknown = client.post("/api/auth/login", json={"username": "ghost", "password": "nope-nope"})
     assert wrong.status_code == unknown.status_code == 401
     assert (
-        wrong.json() == unknown.json() == {"status": "error", "message": "Incorrect username or password", "data": None}
+        wrong.json()
+        == unknown.json()
+        == {
+            "status": "error",
+            "message": "Incorrect username or password",
+            "data": None,
+            "detail": "Incorrect username or password",
+        }
     )
 
 

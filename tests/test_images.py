@@ -182,7 +182,12 @@ def test_twenty_megabytes_is_the_limit(client: TestClient[Any], admin_token: str
     stored = files_in(images.folder)
     response = upload(client, admin_token, png_of_length(MB20 + 1))
     assert response.status_code == 413
-    assert response.json() == {"status": "error", "message": "Image is larger than 20 MB", "data": None}
+    assert response.json() == {
+        "status": "error",
+        "message": "Image is larger than 20 MB",
+        "data": None,
+        "detail": "Image is larger than 20 MB",
+    }
     assert files_in(images.folder) == stored  # no new file, no temp file
 
 

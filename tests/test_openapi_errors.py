@@ -33,7 +33,7 @@ def _conforms(body: dict[str, Any], schema: dict[str, Any]) -> bool:
 def test_api_errors_are_declared_as_the_envelope(client: TestClient[Any], admin_token: str) -> None:
     document = client.get("/schema/openapi.json").json()
     schema = _error_schema(document, "/api/parts/add_part", "post", "422")
-    assert set(schema["properties"]) == {"status", "message", "data"}
+    assert set(schema["properties"]) == {"status", "message", "data", "detail"}
     refused = client.post("/api/parts/add_part", json={"part_name": ""}, headers=bearer(admin_token))
     assert refused.status_code == 422 and _conforms(refused.json(), schema)
     missing_schema = _error_schema(document, "/api/parts/get_part", "get", "404")

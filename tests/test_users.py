@@ -156,5 +156,10 @@ def test_oversized_body_is_413_and_changes_nothing(client: TestClient[Any], admi
         "/api/users/register", content=body, headers={**bearer(admin_token), "content-type": "application/json"}
     )
     assert response.status_code == 413
-    assert response.json() == {"status": "error", "message": "Request body too large", "data": None}
+    assert response.json() == {
+        "status": "error",
+        "message": "Request body too large",
+        "data": None,
+        "detail": "Request body too large",
+    }
     assert len(client.get("/api/users/all", headers=bearer(admin_token)).json()["data"]) == 1

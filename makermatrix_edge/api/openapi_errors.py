@@ -21,6 +21,7 @@ class ErrorEnvelope(msgspec.Struct):
     status: Literal["error"]
     message: str
     data: dict[str, Any] | None
+    detail: str  # the message again, where FastAPI clients read it
 
 
 class AloraError(msgspec.Struct):

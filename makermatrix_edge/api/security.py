@@ -69,7 +69,7 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if rule == OPTIONAL:
         return
     if principal is None:
-        raise Unauthorized("Log in first: send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
+        raise Unauthorized("Not authenticated: log in first, then send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
     if rule == AUTHENTICATED or principal.can(rule):
         return
     self_param = handler.opt.get("or_self")
@@ -84,7 +84,7 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     principal = optional_principal(connection)
     if principal is None:
-        raise Unauthorized("Log in first")
+        raise Unauthorized("Not authenticated: log in first")
     return principal
 
 

@@ -27,4 +27,5 @@ def paged(data: T, message: str, *, page: int, page_size: int, total: int) -> En
 
 
 def error_body(message: str, data: Any = None) -> dict[str, Any]:
-    return {"status": "error", "message": message, "data": data}
+    """`detail` repeats the message where FastAPI clients (MakerMatrix's front end among them) read it."""
+    return {"status": "error", "message": message, "data": data, "detail": message}

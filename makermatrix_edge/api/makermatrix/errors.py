@@ -79,7 +79,7 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
 
 
 _FRIENDLY = {
-    401: "Log in first",
+    401: "Not authenticated: log in first",
     403: "You are not allowed to do this",
     404: "Not found",
     405: "This method is not allowed here",
