@@ -58,6 +58,9 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     return await services.auth.authenticate_api_key(value)
 
 
+NOT_LOGGED_IN = "Not authenticated: log in first, then send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'"
+
+
 async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     rule = handler.opt.get(ACCESS_KEY)
     if rule is None:
@@ -69,7 +72,7 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if rule == OPTIONAL:
         return
     if principal is None:
-        raise Unauthorized("Not authenticated: log in first, then send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'")
+        raise Unauthorized(NOT_LOGGED_IN)
     if rule == AUTHENTICATED or principal.can(rule):
         return
     self_param = handler.opt.get("or_self")
