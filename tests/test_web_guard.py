@@ -120,6 +120,12 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/datasheets/{filename:str}"): "parts:read",
     ("GET", "/suppliers"): "admin",
     ("POST", "/suppliers/{name:str}"): "admin",
+    ("GET", "/dashboard"): "parts:read",
+    ("GET", "/parts"): "parts:read",
+    ("GET", "/inventory"): "parts:read",
+    ("GET", "/parts/{part_id:str}"): "parts:read",
+    ("GET", "/parts/{part_id:str}/edit"): "parts:write",
+    ("GET", "/settings"): LOGIN,
 }
 POSTS = sorted(route for route, _ in PAGES.items() if route[0] == "POST")
 NEEDS_PERMISSION = sorted(route for route, rule in PAGES.items() if rule not in (OPEN, LOGIN))

@@ -138,21 +138,31 @@ class OutsideCall(ConnectionError):
     """The tests run offline: a call to a supplier's or a manufacturer's site is refused, not made."""
 
 
+class NothingListening(Exception):
+    """Another port on this machine (vite's 5173, Ollama's 11434): on a bench running only the server under
+    test nothing answers there, so each client raises its own "connection refused" (see the two senders)."""
+
+
 def _local(url: str) -> str:
     parts = urlsplit(url)
     base = urlsplit(BASE)
     if parts.hostname in LOCAL_HOSTS and parts.port in LOCAL_PORTS:
         return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
-    if parts.netloc != base.netloc:
-        raise OutsideCall(f"no network here: {parts.scheme}://{parts.netloc}")
-    return url
+    if parts.netloc == base.netloc:
+        return url
+    if parts.hostname in {"localhost", "127.0.0.1"}:
+        raise NothingListening(f"nothing listens on {parts.netloc}")
+    raise OutsideCall(f"no network here: {parts.scheme}://{parts.netloc}")
 
 
 _send = httpx.Client.send
 
 
 def _counted_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-    request.url = httpx.URL(_local(str(request.url)))
+    try:
+        request.url = httpx.URL(_local(str(request.url)))
+    except NothingListening as exc:
+        raise httpx.ConnectError(str(exc), request=request) from None
     COUNTS["http"] += 1  # a call to the server under test (an outside one was refused above)
     if request.method == "POST" and request.url.path.endswith("/users/register"):
         _remember(request.content)
@@ -213,7 +223,10 @@ try:
     _request = requests.Session.request
 
     def _counted_request(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        url = _local(url)
+        try:
+            url = _local(url)
+        except NothingListening as exc:
+            raise requests.exceptions.ConnectionError(str(exc)) from None
         COUNTS["http"] += 1
         if method.upper() == "POST" and url.rstrip("/").endswith("/users/register"):
             _remember(json.dumps(kwargs.get("json") or {}).encode())
