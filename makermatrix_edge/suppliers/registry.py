@@ -21,6 +21,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import InvalidInput, NotFound
+from makermatrix_edge.inventory.activity import SUPPLIERS_CLEARED
 from makermatrix_edge.runtime.secret_file import SecretFile
 from makermatrix_edge.settings import SuppliersSettings
 from makermatrix_edge.suppliers import catalogue
@@ -318,7 +319,7 @@ class SupplierRegistry:
         rows its values are never read, so a failure there leaves nothing in use.
         """
         now = iso(self._clock())
-        what = "supplier data cleared"
+        what = SUPPLIERS_CLEARED
 
         def write(db: sqlite_utils.Database) -> SuppliersCleared:
             touched = [
