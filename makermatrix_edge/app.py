@@ -155,6 +155,7 @@ def create_app(services: Services) -> Litestar:
             auth.AuthController,
             users.register,
             users.UsersController,
+            users.PasswordController,
             roles.RolesController,
             roles.UserRolesController,
             api_keys.ApiKeysController,
@@ -169,6 +170,7 @@ def create_app(services: Services) -> Litestar:
             utility.UtilityController,
             diagnostics.diagnostics,
             backup.BackupController,
+            backup.BackupsController,
             scan.ScanController,
             scan.ScannerController,
             tasks_quick.QuickTasksController,
@@ -202,11 +204,19 @@ def create_app(services: Services) -> Litestar:
         before_request=check_body,
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    # What MakerMatrix's clients still call without /api (and the document names so: "Base Path: /auth"):
-    # registration and the /auth routes, with the API's guards, Idempotency-Key, body checks and errors.
+    # What MakerMatrix's clients still call without /api (and the document names so: "Base Path: /auth",
+    # "/users"; MakerMatrix mounts its user routes at /users too): registration, the /auth and /users
+    # routes, with the API's guards, Idempotency-Key, body checks and errors. The phone's /users pages
+    # share the paths only where the methods differ (GET /users, POST forms).
     unprefixed = Router(
         path="/",
-        route_handlers=[users.register_unprefixed, auth.AuthController],
+        route_handlers=[
+            users.register_unprefixed,
+            auth.AuthController,
+            users.UsersController,
+            roles.RolesController,
+            roles.UserRolesController,
+        ],
         guards=[authorize, idempotency_guard],
         middleware=[RecordReplies],
         before_request=check_body,

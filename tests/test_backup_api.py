@@ -52,6 +52,16 @@ def test_create_list_download_and_traversal(tmp_path: Path, clock: FakeClock) ->
             response = client.get(f"/api/utility/backup/download/{name}", headers=h)
             assert response.status_code == 404, (name, response.status_code)
         assert client.get("/api/utility/backup/download/../../secret.key", headers=h).status_code == 404
+
+        # MakerMatrix's newer family, /api/backup/*, over the same backups
+        newer = client.get("/api/backup/list", headers=h).json()["data"]
+        assert newer["total_count"] == 1 and newer["total_size_mb"] == entry["size_mb"]
+        assert newer["backups"][0]["download_url"] == f"/api/backup/download/{entry['filename']}"
+        same = client.get(newer["backups"][0]["download_url"], headers=h)
+        assert same.status_code == 200 and same.content == got.content
+        for name in ("holiday.zip", "..%2Fdata%2Fmakermatrix.db", "..", "x%00.zip", "..%5Cmakermatrix.db"):
+            assert client.get(f"/api/backup/download/{name}", headers=h).status_code == 404, name
+        assert client.get("/api/backup/download/../../secret.key", headers=h).status_code == 404
         with pytest.raises(Exception, match="Backup not found"):
             services.backups.find("../makermatrix.db")
 
@@ -73,6 +83,9 @@ def test_only_admins_touch_backups(tmp_path: Path, clock: FakeClock) -> None:
             response = client.request(method, path, headers=bob, json={} if method == "POST" else None)
             assert response.status_code == 403, (path, response.status_code)
         assert client.get("/api/utility/backup/list").status_code == 401
+        for path in ("/api/backup/list", "/api/backup/download/test_backup.zip"):
+            assert client.get(path).status_code == 401, path
+            assert client.get(path, headers=bob).status_code == 403, path
 
 
 def test_status_export_and_legacy_download(tmp_path: Path, clock: FakeClock) -> None:

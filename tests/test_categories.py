@@ -73,6 +73,12 @@ def test_delete_all_is_admin_only(client: TestClient[Any], admin_token: str, h: 
     done = client.delete("/api/categories/delete_all_categories", headers=h)
     assert done.status_code == 200 and done.json()["data"]["deleted_count"] == 2
     assert client.get("/api/utility/get_counts", headers=h).json()["data"]["parts"] == 1
+    activity = client.get("/api/activity/recent", headers=h).json()["data"]["activities"]
+    cleared = [(a["action"], a["entity_name"], a["username"]) for a in activity if a["action"] == "cleared"]
+    assert cleared == [("cleared", "Keeps existing", "admin")]  # the part that lost its category says so
+    again = client.delete("/api/categories/delete_all_categories", headers=h)  # a retry: nothing left
+    assert again.status_code == 200 and again.json()["data"]["deleted_count"] == 0
+    assert len(client.get("/api/activity/recent", headers=h).json()["data"]["activities"]) == len(activity)
 
 
 def test_bad_category_input(client: TestClient[Any], h: dict[str, str]) -> None:

@@ -73,3 +73,40 @@ def test_a_repeated_register_without_the_api_prefix_is_answered_once(client: Tes
     again = client.post("/users/register", json=body, headers=headers)
     assert first.status_code == again.status_code == 200
     assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+
+
+def test_the_user_routes_answer_without_the_api_prefix_as_makermatrix_mounts_them(
+    client: TestClient[Any], admin_token: str
+) -> None:
+    """MakerMatrix mounts its user router at /users as well as /api/users; the phone's /users page stays."""
+    assert client.get("/users/all").status_code == 401
+    listed = client.get("/users/all", headers=bearer(admin_token))
+    assert listed.status_code == 200 and "admin" in [u["username"] for u in listed.json()["data"]]
+    admin_id = next(u["id"] for u in listed.json()["data"] if u["username"] == "admin")
+    one = client.get(f"/users/{admin_id}", headers=bearer(admin_token))
+    assert one.status_code == 200 and one.json()["data"]["username"] == "admin"
+    assert client.get("/users/roles", headers=bearer(admin_token)).json()["status"] == "success"
+    assert client.get("/users/no-such-id", headers=bearer(admin_token)).status_code == 404
+    page = client.get("/users", headers={"accept": "text/html"})
+    assert page.status_code in (200, 303) and "application/json" not in page.headers.get("content-type", "")
+
+
+def test_auth_register_without_the_api_prefix_is_for_admins_only(client: TestClient[Any], admin_token: str) -> None:
+    body = {"username": "auth-legacy", "password": "password-123", "roles": ["user"]}
+    anonymous = client.post("/auth/register", json=body)
+    assert anonymous.status_code in (401, 403) and anonymous.json()["status"] == "error"
+    made = client.post("/auth/register", json=body, headers=bearer(admin_token))
+    assert made.status_code == 200 and made.json()["data"]["username"] == "auth-legacy"
+    token = client.post("/auth/login", data={"username": "auth-legacy", "password": "password-123"})
+    user = bearer(token.json()["access_token"])
+    assert client.delete("/api/parts/clear_all", headers=user).status_code == 403  # not an admin
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/api/auth/login"])
+def test_login_without_a_name_or_password_is_400_as_makermatrix_answers(client: TestClient[Any], path: str) -> None:
+    for body in ({"username": "admin"}, {"username": "", "password": ""}, {"password": "x"}):
+        answer = client.post(path, json=body)
+        assert answer.status_code == 400, (body, answer.text)
+        assert answer.json()["status"] == "error" and "Missing credentials" in answer.json()["message"]
+    form = client.post(path, data={"username": "admin"})
+    assert form.status_code == 400 and "Missing credentials" in form.json()["message"]

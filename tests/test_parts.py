@@ -235,6 +235,13 @@ def test_clear_all_is_admin_only_and_closes_history(
         add_part(client, h, f"P{i}", quantity=i)
     response = client.delete("/api/parts/clear_all", headers=h)
     assert response.status_code == 200 and response.json()["data"]["deleted_parts"] == 3
+    assert "cleared successfully" in response.json()["message"]  # MakerMatrix's words, which its tests compare
+    activity = client.get("/api/activity/recent", headers=h).json()["data"]["activities"]
+    cleared = [a for a in activity if a["action"] == "cleared"]
+    assert sorted(a["details"].get("delta", 0) for a in cleared) == [-2, -1, 0]  # P0: a history line, no movement
+    assert {a["username"] for a in cleared} == {"admin"}
+    again = client.delete("/api/parts/clear_all", headers=h)  # a retry finds nothing: no movement, no error
+    assert again.status_code == 200 and again.json()["data"]["deleted_parts"] == 0
     sums = services.db.read_sync(
         lambda d: [r[0] for r in d.execute("SELECT sum(delta) FROM stock_movements GROUP BY part_id")]
     )

@@ -358,3 +358,60 @@ def test_browser_sign_in_and_file_routes_say_why_they_are_not_needed(fake_suppli
     assert mouser.status_code == 422 and "does not use OAuth" in mouser.json()["message"]
     upload = client.post("/api/suppliers/mouser/file-upload", headers=bearer(token))
     assert upload.status_code == 422 and "takes no files" in upload.json()["message"]
+
+
+def test_clear_suppliers_forgets_what_admins_set_and_parts_supplier_data_once_for_admins_only(
+    fake_suppliers: Any,
+) -> None:
+    """DELETE /api/utility/clear_suppliers (MakerMatrix's): one transaction, stock untouched, logged, idempotent."""
+    client, services, _ = fake_suppliers
+    h = bearer(login(client, "admin", ADMIN_PASSWORD))
+    client.post("/api/suppliers/mouser/credentials", json={"credentials": {"api_key": NEW_SECRET}}, headers=h)
+    client.put("/api/suppliers/config/suppliers/digikey", json={"enabled": False}, headers=h)
+    client.put("/api/rate-limits/suppliers/lcsc", json={"requests_per_minute": 3}, headers=h)
+    with_supplier = client.post(
+        "/api/parts/add_part", json={"part_name": "R1", "supplier": "LCSC", "quantity": 5}, headers=h
+    )
+    plain = client.post("/api/parts/add_part", json={"part_name": "R2", "quantity": 2}, headers=h).json()["data"]
+    part = with_supplier.json()["data"]
+    services.db.write_sync(  # what an enrichment leaves: the supplier's number and prices for the part
+        lambda db: db.execute(
+            "INSERT INTO supplier_offers (part_id, supplier, supplier_part_number, fetched_at) VALUES (?, ?, ?, ?)",
+            [plain["id"], "lcsc", "C25804", "2026-01-01T00:00:00+00:00"],
+        )
+    )
+    secrets = services.settings.data_dir / "supplier-secrets.json"
+    assert NEW_SECRET in secrets.read_text()
+    add_user(client, h["Authorization"].removeprefix("Bearer "), "not-admin", "user")
+    user = bearer(login(client, "not-admin", "password-123"))
+    assert client.delete("/api/utility/clear_suppliers").status_code == 401
+    assert client.delete("/api/utility/clear_suppliers", headers=user).status_code == 403
+    assert services.suppliers.status("mouser").configured  # refused: nothing changed
+    logged = len(changes_of(services))
+
+    cleared = client.delete("/api/utility/clear_suppliers", headers=h)
+    assert cleared.status_code == 200, cleared.text
+    assert "cleared successfully" in cleared.json()["message"]
+    assert cleared.json()["data"] == {
+        "supplier_configs": 2,
+        "supplier_credentials": 1,
+        "supplier_offers": 1,
+        "parts_supplier_cleared": 2,
+    }
+    assert NEW_SECRET not in secrets.read_text()
+    assert not services.suppliers.status("mouser").configured  # the config file has no Mouser key
+    assert services.suppliers.status("digikey").configured  # its config-file credentials apply again
+    assert services.suppliers.enabled("digikey") and services.suppliers.rate_source("lcsc") == "config file"
+    after = client.get(f"/api/parts/get_part?part_id={part['id']}", headers=h).json()["data"]
+    assert after["supplier"] is None and after["quantity"] == 5  # stock untouched: no movement
+    moves = services.db.read_sync(lambda db: db.execute("SELECT count(*) FROM stock_movements").fetchone()[0])
+    assert moves == 2  # the two creations only
+    assert [c["action"] for c in changes_of(services)[logged:]] == ["cleared"] * 3  # digikey, lcsc, mouser
+    activity = client.get("/api/activity/recent", headers=h).json()["data"]["activities"]
+    assert sorted(a["entity_name"] for a in activity if a["action"] == "cleared") == ["R1", "R2"]
+
+    again = client.delete("/api/utility/clear_suppliers", headers=h)  # a retry: nothing left, nothing logged
+    assert again.status_code == 200 and set(again.json()["data"].values()) == {0}
+    assert len(changes_of(services)) == logged + 3
+    edits = services.db.read_sync(lambda db: db.execute("SELECT count(*) FROM part_changes").fetchone()[0])
+    assert edits == 2

@@ -21,6 +21,12 @@ from makermatrix_edge.errors import InvalidInput
 MAX_LIMIT = 100
 STATS_LIMIT = 1000  # MakerMatrix's stats look at the newest 1 000 activities of the window too
 MAX_HOURS = 168
+# What an admin's clear-everything writes: the reason of the movement that closes each part's stock, and
+# the part_changes lines of what held no stock, lost its categories or its supplier data.
+CLEARED = "all parts cleared"
+CATEGORIES_CLEARED = "all categories deleted"
+SUPPLIERS_CLEARED = "supplier data cleared"
+CLEARED_CHANGES = frozenset({CLEARED, CATEGORIES_CLEARED, SUPPLIERS_CLEARED})
 
 _MOVEMENTS = (
     "SELECT m.id, m.part_id, p.part_name, m.user_id, m.username, m.source, m.created_at, m.delta, m.quantity_after, "
@@ -69,6 +75,8 @@ def _movement(r: Any) -> Activity:
         action, said = "created", f"{who} added {part} ({r['quantity_after']})"
     elif reason == "part deleted":
         action, said = "deleted", f"{who} deleted {part}"
+    elif reason == CLEARED:
+        action, said = "cleared", f"{who} cleared all parts ({part} held {n})"
     elif r["source"] == "import":
         action, said = "imported", f"{who} received {n} × {part}"
     elif reason == "counted":
@@ -96,6 +104,8 @@ def _change(r: Any) -> Activity:
         action, said = "moved", f"{who} moved {part} to {what.removeprefix('moved to ')}"
     elif what.startswith("moved from ") and " to " in what:  # a single move says where from too
         action, said = "moved", f"{who} moved {part} to {what.rsplit(' to ', 1)[1]}"
+    elif what in CLEARED_CHANGES:
+        action, said = "cleared", f"{who}: {what} ({part})"
     elif what.startswith("edited: "):
         action, said = "updated", f"{who} edited {part} ({what.removeprefix('edited: ')})"
     else:

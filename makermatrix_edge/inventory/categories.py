@@ -8,10 +8,12 @@ from typing import Any
 
 import sqlite_utils
 
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import BadRequest, Conflict, InvalidInput, NotFound
+from makermatrix_edge.inventory.activity import CATEGORIES_CLEARED
 from makermatrix_edge.inventory.component_models import AloraCategory, AloraCategoryCreate, AloraCategoryUpdate
 from makermatrix_edge.inventory.models import CategoryCreate, CategoryUpdate, CategoryView, provided
 from makermatrix_edge.runtime.events import EventBus
@@ -141,13 +143,21 @@ class CategoryService:
         self._events.entity("deleted", "category", done.id, done.name, None)
         return done
 
-    async def delete_all(self) -> int:
+    async def delete_all(self, actor: Principal | None = None) -> int:
+        """Delete every category; each part that had one gets a line in its history (parts stay)."""
+        now = iso(self._clock())
+
         def apply(db: sqlite_utils.Database) -> int:
+            db.execute(
+                "INSERT INTO part_changes (part_id, what, source, user_id, username, created_at) "
+                "SELECT DISTINCT part_id, ?, 'api', ?, ?, ? FROM part_categories",
+                [CATEGORIES_CLEARED, actor.user_id if actor else None, actor.username if actor else None, now],
+            )
             db.execute("UPDATE categories SET parent_id = NULL")
             return int(db.execute("DELETE FROM categories").rowcount)
 
         done = await self._db.write(apply)
-        self._events.entity("deleted", "category", None, None, None, changes={"deleted_categories": done})
+        self._events.entity("deleted", "category", None, None, actor, changes={"deleted_categories": done})
         return done
 
 

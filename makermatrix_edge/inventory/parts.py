@@ -15,6 +15,7 @@ from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries, reservations, stock
+from makermatrix_edge.inventory.activity import CLEARED
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartUpdate, PartView
 from makermatrix_edge.runtime.events import EventBus
 
@@ -334,11 +335,16 @@ class PartService:
 
         def remove(db: sqlite_utils.Database) -> int:
             reservations.refuse_if_reserved(db)
+            who = [CLEARED, actor.user_id if actor else None, actor.username if actor else None, now]
             db.execute(
                 "INSERT INTO stock_movements (part_id, delta, quantity_after, reason, source, user_id, username, "
-                "created_at) SELECT id, -quantity, 0, 'all parts cleared', 'api', ?, ?, ? "
-                "FROM parts WHERE quantity > 0",
-                [actor.user_id if actor else None, actor.username if actor else None, now],
+                "created_at) SELECT id, -quantity, 0, ?, 'api', ?, ?, ? FROM parts WHERE quantity > 0",
+                who,
+            )
+            db.execute(  # a part without stock gets no movement; this line records that it was cleared
+                "INSERT INTO part_changes (part_id, what, source, user_id, username, created_at) "
+                "SELECT id, ?, 'api', ?, ?, ? FROM parts WHERE quantity = 0",
+                who,
             )
             return int(db.execute("DELETE FROM parts").rowcount)
 

@@ -49,6 +49,12 @@ class SecretFile:
                 data.pop(supplier, None)
             self._write(data)
 
+    def clear(self) -> None:
+        """Forget every value (the file stays, empty, with its 0600 mode)."""
+        with self._lock:
+            if self.read():
+                self._write({})
+
     def _write(self, data: Secrets) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".secrets-", dir=self.path.parent)  # mkstemp makes it 0600

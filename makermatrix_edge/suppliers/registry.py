@@ -14,12 +14,14 @@ import threading
 from functools import partial
 from typing import Final, NamedTuple
 
+import msgspec
 import sqlite_utils
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import InvalidInput, NotFound
+from makermatrix_edge.inventory.activity import SUPPLIERS_CLEARED
 from makermatrix_edge.runtime.secret_file import SecretFile
 from makermatrix_edge.settings import SuppliersSettings
 from makermatrix_edge.suppliers import catalogue
@@ -55,6 +57,15 @@ def record_change(db: sqlite_utils.Database, supplier: str, action: str, detail:
         "INSERT INTO supplier_changes (supplier, action, detail, username, created_at) VALUES (?, ?, ?, ?, ?)",
         [supplier, action, detail, who, now],
     )
+
+
+class SuppliersCleared(msgspec.Struct):
+    """What DELETE /api/utility/clear_suppliers removed (MakerMatrix's names where they mean the same)."""
+
+    supplier_configs: int  # settings an admin changed (enabled, requests per minute)
+    supplier_credentials: int  # credentials an admin set (the config file's still apply)
+    supplier_offers: int  # prices, stock and supplier numbers fetched for parts
+    parts_supplier_cleared: int  # parts that named a supplier or had offers
 
 
 class SupplierRegistry:
@@ -299,6 +310,48 @@ class SupplierRegistry:
         if not client.credential_keys:
             raise InvalidInput(f"{client.display_name} needs no credentials", "supplier")
         return await self.set_credentials(client.name, dict.fromkeys(client.credential_keys, ""), actor)
+
+    async def clear_all(self, actor: Principal) -> SuppliersCleared:
+        """Forget what an admin set for every supplier and every part's supplier data, in one transaction.
+
+        Each part that changed gets a line in its history, each supplier one in its change log; a repeat
+        finds nothing and writes nothing. The secrets file is emptied after the commit: without their
+        rows its values are never read, so a failure there leaves nothing in use.
+        """
+        now = iso(self._clock())
+        what = SUPPLIERS_CLEARED
+
+        def write(db: sqlite_utils.Database) -> SuppliersCleared:
+            touched = [
+                r[0]
+                for r in db.execute(
+                    "SELECT DISTINCT supplier FROM supplier_credentials UNION "
+                    "SELECT DISTINCT supplier FROM supplier_settings ORDER BY 1"
+                )
+            ]
+            parts = "SELECT id FROM parts WHERE supplier IS NOT NULL OR id IN (SELECT part_id FROM supplier_offers)"
+            changed = db.execute(
+                "INSERT INTO part_changes (part_id, what, source, user_id, username, created_at) "
+                f"SELECT id, ?, 'api', ?, ?, ? FROM parts WHERE id IN ({parts})",
+                [what, actor.user_id, actor.username, now],
+            ).rowcount
+            db.execute("UPDATE parts SET supplier = NULL, updated_at = ? WHERE supplier IS NOT NULL", [now])
+            cleared = SuppliersCleared(
+                supplier_configs=db.execute("DELETE FROM supplier_settings").rowcount,
+                supplier_credentials=db.execute("DELETE FROM supplier_credentials").rowcount,
+                supplier_offers=db.execute("DELETE FROM supplier_offers").rowcount,
+                parts_supplier_cleared=changed,
+            )
+            for supplier in touched:
+                record_change(db, supplier, "cleared", "all settings and credentials an admin set", actor.username, now)
+            return cleared
+
+        done = await self._db.write(write)
+        await asyncio.to_thread(self._secrets.clear)
+        await asyncio.to_thread(self.load)
+        for client in self.clients.values():
+            client.credentials_changed()
+        return done
 
     def changes(self, name: str, limit: int = 50) -> list[dict[str, str]]:
         """The newest changes an admin made to this supplier (key names and settings, never a credential)."""

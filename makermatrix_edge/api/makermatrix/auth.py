@@ -13,7 +13,7 @@ from litestar.params import JSONBody
 from makermatrix_edge.accounts.models import Principal, TokenPair, UserView
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import AUTHENTICATED, PUBLIC, access
-from makermatrix_edge.errors import Unauthorized
+from makermatrix_edge.errors import BadRequest, Unauthorized
 from makermatrix_edge.httpkit.body import json_or_form
 from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE, refresh_cookie
 from makermatrix_edge.services import Services
@@ -22,6 +22,13 @@ from makermatrix_edge.services import Services
 class Credentials(msgspec.Struct):
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class LoginFields(msgspec.Struct):
+    """/auth/login's body: a missing or empty field is told apart (400), as MakerMatrix's login does."""
+
+    username: Annotated[str, msgspec.Meta(max_length=128)] = ""
+    password: Annotated[str, msgspec.Meta(max_length=1024)] = ""
 
 
 class RefreshRequest(msgspec.Struct):
@@ -75,7 +82,9 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], services: NamedDependency[Services]
     ) -> Response[LoginResponse]:
         """Log in with JSON {username, password} or form fields; sets the refresh-token cookie."""
-        creds = await json_or_form(request, Credentials)
+        creds = await json_or_form(request, LoginFields)
+        if not creds.username or not creds.password:  # MakerMatrix's login answers these with 400
+            raise BadRequest("Missing credentials: send a username and a password")
         pair = await services.auth.login(creds.username, creds.password, _client(request))
         body = LoginResponse(
             access_token=pair.access_token,

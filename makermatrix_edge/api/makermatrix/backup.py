@@ -1,4 +1,4 @@
-"""/api/utility/backup/*: create, list, download, status, export and restore backups (admin)."""
+"""/api/utility/backup/* and /api/backup/*: create, list, download, status, export and restore backups (admin)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,14 @@ class CreatedBackup(msgspec.Struct):
 
 class BackupList(msgspec.Struct):
     backups: list[BackupEntry]
+
+
+class BackupListing(msgspec.Struct):
+    """MakerMatrix's /api/backup/list shape."""
+
+    backups: list[BackupEntry]
+    total_count: int
+    total_size_mb: float
 
 
 class BackupStatus(msgspec.Struct, kw_only=True):
@@ -88,6 +96,11 @@ async def _start(services: Services, principal: Principal) -> CreatedBackup:
     view = await services.tasks.create(request, principal)
     where = await asyncio.to_thread(services.backups.describe_target)
     return CreatedBackup(view.id, "backup_creation", name, f"/api/tasks/{view.id}", f"{where}/{name}.zip")
+
+
+async def _zip_file(services: Services, name: str) -> File:
+    path = await asyncio.to_thread(services.backups.find, name)  # listed backups only: no path in the name
+    return File(path, filename=path.name, media_type="application/zip")
 
 
 def _counts(db: Any) -> dict[str, int]:
@@ -141,8 +154,7 @@ class BackupController(Controller):
 
     @get("/download/{backup_filename:str}", opt=access(PERMISSION))
     async def download(self, backup_filename: FromPath[str], services: NamedDependency[Services]) -> File:
-        path = await asyncio.to_thread(services.backups.find, backup_filename)
-        return File(path, filename=path.name, media_type="application/zip")
+        return await _zip_file(services, backup_filename)
 
     @get("/status", opt=access(PERMISSION))
     async def status(self, services: NamedDependency[Services]) -> Envelope[BackupStatus]:
@@ -210,3 +222,22 @@ class BackupController(Controller):
         finally:
             Path(temp).unlink(missing_ok=True)
         return await _restored(services, data.file.filename or "upload.zip", result)
+
+
+class BackupsController(Controller):
+    """MakerMatrix's newer backup family (/api/backup/*) over the same backups as /api/utility/backup."""
+
+    path = "/backup"
+    tags = ["backup"]
+
+    @get("/list", opt=access(PERMISSION))
+    async def list_backups(self, services: NamedDependency[Services]) -> Envelope[BackupListing]:
+        found = await asyncio.to_thread(services.backups.list)
+        backups = [msgspec.structs.replace(b, download_url=f"/api/backup/download/{b.filename}") for b in found]
+        total_mb = round(sum(b.size_bytes for b in backups) / 2**20, 2)
+        return ok(BackupListing(backups, len(backups), total_mb), f"Found {len(backups)} backup files")
+
+    @get("/download/{backup_filename:str}", opt=access(PERMISSION))
+    async def download(self, backup_filename: FromPath[str], services: NamedDependency[Services]) -> File:
+        """Only a listed backup: a name with a separator or '..' is not found, as on /api/utility/backup."""
+        return await _zip_file(services, backup_filename)

@@ -9,6 +9,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.accounts.roles import ADMIN
 from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.security import access
@@ -71,6 +72,8 @@ class CategoriesController(Controller):
         return ok(category, f"Category '{category.name}' removed{note}")
 
     @delete("/delete_all_categories", opt=access(ADMIN), status_code=200)
-    async def delete_all(self, services: NamedDependency[Services]) -> Envelope[Deleted]:
-        count = await services.categories.delete_all()
+    async def delete_all(
+        self, principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Envelope[Deleted]:
+        count = await services.categories.delete_all(principal)
         return ok(Deleted(deleted_count=count), f"Deleted all {count} categories; parts keep existing")

@@ -137,7 +137,10 @@ class PartsController(Controller):
         self, principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> Envelope[Cleared]:
         count = await services.parts.clear_all(principal)
-        return ok(Cleared(deleted_parts=count), f"Deleted all {count} parts (their stock history is kept)")
+        return ok(
+            Cleared(deleted_parts=count),
+            f"All {count} parts have been cleared successfully (their stock history is kept)",
+        )
 
     @post("/search", opt=access("parts:read"), status_code=200)
     async def search(self, data: JSONBody[PartSearch], services: NamedDependency[Services]) -> Envelope[SearchResult]:

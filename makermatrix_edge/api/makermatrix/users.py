@@ -49,11 +49,18 @@ async def register(
     return await _register(data, services, maybe_principal)
 
 
-@post("/users/register", opt=access(OPTIONAL), tags=["users"], status_code=200, include_in_schema=False)
+@post(
+    ["/users/register", "/auth/register"],
+    opt=access(OPTIONAL),
+    tags=["users"],
+    status_code=200,
+    include_in_schema=False,
+)
 async def register_unprefixed(
     data: JSONBody[UserCreate], services: NamedDependency[Services], maybe_principal: NamedDependency[Principal | None]
 ) -> Envelope[UserView]:
-    """MakerMatrix still serves its user routes without /api too; its clients call register there."""
+    """MakerMatrix still serves its user routes without /api too; its clients call register there (and the
+    document's /auth/register)."""
     return await _register(data, services, maybe_principal)
 
 
@@ -108,6 +115,21 @@ class UsersController(Controller):
         )
         return ok(user, f"User {user.username} updated")
 
+    @delete("/{user_id:str}", opt=access("users:delete"), status_code=200)
+    async def delete_user(
+        self, user_id: FromPath[str], principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Envelope[UserView]:
+        user = await services.users.delete(user_id, actor=principal)
+        return ok(user, f"User {user.username} deleted")
+
+
+class PasswordController(Controller):
+    """PUT /api/users/{id}/password; apart so that the un-prefixed /users mount leaves the path to the phone's
+    password form (POST /users/{id}/password), which Litestar would otherwise refuse as a second OPTIONS."""
+
+    path = "/users"
+    tags = ["users"]
+
     @put("/{user_id:str}/password", opt=access("users:write", or_self="user_id"))
     async def change_password(
         self,
@@ -120,10 +142,3 @@ class UsersController(Controller):
             user_id, actor=principal, current_password=data.current_password, new_password=data.new_password
         )
         return ok(None, "Password changed; every session of this user has ended, log in again")
-
-    @delete("/{user_id:str}", opt=access("users:delete"), status_code=200)
-    async def delete_user(
-        self, user_id: FromPath[str], principal: NamedDependency[Principal], services: NamedDependency[Services]
-    ) -> Envelope[UserView]:
-        user = await services.users.delete(user_id, actor=principal)
-        return ok(user, f"User {user.username} deleted")

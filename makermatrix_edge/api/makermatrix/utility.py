@@ -7,19 +7,23 @@ import functools
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import File
 
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.accounts.roles import ADMIN
+from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.makermatrix.errors import EXCEPTION_HANDLERS
 from makermatrix_edge.api.security import PUBLIC, access
 from makermatrix_edge.httpkit.admission import photo_admission
 from makermatrix_edge.httpkit.uploads import IMAGE_UPLOAD_BODY_LIMIT, read_capped
 from makermatrix_edge.inventory.images import IMAGE_URL
 from makermatrix_edge.services import Services
+from makermatrix_edge.suppliers.registry import SuppliersCleared
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # an image id never names other bytes
 
@@ -85,6 +89,17 @@ class UtilityController(Controller):
     ) -> File:
         """The image as uploaded; `?size=thumb`: at most 256 px; `?size=page`: at most 800 px and 150 KB (JPEG)."""
         return await _image_file(services, image_id, size)
+
+    @delete("/clear_suppliers", opt=access(ADMIN), status_code=200)
+    async def clear_suppliers(
+        self, principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Envelope[SuppliersCleared]:
+        """Forget every supplier setting and credential an admin set and every part's supplier data (admin)."""
+        cleared = await services.suppliers.clear_all(principal)
+        return ok(
+            cleared,
+            "All supplier data has been cleared successfully; credentials in the config file still apply",
+        )
 
 
 async def _image_file(services: Services, image_id: str, size: str | None) -> File:
