@@ -58,7 +58,11 @@ def test_the_auth_routes_answer_without_the_api_prefix_as_the_document_names_the
     assert renewed.status_code == 200 and renewed.json()["message"] == "Token refreshed successfully"
     assert renewed.json()["data"]["token_type"] == "bearer" and renewed.json()["data"]["refresh_token"]
     assert client.post("/auth/mobile-refresh", json={"refresh_token": mobile["refresh_token"]}).status_code == 401
-    assert client.post("/auth/mobile-refresh", json={"refresh_token": "not-a-token"}).status_code == 401
+    forged = client.post("/auth/mobile-refresh", json={"refresh_token": "not-a-token"})
+    assert forged.status_code == 401 and forged.json()["detail"] == "Invalid refresh token; log in again"
+    client.cookies.clear()  # no refresh cookie at all
+    missing = client.post("/auth/refresh")
+    assert missing.status_code == 401 and missing.json()["message"] == "Refresh token missing: log in again"
     assert client.post("/auth/mobile-refresh", json={}).status_code == 422
     out = client.post("/auth/logout")
     assert out.status_code == 200 and out.json()["message"] == "Logout successful"

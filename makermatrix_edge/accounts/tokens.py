@@ -105,7 +105,8 @@ class TokenIssuer:
             )
             claims = msgspec.convert(raw, Claims)
         except (jwt.InvalidTokenError, msgspec.ValidationError):
-            raise Unauthorized("Invalid token; log in again") from None
+            what = "refresh token" if kind == "refresh" else "token"  # MakerMatrix's clients look for these words
+            raise Unauthorized(f"Invalid {what}; log in again") from None
         if claims.exp <= self._clock():
             raise Unauthorized("Token expired; log in again")
         if claims.typ != kind:

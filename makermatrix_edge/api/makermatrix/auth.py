@@ -113,7 +113,7 @@ class AuthController(Controller):
             body_token = (await json_or_form(request, RefreshRequest)).refresh_token
         token = body_token or request.cookies.get(REFRESH_COOKIE)
         if not token:
-            raise Unauthorized("No refresh token: log in again")
+            raise Unauthorized("Refresh token missing: log in again")
         pair = await services.auth.refresh(token)
         envelope = ok(_token_data(pair, with_refresh=body_token is not None), "Token refreshed")
         return Response(envelope, cookies=[] if body_token else [refresh_cookie(request, pair)])
