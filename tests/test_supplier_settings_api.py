@@ -373,7 +373,7 @@ def test_digikeys_browser_sign_in_gives_the_url_shows_the_code_and_checks_it_at_
     assert "Copy the authorization code below" in page.text and page.headers["cache-control"] == "no-store"
     refused = client.get("/api/suppliers/digikey/oauth/callback?error=access_denied")
     assert refused.status_code == 400 and "OAuth Authorization Failed" in refused.text
-    assert "access_denied" in refused.text
+    assert "access_denied" in refused.text and 'href="/suppliers"' in refused.text  # a way on, in words
     nothing = client.get("/api/suppliers/digikey/oauth/callback")
     assert nothing.status_code == 400 and "Missing Authorization Code" in nothing.text
 

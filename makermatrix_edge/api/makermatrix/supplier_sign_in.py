@@ -110,7 +110,11 @@ def page(head: str, title: str, body: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(head)}</title><style>"
         "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;padding:16px;max-width:40em}"
+        "h1{font-size:1.5em;line-height:1.25}"
         ".code{font-family:monospace;font-size:18px;word-break:break-all;padding:12px;border:1px solid #888;"
         "border-radius:8px;user-select:all}"
-        f"</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+        ".button{display:inline-block;min-height:44px;line-height:44px;padding:0 16px;border:1px solid #888;"
+        "border-radius:8px;text-decoration:none}"
+        f"</style></head><body><h1>{escape(title)}</h1>{body}"
+        '<p><a class="button" href="/suppliers">Suppliers settings</a></p></body></html>'
     )
