@@ -22,6 +22,7 @@ from PIL import Image
 
 DIGIKEY_ID = "dk-client-id-123"
 DIGIKEY_SECRET = "dk-client-secret-456"
+DIGIKEY_CODE = "dk-auth-code-789"  # the one code the fake token endpoint takes (the OAuth code flow)
 MOUSER_KEY = "mouser-key-0badc0de"
 
 
@@ -309,8 +310,11 @@ def _handler(fakes: Fakes) -> type[BaseHTTPRequestHandler]:
 
         def _token(self, body: bytes) -> None:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            code_flow = form.get("grant_type") == "authorization_code"
+            if code_flow and (form.get("code") != DIGIKEY_CODE or not form.get("redirect_uri")):
+                return self._send(400, {"error": "invalid_grant", "error_description": "The code is invalid"})
             if (
-                form.get("grant_type") != "client_credentials"
+                form.get("grant_type") not in ("client_credentials", "authorization_code")
                 or form.get("client_id") != DIGIKEY_ID
                 or form.get("client_secret") != DIGIKEY_SECRET
             ):

@@ -81,6 +81,9 @@ def test_redact_patterns() -> None:
     assert redact(f"< authorization: Bearer {jwt}") == "< authorization: ***"
     assert redact("key mme_abcdefghijklmnop used") == "key mme_*** used"
     assert redact("login password=hunter22&user=a") == "login password=***&user=a"
+    callback = '"GET /api/suppliers/digikey/oauth/callback?code=dk-abc&x=1 HTTP/1.1" 200'
+    assert redact(callback) == '"GET /api/suppliers/digikey/oauth/callback?code=***&x=1 HTTP/1.1" 200'
+    assert redact("POST /x/oauth/exchange?authorization_code=dk-abc") == "POST /x/oauth/exchange?authorization_code=***"
     assert redact("nothing secret here: 42 parts") == "nothing secret here: 42 parts"
 
 

@@ -25,6 +25,8 @@ PUBLIC_ROUTES = {
     "/api/auth/refresh",
     "/api/auth/logout",
     "/api/utility/get_image/{image_id:str}",  # <img> tags cannot send a token; ids are random UUIDs
+    # DigiKey sends the browser back here with no token; the page reads and changes nothing, shows the code escaped
+    "/api/suppliers/{supplier_name:str}/oauth/callback",
 }
 
 

@@ -110,7 +110,8 @@ def test_secrets_stored_in_the_database_by_an_older_version_move_out(tmp_path: P
     with supplier_fakes() as fakes:
         settings = supplier_settings(fakes, digikey_client_id="", digikey_client_secret="", mouser_api_key="")
         with task_app(tmp_path, clock, suppliers=settings) as (client, services, token):
-            listed = {s["name"]: s for s in client.get("/api/suppliers/", headers=bearer(token)).json()["data"]}
+            configs = client.get("/api/suppliers/config/suppliers", headers=bearer(token)).json()["data"]
+            listed = {s["supplier_name"]: s for s in configs}
             assert listed["digikey"]["credentials_source"] == "set by an admin"
             assert listed["mouser"]["configured"] is True
             assert enrich_digikey(client, token)["status"] == "completed"

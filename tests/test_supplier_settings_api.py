@@ -7,6 +7,7 @@ import logging
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from litestar.testing import TestClient
@@ -14,7 +15,7 @@ from litestar.testing import TestClient
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
-from supplier_fakes import DIGIKEY_ID, DIGIKEY_SECRET, MOUSER_KEY, supplier_fakes, supplier_settings
+from supplier_fakes import DIGIKEY_CODE, DIGIKEY_ID, DIGIKEY_SECRET, MOUSER_KEY, supplier_fakes, supplier_settings
 
 NEW_SECRET = "brand-new-mouser-key-7f3e"
 
@@ -57,7 +58,6 @@ ADMIN_ONLY: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/rate-limits/initialize", None),
     ("POST", "/api/suppliers/digikey/oauth/authorization-url", {}),
     ("POST", "/api/suppliers/digikey/oauth/exchange", {}),
-    ("GET", "/api/suppliers/digikey/oauth/callback", None),
     ("POST", "/api/suppliers/digikey/file-upload", None),
 ]
 READ_POSTS = [
@@ -256,6 +256,8 @@ def test_the_test_says_in_words_what_works(fake_suppliers: Any) -> None:
     digikey = client.post("/api/suppliers/digikey/test", json={}, headers=bearer(token)).json()
     assert digikey["data"]["success"] is True, digikey
     assert digikey["message"].startswith("DigiKey works") and "looking up 311-1.00KCRCT-ND" in digikey["message"]
+    assert "authentication: OAuth2 client credentials" in digikey["message"]
+    assert "authentication" not in body["message"]  # Mouser: an API key says it all
     assert DIGIKEY_ID not in json.dumps(digikey) and DIGIKEY_SECRET not in json.dumps(digikey)
     assert client.post("/api/suppliers/nosuch/test", json={}, headers=bearer(token)).status_code == 404
 
@@ -313,7 +315,9 @@ def test_supplier_info_dropdown_and_schemas_answer_as_makermatrix_does(fake_supp
     created = client.post("/api/suppliers/config/suppliers", json={"supplier_name": "lcsc"}, headers=bearer(token))
     assert created.status_code == 409 and "already exists" in created.json()["message"]
     unknown = client.post("/api/suppliers/config/suppliers", json={"supplier_name": "acme"}, headers=bearer(token))
-    assert unknown.status_code == 404
+    assert unknown.status_code == 422 and "'acme' cannot be added: the suppliers are built in" in unknown.text
+    names = client.get("/api/suppliers/", headers=bearer(token)).json()
+    assert names["data"] == ["lcsc", "digikey", "mouser"] and names["message"] == "Found 3 available suppliers"
     deleted = client.delete("/api/suppliers/config/suppliers/lcsc", headers=bearer(token))
     assert deleted.status_code == 422 and "built in" in deleted.json()["message"]
 
@@ -335,6 +339,8 @@ def test_a_part_looked_up_live_answers_details_prices_stock_and_datasheet(fake_s
     link = "https://www.lcsc.com/product-detail/Resistors_C25804.html"
     found = [m.group(1) for m in (re.search(p, link) for p in mapping["url_patterns"]) if m]
     assert found == ["C25804"]
+    not_lcsc = client.post("/api/suppliers/lcsc/part/TEST-001", json={"config": {}}, headers=bearer(user))
+    assert not_lcsc.status_code == 422 and "LCSC knows only its own numbers" in not_lcsc.json()["message"]
     missing = client.post("/api/suppliers/lcsc/part/C9999999", headers=bearer(user))
     assert missing.status_code == 404 and "has no product 'C9999999'" in missing.json()["message"]
     nothing = client.post("/api/suppliers/detect-from-url", json={"url": "https://example.com/p"}, headers=bearer(user))
@@ -344,16 +350,49 @@ def test_a_part_looked_up_live_answers_details_prices_stock_and_datasheet(fake_s
     assert off.status_code == 400 and "disabled by an admin" in off.json()["message"]
 
 
-def test_browser_sign_in_and_file_routes_say_why_they_are_not_needed(fake_suppliers: Any) -> None:
-    client, _, _ = fake_suppliers
+def test_digikeys_browser_sign_in_gives_the_url_shows_the_code_and_checks_it_at_digikey(fake_suppliers: Any) -> None:
+    client, services, fakes = fake_suppliers
     token = login(client, "admin", ADMIN_PASSWORD)
-    for method, url in (
-        ("POST", "/api/suppliers/digikey/oauth/authorization-url"),
-        ("POST", "/api/suppliers/digikey/oauth/exchange"),
-        ("GET", "/api/suppliers/digikey/oauth/callback"),
-    ):
-        answer = client.request(method, url, headers=bearer(token))
-        assert answer.status_code == 422 and "client credentials" in answer.json()["message"], url
+    own = "http://testserver.local/api/suppliers/digikey/oauth/callback"
+    url = client.post("/api/suppliers/digikey/oauth/authorization-url", headers=bearer(token)).json()["data"]
+    assert url == f"{fakes.base}/v1/oauth2/authorize?response_type=code&client_id={DIGIKEY_ID}&redirect_uri={own}"
+    theirs = {
+        "credentials": {"client_id": "their-id", "client_secret": "their-secret"},
+        "config": {"oauth_callback_url": "https://bench.local:8443/api/suppliers/digikey/oauth/callback"},
+    }
+    url = client.post("/api/suppliers/digikey/oauth/authorization-url", json=theirs, headers=bearer(token))
+    assert "client_id=their-id&redirect_uri=https://bench.local:8443/api/" in url.json()["data"]
+    bad = {"config": {"oauth_callback_url": "javascript:alert(1)"}}
+    answer = client.post("/api/suppliers/digikey/oauth/authorization-url", json=bad, headers=bearer(token))
+    assert answer.status_code == 422 and "http(s) URL" in answer.json()["message"]
+
+    # DigiKey sends the browser back with no API token: the page needs no login and echoes nothing raw.
+    page = client.get("/api/suppliers/digikey/oauth/callback?code=<script>x</script>")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "&lt;script&gt;x&lt;/script&gt;" in page.text and "<script>" not in page.text
+    assert "Copy the authorization code below" in page.text and page.headers["cache-control"] == "no-store"
+    refused = client.get("/api/suppliers/digikey/oauth/callback?error=access_denied")
+    assert refused.status_code == 400 and "OAuth Authorization Failed" in refused.text
+    assert "access_denied" in refused.text and 'href="/suppliers"' in refused.text  # a way on, in words
+    nothing = client.get("/api/suppliers/digikey/oauth/callback")
+    assert nothing.status_code == 400 and "Missing Authorization Code" in nothing.text
+
+    exchange = "/api/suppliers/digikey/oauth/exchange?authorization_code="
+    took = client.post(exchange + DIGIKEY_CODE, headers=bearer(token)).json()
+    assert took["status"] == "success" and took["data"]["authenticated"] is True, took
+    sent = [parse_qs(body.decode()) for _, path, _, body in fakes.requests if path == "/v1/oauth2/token"][-1]
+    assert sent["grant_type"] == ["authorization_code"] and sent["redirect_uri"] == [own]
+    wrong = client.post(exchange + "used-code", headers=bearer(token))
+    assert wrong.status_code == 200 and wrong.json()["data"]["authenticated"] is False
+    assert "refused the code" in wrong.json()["message"]
+    their_secret = client.post(exchange + DIGIKEY_CODE, json=theirs, headers=bearer(token)).json()
+    assert their_secret["data"]["authenticated"] is False  # the credentials sent are the ones used ...
+    assert services.suppliers.get("digikey").credentials()["client_id"] == DIGIKEY_ID  # ... and not stored
+    no_code = client.post("/api/suppliers/digikey/oauth/exchange", headers=bearer(token))
+    assert no_code.status_code == 400 and "authorization_code" in no_code.json()["message"]
+    for answer in (took, wrong.json(), their_secret):
+        assert DIGIKEY_SECRET not in json.dumps(answer) and "their-secret" not in json.dumps(answer)
+
     mouser = client.post("/api/suppliers/mouser/oauth/authorization-url", headers=bearer(token))
     assert mouser.status_code == 422 and "does not use OAuth" in mouser.json()["message"]
     upload = client.post("/api/suppliers/mouser/file-upload", headers=bearer(token))

@@ -25,6 +25,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"(?i)\b(token|access_token|refresh_token|api_key|apikey|key|password|passwd|secret)=[^&\s\"';,]+"),
         r"\1=***",
     ),
+    # An OAuth authorization code in a URL (DigiKey's sign-in callback, the code exchange): one use, but a secret.
+    (re.compile(r"([?&](?:code|authorization_code)=)[^&\s\"']+"), r"\1***"),
     # Header dumps at DEBUG ("< authorization: Bearer ...").
     (re.compile(r"(?i)\b(authorization|x-api-key|cookie|set-cookie):\s*[^\r\n]+"), r"\1: ***"),
 )

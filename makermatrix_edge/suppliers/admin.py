@@ -291,6 +291,8 @@ async def run_test(reg: SupplierRegistry, name: str, now: str) -> TestResult:
     checks: list[str] = []
     st = reg.status(client.name)
     checks.append("credentials: " + ("complete" if st.configured else st.message))
+    if client.sign_in:
+        checks.append(f"authentication: {client.sign_in}")
     checks.append("enabled" if reg.enabled(client.name) else "disabled by an admin (the test runs anyway)")
     started = time.monotonic()
     success = False

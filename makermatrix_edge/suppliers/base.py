@@ -24,6 +24,7 @@ class SupplierClient(ABC):
     capabilities: tuple[str, ...] = ALL_CAPABILITIES
     credential_keys: tuple[str, ...] = ()  # keys of its settings section an admin may also set
     secret_keys: tuple[str, ...] = ()  # kept in the secrets file, never in the database
+    sign_in = ""  # how it authenticates, in words, where that is worth saying (the connection test names it)
 
     def __init__(
         self, supplier: Supplier, http: SupplierHttp, credentials: Credentials, section: SupplierSection

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from makermatrix_edge.suppliers import parse
 from makermatrix_edge.suppliers.base import SupplierClient
@@ -19,6 +19,7 @@ _PACKAGE_PARAMS = ("Package / Case", "Supplier Device Package")
 class DigiKeyClient(SupplierClient):
     credential_keys = ("client_id", "client_secret")
     secret_keys = ("client_secret",)
+    sign_in = "OAuth2 client credentials (client_id and client_secret; no browser sign-in needed)"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,6 +83,31 @@ class DigiKeyClient(SupplierClient):
             if attempt == 2:
                 raise SupplierAuthError(f"DigiKey refused the access token (HTTP {reply.status})")
         raise AssertionError("unreachable")
+
+    def authorization_url(self, client_id: str, redirect_uri: str) -> str:
+        """DigiKey's browser sign-in (the OAuth code flow): where to send the admin; nothing is sent from here."""
+        # ':' and '/' may stand in a query as they are (RFC 3986 3.4); the callback stays readable, as DigiKey shows it
+        query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri}, safe=":/")
+        return f"{self.base_url}/v1/oauth2/authorize?{query}"
+
+    def exchange_code(self, code: str, redirect_uri: str, creds: dict[str, str], *, sleep: Sleep) -> bool:
+        """Whether DigiKey takes this code with these credentials. The tokens are not kept: lookups sign in
+        with client credentials, which need no browser and never expire."""
+        reply = self.http.request(
+            "POST",
+            f"{self.base_url}/v1/oauth2/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": creds["client_id"].strip(),
+                "client_secret": creds["client_secret"].strip(),
+            },
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            sleep=sleep,
+        )
+        body = reply.json() if reply.status == 200 else None
+        return parse.text(parse.dig(body, "access_token")) is not None
 
     def details(self, number: str, *, sleep: Sleep, pricing: bool = True) -> PartDetails | None:
         n = number.strip()

@@ -12,7 +12,7 @@ from makermatrix_edge.suppliers import parse
 from makermatrix_edge.suppliers.base import Credentials, SupplierClient
 from makermatrix_edge.suppliers.catalogue import LCSC_NUMBER, Supplier
 from makermatrix_edge.suppliers.http import Sleep, SupplierHttp
-from makermatrix_edge.suppliers.models import PartDetails, PriceBreak, SupplierError, SupplierOffline
+from makermatrix_edge.suppliers.models import NotItsNumber, PartDetails, PriceBreak, SupplierError, SupplierOffline
 
 _LD_JSON = re.compile(r'<script[^>]*type="application/ld\+json"[^>]*>(.*?)</script>', re.DOTALL | re.IGNORECASE)
 _ROW = re.compile(r"<tr[^>]*>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>", re.DOTALL | re.IGNORECASE)
@@ -36,7 +36,7 @@ class LcscClient(SupplierClient):
     def details(self, number: str, *, sleep: Sleep, pricing: bool = True) -> PartDetails | None:
         n = number.strip().upper()
         if not LCSC_NUMBER.match(n):
-            raise SupplierError(f"LCSC knows only its own numbers ({self.number_hint}), not '{number}'")
+            raise NotItsNumber(f"LCSC knows only its own numbers ({self.number_hint}), not '{number}'")
         found: PartDetails | None = None
         try:
             found = self._easyeda(n, sleep)

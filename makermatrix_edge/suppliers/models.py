@@ -33,6 +33,10 @@ class SupplierNotConfigured(SupplierError):
     """Credentials the supplier needs are missing."""
 
 
+class NotItsNumber(SupplierError):
+    """A number the supplier cannot take by its form (LCSC knows only its C numbers): bad input, not a failure."""
+
+
 class PriceBreak(msgspec.Struct, frozen=True):
     quantity: int
     unit_price: float

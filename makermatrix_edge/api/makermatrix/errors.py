@@ -29,6 +29,7 @@ from makermatrix_edge.httpkit.body import field_problem
 from makermatrix_edge.inventory.images import ImageTooLarge, UnsupportedImage
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnsupportedFile
 from makermatrix_edge.suppliers.admin import ConfigTooLarge
+from makermatrix_edge.suppliers.models import NotItsNumber
 
 log = logging.getLogger(__name__)
 _MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
@@ -44,6 +45,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     FileTooLarge: 413,
     ConfigTooLarge: 413,
     UnsupportedFile: 415,
+    NotItsNumber: 422,  # a part number the supplier's lookup cannot take, like any other bad field
 }
 
 

@@ -21,7 +21,7 @@ from makermatrix_edge.api.makermatrix.envelope import Envelope, ok
 from makermatrix_edge.api.makermatrix.suppliers import CredentialsBody, credentials_of
 from makermatrix_edge.api.security import access
 from makermatrix_edge.clock import iso
-from makermatrix_edge.errors import Conflict, InvalidInput
+from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.httpkit.uploads import read_capped
 from makermatrix_edge.services import Services
 from makermatrix_edge.suppliers import admin, budgets
@@ -65,7 +65,15 @@ class SupplierConfigController(Controller):
     @post("/suppliers", opt=access(ADMIN), status_code=200)
     async def create(self, data: JSONBody[NewSupplier], services: NamedDependency[Services]) -> Envelope[None]:
         """Suppliers are built in: a known one already exists, a new one is a code change."""
-        client = services.suppliers.get(data.supplier_name)
+        try:
+            client = services.suppliers.get(data.supplier_name)
+        except NotFound:
+            known = ", ".join(c.display_name for c in services.suppliers.clients.values())
+            raise InvalidInput(
+                f"'{data.supplier_name}' cannot be added: the suppliers are built in ({known}); "
+                "a new one is a new version of makermatrix-edge",
+                "supplier_name",
+            ) from None
         where = f"/api/suppliers/config/suppliers/{client.name}"
         raise Conflict(
             f"{client.display_name} already exists (only one configuration per supplier type is allowed); "

@@ -78,10 +78,10 @@ class SuppliersController(Controller):
     tags = ["suppliers"]
 
     @get("/", opt=access("parts:read"))
-    async def list_suppliers(self, services: NamedDependency[Services]) -> Envelope[list[SupplierStatus]]:
-        """Each supplier: configured or not, what is missing (never a credential's value)."""
+    async def list_suppliers(self, services: NamedDependency[Services]) -> Envelope[list[str]]:
+        """The suppliers' names, as MakerMatrix lists them; each one's state is in /config/suppliers."""
         found = services.suppliers.statuses()
-        return ok(found, f"{sum(1 for s in found if s.configured)} of {len(found)} suppliers configured")
+        return ok([s.name for s in found], f"Found {len(found)} available suppliers")
 
     @get("/dropdown", opt=access("parts:read"))
     async def dropdown(self, services: NamedDependency[Services]) -> Envelope[list[SupplierView]]:
@@ -205,38 +205,16 @@ class SuppliersController(Controller):
         return Envelope(status="success" if found.success else "error", message=found.message, data=found)
 
 
-class SupplierSignInController(Controller):
-    """MakerMatrix's browser sign-in and file routes: none of our suppliers needs them; each says so, and why."""
+class SupplierFilesController(Controller):
+    """MakerMatrix's file route: none of our suppliers takes a file; it says so, and why."""
 
     path = "/suppliers"
     tags = ["suppliers"]
-
-    @post("/{supplier_name:str}/oauth/authorization-url", opt=access(ADMIN), status_code=200)
-    async def authorization_url(self, supplier_name: FromPath[str], services: NamedDependency[Services]) -> None:
-        raise InvalidInput(no_sign_in(services, supplier_name), "supplier_name")
-
-    @post("/{supplier_name:str}/oauth/exchange", opt=access(ADMIN), status_code=200)
-    async def exchange(self, supplier_name: FromPath[str], services: NamedDependency[Services]) -> None:
-        raise InvalidInput(no_sign_in(services, supplier_name), "supplier_name")
-
-    @get("/{supplier_name:str}/oauth/callback", opt=access(ADMIN))
-    async def callback(self, supplier_name: FromPath[str], services: NamedDependency[Services]) -> None:
-        raise InvalidInput(no_sign_in(services, supplier_name), "supplier_name")
 
     @post("/{supplier_name:str}/file-upload", opt=access(ADMIN), status_code=200)
     async def file_upload(self, supplier_name: FromPath[str], services: NamedDependency[Services]) -> None:
         client = services.suppliers.get(supplier_name)
         raise InvalidInput(f"{client.display_name} takes no files; its settings are keys and numbers", "file")
-
-
-def no_sign_in(services: Services, name: str) -> str:
-    client = services.suppliers.get(name)
-    if client.name == "digikey":
-        return (
-            "DigiKey signs in here with its client id and secret (client credentials), without a browser: "
-            "set them with POST /api/suppliers/digikey/credentials"
-        )
-    return f"{client.display_name} does not use OAuth sign-in"
 
 
 class PartSupplierController(Controller):
