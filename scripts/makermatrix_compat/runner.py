@@ -106,14 +106,16 @@ class Server:
         token = call(self.url + "/api/auth/login", {"username": ADMIN[0], "password": ADMIN[1]})["access_token"]
         return str(call(self.url + "/api/api-keys/", {"name": "makermatrix-compat"}, token)["data"]["api_key"])
 
-    def guest_token(self) -> str:
-        """MakerMatrix's security tests read a guest's token from /tmp/guest_token.json (its guest is a
-        viewer); this daemon has no guest login, so the token is a viewer user's."""
+    def guest_login(self) -> dict[str, Any]:
+        """MakerMatrix's security tests read a guest's login from /tmp/guest_token.json (its guest is a viewer;
+        `access_token`, and `user` with its id and username); this daemon has no guest login, so it is a viewer
+        user's."""
         token = call(self.url + "/api/auth/login", {"username": ADMIN[0], "password": ADMIN[1]})["access_token"]
         guest = {"username": "guest", "password": "guest-pass-123", "roles": ["viewer"]}
         call(self.url + "/api/users/register", guest, token)
         answer = call(self.url + "/api/auth/login", {"username": "guest", "password": guest["password"]})
-        return str(answer["access_token"])
+        user = answer["user"]
+        return {"access_token": answer["access_token"], "user": {"id": user["id"], "username": user["username"]}}
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -134,7 +136,7 @@ def run_file(python: Path, daemon: Path, work: Path, test: Path, timeout: int) -
     try:
         server.wait()
         if GUEST_TOKEN.name in test.read_text(errors="replace"):  # only files that read it: runs may overlap
-            GUEST_TOKEN.write_text(json.dumps({"access_token": server.guest_token()}))
+            GUEST_TOKEN.write_text(json.dumps(server.guest_login()))
         env = {**os.environ, "MM_COMPAT_BASE_URL": server.url, "MAKERMATRIX_API_KEY": server.api_key(),
                "MM_COMPAT_REPORT": str(work / "reports" / f"{slug}.json"), "JWT_SECRET_KEY": "compat",
                "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
