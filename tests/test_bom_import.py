@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from litestar.testing import TestClient
+from openpyxl import Workbook
 
 from bom_support import bench, bench_services, bh, by_designator, fixture_bytes, new_project, upload
 from inventory_helpers import add_part
@@ -249,3 +252,22 @@ def test_an_oversized_file_is_refused(bench: TestClient[Any], bh: dict[str, str]
     response = _refused(bench, bh, project, content)
     assert response.status_code == 413
     assert response.json()["message"] == "The file is over 2 MB; a board's BOM is far smaller"
+
+
+def test_a_bom_saved_as_xlsx_reads_as_its_csv(bench: TestClient[Any], bh: dict[str, str]) -> None:
+    """The same KiCad BOM opened in a spreadsheet and saved as .xlsx: the same lines and matches."""
+    text = fixture_bytes("kicad_default.csv").decode("utf-8-sig")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in csv.reader(io.StringIO(text)):
+        sheet.append([int(c) if c.isdigit() else c for c in row])  # a spreadsheet keeps counts as numbers
+    saved = io.BytesIO()
+    book.save(saved)
+    project = new_project(bench, bh, "Spreadsheet board")
+    from_csv = upload(bench, bh, project, text.encode("utf-8"), "clock.csv", preview=True).json()["data"]
+    from_xlsx = upload(bench, bh, project, saved.getvalue(), "clock.xlsx", preview=True)
+    assert from_xlsx.status_code == 200, from_xlsx.text
+    got = from_xlsx.json()["data"]
+    assert got["file_format"] == "kicad" and got["line_count"] == from_csv["line_count"] == 14
+    assert got["lines"] == from_csv["lines"]
