@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -13,6 +15,7 @@ import pytest
 from litestar.testing import TestClient
 
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
+from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.app import create_app
 from makermatrix_edge.daemon import build_services
 from supplier_fakes import DIGIKEY_CODE, DIGIKEY_ID, DIGIKEY_SECRET, MOUSER_KEY, supplier_fakes, supplier_settings
@@ -454,3 +457,37 @@ def test_clear_suppliers_forgets_what_admins_set_and_parts_supplier_data_once_fo
     assert len(changes_of(services)) == logged + 3
     edits = services.db.read_sync(lambda db: db.execute("SELECT count(*) FROM part_changes").fetchone()[0])
     assert edits == 2
+
+
+def test_a_clear_during_a_credential_save_never_leaves_a_row_claiming_a_secret_the_file_lacks(
+    fake_suppliers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save writes the secrets file, then its row; a clear in between must wait, not empty the file under it."""
+    _, services, _ = fake_suppliers
+    registry = services.suppliers
+    admin = Principal(user_id="u-admin", username="admin", roles=("admin",), permissions=frozenset(), via="token")
+    in_file, go_on = threading.Event(), threading.Event()
+    write_secret = registry._secrets.set
+
+    def slow_set(*args: Any) -> None:  # the save stops between its two steps until told to go on
+        write_secret(*args)
+        in_file.set()
+        assert go_on.wait(60)
+
+    monkeypatch.setattr(registry._secrets, "set", slow_set)
+
+    async def race() -> None:
+        save = asyncio.ensure_future(registry.set_credentials("mouser", {"api_key": NEW_SECRET}, admin))
+        assert await asyncio.to_thread(in_file.wait, 60)
+        clear = asyncio.ensure_future(registry.clear_all(admin))
+        await asyncio.wait({clear}, timeout=2)  # room for the clear to run into the save (it must not)
+        go_on.set()
+        await asyncio.gather(save, clear)
+
+    asyncio.run(race())
+    rows = services.db.read_sync(
+        lambda db: db.execute("SELECT count(*) FROM supplier_credentials WHERE supplier = 'mouser'").fetchone()[0]
+    )
+    in_secrets = NEW_SECRET in (services.settings.data_dir / "supplier-secrets.json").read_text()
+    assert (rows, in_secrets) == (0, False)  # the clear came second, whole
+    assert not registry.status("mouser").configured

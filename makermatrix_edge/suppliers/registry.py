@@ -77,6 +77,9 @@ class SupplierRegistry:
         self._clock = clock
         self._secrets = secrets
         self._lock = threading.Lock()
+        # Credentials live in two places (the secrets file, the database): a save and a clear each hold this
+        # across both steps, so a clear never empties the file under a row a save has just written.
+        self._credentials_lock = asyncio.Lock()
         self._stored: dict[str, dict[str, str]] = {}
         self._unset: list[str] = []  # secrets an admin set that this Pi's secrets file does not hold
         self._changed: dict[str, dict[str, str]] = {}  # settings an admin changed (supplier_settings)
@@ -169,6 +172,15 @@ class SupplierRegistry:
         now = iso(self._clock())
 
         secret = {k: v.strip() for k, v in values.items() if k in client.secret_keys}
+        async with self._credentials_lock:
+            await self._store_credentials(client, values, secret, actor, now)
+        await asyncio.to_thread(self.load)
+        client.credentials_changed()
+        return self.status(client.name)
+
+    async def _store_credentials(
+        self, client: SupplierClient, values: dict[str, str], secret: dict[str, str], actor: Principal, now: str
+    ) -> None:
         for key, value in secret.items():  # the file first: a row never claims a secret the file lacks
             await asyncio.to_thread(self._secrets.set, client.name, key, value)
 
@@ -195,9 +207,6 @@ class SupplierRegistry:
             record_change(db, client.name, "credentials", detail or "nothing", actor.username, now)
 
         await self._db.write(write)
-        await asyncio.to_thread(self.load)
-        client.credentials_changed()
-        return self.status(client.name)
 
     # -- status ----------------------------------------------------------------------------
     def status(self, name: str) -> SupplierStatus:
@@ -346,8 +355,9 @@ class SupplierRegistry:
                 record_change(db, supplier, "cleared", "all settings and credentials an admin set", actor.username, now)
             return cleared
 
-        done = await self._db.write(write)
-        await asyncio.to_thread(self._secrets.clear)
+        async with self._credentials_lock:
+            done = await self._db.write(write)
+            await asyncio.to_thread(self._secrets.clear)
         await asyncio.to_thread(self.load)
         for client in self.clients.values():
             client.credentials_changed()
