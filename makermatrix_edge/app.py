@@ -84,7 +84,7 @@ def _provide_maybe_principal(request: Request[Any, Any, Any]) -> Principal | Non
 def _error_by_face(request: Request[Any, Any, Any], exc: Exception) -> Any:
     """Errors raised before a route matched (404, 405): answered in the shape of the face asked."""
     path = request.url.path
-    if not path.startswith(("/api", "/alora", "/ws", "/schema")):
+    if not path.startswith(("/api", "/alora", "/ws", "/schema", "/auth/")):  # /auth/*: the API without /api
         return web_errors.handle(request, exc)  # the phone page's unknown addresses: a page, not JSON
     handlers = alora_errors.EXCEPTION_HANDLERS if path.startswith("/alora") else EXCEPTION_HANDLERS
     for cls in type(exc).__mro__:

@@ -87,7 +87,10 @@ def test_refresh_rotates_and_logout_revokes(client: TestClient[Any]) -> None:
     assert second_cookie and second_cookie != first_cookie
     # The rotated-out refresh token no longer works.
     old = client.post("/api/auth/refresh", json={"refresh_token": first_cookie})
-    assert old.status_code == 401
+    assert old.status_code == 401 and old.json()["message"] == "Invalid refresh token: this session ended; log in again"
+    access = refreshed.json()["data"]["access_token"]
+    swapped = client.post("/api/auth/refresh", json={"refresh_token": access})  # an access token sent to refresh
+    assert swapped.json()["message"] == "Invalid refresh token: this is an access token; log in again"
     assert client.post("/api/auth/logout").status_code == 200
     assert client.post("/api/auth/refresh", json={"refresh_token": second_cookie}).status_code == 401
     assert client.post("/api/auth/refresh").status_code == 401  # cookie cleared

@@ -118,8 +118,8 @@ def test_a_makermatrix_holding_another_count_is_refused_before_our_daemon_starts
 def test_nothing_listening_is_refused_in_words(versus: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
     import socket
 
-    with socket.socket() as sock:  # a port that was free a moment ago and has no listener
+    with socket.socket() as sock:  # a port held, never listened on: no one else can take it meanwhile
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert versus.main(["--makermatrix-url", f"http://127.0.0.1:{port}", "--parts", "10"]) == 2
+        assert versus.main(["--makermatrix-url", f"http://127.0.0.1:{port}", "--parts", "10"]) == 2
     assert "start MakerMatrix first" in capsys.readouterr().err

@@ -68,6 +68,8 @@ def test_the_auth_routes_answer_without_the_api_prefix_as_the_document_names_the
     assert out.status_code == 200 and out.json()["message"] == "Logout successful"
     assert client.get("/auth/me").status_code == 401
     assert "/auth/login" not in client.get("/schema/openapi.json").json()["paths"]  # documented once, under /api
+    wrong_method = client.get("/auth/login")  # the API's envelope, not the phone's page
+    assert wrong_method.status_code == 405 and wrong_method.json()["status"] == "error"
 
 
 def test_a_repeated_register_without_the_api_prefix_is_answered_once(client: TestClient[Any], admin_token: str) -> None:

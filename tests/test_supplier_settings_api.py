@@ -216,7 +216,9 @@ def test_rate_limits_report_usage_and_an_admins_budget_applies_at_once_and_persi
     hour = client.get("/api/rate-limits/suppliers/lcsc?time_period=1h", headers=bearer(token)).json()["data"]
     stats = hour["usage_statistics"]
     assert stats["total_requests"] >= 1 and stats["successful_requests"] == stats["total_requests"]
-    named = client.get("/api/rate-limits/suppliers/lcsc?time_period=hour", headers=bearer(token)).json()["data"]
+    named = client.get("/api/rate-limits/suppliers/lcsc?time_period=Hour", headers=bearer(token)).json()["data"]
+    upper = client.get("/api/rate-limits/suppliers/lcsc?time_period=1H", headers=bearer(token)).json()["data"]
+    assert upper["usage_statistics"]["time_period"] == stats["time_period"]
     assert named["usage_statistics"]["time_period"] == stats["time_period"]  # MakerMatrix's clients say "hour"
     week = client.get("/api/rate-limits/suppliers/lcsc?time_period=7d", headers=bearer(token))
     assert week.status_code == 422 and "kept for a day" in week.json()["message"]
@@ -379,6 +381,8 @@ def test_digikeys_browser_sign_in_gives_the_url_shows_the_code_and_checks_it_at_
     assert "access_denied" in refused.text and 'href="/suppliers"' in refused.text  # a way on, in words
     nothing = client.get("/api/suppliers/digikey/oauth/callback")
     assert nothing.status_code == 400 and "Missing Authorization Code" in nothing.text
+    not_oauth = client.get("/api/suppliers/lcsc/oauth/callback?code=abc")  # only DigiKey signs in this way
+    assert not_oauth.status_code == 422 and "does not use OAuth" in not_oauth.json()["message"]
 
     exchange = "/api/suppliers/digikey/oauth/exchange?authorization_code="
     took = client.post(exchange + DIGIKEY_CODE, headers=bearer(token)).json()

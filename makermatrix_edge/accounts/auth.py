@@ -174,9 +174,9 @@ class AuthService:
             row = store.one(db, "SELECT user_id, revoked_at FROM refresh_tokens WHERE jti = ?", [claims.jti])
             user = store.user_by_id(db, claims.sub)
             if row is None or row["revoked_at"] is not None or row["user_id"] != claims.sub:
-                raise Unauthorized("Session ended; log in again")
+                raise Unauthorized("Invalid refresh token: this session ended; log in again")
             if user is None or not user["is_active"] or user["token_version"] != claims.ver:
-                raise Unauthorized("Session ended; log in again")
+                raise Unauthorized("Invalid refresh token: this session ended; log in again")
             db.execute("UPDATE refresh_tokens SET revoked_at = ? WHERE jti = ?", [now, claims.jti])
             db.execute("DELETE FROM refresh_tokens WHERE expires_at < ?", [now])
 

@@ -110,5 +110,8 @@ class TokenIssuer:
         if claims.exp <= self._clock():
             raise Unauthorized("Token expired; log in again")
         if claims.typ != kind:
-            raise Unauthorized(f"A {claims.typ} token cannot be used here")
+            if kind == "refresh":  # an access token sent to refresh
+                raise Unauthorized("Invalid refresh token: this is an access token; log in again")
+            article = "An" if claims.typ[:1] in "aeiou" else "A"
+            raise Unauthorized(f"{article} {claims.typ} token cannot be used here")
         return claims

@@ -153,7 +153,8 @@ def budget(reg: SupplierRegistry, name: str) -> SupplierBudget:
 
 
 def usage(reg: SupplierRegistry, name: str, period: str) -> SupplierUsage:
-    period = SPELLINGS.get(period.strip().lower(), period)
+    period = period.strip().lower()
+    period = SPELLINGS.get(period, period)
     if period not in PERIODS:
         raise InvalidInput(f"time_period is one of {', '.join(PERIODS)} (counts are kept for a day)", "time_period")
     key, u = _usage(reg, name)

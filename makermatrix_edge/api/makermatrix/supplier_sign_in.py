@@ -85,8 +85,7 @@ class SupplierSignInController(Controller):
         code: FromQuery[str | None] = None,
         error: FromQuery[str | None] = None,
     ) -> Response[str]:
-        client = services.suppliers.get(supplier_name)
-        name = client.display_name
+        name = escape(sign_in.code_flow_client(services.suppliers, supplier_name).display_name)  # 422 for the rest
         if error:
             status, title = 400, "OAuth Authorization Failed"
             said = f"<p>{name} said: <code>{escape(error[: sign_in.MAX_CODE])}</code></p><p>Sign in again.</p>"
