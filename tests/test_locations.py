@@ -155,3 +155,24 @@ def test_location_input_and_permissions(client: TestClient[Any], admin_token: st
     assert client.get("/api/locations/get_all_locations", headers=user).status_code == 200
     assert client.post("/api/locations/add_location", json={"name": "x"}, headers=user).status_code == 403
     assert client.get("/api/locations/get_all_locations").status_code == 401
+
+
+def test_locations_nest_at_most_32_levels_deep_on_add_and_on_move(client: TestClient[Any], h: dict[str, str]) -> None:
+    """A chain hundreds deep would make every walk of the tree and every nested answer fail: refused in words."""
+    chain = [add_location(client, h, "Level 1")]
+    for level in range(2, 33):
+        chain.append(add_location(client, h, f"Level {level}", chain[-1]))
+    too_deep = client.post("/api/locations/add_location", json={"name": "Level 33", "parent_id": chain[-1]}, headers=h)
+    assert too_deep.status_code == 422 and "at most 32 levels deep" in too_deep.json()["message"]
+    box = add_location(client, h, "Box")
+    add_location(client, h, "Box lid", box)  # a subtree two levels tall
+    moved = client.put(f"/api/locations/update_location/{box}", json={"parent_id": chain[-2]}, headers=h)
+    assert moved.status_code == 422 and "this would make 33" in moved.json()["message"]
+    fits = client.put(f"/api/locations/update_location/{box}", json={"parent_id": chain[-3]}, headers=h)
+    assert fits.status_code == 200, fits.text  # 30 + 2 levels
+    preview = client.get(f"/api/locations/preview-location-delete/{chain[0]}", headers=h).json()["data"]
+    assert preview["affected_locations_count"] == 34  # the whole chain and the box, as nested nodes
+    node, depth = preview["location_hierarchy"], 1
+    while node["children"]:
+        node, depth = node["children"][0], depth + 1
+    assert depth == 32

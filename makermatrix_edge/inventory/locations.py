@@ -26,6 +26,7 @@ from makermatrix_edge.inventory.models import (
 from makermatrix_edge.runtime.events import EventBus
 
 SEPARATOR = " / "
+MAX_LOCATION_DEPTH = 32  # far past any bench; bounds every walk and answer that nests the tree
 DETAIL_PARTS_LIMIT = 200
 _SELECT = (
     "SELECT l.*, (SELECT count(*) FROM parts p WHERE p.location_id = l.id) AS part_count, "
@@ -81,7 +82,34 @@ def _check_parent(db: sqlite_utils.Database, location_id: str | None, parent_id:
         raise InvalidInput(f"no location with id {parent_id}", "parent_id")
     if location_id is not None and parent_id in _subtree_ids(db, location_id):
         raise InvalidInput("a location cannot be moved under itself or one of its own children", "parent_id")
+    levels = _levels_above(db, parent_id) + (_levels_below(db, location_id) if location_id is not None else 1)
+    if levels > MAX_LOCATION_DEPTH:
+        raise InvalidInput(
+            f"locations nest at most {MAX_LOCATION_DEPTH} levels deep (room / shelf / drawer / bin is 4); "
+            f"this would make {levels}",
+            "parent_id",
+        )
     return str(row[0])
+
+
+def _levels_above(db: sqlite_utils.Database, location_id: str) -> int:
+    """How many levels deep a location is (a top-level one is 1); stops counting past the limit."""
+    sql = (
+        "WITH RECURSIVE up(id, n) AS (SELECT parent_id, 1 FROM locations WHERE id = ? "
+        "UNION ALL SELECT l.parent_id, up.n + 1 FROM locations l JOIN up ON l.id = up.id WHERE up.n <= ?) "
+        "SELECT max(n) FROM up"
+    )
+    return int(db.execute(sql, [location_id, MAX_LOCATION_DEPTH]).fetchone()[0] or 1)
+
+
+def _levels_below(db: sqlite_utils.Database, location_id: str) -> int:
+    """How many levels a location and its subtree span (a location without children is 1)."""
+    sql = (
+        "WITH RECURSIVE down(id, n) AS (SELECT ?, 1 "
+        "UNION ALL SELECT l.id, down.n + 1 FROM locations l JOIN down ON l.parent_id = down.id WHERE down.n <= ?) "
+        "SELECT max(n) FROM down"
+    )
+    return int(db.execute(sql, [location_id, MAX_LOCATION_DEPTH]).fetchone()[0] or 1)
 
 
 def _refresh_paths(db: sqlite_utils.Database, location_id: str, now: str) -> None:
