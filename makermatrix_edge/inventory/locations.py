@@ -82,7 +82,7 @@ def _check_parent(db: sqlite_utils.Database, location_id: str | None, parent_id:
         raise InvalidInput(f"no location with id {parent_id}", "parent_id")
     if location_id is not None and parent_id in _subtree_ids(db, location_id):
         raise InvalidInput("a location cannot be moved under itself or one of its own children", "parent_id")
-    levels = _levels_above(db, parent_id) + (_levels_below(db, location_id) if location_id is not None else 1)
+    levels = _levels(db, parent_id, "up") + (_levels(db, location_id, "down") if location_id is not None else 1)
     if levels > MAX_LOCATION_DEPTH:
         raise InvalidInput(
             f"locations nest at most {MAX_LOCATION_DEPTH} levels deep (room / shelf / drawer / bin is 4); "
@@ -92,23 +92,20 @@ def _check_parent(db: sqlite_utils.Database, location_id: str | None, parent_id:
     return str(row[0])
 
 
-def _levels_above(db: sqlite_utils.Database, location_id: str) -> int:
-    """How many levels deep a location is (a top-level one is 1); stops counting past the limit."""
-    sql = (
-        "WITH RECURSIVE up(id, n) AS (SELECT parent_id, 1 FROM locations WHERE id = ? "
-        "UNION ALL SELECT l.parent_id, up.n + 1 FROM locations l JOIN up ON l.id = up.id WHERE up.n <= ?) "
-        "SELECT max(n) FROM up"
-    )
-    return int(db.execute(sql, [location_id, MAX_LOCATION_DEPTH]).fetchone()[0] or 1)
+_WALKS = {  # (first row, next rows) of a walk from a location, counting levels as it goes
+    "up": (
+        "SELECT parent_id, 1 FROM locations WHERE id = ?",
+        "SELECT l.parent_id, w.n + 1 FROM locations l JOIN w ON l.id = w.id",
+    ),
+    "down": ("SELECT ?, 1", "SELECT l.id, w.n + 1 FROM locations l JOIN w ON l.parent_id = w.id"),
+}
 
 
-def _levels_below(db: sqlite_utils.Database, location_id: str) -> int:
-    """How many levels a location and its subtree span (a location without children is 1)."""
-    sql = (
-        "WITH RECURSIVE down(id, n) AS (SELECT ?, 1 "
-        "UNION ALL SELECT l.id, down.n + 1 FROM locations l JOIN down ON l.parent_id = down.id WHERE down.n <= ?) "
-        "SELECT max(n) FROM down"
-    )
+def _levels(db: sqlite_utils.Database, location_id: str, walk: str) -> int:
+    """Up: how deep a location is (top level is 1). Down: how many levels it and its subtree span (a leaf is 1).
+    Counting stops past the limit, so a cycle or a huge depth costs no more than that."""
+    first, following = _WALKS[walk]
+    sql = f"WITH RECURSIVE w(id, n) AS ({first} UNION ALL {following} WHERE w.n <= ?) SELECT max(n) FROM w"
     return int(db.execute(sql, [location_id, MAX_LOCATION_DEPTH]).fetchone()[0] or 1)
 
 

@@ -41,18 +41,8 @@ class DigiKeyClient(SupplierClient):
             token = self._token
             if token is not None and token[2] == client_id and time.monotonic() < token[1]:
                 return token[0], client_id
-            reply = self.http.request(
-                "POST",
-                f"{self.base_url}/v1/oauth2/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": client_id,
-                    "client_secret": creds["client_secret"].strip(),
-                },
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                sleep=sleep,
-            )
-            body = reply.json() if reply.status == 200 else None
+            grant = {"grant_type": "client_credentials", "client_secret": creds["client_secret"].strip()}
+            reply, body = self._token_request({**grant, "client_id": client_id}, sleep)
             access = parse.text(parse.dig(body, "access_token"))
             if access is None:
                 raise SupplierAuthError(
@@ -93,21 +83,21 @@ class DigiKeyClient(SupplierClient):
     def exchange_code(self, code: str, redirect_uri: str, creds: dict[str, str], *, sleep: Sleep) -> bool:
         """Whether DigiKey takes this code with these credentials. The tokens are not kept: lookups sign in
         with client credentials, which need no browser and never expire."""
+        grant = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        fields = {**grant, "client_id": creds["client_id"].strip(), "client_secret": creds["client_secret"].strip()}
+        _, body = self._token_request(fields, sleep)
+        return parse.text(parse.dig(body, "access_token")) is not None
+
+    def _token_request(self, fields: dict[str, str], sleep: Sleep) -> tuple[Reply, Any]:
+        """POST to DigiKey's token endpoint; the reply and its JSON body (None unless 200)."""
         reply = self.http.request(
             "POST",
             f"{self.base_url}/v1/oauth2/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "client_id": creds["client_id"].strip(),
-                "client_secret": creds["client_secret"].strip(),
-            },
+            data=fields,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             sleep=sleep,
         )
-        body = reply.json() if reply.status == 200 else None
-        return parse.text(parse.dig(body, "access_token")) is not None
+        return reply, reply.json() if reply.status == 200 else None
 
     def details(self, number: str, *, sleep: Sleep, pricing: bool = True) -> PartDetails | None:
         n = number.strip()
