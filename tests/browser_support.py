@@ -97,3 +97,26 @@ class Api:
 
     def part(self, name: str) -> dict[str, Any]:
         return dict(self.call("GET", "/api/parts/get_part", params={"part_name": name}))
+
+
+# The fixtures most phone tests share; a test file takes them with
+# `from browser_support import api, browser, daemon, phone` (and names them in its __all__).
+@pytest.fixture(scope="module")
+def daemon(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """The real daemon with the demo bench, one per test file (its own data dir)."""
+    yield from start_daemon(tmp_path_factory.mktemp(request.module.__name__.removeprefix("test_")) / "data")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch()
+
+
+@pytest.fixture(scope="module")
+def api(daemon: Daemon) -> Api:
+    return Api(daemon)
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    yield from phone_page(browser)

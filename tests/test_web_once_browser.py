@@ -6,13 +6,12 @@ so a second tap lands while the first post is still on its way, as on the bench'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from browser_support import Api, launch, log_in, phone_page, shot, start_daemon
+from browser_support import Api, api, browser, daemon, log_in, phone, phone_page, shot
 from daemon_process import Daemon
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemon]
@@ -20,24 +19,7 @@ PART = "IRLZ44N N-MOSFET TO-220"
 SLOW_LAN = {"offline": False, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1}
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    yield from start_daemon(tmp_path_factory.mktemp("once") / "data", healthy_within=60.0)  # 2 busy cores
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def api(daemon: Daemon) -> Api:
-    return Api(daemon)
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    yield from phone_page(browser)
+__all__ = ["api", "browser", "daemon", "phone"]  # the shared fixtures, used by name
 
 
 def slow(page: Page) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ import qrcode
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from browser_support import Api, launch, log_in, phone_page, shot, start_daemon
+from browser_support import Api, api, browser, daemon, log_in, phone, phone_page, shot
 from daemon_process import Daemon
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemon]  # run by the full suite; left out of the fast part
@@ -28,24 +27,7 @@ NEW_BAG = "{pbn:PICK9,on:GB9,pc:C9999991,pm:ZXCV1234QW,qty:25,mc:10,cc:1,pdi:1,h
 LONG = "Unbroken" + "X" * 192  # 200 characters without a space
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    yield from start_daemon(tmp_path_factory.mktemp("phone") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def api(daemon: Daemon) -> Api:
-    return Api(daemon)
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    yield from phone_page(browser)
+__all__ = ["api", "browser", "daemon", "phone"]  # the shared fixtures, used by name
 
 
 def qr_png(text: str) -> bytes:

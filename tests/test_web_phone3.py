@@ -9,13 +9,12 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from browser_support import Api, launch, log_in, phone_page, shot, start_daemon
+from browser_support import Api, api, browser, daemon, log_in, phone, shot
 from daemon_process import Daemon
 from test_orders_import import SAMPLES
 from test_web_phone import BAG, IRLZ, open_part, qr_png, status
@@ -28,24 +27,7 @@ NEW_BAG = "{pbn:PICK24,on:GB24,pc:C2424241,pm:QWER2424ZX,qty:30,mc:10,cc:1,pdi:1
 BIN = "Workshop / Shelf 2 / Drawer B / Bin 7"
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    yield from start_daemon(tmp_path_factory.mktemp("phone3") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def api(daemon: Daemon) -> Api:
-    return Api(daemon)
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    yield from phone_page(browser)
+__all__ = ["api", "browser", "daemon", "phone"]  # the shared fixtures, used by name
 
 
 def in_view(phone: Page, what: Locator) -> None:
