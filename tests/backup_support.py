@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 
@@ -42,11 +43,32 @@ def fake_drive_root(
     return root, folder
 
 
-def inside_largest_member(archive: Path, fraction: float = 0.5) -> int:
-    """An offset in the middle of the largest member's stored bytes (local header: 30 bytes + name + extra)."""
+def inside_largest_member(archive: Path, fraction: float = 0.5, mask: int = 0x01) -> int:
+    """An offset in the largest member's stored bytes where XOR-ing ``mask`` really damages the member.
+
+    Starts ``fraction`` of the way in and walks forward past the few bits deflate ignores (a stored
+    block's padding, a code nobody uses): about 1 offset in 1 500 decompresses to the same bytes when
+    flipped, and a test that lands there would see an intact archive refused to be called damaged.
+    """
     with zipfile.ZipFile(archive) as zf:
         info = max(zf.infolist(), key=lambda i: i.compress_size)
+        original = zf.read(info.filename)
     raw = archive.read_bytes()
-    start = info.header_offset
-    name_len, extra_len = struct.unpack_from("<HH", raw, start + 26)
-    return start + 30 + name_len + extra_len + int(info.compress_size * fraction)
+    name_len, extra_len = struct.unpack_from("<HH", raw, info.header_offset + 26)
+    start = info.header_offset + 30 + name_len + extra_len
+    stored = raw[start : start + info.compress_size]
+    for offset in range(int(info.compress_size * fraction), info.compress_size):
+        if _changes_member(stored, offset, mask, info.compress_type, original):
+            return start + offset
+    raise AssertionError("no byte of the largest member changes it when flipped")
+
+
+def _changes_member(stored: bytes, offset: int, mask: int, method: int, original: bytes) -> bool:
+    if method != zipfile.ZIP_DEFLATED:
+        return True  # stored: every byte is the data; AES (99): its HMAC covers every byte
+    flipped = bytearray(stored)
+    flipped[offset] ^= mask
+    try:
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(bytes(flipped)) != original
+    except zlib.error:
+        return True

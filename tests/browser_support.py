@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from daemon_process import ROOT, Daemon
 
@@ -78,6 +78,16 @@ def log_in(page: Page) -> None:
     page.get_by_label("User name").fill("admin")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+
+
+def loaded_width(page: Page, img: Locator) -> int:
+    """The image's natural width once the browser has finished loading it (0 if it failed).
+
+    Visible is not loaded: the <img> shows as soon as it is in the page, its pixels come later.
+    """
+    handle = img.element_handle()
+    page.wait_for_function("i => i.complete", arg=handle)
+    return int(page.evaluate("i => i.naturalWidth", handle))
 
 
 class Api:

@@ -173,7 +173,7 @@ def test_newer_schema_is_refused_and_a_flipped_byte_changes_nothing(tmp_path: Pa
         assert response.status_code == 409 and "newer" in response.json()["message"]
 
         damaged = bytearray(good.read_bytes())
-        damaged[inside_largest_member(good)] ^= 0x40  # in the data itself, not in a header's timestamp
+        damaged[inside_largest_member(good, mask=0x40)] ^= 0x40  # in the data itself, not in a header's timestamp
         upload = {"file": ("damaged.zip", bytes(damaged), "application/zip")}
         response = client.post("/api/utility/backup/restore/upload", files=upload, headers=h)
         assert response.status_code == 422, response.text

@@ -18,6 +18,7 @@ import qrcode
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from browser_support import loaded_width
 from daemon_process import ROOT, Daemon
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemon]  # run by the full suite; left out of the fast part
@@ -122,7 +123,7 @@ def test_find_take_two_and_print_a_label(daemon: Daemon, phone: Page) -> None:
 
     preview = phone.get_by_role("img", name="Preview of the label")
     expect(preview).to_be_visible()
-    assert phone.evaluate("img => img.naturalWidth > 0", preview.element_handle())
+    assert loaded_width(phone, preview) > 0
     phone.get_by_role("button", name="Print label").click()
     expect(phone.get_by_role("status").filter(has_text="Printed 1 label for 'IRLZ44N N-MOSFET TO-220'")).to_be_visible()
     shot(phone, "04-printed")

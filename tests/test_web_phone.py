@@ -16,7 +16,7 @@ import qrcode
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from browser_support import Api, api, browser, daemon, log_in, phone, phone_page, shot
+from browser_support import Api, api, browser, daemon, loaded_width, log_in, phone, phone_page, shot
 from daemon_process import Daemon
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemon]  # run by the full suite; left out of the fast part
@@ -304,7 +304,7 @@ def test_point_14_photo_delete_low_stock_categories_favicon_gzip_and_qr(daemon: 
     status(phone, "Photo saved")
     img = phone.get_by_role("img", name="Photo of Doomed 2N2222")
     expect(img).to_be_visible()
-    assert phone.evaluate("i => i.naturalWidth > 0", img.element_handle())
+    assert loaded_width(phone, img) > 0
     # gzip for text, a favicon
     response = phone.goto(f"{daemon.url}/p/{made['id']}")
     assert response is not None and response.headers.get("content-encoding") == "gzip"

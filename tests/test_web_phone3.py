@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from browser_support import Api, api, browser, daemon, log_in, phone, shot
+from browser_support import Api, api, browser, daemon, loaded_width, log_in, phone, shot
 from daemon_process import Daemon
 from test_orders_import import SAMPLES
 from test_web_phone import BAG, IRLZ, open_part, qr_png, status
@@ -160,7 +160,7 @@ def test_points_11_12_a_small_photo_on_the_page_and_the_bench_camera_off_then_on
     assert src.endswith("?size=page")
     served = phone.request.get(daemon.url + src).body()
     assert len(served) <= 150 * 1024 < len(photo)
-    assert phone.evaluate("i => i.naturalWidth", img.element_handle()) == 800
+    assert loaded_width(phone, img) == 800
     full = phone.get_by_role("link", name="Full-size photo")
     assert len(phone.request.get(daemon.url + (full.get_attribute("href") or "")).body()) == len(photo)
     # 12: the camera is off (dev config: no autostart), and an admin can start it here.
