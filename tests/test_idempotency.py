@@ -203,6 +203,32 @@ def test_the_answer_is_kept_across_a_restart_and_expires_after_24_hours(tmp_path
         assert left == 0
 
 
+def test_a_crash_between_the_commit_and_the_stored_answer_does_not_run_the_retry_again(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window DESIGN.md once accepted: the change committed, then the power went before the answer was kept."""
+
+    async def power_cut(self: ReplyStore, scope: str, key: str, reply: Any) -> None:
+        raise OSError("power cut before the answer was stored")
+
+    with task_app(tmp_path, clock) as (client, _, token):
+        headers = bearer(token)
+        part = add_part(client, headers, "BC547", quantity=53)
+        with monkeypatch.context() as patched:
+            patched.setattr(ReplyStore, "keep", power_cut)
+            assert take(client, headers, part["id"], 5, "cut-short").json()["message"] == "Took 5; 48 left"
+    with task_app(tmp_path, clock) as (client, _, token):  # the restart after the power came back
+        headers = bearer(token)
+        again = take(client, headers, part["id"], 5, "cut-short")
+        assert again.status_code == 409, again.text
+        message = again.json()["message"]
+        assert "already done" in message and "nothing was done twice" in message and "GET" in message
+        assert quantity(client, headers, part["id"]) == 48 == history_sum(client, headers, part["id"])
+        other = take(client, headers, part["id"], 6, "cut-short")  # the key with another request: told so
+        assert other.status_code == 409 and "different request" in other.json()["message"]
+        assert take(client, headers, part["id"], 5, "fresh").json()["message"] == "Took 5; 43 left"
+
+
 # -- the pieces on their own ------------------------------------------------------------------
 
 
@@ -262,5 +288,59 @@ def test_a_huge_answer_is_remembered_without_its_body_and_a_repeat_is_409(servic
         assert sent[-1]["body"] == b"x" * (MAX_BODY_BYTES + 1)  # the first caller gets it all
         found = await services.replies.find("user:u", "big")
         assert found is not None and found.body is None and found.body_bytes == MAX_BODY_BYTES + 1
+
+    asyncio.run(scene())
+
+
+def test_the_done_row_commits_and_rolls_back_with_the_change(services: Services) -> None:
+    def count(status: int) -> int:
+        sql = "SELECT count(*) FROM idempotent_replies WHERE status = ?"
+        return int(services.db.read_sync(lambda db: db.execute(sql, [status]).fetchone()[0]))
+
+    def fails(db: Any) -> None:
+        db.execute("CREATE TABLE scratch (x)")
+        raise ValueError("the change fails half-way")
+
+    async def scene() -> None:
+        done = services.replies.mark_writes("user:u", "k", "f", "POST", "/x")
+        with pytest.raises(ValueError):
+            await services.db.write(fails)
+        assert count(0) == 0 and not done.written  # rolled back with the change it marks
+        await services.db.write(lambda db: db.execute("CREATE TABLE scratch (x)"))
+        await services.db.write(lambda db: db.execute("INSERT INTO scratch VALUES (1)"))
+        assert count(0) == 1 and done.written  # one row, however many writes
+        assert (await services.replies.find("user:u", "k")) is not None
+        done.active = False  # the request has its answer: later writes of this context are not its change
+        await services.db.write(lambda db: db.execute("DELETE FROM idempotent_replies"))
+        await services.db.write(lambda db: db.execute("INSERT INTO scratch VALUES (2)"))
+        assert count(0) == 0
+
+    asyncio.run(scene())
+
+
+def test_a_5xx_after_a_write_forgets_the_done_row_and_the_retry_runs(services: Services) -> None:
+    """A failed print after its history line committed: as before, the retry may run (and succeed)."""
+
+    async def writes_then_fails(scope: Any, receive: Any, send: Any) -> None:
+        await services.db.write(lambda db: db.execute("CREATE TABLE printed (x)"))
+        await _answer(503, b"printer offline")(scope, receive, send)
+
+    async def scene() -> None:
+        store = services.replies
+        assert await store.begin("user:u", "k503") is None
+        done = store.mark_writes("user:u", "k503", "f", "POST", "/x")
+        claim = Claim(store, "user:u", "k503", "f", "POST", "/x", done=done)
+        scope = {"type": "http", "method": "POST", "path": "/x", "headers": [], "state": {"idempotency_claim": claim}}
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Any) -> None:
+            return None
+
+        await RecordReplies(writes_then_fails)(scope, receive, send)
+        assert done.written and not done.active
+        assert await store.begin("user:u", "k503") is None  # nothing kept: the retry runs
+        store.release("user:u", "k503")
 
     asyncio.run(scene())

@@ -18,10 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from conftest import FakeClock, add_user
 from inventory_helpers import history_sum
+from makermatrix_edge.db.replies import ReplyStore
 from once_support import twice_at_once
 from test_web import Bench
 from test_web_import import LCSC_FILE, STAGED, pick
@@ -83,6 +85,28 @@ def test_a_form_sent_again_later_gets_the_first_answer(web: TestClient[Any], ben
     # A new rendering is a new intent: its Take is done.
     fields = {**form_of(web.get(part).text, f"{part}/adjust", "take"), "take": "2"}
     assert said(post(web, f"{part}/adjust", fields, part)) == "Taken 2: 10 left"
+
+
+def test_a_form_done_before_a_crash_is_not_done_again(
+    web: TestClient[Any], bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The take committed, then the daemon died before it kept the answer: the resend is told, not done again."""
+
+    async def crash(self: ReplyStore, scope: str, key: str, reply: Any) -> None:
+        raise OSError("power cut before the answer was stored")
+
+    part = f"/p/{bench.ne555['id']}"
+    fields = {**form_of(web.get(part).text, f"{part}/adjust", "take"), "take": "3"}
+    with monkeypatch.context() as patched:
+        patched.setattr(ReplyStore, "keep", crash)
+        assert said(post(web, f"{part}/adjust", fields, part)) == "Taken 3: 7 left"
+    again = post(web, f"{part}/adjust", fields, part)
+    assert again.status_code == 303 and again.headers["location"] == part
+    assert flash_of(again)["error"] == (
+        "This form was already sent and done; the daemon restarted before it could answer, so nothing was done "
+        "twice. Reload the page to see the result."
+    )
+    assert quantity(bench, bench.ne555["id"]) == 7 == history_sum(bench.client, bench.headers, bench.ne555["id"])
 
 
 def test_many_taps_at_once_on_three_forms_change_stock_three_times(web: TestClient[Any], bench: Bench) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import sqlite3
@@ -21,6 +22,26 @@ from makermatrix_edge.runtime.diskspace import full_message, is_disk_full
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+Hook = Callable[[sqlite_utils.Database], None]
+# A context's extra step inside each of its writes' transactions (a ContextVar is a key, not state:
+# each request's task has its own value). Used to mark a keyed request's change as done in the same
+# commit as the change itself (db/replies.py).
+_ALSO_IN_EACH_WRITE: contextvars.ContextVar[Hook | None] = contextvars.ContextVar("also_in_each_write", default=None)
+
+
+def also_in_each_write(hook: Hook | None) -> None:
+    """From now on in this context (this request's task, the threads and tasks it starts), every write
+    submitted also runs `hook` after its own work, in its transaction: both commit or neither."""
+    _ALSO_IN_EACH_WRITE.set(hook)
+
+
+def _with_hook(fn: Callable[[sqlite_utils.Database], T], hook: Hook) -> Callable[[sqlite_utils.Database], T]:
+    def both(db: sqlite_utils.Database) -> T:
+        result = fn(db)
+        hook(db)
+        return result
+
+    return both
 
 
 class Database:
@@ -226,6 +247,9 @@ class Database:
         return self._run_write(fn)
 
     def _submit_write(self, fn: Callable[[sqlite_utils.Database], T]) -> Future[T]:
+        hook = _ALSO_IN_EACH_WRITE.get()  # the caller's context: the writer thread has its own
+        if hook is not None:
+            fn = _with_hook(fn, hook)
         with self._lock:
             self._waiting += 1
         try:

@@ -6,6 +6,10 @@ sees its last byte; a repeat gets that stored answer. A repeat that arrives whil
 running waits for it here (a double tap must get the first answer, not an error), at most
 `wait_seconds`. The claims are held in this process (the daemon is one process with one worker);
 the answers are in the database, so a repeat after a restart is answered from there.
+
+Each write a keyed request makes also writes, in the same transaction, a row saying "done, answer
+to follow" (status PENDING): if the daemon dies after the change commits and before the answer is
+kept, a repeat finds that row and is told the request was done, instead of doing it again.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ import msgspec
 import sqlite_utils
 
 from makermatrix_edge.clock import Clock, iso
-from makermatrix_edge.db.gateway import Database
+from makermatrix_edge.db.gateway import Database, also_in_each_write
 from makermatrix_edge.errors import KeyConflict
 
 KEEP_SECONDS = 24 * 3600  # a key means the same request for a day (as payment APIs keep theirs)
 MAX_BODY_BYTES = 256 * 1024  # larger answers are remembered without their body (see Reply.body)
 WAIT_SECONDS = 30.0  # how long a repeat waits for the first request to finish
+PENDING = 0  # the status of a "done, answer to follow" row (no HTTP status is 0)
 
 
 class Reply(msgspec.Struct, frozen=True):
@@ -36,6 +41,25 @@ class Reply(msgspec.Struct, frozen=True):
     body: bytes | None
     body_bytes: int
     created_at: str
+
+
+class DoneMark:
+    """Run inside each write of a keyed request (see also_in_each_write): records that its change is done."""
+
+    def __init__(self, scope: str, key: str, fingerprint: str, method: str, path: str, created_at: str) -> None:
+        self._row = [scope, key, fingerprint, method, path, PENDING, created_at]
+        self.active = True  # off once the request has its answer: later writes in this context are not its own
+        self.written = False
+
+    def __call__(self, db: sqlite_utils.Database) -> None:
+        if not self.active:
+            return
+        db.execute(
+            "INSERT OR IGNORE INTO idempotent_replies (scope, key, fingerprint, method, path, status, headers, "
+            "body, body_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, '[]', NULL, 0, ?)",
+            self._row,
+        )
+        self.written = True
 
 
 def prune(db: sqlite_utils.Database, before: str) -> int:
@@ -104,6 +128,20 @@ class ReplyStore:
             return Reply(row[0], row[1], row[2], int(row[3]), headers, body, int(row[6]), row[7])
 
         return await self._db.read(load)
+
+    def mark_writes(self, scope: str, key: str, fingerprint: str, method: str, path: str) -> DoneMark:
+        """For the rest of this request, each write also records that the request was done."""
+        mark = DoneMark(scope, key, fingerprint, method, path, self.now())
+        also_in_each_write(mark)
+        return mark
+
+    async def unmark(self, scope: str, key: str) -> None:
+        """Forget a "done" row whose answer is not kept (a 5xx: the retry may run, as it could before)."""
+        await self._db.write(
+            lambda db: db.execute(
+                "DELETE FROM idempotent_replies WHERE scope = ? AND key = ? AND status = ?", [scope, key, PENDING]
+            )
+        )
 
     async def keep(self, scope: str, key: str, reply: Reply) -> None:
         """Store the first answer (replacing an expired one under the same key)."""

@@ -6,6 +6,8 @@ Two pieces, mounted on the /api, /alora and page routers so every route there is
   reused for another request (409 in words), waits for a twin still running, or claims the key.
 - `RecordReplies`, a middleware around each route, keeps the answer of a claimed request (status,
   headers, body) in the database before the client gets its last byte, then releases the claim.
+  Meanwhile each write the request makes records "done" in its own transaction (`DoneMark`), so a
+  crash between that commit and the kept answer cannot let a retry do it again.
 Answers of 5xx, 401, 403, 408 and 429 are not kept: a retry may succeed.
 """
 
@@ -27,7 +29,7 @@ from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from makermatrix_edge.accounts.models import Principal
-from makermatrix_edge.db.replies import MAX_BODY_BYTES, Reply, ReplyStore
+from makermatrix_edge.db.replies import MAX_BODY_BYTES, PENDING, DoneMark, Reply, ReplyStore
 from makermatrix_edge.errors import BadRequest, KeyConflict
 from makermatrix_edge.httpkit.body import readable_form
 
@@ -57,6 +59,7 @@ class Claim:
     method: str
     path: str
     keep_body: bool = True
+    done: DoneMark | None = None  # None only where a test builds a claim by hand
 
 
 class Replay(Exception):
@@ -145,7 +148,8 @@ async def settle(
     found = await store.begin(scope, key)
     if found is None:
         secret = bool(request.route_handler.opt.get("answer_holds_secret"))
-        claim = Claim(store, scope, key, mark, request.method, request.url.path, keep_body=not secret)
+        done = store.mark_writes(scope, key, mark, request.method, request.url.path)
+        claim = Claim(store, scope, key, mark, request.method, request.url.path, keep_body=not secret, done=done)
         request.scope.setdefault("state", {})[_CLAIM] = claim
         return
     if found.fingerprint != mark:
@@ -154,6 +158,16 @@ async def settle(
         raise KeyConflict(
             f"This Idempotency-Key was used {found.created_at} for a different request ({found.method} "
             f"{found.path} with other values); nothing was done. Use a new key for a new request."
+        )
+    if found.status == PENDING:
+        if form:
+            raise KeyConflict(
+                "This form was already sent and done; the daemon restarted before it could answer, so nothing "
+                "was done twice. Reload the page to see the result."
+            )
+        raise KeyConflict(
+            f"This request was already done {found.created_at}; the daemon restarted before its answer was "
+            "kept, so it is not sent again and nothing was done twice. Read the result with a GET."
         )
     if found.body is None:
         raise KeyConflict(
@@ -218,6 +232,8 @@ class RecordReplies:
                     if size <= MAX_BODY_BYTES * 4:  # gzip rarely shrinks a page more than that
                         chunks.append(body)
                     if not message.get("more_body", False):
+                        if claim.done is not None:
+                            claim.done.active = False  # the answer's own write (and any later) is not the change
                         try:
                             await _keep(claim, status, headers, b"".join(chunks), size)
                         except Exception as exc:  # the answer still goes out; a repeat would run again
@@ -229,11 +245,15 @@ class RecordReplies:
         finally:
             claim = scope.get("state", {}).get(_CLAIM)
             if claim is not None:
+                if claim.done is not None:
+                    claim.done.active = False
                 claim.store.release(claim.scope, claim.key)
 
 
 async def _keep(claim: Claim, status: int, headers: list[tuple[str, str]], body: bytes, size: int) -> None:
     if status >= 500 or status in _NOT_KEPT:
+        if claim.done is not None and claim.done.written:
+            await claim.store.unmark(claim.scope, claim.key)
         return
     zipped = any(k.lower() == "content-encoding" and v.lower() == "gzip" for k, v in headers)
     plain: bytes | None = body if size <= MAX_BODY_BYTES and not zipped else None
