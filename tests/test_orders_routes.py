@@ -35,6 +35,7 @@ def test_supported_types_parsers_and_filename_info(client: TestClient[Any], admi
     assert client.get("/api/csv/parsers/farnell/info", headers=auth).status_code == 404
     for name, expected in [
         ("LCSC_Exported__20241222_232708.csv", ("lcsc", "20241222_232708", "2024-12-22")),
+        ("LCSC_Exported__20241222_232708.xls", ("lcsc", "20241222_232708", "2024-12-22")),  # saved from Excel
         ("DK_PRODUCTS_86409460.csv", ("digikey", "86409460", None)),
         ("271360826.xls", ("mouser", "271360826", None)),
         ("my-order.csv", (None, None, None)),

@@ -73,6 +73,9 @@ def test_bad_files_are_sentences_on_the_form(web: TestClient[Any], bench: Bench)
     assert pdf.status_code == 415 and "Unknown format" in pdf.text and 'type="file"' in pdf.text
     header_only = pick(web, "x.csv", b"foo,bar\n1,2\n")
     assert header_only.status_code == 400 and "No recognisable header" in header_only.text
+    cut_short = pick(web, "271360826.xls", (SAMPLES / "271360826.xls").read_bytes()[:12_000])
+    assert cut_short.status_code == 400 and 'type="file"' in cut_short.text
+    assert "This .xls file is damaged or incomplete, so it cannot be read" in cut_short.text
     bad_row = LCSC_FILE.read_text().replace(",50,5\\5,0.0874", ",fifty,5\\5,0.0874").encode()
     shown = pick(web, LCSC_FILE.name, bad_row)
     assert shown.status_code == 200

@@ -59,7 +59,7 @@ def filename_info(filename: str) -> FilenameInfo:
     path = PurePath(filename or "")
     stem, kind = path.stem, path.suffix.lower().lstrip(".")
     lcsc_match = _LCSC_NAME.search(stem)
-    if lcsc_match and kind == "csv":
+    if lcsc_match and kind in ("csv", "xls", "xlsx"):  # the export, or the export saved from a spreadsheet
         day = lcsc_match.group(1)
         date = f"{day[:4]}-{day[4:6]}-{day[6:]}"
         return FilenameInfo(filename, "lcsc", f"{day}_{lcsc_match.group(2)}", _valid_date(date), kind)

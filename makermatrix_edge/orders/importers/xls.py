@@ -34,6 +34,15 @@ _CELL = {0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x007E, 0x00D6, 0x00FD, 0x0202,
 _CELL |= {0x0206, 0x0406, 0x027E}
 _MULRK = 0x00BD  # row, first column, (xf, rk) * n, last column
 _BLANKS = {0x0001, 0x0201, 0x00BE}  # not kept by xlrd without formatting_info
+_FILEPASS = 0x002F  # the workbook is encrypted (a password to open, or Excel's default one)
+DAMAGED = (
+    "This .xls file is damaged or incomplete, so it cannot be read. Download or export it again, "
+    "or open it in a spreadsheet program and save it again"
+)
+PROTECTED = (
+    "This .xls file is protected with a password, so it cannot be read. Open it in a spreadsheet program, "
+    "remove the password and save it again"
+)
 
 
 def _stream(content: bytes) -> tuple[bytes, int, int]:
@@ -63,6 +72,8 @@ def check_records(mem: bytes, base: int, length: int) -> None:
         pos += 4 + size
         if code in _BOF:
             substream += 1
+        elif code == _FILEPASS:  # xlrd would say only "Workbook is encrypted"; what is wrong is the password
+            raise UnreadableFile(PROTECTED, "file")
         if code in _CELL or code == _MULRK:
             if len(data) < 6:
                 continue
@@ -116,8 +127,8 @@ def read_xls(content: bytes) -> Table:
             book.release_resources()
     except UnreadableFile:
         raise
-    except Exception as exc:  # xlrd raises many kinds on a damaged file; all mean "cannot read it"
-        raise UnreadableFile(f"This .xls file cannot be read ({str(exc)[:120]})", "file") from None
+    except Exception:  # xlrd raises many kinds on a damaged file ("(17)", "array index out of range"): one meaning
+        raise UnreadableFile(DAMAGED, "file") from None
     return Table("xls", rows, numbers)
 
 
@@ -127,6 +138,8 @@ def _text(cell: Any, datemode: int, xlrd: Any) -> str:
             return cell_text(xlrd.xldate_as_datetime(cell.value, datemode))
         except (ValueError, OverflowError):
             return cell_text(cell.value)
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:  # stored as 1 or 0; a spreadsheet (and the .xlsx reader) says TRUE
+        return cell_text(bool(cell.value))
     if cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return ""
     return cell_text(cell.value)
