@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -34,6 +35,23 @@ def xlsx_bytes(rows: list[list[Any]], sheet: str = "Order Details") -> bytes:
         ws.append(row)
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue()
+
+
+def _with_results(xlsx: bytes, results: dict[str, tuple[str, str]]) -> bytes:
+    """The workbook as a spreadsheet program saves it: each formula cell named here with its result."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for ref, (kind, value) in results.items():
+                    cell = re.search(rf'<c r="{ref}"[^>]*>(<f>.*?</f>)<v ?/>', text)
+                    assert cell is not None, ref
+                    text = text.replace(cell.group(0), f'<c r="{ref}" t="{kind}">{cell.group(1)}<v>{value}</v>')
+                data = text.encode()
+            dst.writestr(info, data)
     return out.getvalue()
 
 
@@ -119,6 +137,19 @@ def test_formula_cells_are_text_never_evaluated(client: TestClient[Any], admin_t
     assert done.status_code == 200
     part = client.get("/api/parts/get_part?part_number=C9", headers=bearer(admin_token)).json()["data"]
     assert part["description"] == "=1+1" and part["manufacturer_part_number"] == "=cmd|' /C calc'!A0"
+
+
+def test_a_formula_saved_with_its_result_reads_as_that_result(client: TestClient[Any], admin_token: str) -> None:
+    """What the person saw in the spreadsheet (a computed quantity, a link's text) is what imports."""
+    rows = mouser_rows()[:2]
+    rows[1][10] = "=2+3"
+    rows[1][8] = '=HYPERLINK("http://evil.example/x","click")'
+    saved = _with_results(xlsx_bytes(rows), {"I2": ("str", "click"), "K2": ("n", "5")})
+    done = upload_bytes(client, admin_token, "mouser.xlsx", saved)
+    assert done.status_code == 200, done.text
+    part_id = done.json()["data"]["created_part_ids"][0]
+    part = client.get(f"/api/parts/get_part?part_id={part_id}", headers=bearer(admin_token)).json()["data"]
+    assert part["description"] == "click" and part["quantity"] == 5
 
 
 @pytest.mark.shared_app  # refused: writes nothing (nothing_written checks)

@@ -1,9 +1,10 @@
 """Bytes -> a table of text cells: CSV in any encoding Excel writes, .xls (xls.py), .xlsx (xlsx.py).
 
 The format is judged by the content (magic bytes), the name only breaks ties. Spreadsheet formulas
-are never evaluated: .xlsx formula cells arrive as their formula text, .xls cells as the value the
-file stored. A .xlsx is a zip: its members' unpacked sizes are checked before any is read, and
-both spreadsheet readers keep within the caps of sheets.py.
+are never evaluated: a formula cell arrives as the result the spreadsheet saved with it (.xls and
+.xlsx alike), or as its formula text when a program saved none. A .xlsx is a zip: its members'
+unpacked sizes are checked before any is read, and both spreadsheet readers keep within the caps of
+sheets.py.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ openpyxl builds what a file declares before a row is read: every shared string (
 dimension (A1:XFD1048576 with a gap of 8 000 rows: 1 GB). Here each part is fed to expat in 64 KB
 chunks and nothing is kept past the caps in limits.py: empty rows are not stored, cells right of
 MAX_COLUMNS are not read, and a file over a cap is refused in words. A DOCTYPE (never in a real
-.xlsx; the way to entity bombs) is refused. Formulas are kept as their text ("=..."), never run.
+.xlsx; the way to entity bombs) is refused. A formula cell reads as the result the spreadsheet saved
+with it (what the person saw, as .xls does); one saved without a result reads as its text ("=...").
+Nothing is ever evaluated here.
 """
 
 from __future__ import annotations
@@ -299,8 +301,8 @@ class _SheetReader:
 
     def _value(self, attrs: dict[str, str], parts: dict[str, str]) -> str:
         kind = attrs.get("t", "n")
-        if parts.get("f"):
-            value = "=" + parts["f"]  # the formula as written: never evaluated
+        if parts.get("f") and not parts.get("v", "").strip():
+            value = "=" + parts["f"]  # no result saved with it (a generated file): the formula as written
         elif kind == "s":
             index = _int(parts.get("v"), -1)
             if not 0 <= index < len(self.strings):
