@@ -19,6 +19,7 @@ import pytest
 import xlrd  # type: ignore[import-untyped]
 import xlwt  # type: ignore[import-untyped]
 from litestar.testing import TestClient
+from msoffcrypto.format.ooxml import OOXMLFile  # type: ignore[import-untyped]
 
 from bom_support import bench, bench_services, bh, fixture_bytes, new_project, upload
 from conftest import bearer
@@ -297,6 +298,20 @@ def test_a_damaged_or_locked_xls_is_refused_in_words_and_writes_nothing(
     response = upload_bytes(client, admin_token, "LCSC_Exported__20241222_232708.xls", content)
     assert response.status_code == 422, (what, response.text)
     assert response.json()["message"].startswith(said)  # words, never the reader's internals ("(17)")
+    nothing_written(client, admin_token)
+
+
+def test_a_password_protected_xlsx_is_refused_saying_so(client: TestClient[Any], admin_token: str) -> None:
+    """Excel keeps a .xlsx with a password to open inside an OLE2 file, as .xls are: it is not "damaged"."""
+    plain = io.BytesIO(xlsx_bytes([["LCSC Part Number", "Order Qty."], ["C1", 5]], sheet="Sheet1"))
+    locked = io.BytesIO()
+    OOXMLFile(plain).encrypt("bench", locked)
+    response = upload_bytes(client, admin_token, "order.xlsx", locked.getvalue())
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith(
+        "file: This .xlsx file is protected with a password, so it cannot be read. Open it in a spreadsheet "
+        "program, remove the password and save it again"
+    )
     nothing_written(client, admin_token)
 
 

@@ -56,6 +56,9 @@ def _stream(content: bytes) -> tuple[bytes, int, int]:
         mem, base, length = doc.locate_named_stream(name)
         if mem:
             return bytes(mem), int(base), int(length)
+    mem, _, _ = doc.locate_named_stream("EncryptedPackage")
+    if mem:  # Excel saves a .xlsx with a password to open as an OLE2 file holding it encrypted
+        raise UnreadableFile(PROTECTED.replace(".xls ", ".xlsx ", 1), "file")
     raise UnreadableFile("This .xls file has no workbook inside", "file")
 
 
