@@ -25,6 +25,7 @@ from makermatrix_edge.httpkit.idempotency import Claim, RecordReplies, idempoten
 from makermatrix_edge.services import Services
 from once_support import twice_at_once
 from tasks_support import task_app, wait_task
+from test_orders_import import SAMPLES
 
 KEY = "Idempotency-Key"
 
@@ -227,6 +228,27 @@ def test_a_crash_between_the_commit_and_the_stored_answer_does_not_run_the_retry
         other = take(client, headers, part["id"], 6, "cut-short")  # the key with another request: told so
         assert other.status_code == 409 and "different request" in other.json()["message"]
         assert take(client, headers, part["id"], 5, "fresh").json()["message"] == "Took 5; 43 left"
+
+
+def test_an_import_written_from_a_worker_thread_is_marked_done_too(
+    api: Any, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The order import writes from a thread (asyncio.to_thread): the request's mark goes along."""
+
+    async def power_cut(self: ReplyStore, scope: str, key: str, reply: Any) -> None:
+        raise OSError("power cut before the answer was stored")
+
+    client, headers, _ = api
+    sample = SAMPLES / "LCSC_Exported__20241222_232708.csv"
+    files = {"file": (sample.name, sample.read_bytes())}
+    with monkeypatch.context() as patched:
+        patched.setattr(ReplyStore, "keep", power_cut)
+        first = client.post("/api/import/file", files=files, headers={**headers, KEY: "import-once"})
+    assert first.status_code == 200, first.text
+    again = client.post("/api/import/file", files=files, headers={**headers, KEY: "import-once"})
+    assert again.status_code == 409 and "already done" in again.json()["message"]
+    orders = services.db.read_sync(lambda db: db.execute("SELECT count(*) FROM orders").fetchone()[0])
+    assert orders == 1
 
 
 # -- the pieces on their own ------------------------------------------------------------------
