@@ -34,6 +34,7 @@ class LitestreamMissing(DeviceUnavailable):
 @dataclass(frozen=True)
 class Replica:
     url: str
+    endpoint: str = ""  # [replication] s3_endpoint: where an s3:// bucket is served (empty: AWS)
 
     @property
     def scheme(self) -> str:
@@ -46,7 +47,10 @@ class Replica:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).hostname or ""
+        """The machine that answers: an sftp:// URL's host; an s3:// bucket's endpoint (its host is the bucket)."""
+        if self.scheme != "s3":
+            return urlsplit(self.url).hostname or ""
+        return urlsplit(self.endpoint).netloc if self.endpoint else "s3.amazonaws.com"
 
     @property
     def shown(self) -> str:
@@ -64,7 +68,8 @@ class Replica:
             return f"the folder {self.folder}"
         if self.scheme == "sftp":
             return f"the server {self.host}"
-        return f"the S3 bucket {self.host}"
+        bucket = urlsplit(self.url).hostname or ""
+        return f"the S3 bucket {bucket} at {self.host}" if self.endpoint else f"the S3 bucket {bucket}"
 
 
 def find_litestream(configured: str) -> Path:
@@ -139,6 +144,12 @@ def child_environment(settings: ReplicationSettings) -> dict[str, str]:
     """Our environment without our own settings (they may hold other secrets), plus the S3 keys the
     settings hold; LITESTREAM_*/AWS_* set by hand still work."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    bundle = env.pop("AWS_CA_BUNDLE", "")
+    if bundle:
+        # Litestream 0.5 gives the AWS SDK its own HTTP client, to which the SDK cannot add this
+        # bundle: every s3:// start and restore then fails ("unable to add custom RootCAs
+        # HTTPClient"). Go reads the same file from SSL_CERT_FILE, so a private CA keeps working.
+        env.setdefault("SSL_CERT_FILE", bundle)
     if settings.s3_access_key_id:
         env["AWS_ACCESS_KEY_ID"] = settings.s3_access_key_id
     if settings.s3_secret_access_key:

@@ -109,7 +109,7 @@ class Replicator:
         self._data_dir = settings.data_dir
         self._db_path = db_path
         self._clock = clock
-        self.replicas = [Replica(url) for url in self._settings.replicas]
+        self.replicas = [Replica(url, self._settings.s3_endpoint) for url in self._settings.replicas]
         self._task: asyncio.Task[None] | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._run_dir: Path | None = None
