@@ -21,13 +21,24 @@ from typing import Any
 import boto3
 import certifi
 import httpx
+import psutil
 import pytest
 from moto.server import ThreadedMotoServer
 
 from conftest import ADMIN_PASSWORD, bearer, login, make_settings
-from daemon_process import Daemon
+from daemon_process import Daemon, free_port
+from inventory_helpers import add_part
 from makermatrix_edge.backups.litestream import Replica, child_environment, in_words, render_config
-from replication_support import litestream_or_skip, part_names, replicating, replication_env, restore_cli, wait_for
+from makermatrix_edge.backups.replica_restore import restore_from_replica
+from replication_support import (
+    litestream_or_skip,
+    part_names,
+    replicating,
+    replication_env,
+    restore_cli,
+    synced_after,
+    wait_for,
+)
 
 BUCKET = "bench-backups"
 URL = f"s3://{BUCKET}/makermatrix"
@@ -170,9 +181,14 @@ def test_the_daemon_replicates_to_s3_and_a_kill_nine_is_restored_from_the_bucket
     assert s3.secret not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("replicated_before", [False, True], ids=["new-database", "replicated-database"])
 def test_a_wrong_s3_secret_is_reported_in_words_and_never_shown(
-    tmp_path: Path, s3: S3, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, s3: S3, caplog: pytest.LogCaptureFixture, replicated_before: bool
 ) -> None:
+    if replicated_before:  # then the running Litestream meets the refusal, not the look before its start
+        with replicating(tmp_path, tmp_path, replication={"replicas": [URL], **s3.settings()}) as (services, _):
+            wait_for("a first sync", lambda: services.replication.statuses()[0].state == "ok")
+    written = s3.keys()
     caplog.set_level(logging.DEBUG)
     wrong = f"not-the-secret-{secrets.token_hex(8)}"
     replication = {"replicas": [URL], **s3.settings(secret=wrong)}
@@ -180,6 +196,7 @@ def test_a_wrong_s3_secret_is_reported_in_words_and_never_shown(
         status = wait_for(
             "the refusal to be reported", lambda: (s := services.replication.statuses()[0]).state == "error" and s
         )
+        assert (services.replication.pid is not None) is replicated_before
         response = client.get("/api/health", headers=bearer(login(client, "admin", ADMIN_PASSWORD)))
         fragment = services.replication.status_fragment()
     assert status.last_error == f"the S3 bucket {BUCKET} at {s3.netloc} refused the credentials"
@@ -192,4 +209,46 @@ def test_a_wrong_s3_secret_is_reported_in_words_and_never_shown(
     assert "SignatureDoesNotMatch" in logged  # Litestream's own words reached the log...
     for shown in (logged, response.text, fragment):
         assert wrong not in shown and s3.key_id not in shown  # ...without the key
-    assert s3.keys() == set()  # nothing was written with the wrong secret
+    assert s3.keys() == written  # nothing was written with the wrong secret
+
+
+def test_a_new_empty_database_is_not_streamed_over_the_s3_replica_of_the_old_one(tmp_path: Path, s3: S3) -> None:
+    replication = {"replicas": [URL], **s3.settings()}
+    with replicating(tmp_path / "old-card", tmp_path, replication=replication) as (services, client):
+        add_part(client, bearer(login(client, "admin", ADMIN_PASSWORD)), "on the old card")
+        acked = time.time()
+        wait_for("a sync after the change", lambda: synced_after(services, acked + 0.5))
+    held = s3.keys()
+    with replicating(tmp_path / "new-card", tmp_path, replication=replication) as (services, _):
+        status = wait_for("the refusal", lambda: (s := services.replication.statuses()[0]).state == "error" and s)
+        assert status.last_error == (
+            f"the S3 bucket {BUCKET} at {s3.netloc} holds the replica of another database: restore from it first"
+            " (makermatrix-edge restore --from-replica), or give replication an empty path in the bucket"
+        )
+        assert services.replication.pid is None
+    assert s3.keys() == held  # nothing of the new card's was written over it
+    check = make_settings(tmp_path / "check", replication=s3.settings())
+    restore_from_replica(check, URL, None, now=time.time())
+    assert "on the old card" in part_names(check.data_dir / "makermatrix.db")
+
+
+def _listings() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True) if "ltx" in p.cmdline()]
+
+
+def test_a_daemon_stopped_while_litestream_waits_on_a_silent_endpoint_leaves_nothing_running(tmp_path: Path) -> None:
+    litestream_or_skip()
+    silent = {"s3_endpoint": f"http://127.0.0.1:{free_port()}", "s3_access_key_id": "AKIDBENCH"}
+    with replicating(tmp_path, tmp_path, replication={"replicas": [URL], **silent}) as (services, _):
+        # A new database: before streaming it, Litestream is asked whether the bucket holds another one;
+        # against nothing listening its S3 client retries for about two minutes.
+        looking = wait_for("Litestream to look at the bucket", _listings)
+        assert services.replication.statuses()[0].state == "starting"
+    wait_for("the look to end with the daemon", lambda: not [p for p in looking if _alive(p)], timeout=10)
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

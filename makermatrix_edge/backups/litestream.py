@@ -10,12 +10,15 @@ which Litestream's S3 client reads when the file names none.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.metadata
 import json
 import os
 import re
 import shutil
 import sys
+from asyncio.subprocess import DEVNULL, PIPE
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -179,6 +182,37 @@ def in_words(error: str, replica: Replica) -> str:
         if pattern.search(error):
             return words.format(where=replica.where, host=replica.host or replica.where)
     return f"{replica.where}: {error}"
+
+
+LISTING_TIMEOUT_SECONDS = 300  # Litestream's S3 client tries 10 times with back-off (~110 s) before it gives up
+
+
+async def replica_holds_files(program: Path, config: Path, db_path: Path, env: dict[str, str]) -> bool:
+    """Whether the replica already holds Litestream's files for this database (any level).
+
+    Raises OSError with Litestream's own error when it cannot look (refused, unreachable, no bucket).
+    A child process, not a thread: a daemon told to stop kills it rather than waiting out the retries.
+    """
+    argv = [str(program), "ltx", "-config", str(config), "-no-expand-env", "-level", "all", "-json", str(db_path)]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=DEVNULL, stdout=PIPE, stderr=PIPE, env=env, start_new_session=True
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), LISTING_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise OSError(f"the replica did not answer within {LISTING_TIMEOUT_SECONDS} s: timed out") from None
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+    stdout, stderr = out.decode("utf-8", "replace").strip(), err.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        raise OSError((stderr or stdout).removeprefix("Error: "))
+    try:
+        return bool(json.loads(stdout or "[]"))
+    except ValueError:
+        raise OSError(f"litestream ltx answered {stdout[:200]!r}") from None
 
 
 def litestream_meta_dir(db_path: Path) -> Path:
