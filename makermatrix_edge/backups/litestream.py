@@ -187,6 +187,13 @@ def in_words(error: str, replica: Replica) -> str:
 LISTING_TIMEOUT_SECONDS = 300  # Litestream's S3 client tries 10 times with back-off (~110 s) before it gives up
 
 
+def ended_with_us(argv: list[str]) -> list[str]:
+    """argv under `setpriv --pdeathsig` where the system has it: the child gets SIGTERM if the daemon
+    dies, even by SIGKILL, so none is left holding the database or retrying a server."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", *argv] if setpriv else argv
+
+
 async def replica_holds_files(program: Path, config: Path, db_path: Path, env: dict[str, str]) -> bool:
     """Whether the replica already holds Litestream's files for this database (any level).
 
@@ -195,7 +202,7 @@ async def replica_holds_files(program: Path, config: Path, db_path: Path, env: d
     """
     argv = [str(program), "ltx", "-config", str(config), "-no-expand-env", "-level", "all", "-json", str(db_path)]
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=DEVNULL, stdout=PIPE, stderr=PIPE, env=env, start_new_session=True
+        *ended_with_us(argv), stdin=DEVNULL, stdout=PIPE, stderr=PIPE, env=env, start_new_session=True
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), LISTING_TIMEOUT_SECONDS)

@@ -37,6 +37,7 @@ from makermatrix_edge.backups.litestream import (
     SHUTDOWN_SYNC_SECONDS,
     Replica,
     child_environment,
+    ended_with_us,
     find_litestream,
     in_words,
     remove_local_state,
@@ -230,9 +231,7 @@ class Replicator:
             if held:
                 raise DeviceUnavailable(_another_database(replica))
         argv = [str(program), "replicate", "-config", str(config), "-no-expand-env"]
-        setpriv = shutil.which("setpriv")
-        if setpriv:  # the child gets SIGTERM if the daemon dies, even by SIGKILL
-            argv = [setpriv, "--pdeathsig", "TERM", *argv]
+        argv = ended_with_us(argv)
         self._folder = _folder_id(replica.folder) if replica.folder is not None else None
         self._proc = await asyncio.create_subprocess_exec(
             *argv,
