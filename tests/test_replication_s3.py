@@ -173,12 +173,15 @@ def test_the_daemon_replicates_to_s3_and_a_kill_nine_is_restored_from_the_bucket
         daemon.kill()
     assert s3.secret not in daemon.log() and "in the bucket" not in daemon.log()
 
-    fresh = tmp_path / "new-sd-card"
+    card = tmp_path / "new-sd-card"
     configured = {f"MAKERMATRIX_EDGE_REPLICATION__{k.upper()}": v for k, v in s3.settings().items()}
-    done = restore_cli(fresh, "--from-replica", URL, env={**os.environ, **configured})
+    done = restore_cli(card / "data", "--from-replica", URL, env={**os.environ, **configured})
     assert done.returncode == 0, done.stderr
-    assert "in the bucket" in part_names(fresh / "makermatrix.db")
+    assert "in the bucket" in part_names(card / "data" / "makermatrix.db")
     assert s3.secret not in done.stdout + done.stderr
+    # The restored card carries on into the same bucket (it is the replica's own database, not a new one).
+    with replicating(card, tmp_path, replication={"replicas": [URL], **s3.settings()}) as (services, _):
+        wait_for("the restored card to sync", lambda: services.replication.statuses()[0].state == "ok")
 
 
 @pytest.mark.parametrize("replicated_before", [False, True], ids=["new-database", "replicated-database"])
