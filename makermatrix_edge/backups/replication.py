@@ -11,7 +11,9 @@ last successful sync to the replica, from which the lag is counted) and its JSON
 (the last error, put in words by litestream.in_words). A file:// replica's folder is checked
 here too: Litestream would create a missing folder, and on a Pi whose USB drive is not mounted
 that means a replica on the SD card it is meant to survive, so the child is stopped while the
-folder is missing and started again when it is back.
+folder is missing and started again when it is back. Nor is a database that was never replicated
+streamed over a replica that holds another (a new SD card): checked in the folder, or asked of
+Litestream for a server or bucket.
 """
 
 from __future__ import annotations
