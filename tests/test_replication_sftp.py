@@ -89,3 +89,27 @@ def test_an_sftp_server_that_refuses_the_key_is_reported_in_words(tmp_path: Path
             lambda: (s := services.replication.statuses()[0]).state == "error" and s,
         )
     assert status.last_error.startswith("the server 127.0.0.1 refused the login")
+
+
+def test_a_new_empty_database_is_not_streamed_over_the_sftp_replica_of_the_old_one(
+    tmp_path: Path, sshd: tuple[int, Path, str]
+) -> None:
+    port, key, host_key = sshd
+    url = f"sftp://root@127.0.0.1:{port}{tmp_path}/nas/makermatrix"
+    replication = {"replicas": [url], "sftp_key_file": str(key), "sftp_host_key": host_key}
+    with replicating(tmp_path / "old-card", tmp_path, replication=replication) as (services, client):
+        add_part(client, bearer(login(client, "admin", ADMIN_PASSWORD)), "on the old card")
+        acked = time.time()
+        wait_for("a sync after the change", lambda: synced_after(services, acked + 0.5))
+    with replicating(tmp_path / "new-card", tmp_path, replication=replication) as (services, _):
+        status = wait_for("the refusal", lambda: (s := services.replication.statuses()[0]).state == "error" and s)
+        assert status.last_error.startswith("the server 127.0.0.1 holds the replica of another database")
+        assert status.last_error.endswith("or give replication an empty folder")
+        assert services.replication.pid is None
+    env = {
+        **os.environ,
+        **{f"MAKERMATRIX_EDGE_REPLICATION__{k.upper()}": v for k, v in replication.items() if k != "replicas"},
+    }
+    done = restore_cli(tmp_path / "restored", "--from-replica", url, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "on the old card" in part_names(tmp_path / "restored" / "makermatrix.db")

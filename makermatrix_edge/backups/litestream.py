@@ -10,12 +10,15 @@ which Litestream's S3 client reads when the file names none.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.metadata
 import json
 import os
 import re
 import shutil
 import sys
+from asyncio.subprocess import DEVNULL, PIPE
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +37,7 @@ class LitestreamMissing(DeviceUnavailable):
 @dataclass(frozen=True)
 class Replica:
     url: str
+    endpoint: str = ""  # [replication] s3_endpoint: where an s3:// bucket is served (empty: AWS)
 
     @property
     def scheme(self) -> str:
@@ -46,7 +50,10 @@ class Replica:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).hostname or ""
+        """The machine that answers: an sftp:// URL's host; an s3:// bucket's endpoint (its host is the bucket)."""
+        if self.scheme != "s3":
+            return urlsplit(self.url).hostname or ""
+        return urlsplit(self.endpoint).netloc if self.endpoint else "s3.amazonaws.com"
 
     @property
     def shown(self) -> str:
@@ -64,7 +71,8 @@ class Replica:
             return f"the folder {self.folder}"
         if self.scheme == "sftp":
             return f"the server {self.host}"
-        return f"the S3 bucket {self.host}"
+        bucket = urlsplit(self.url).hostname or ""
+        return f"the S3 bucket {bucket} at {self.host}" if self.endpoint else f"the S3 bucket {bucket}"
 
 
 def find_litestream(configured: str) -> Path:
@@ -139,6 +147,12 @@ def child_environment(settings: ReplicationSettings) -> dict[str, str]:
     """Our environment without our own settings (they may hold other secrets), plus the S3 keys the
     settings hold; LITESTREAM_*/AWS_* set by hand still work."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    bundle = env.pop("AWS_CA_BUNDLE", "")
+    if bundle:
+        # Litestream 0.5 gives the AWS SDK its own HTTP client, to which the SDK cannot add this
+        # bundle: every s3:// start and restore then fails ("unable to add custom RootCAs
+        # HTTPClient"). Go reads the same file from SSL_CERT_FILE, so a private CA keeps working.
+        env.setdefault("SSL_CERT_FILE", bundle)
     if settings.s3_access_key_id:
         env["AWS_ACCESS_KEY_ID"] = settings.s3_access_key_id
     if settings.s3_secret_access_key:
@@ -168,6 +182,44 @@ def in_words(error: str, replica: Replica) -> str:
         if pattern.search(error):
             return words.format(where=replica.where, host=replica.host or replica.where)
     return f"{replica.where}: {error}"
+
+
+LISTING_TIMEOUT_SECONDS = 300  # Litestream's S3 client tries 10 times with back-off (~110 s) before it gives up
+
+
+def ended_with_us(argv: list[str]) -> list[str]:
+    """argv under `setpriv --pdeathsig` where the system has it: the child gets SIGTERM if the daemon
+    dies, even by SIGKILL, so none is left holding the database or retrying a server."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", *argv] if setpriv else argv
+
+
+async def replica_holds_files(program: Path, config: Path, db_path: Path, env: dict[str, str]) -> bool:
+    """Whether the replica already holds Litestream's files for this database (any level).
+
+    Raises OSError with Litestream's own error when it cannot look (refused, unreachable, no bucket).
+    A child process, not a thread: a daemon told to stop kills it rather than waiting out the retries.
+    """
+    argv = [str(program), "ltx", "-config", str(config), "-no-expand-env", "-level", "all", "-json", str(db_path)]
+    proc = await asyncio.create_subprocess_exec(
+        *ended_with_us(argv), stdin=DEVNULL, stdout=PIPE, stderr=PIPE, env=env, start_new_session=True
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), LISTING_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise OSError(f"the replica did not answer within {LISTING_TIMEOUT_SECONDS} s: timed out") from None
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+    stdout, stderr = out.decode("utf-8", "replace").strip(), err.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        raise OSError((stderr or stdout).removeprefix("Error: "))
+    try:
+        return bool(json.loads(stdout or "[]"))
+    except ValueError:
+        raise OSError(f"litestream ltx answered {stdout[:200]!r}") from None
 
 
 def litestream_meta_dir(db_path: Path) -> Path:

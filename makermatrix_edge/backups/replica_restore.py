@@ -133,7 +133,7 @@ def restore_from_replica(
     chosen = url or next(iter(settings.replication.replicas), None)
     if not chosen:
         raise InvalidInput("no replica: give its URL (restore --from-replica file:///media/backup/makermatrix)")
-    replica = Replica(chosen)
+    replica = Replica(chosen, settings.replication.s3_endpoint)
     if replica.scheme not in ("file", "sftp", "s3"):
         raise InvalidInput(f"{chosen!r} is not a file://, sftp:// or s3:// URL")
     program = find_litestream(settings.replication.litestream)

@@ -11,7 +11,9 @@ last successful sync to the replica, from which the lag is counted) and its JSON
 (the last error, put in words by litestream.in_words). A file:// replica's folder is checked
 here too: Litestream would create a missing folder, and on a Pi whose USB drive is not mounted
 that means a replica on the SD card it is meant to survive, so the child is stopped while the
-folder is missing and started again when it is back.
+folder is missing and started again when it is back. Nor is a database that was never replicated
+streamed over a replica that holds another (a new SD card): checked in the folder, or asked of
+Litestream for a server or bucket.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ from makermatrix_edge.backups.litestream import (
     SHUTDOWN_SYNC_SECONDS,
     Replica,
     child_environment,
+    ended_with_us,
     find_litestream,
     in_words,
     remove_local_state,
     render_config,
+    replica_holds_files,
 )
 from makermatrix_edge.clock import Clock, iso
 from makermatrix_edge.errors import DeviceUnavailable
@@ -109,7 +113,7 @@ class Replicator:
         self._data_dir = settings.data_dir
         self._db_path = db_path
         self._clock = clock
-        self.replicas = [Replica(url) for url in self._settings.replicas]
+        self.replicas = [Replica(url, self._settings.s3_endpoint) for url in self._settings.replicas]
         self._task: asyncio.Task[None] | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._run_dir: Path | None = None
@@ -193,10 +197,7 @@ class Replicator:
             if (folder / "ltx").exists() and not _was_replicated(self._db_path):
                 # A new, empty database (a new SD card, a deleted data dir) would be streamed over the
                 # replica that holds everything: that replica is what restore --from-replica needs.
-                self._fail(
-                    f"{replica.where} holds the replica of another database: restore from it first"
-                    " (makermatrix-edge restore --from-replica), or give replication an empty folder"
-                )
+                self._fail(_another_database(replica))
                 return False
             return True
         if (folder / "ltx").exists():  # Litestream's files without our marker: made where the drive should be
@@ -220,17 +221,26 @@ class Replicator:
         socket.unlink(missing_ok=True)
         text = render_config(self._db_path, replica, self._settings, data_dir=self._data_dir, socket=socket)
         config.write_text(text, encoding="utf-8")
+        env = child_environment(self._settings)
+        if replica.folder is None and not await asyncio.to_thread(_was_replicated, self._db_path):
+            # What _folder_ready guards for a folder, asked of Litestream for a server or bucket: it
+            # would take a new, empty database as newer than the replica and snapshot it over it.
+            try:
+                held = await replica_holds_files(program, config, self._db_path, env)
+            except OSError as exc:
+                log.warning("litestream: %s", self._redact(str(exc)))
+                raise DeviceUnavailable(in_words(self._redact(str(exc)), replica)) from None
+            if held:
+                raise DeviceUnavailable(_another_database(replica))
         argv = [str(program), "replicate", "-config", str(config), "-no-expand-env"]
-        setpriv = shutil.which("setpriv")
-        if setpriv:  # the child gets SIGTERM if the daemon dies, even by SIGKILL
-            argv = [setpriv, "--pdeathsig", "TERM", *argv]
+        argv = ended_with_us(argv)
         self._folder = _folder_id(replica.folder) if replica.folder is not None else None
         self._proc = await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
-            env=child_environment(self._settings),
+            env=env,
             start_new_session=True,  # a Ctrl-C at the terminal is the daemon's to handle, not the child's
         )
         self._started_at = self._clock()
@@ -281,11 +291,8 @@ class Replicator:
             self._state = "ok"
 
     async def _read_log(self, stream: asyncio.StreamReader, replica: Replica) -> None:
-        secret = self._secret_words()
         while line := await stream.readline():
-            text = line.decode("utf-8", "replace").strip()
-            for word in secret:
-                text = text.replace(word, "***")
+            text = self._redact(line.decode("utf-8", "replace").strip())
             try:
                 entry = json.loads(text)
             except ValueError:
@@ -297,10 +304,12 @@ class Replicator:
             if entry.get("level") == "ERROR":
                 self._fail(in_words(detail, replica))
 
-    def _secret_words(self) -> list[str]:
+    def _redact(self, text: str) -> str:
         words = [self._settings.s3_secret_access_key, self._settings.s3_access_key_id]
         words += [p for r in self.replicas if (p := _password(r.url))]
-        return [w for w in words if w]
+        for word in filter(None, words):
+            text = text.replace(word, "***")
+        return text
 
     def _fail(self, words: str, *, keep_earlier: bool = False) -> None:
         if keep_earlier and self._error is not None:
@@ -372,6 +381,14 @@ class Replicator:
         if status.lag_seconds is None or status.state == "starting":
             return "replica starting"
         return f"replica {status.lag_seconds:g} s behind"
+
+
+def _another_database(replica: Replica) -> str:
+    empty = "an empty path in the bucket" if replica.scheme == "s3" else "an empty folder"
+    return (
+        f"{replica.where} holds the replica of another database: restore from it first"
+        f" (makermatrix-edge restore --from-replica), or give replication {empty}"
+    )
 
 
 def _password(url: str) -> str | None:
