@@ -19,7 +19,7 @@ from PIL import Image
 
 from conftest import ADMIN_PASSWORD, FakeClock, bearer, login
 from inventory_helpers import add_part, history_sum
-from makermatrix_edge.db.replies import MAX_BODY_BYTES, ReplyStore
+from makermatrix_edge.db.replies import MAX_BODY_BYTES, Reply, ReplyStore
 from makermatrix_edge.errors import Conflict
 from makermatrix_edge.httpkit.idempotency import Claim, RecordReplies, idempotency_guard
 from makermatrix_edge.services import Services
@@ -336,6 +336,23 @@ def test_the_done_row_commits_and_rolls_back_with_the_change(services: Services)
         await services.db.write(lambda db: db.execute("DELETE FROM idempotent_replies"))
         await services.db.write(lambda db: db.execute("INSERT INTO scratch VALUES (2)"))
         assert count(0) == 0
+
+    asyncio.run(scene())
+
+
+def test_an_expired_answer_under_the_key_gives_way_to_the_new_done_mark(services: Services, clock: FakeClock) -> None:
+    """A day-old answer the nightly cleanup has not deleted yet must not hide the new request's mark."""
+
+    async def scene() -> None:
+        store = services.replies
+        await store.keep("user:u", "old", Reply("f0", "POST", "/x", 200, [], b"yesterday", 9, store.now()))
+        clock.advance(24 * 3600 + 1)
+        assert await store.begin("user:u", "old") is None  # expired: the key is new again
+        store.mark_writes("user:u", "old", "f1", "POST", "/x")
+        await services.db.write(lambda db: db.execute("CREATE TABLE scratch (x)"))
+        found = await store.find("user:u", "old")
+        assert found is not None and found.status == 0 and found.fingerprint == "f1"  # a crash now: told, not run
+        store.release("user:u", "old")
 
     asyncio.run(scene())
 

@@ -144,12 +144,14 @@ def test_a_formula_saved_with_its_result_reads_as_that_result(client: TestClient
     rows = mouser_rows()[:2]
     rows[1][10] = "=2+3"
     rows[1][8] = '=HYPERLINK("http://evil.example/x","click")'
-    saved = _with_results(xlsx_bytes(rows), {"I2": ("str", "click"), "K2": ("n", "5")})
+    rows[1][9] = '=IF(K2>10,"bulk","")'  # a text result that is empty: read as empty, not as the formula
+    saved = _with_results(xlsx_bytes(rows), {"I2": ("str", "click"), "J2": ("str", ""), "K2": ("n", "5")})
     done = upload_bytes(client, admin_token, "mouser.xlsx", saved)
     assert done.status_code == 200, done.text
     part_id = done.json()["data"]["created_part_ids"][0]
     part = client.get(f"/api/parts/get_part?part_id={part_id}", headers=bearer(admin_token)).json()["data"]
     assert part["description"] == "click" and part["quantity"] == 5
+    assert "=IF" not in str(part) and "bulk" not in str(part)
 
 
 @pytest.mark.shared_app  # refused: writes nothing (nothing_written checks)

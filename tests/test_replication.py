@@ -90,6 +90,9 @@ def test_generated_config_holds_no_secret_and_the_child_gets_them(
         ("sftp://u@nas.local/mm", "ssh: handshake failed: ssh: unable to authenticate", "the server nas.local refused"),
         ("file:///media/backup/mm", "write ltx file: no space left on device", "the folder /media/backup/mm is full"),
         ("s3://bench/mm", "dial tcp 52.217.0.1:443: connect: connection refused", "nothing answers at s3.amazon"),
+        # a 403 in a port or an address is not a refusal of the credentials
+        ("s3://bench/mm", "dial tcp 10.0.4.30:4030: connect: connection refused", "nothing answers at s3.amazon"),
+        ("s3://bench/mm", "https response error StatusCode: 403, RequestID: 1", "the S3 bucket bench refused the cred"),
     ],
 )
 def test_litestream_errors_in_words(url: str, error: str, words: str) -> None:

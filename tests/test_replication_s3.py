@@ -140,6 +140,8 @@ def test_an_s3_endpoint_that_does_not_answer_is_named_not_the_bucket() -> None:
     assert in_words(error, replica) == "nothing answers at nas.local:9000: is it on, is the service running?"
     assert replica.where == f"the S3 bucket {BUCKET} at nas.local:9000"
     assert Replica(URL).where == f"the S3 bucket {BUCKET}" and Replica(URL).host == "s3.amazonaws.com"
+    assert Replica(URL, "https://key:pw@minio.lan:9000").host == "minio.lan:9000"  # never the password
+    assert Replica(URL, "minio.lan").host == "minio.lan"  # written without a scheme
 
 
 def _replica_state(daemon: Daemon) -> dict[str, Any]:

@@ -103,8 +103,8 @@ def test_a_form_done_before_a_crash_is_not_done_again(
     again = post(web, f"{part}/adjust", fields, part)
     assert again.status_code == 303 and again.headers["location"] == part
     assert flash_of(again)["error"] == (
-        "This form was already sent and done; the daemon restarted before it could answer, so nothing was done "
-        "twice. Reload the page to see the result."
+        "This form was already sent and done, but its answer was lost (the daemon stopped, or could not save it); "
+        "nothing was done twice. Reload the page to see the result."
     )
     assert quantity(bench, bench.ne555["id"]) == 7 == history_sum(bench.client, bench.headers, bench.ne555["id"])
 

@@ -53,7 +53,11 @@ class Replica:
         """The machine that answers: an sftp:// URL's host; an s3:// bucket's endpoint (its host is the bucket)."""
         if self.scheme != "s3":
             return urlsplit(self.url).hostname or ""
-        return urlsplit(self.endpoint).netloc if self.endpoint else "s3.amazonaws.com"
+        if not self.endpoint:
+            return "s3.amazonaws.com"
+        parts = urlsplit(self.endpoint if "//" in self.endpoint else f"//{self.endpoint}")
+        host = parts.hostname or self.endpoint  # never the user:password@ an endpoint may carry
+        return f"{host}:{parts.port}" if parts.port else host
 
     @property
     def shown(self) -> str:
@@ -165,7 +169,10 @@ _WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, words in (
         (r"no space left|disk full|quota", "{where} is full"),
         (r"unable to authenticate|permission denied \(publickey|auth.*fail", "{where} refused the login"),
-        (r"InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|403", "{where} refused the credentials"),
+        (
+            r"InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|StatusCode: 403|\b403 Forbidden",
+            "{where} refused the credentials",
+        ),
         (r"NoSuchBucket", "{where} does not exist"),
         (r"connection refused", "nothing answers at {host}: is it on, is the service running?"),
         (r"no such host|name resolution|lookup .* on", "the name {host} is not known on this network"),

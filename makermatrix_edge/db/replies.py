@@ -46,17 +46,24 @@ class Reply(msgspec.Struct, frozen=True):
 class DoneMark:
     """Run inside each write of a keyed request (see also_in_each_write): records that its change is done."""
 
-    def __init__(self, scope: str, key: str, fingerprint: str, method: str, path: str, created_at: str) -> None:
-        self._row = [scope, key, fingerprint, method, path, PENDING, created_at]
+    def __init__(
+        self, scope: str, key: str, fingerprint: str, method: str, path: str, created_at: str, stale_before: str
+    ) -> None:
+        self._row = [scope, key, fingerprint, method, path, PENDING, created_at, stale_before]
         self.active = True  # off once the request has its answer: later writes in this context are not its own
         self.written = False
 
     def __call__(self, db: sqlite_utils.Database) -> None:
         if not self.active:
             return
+        # A row under this key is this request's own mark (kept), or one expired before the key was
+        # claimed (a lookup ignores it; the cleanup has not deleted it yet): replaced.
         db.execute(
-            "INSERT OR IGNORE INTO idempotent_replies (scope, key, fingerprint, method, path, status, headers, "
-            "body, body_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, '[]', NULL, 0, ?)",
+            "INSERT INTO idempotent_replies (scope, key, fingerprint, method, path, status, headers, body, "
+            "body_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, '[]', NULL, 0, ?) ON CONFLICT (scope, key) DO UPDATE "
+            "SET fingerprint = excluded.fingerprint, method = excluded.method, path = excluded.path, "
+            "status = excluded.status, headers = '[]', body = NULL, body_bytes = 0, created_at = excluded.created_at "
+            "WHERE idempotent_replies.created_at < ?",
             self._row,
         )
         self.written = True
@@ -131,7 +138,7 @@ class ReplyStore:
 
     def mark_writes(self, scope: str, key: str, fingerprint: str, method: str, path: str) -> DoneMark:
         """For the rest of this request, each write also records that the request was done."""
-        mark = DoneMark(scope, key, fingerprint, method, path, self.now())
+        mark = DoneMark(scope, key, fingerprint, method, path, self.now(), iso(self._clock() - KEEP_SECONDS))
         also_in_each_write(mark)
         return mark
 

@@ -162,12 +162,12 @@ async def settle(
     if found.status == PENDING:
         if form:
             raise KeyConflict(
-                "This form was already sent and done; the daemon restarted before it could answer, so nothing "
-                "was done twice. Reload the page to see the result."
+                "This form was already sent and done, but its answer was lost (the daemon stopped, or could not "
+                "save it); nothing was done twice. Reload the page to see the result."
             )
         raise KeyConflict(
-            f"This request was already done {found.created_at}; the daemon restarted before its answer was "
-            "kept, so it is not sent again and nothing was done twice. Read the result with a GET."
+            f"This request was already done {found.created_at}, but its answer was lost (the daemon stopped, or "
+            "could not save it), so it is not sent again and nothing was done twice. Read the result with a GET."
         )
     if found.body is None:
         raise KeyConflict(

@@ -301,8 +301,10 @@ class _SheetReader:
 
     def _value(self, attrs: dict[str, str], parts: dict[str, str]) -> str:
         kind = attrs.get("t", "n")
-        if parts.get("f") and not parts.get("v", "").strip():
-            value = "=" + parts["f"]  # no result saved with it (a generated file): the formula as written
+        if parts.get("f") and kind != "str" and not parts.get("v", "").strip():
+            # No result saved with it (a generated file): the formula as written. A text result may be
+            # empty (=IF(B2>10,"bulk","")): that is the result, not a missing one.
+            value = "=" + parts["f"]
         elif kind == "s":
             index = _int(parts.get("v"), -1)
             if not 0 <= index < len(self.strings):
