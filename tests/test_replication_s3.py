@@ -93,8 +93,8 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3]:
         yield S3(endpoint, key["AccessKeyId"], key["SecretAccessKey"], boto3.client("s3", **signed))
     finally:
         # moto's state and its IAM switch are the process's, not the server's: leave none behind.
-        httpx.post(f"{endpoint}/moto-api/reset-auth", content=b"inf")
-        httpx.post(f"{endpoint}/moto-api/reset")
+        httpx.post(f"{endpoint}/moto-api/reset-auth", content=b"inf").raise_for_status()
+        httpx.post(f"{endpoint}/moto-api/reset").raise_for_status()
         server.stop()
 
 
@@ -170,9 +170,14 @@ def test_the_daemon_replicates_to_s3_and_a_kill_nine_is_restored_from_the_bucket
         acked = time.time()
         # The change is captured (every 0.25 s), then shipped: a new LTX object, and a sync after both.
         wait_for("the change to reach the bucket", lambda: s3.keys() - before and _synced_after(daemon, acked + 0.5))
+        left = _running("litestream", psutil.Process(daemon.proc.pid).children(recursive=True))
+        assert left
         daemon.kill()  # -9: the SD card dies with the daemon on it
     finally:
         daemon.kill()
+    # Its Litestream gets SIGTERM from the kernel (pdeathsig) and makes a last sync: let it end before the
+    # restore reads the bucket, as a new card would come long after.
+    wait_for("the old card's Litestream to end", lambda: not [p for p in left if _alive(p)], timeout=30)
     assert s3.secret not in daemon.log() and "in the bucket" not in daemon.log()
 
     card = tmp_path / "new-sd-card"
@@ -237,8 +242,20 @@ def test_a_new_empty_database_is_not_streamed_over_the_s3_replica_of_the_old_one
     assert "on the old card" in part_names(check.data_dir / "makermatrix.db")
 
 
+def _running(word: str, processes: Any) -> list[psutil.Process]:
+    """The processes whose command line holds `word` (one that ends while it is looked at is not)."""
+    found = []
+    for proc in processes:
+        try:
+            if any(word in arg for arg in proc.cmdline()):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
 def _listings() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if "ltx" in p.cmdline()]
+    return _running("ltx", psutil.Process().children(recursive=True))
 
 
 def test_a_daemon_stopped_while_litestream_waits_on_a_silent_endpoint_leaves_nothing_running(tmp_path: Path) -> None:

