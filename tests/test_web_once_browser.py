@@ -6,6 +6,7 @@ so a second tap lands while the first post is still on its way, as on the bench'
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
@@ -139,3 +140,38 @@ def test_a_move_says_where_from_and_undo_puts_it_back(daemon: Daemon, phone: Pag
     phone.get_by_role("button", name="Undo").click()
     status(phone, "Moved back to")
     assert api.part(PART)["location_id"] == part["location_id"]
+
+
+def test_a_take_resent_after_its_answer_was_lost_is_not_taken_again(daemon: Daemon, phone: Page, api: Api) -> None:
+    """The power went after the take was saved and before its answer was: the resend says so, on the page."""
+    part = api.part(PART)
+    api.call("POST", f"/api/parts/{part['id']}/adjust", json={"delta": 10, "reason": "restocked"})
+    open_part(phone, daemon, part)
+    start = api.part(PART)["quantity"]
+    phone.get_by_label("Take", exact=True).fill("3")
+    sent = phone.evaluate("() => [...new FormData(document.getElementById('take').form)]")
+    action = phone.evaluate("() => document.getElementById('take').form.action")
+    phone.get_by_role("button", name="Take", exact=True).click()
+    status(phone, f"Taken 3: {start - 3} left")
+    key = f"form:{dict(sent)['action_id']}"
+    with sqlite3.connect(daemon.data_dir / "makermatrix.db", timeout=10) as db:  # as a crash leaves it
+        lost = db.execute(
+            "UPDATE idempotent_replies SET status = 0, headers = '[]', body = NULL, body_bytes = 0 WHERE key = ?", [key]
+        ).rowcount
+    assert lost == 1
+    phone.evaluate(
+        """([action, sent]) => {
+          const form = Object.assign(document.createElement("form"), {method: "post", action});
+          for (const [name, value] of sent) form.append(Object.assign(document.createElement("input"), {name, value}));
+          document.body.append(form);
+          form.submit();
+        }""",
+        [action, sent],
+    )
+    expect(phone.get_by_role("alert")).to_contain_text(
+        "This form was already sent and done, but its answer was lost (the daemon stopped, or could not save it); "
+        "nothing was done twice. Reload the page to see the result."
+    )
+    expect(phone.get_by_role("heading", level=1, name=PART)).to_be_visible()  # still on the part's page
+    shot(phone, "once-answer-lost")
+    assert api.part(PART)["quantity"] == start - 3 == history_sum(api, part["id"])
