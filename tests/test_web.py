@@ -10,6 +10,8 @@ import pytest
 from litestar.testing import TestClient
 
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, login
+from makermatrix_edge.errors import InvalidInput
+from makermatrix_edge.web.words import in_words
 from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, page_login, post_form, said
 
 
@@ -90,6 +92,7 @@ def test_a_bag_code_typed_into_search_offers_what_a_photo_offers(web: TestClient
     payload = "{pbn:PICK1,on:GB1,pc:C7593,pm:NE555DR,qty:5,mc:10,cc:1,pdi:1,hp:0,wc:ZH}"
     r = web.get("/", params={"q": payload}, follow_redirects=False)
     assert r.status_code == 200 and f'href="/p/{bench.ne555["id"]}"' in r.text and "Receive 5" in r.text
+    assert "No part matches" not in r.text  # the walk's #5: the card answers the code, nothing says "no match" above it
     feed = web.get("/scans/feed")  # a search is not a bench-camera scan (issue 17 point 13)
     assert feed.status_code == 200 and "NE555 timer" not in feed.text
 
@@ -154,11 +157,20 @@ def test_label_preview_and_print_through_the_fake_printer(web: TestClient[Any], 
 def test_print_refusals_are_sentences(web: TestClient[Any], bench: Bench) -> None:
     url = f"/p/{bench.ne555['id']}"
     r = post_form(web, url, f"{url}/print", copies="0")
-    assert r.status_code == 400 and "Copies must be between 1 and 100." in r.text
+    assert r.status_code == 400 and "Copies must be between 1 and 20." in r.text
     bench.services.labels.script_simulator("cover_open", None)
     r = post_form(web, url, f"{url}/print", copies="1")
     text = flash_of(r).get("error", "") if r.status_code == 303 else r.text
     assert "not printed" in text or "Device not available" in text
+
+
+def test_the_copies_field_offers_what_the_printer_takes(web: TestClient[Any], bench: Bench) -> None:
+    """The walk's #6: the field allowed 100 while the print service refuses more than max_copies (20)."""
+    limit = bench.services.labels.cfg.max_copies
+    url = f"/p/{bench.ne555['id']}"
+    assert f'name="copies" type="number" inputmode="numeric" min="1" max="{limit}"' in web.get(url).text
+    r = post_form(web, url, f"{url}/print", copies=str(limit + 1))
+    assert r.status_code == 400 and f"Copies must be between 1 and {limit}." in r.text
 
 
 # -- locations -------------------------------------------------------------------------------
@@ -179,3 +191,11 @@ def test_static_assets_are_served_by_the_daemon(bench: Bench) -> None:
     assert css.status_code == 200 and "prefers-color-scheme: dark" in css.text
     assert bench.client.get("/static/app.js").status_code == 200
     assert "http" not in bench.client.get("/login").text.split("<main", 1)[0].replace('name="viewport"', "")
+
+
+def test_a_refusal_worded_as_a_sentence_gets_no_second_label() -> None:
+    """The walk's #3: "The project name Project name is required." (a label put before a whole sentence)."""
+    assert in_words(InvalidInput("Project name is required", "name")) == "Project name is required."
+    line = InvalidInput("This line is not in the BOM; reload the page", "line_id")
+    assert in_words(line) == "This line is not in the BOM; reload the page."
+    assert in_words(InvalidInput("must not be empty", "name")) == "The name must not be empty."  # a rule: labelled

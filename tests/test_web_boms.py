@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from bom_support import BOMS
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, login
 from inventory_helpers import add_part
-from web_helpers import Bench, csrf_of, logged_in, make_bench, page_login, post_form, said
+from web_helpers import Bench, csrf_of, logged_in, make_bench, page_login, post_form, refused_to, said
 
 KICAD = BOMS / "kicad_default.csv"
 STAGED = re.compile(r'name="staged" value="([0-9a-f]{32})"')
@@ -76,7 +76,9 @@ def test_a_new_project_from_the_list_and_a_duplicate_name_said_in_words(bench: B
     alike = _new(web, "timer  BOARD")
     assert alike.status_code == 409 and "differs only in case or punctuation" in alike.text
     empty = _new(web, "   ")
-    assert empty.status_code == 400 and "The project name" in empty.text
+    # The walk's #3: the service's own sentence, once ("The project name Project name is required." before).
+    assert empty.status_code == 400 and "Project name is required." in empty.text
+    assert "The project name Project name" not in empty.text
     count = bench.services.db.read_sync(lambda db: db.execute("SELECT count(*) FROM projects").fetchone()[0])
     assert count == 1
 
@@ -113,8 +115,10 @@ def test_upload_preview_writes_nothing_then_confirm_writes_once(bench: Bench, we
     gone = web.post(
         f"/projects/{project_id}/bom/confirm",
         data={"csrf_token": csrf_of(text), "staged": STAGED.search(repeat).group(1), "filename": "x.csv"},  # type: ignore[union-attr]
+        follow_redirects=False,
     )
-    assert gone.status_code == 400 and "The previewed file is gone" in gone.text and 'type="file"' in gone.text
+    assert "The previewed file is gone" in refused_to(gone, f"/projects/{project_id}/bom")
+    assert 'type="file"' in web.get(gone.headers["location"]).text  # back on the upload form
 
 
 def test_refused_files_are_sentences_on_the_upload_page(bench: Bench, web: TestClient[Any]) -> None:

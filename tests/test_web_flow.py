@@ -65,7 +65,7 @@ def test_4_errors_come_back_on_the_page_in_words_with_the_form(web: TestClient[A
     assert 'class="error" role="alert">Only 10 in stock, cannot take 50.' in page
     assert "data-kept=" in page and 'aria-label="Main"' in page and "delta:" not in page
     r = post_from(web, url, f"{url}/print", copies="0")
-    assert flash_of(r)["error"] == "Copies must be between 1 and 100."
+    assert flash_of(r)["error"] == "Copies must be between 1 and 20."
     r = post_from(web, "/parts/new", "/parts/new", part_name="  ", quantity="1")
     assert r.status_code == 400 and "The name must not be empty." in r.text and "$.part_name" not in r.text
     html = web.get("/scan").text
@@ -172,6 +172,12 @@ def test_11_backups_follow_the_task_warn_about_the_sd_card_and_download(web: Tes
     assert done["status"] == "completed", done
     page = web.get("/backups").text
     assert "Latest backup: done" in page and "data-running" not in page  # the task as it is
+    # The walk's #4: what the page polls while a backup runs holds the last result too, so the page
+    # never says "Last result: never" above "Latest backup: done" until a reload.
+    polled = web.get("/backups/status").text
+    assert "Latest backup: done" in polled and "<dt>Last result</dt><dd>success</dd>" in polled
+    assert "none yet" not in polled and "never" not in polled
+    assert page.count("<dt>Last result</dt>") == 1  # said once, inside the polled part
     assert "No backup drive found" in page and "on the SD card" in page  # the test bench has no drive
     link = re.search(r'href="(/backups/download/[^"]+)"', page)
     assert link, page

@@ -14,7 +14,7 @@ from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, bearer, login, make_settings
 from inventory_helpers import add_location, add_part
 from makermatrix_edge.daemon import build_services
-from web_helpers import csrf_of, page_login, post_form, said
+from web_helpers import csrf_of, flash_of, page_login, post_form, refused_to, said
 
 
 class Bench:
@@ -65,14 +65,16 @@ def test_add_a_location_under_a_parent(bench: Bench) -> None:
 def test_add_mistakes_are_sentences_on_the_page(bench: Bench) -> None:
     c = bench.client
     empty = post_form(c, "/locations?edit=1", "/locations/new", name="  ", location_type="box", parent_id="")
-    assert empty.status_code == 400 and "The name must not be empty." in empty.text and "<form" in empty.text
+    assert refused_to(empty, "/locations?edit=1") == "The name must not be empty."
     twice = post_form(
         c, "/locations?edit=1", "/locations/new", name="Drawer A", location_type="drawer", parent_id=bench.shelf
     )
-    assert twice.status_code == 409 and "Drawer A" in twice.text and 'class="error"' in twice.text
-    assert 'value="Drawer A"' in twice.text  # what was typed comes back
+    assert "Drawer A" in refused_to(twice, "/locations?edit=1")
+    assert flash_of(twice)["kept"]["name"] == "Drawer A"  # what was typed comes back (app.js fills it in)
+    page = c.get("/locations?edit=1").text  # back on the form's page, in editing mode, the reason said
+    assert 'class="error" role="alert"' in page and 'action="/locations/new"' in page and "data-kept=" in page
     ghost = post_form(c, "/locations?edit=1", "/locations/new", name="X", location_type="box", parent_id="no-such-id")
-    assert ghost.status_code == 400 and "No location with id no-such-id." in ghost.text
+    assert refused_to(ghost, "/locations?edit=1") == "No location with id no-such-id."
 
 
 def test_rename_and_move(bench: Bench) -> None:
@@ -96,11 +98,13 @@ def test_moving_under_itself_or_a_child_is_refused_in_words(bench: Bench) -> Non
     edit = f"/l/{bench.shelf}/edit"
     for target in (bench.shelf, bench.bin):
         r = post_form(c, edit, f"/l/{bench.shelf}/move", parent_id=target)
-        assert r.status_code == 400 and "cannot be moved under itself or one of its own children" in r.text
-        assert 'role="alert"' in r.text and "<h1>Change Shelf 1</h1>" in r.text
+        assert "cannot be moved under itself or one of its own children" in refused_to(r, edit)
+        shown = c.get(edit).text
+        assert 'role="alert"' in shown and "<h1>Change Shelf 1</h1>" in shown
     assert bench.location(bench.shelf)["parent_id"] is None
     empty = post_form(c, edit, f"/l/{bench.shelf}/rename", name="")
-    assert empty.status_code == 400 and "The name must not be empty." in empty.text
+    assert refused_to(empty, edit) == "The name must not be empty."
+    assert c.get(f"/l/{bench.shelf}/rename", follow_redirects=False).headers["location"] == f"/l/{bench.shelf}"
     gone = c.get("/l/no-such-id/edit")
     assert gone.status_code == 404 and "No location with id no-such-id" in gone.text
 

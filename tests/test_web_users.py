@@ -14,7 +14,7 @@ from app_pool import client_for
 from conftest import ADMIN_PASSWORD, FakeClock, add_user, login, make_settings
 from makermatrix_edge.daemon import build_services
 from makermatrix_edge.services import Services
-from web_helpers import csrf_of, page_login, post_form, said
+from web_helpers import csrf_of, flash_of, page_login, post_form, refused_to, said
 
 
 @pytest.fixture
@@ -55,14 +55,14 @@ def test_add_a_user_with_a_role(web: tuple[TestClient[Any], Services, str]) -> N
 def test_add_mistakes_are_sentences(web: tuple[TestClient[Any], Services, str]) -> None:
     client, _, _ = web
     short = post_form(client, "/users", "/users/new", username="bob", password="short", role="user")
-    assert short.status_code == 400 and re.search(r"The password must be at least \d+ characters\.", short.text)
-    assert 'value="bob"' in short.text  # the name typed comes back
+    assert re.search(r"The password must be at least \d+ characters\.", refused_to(short, "/users"))
+    assert flash_of(short)["kept"] == {"username": "bob", "role": "user"}  # what was typed, never the password
     bad = post_form(client, "/users", "/users/new", username="!", password="password-123", role="user")
-    assert bad.status_code == 400 and "User names use 2-64 letters" in bad.text
+    assert "User names use 2-64 letters" in refused_to(bad, "/users")
     taken = post_form(client, "/users", "/users/new", username="admin", password="password-123", role="user")
-    assert taken.status_code == 409 and "The username &#39;admin&#39; is already taken" in taken.text
+    assert "The username 'admin' is already taken" in refused_to(taken, "/users")
     role = post_form(client, "/users", "/users/new", username="carol", password="password-123", role="wizard")
-    assert role.status_code == 400 and "Unknown role &#39;wizard&#39;" in role.text
+    assert "Unknown role 'wizard'" in refused_to(role, "/users")
 
 
 def test_change_a_role(web: tuple[TestClient[Any], Services, str]) -> None:
@@ -96,7 +96,8 @@ def test_reset_a_password(web: tuple[TestClient[Any], Services, str]) -> None:
     client, _, admin = web
     bob = add_user(client, admin, "bob", "user")
     short = post_form(client, "/users", f"/users/{bob['id']}/password", password="x")
-    assert short.status_code == 400 and "The new password must be at least" in short.text
+    assert "The new password must be at least" in refused_to(short, "/users")
+    assert "password" not in str(flash_of(short).get("kept"))  # a password is never kept
     ask = post_form(client, "/users", f"/users/{bob['id']}/password", password="new-password-456")
     assert ask.status_code == 200 and "New password for bob?" in ask.text and can_log_in(client, "bob", "password-123")
     r = client.post(
@@ -116,8 +117,9 @@ def test_the_last_admin_rule_is_shown_in_words(web: tuple[TestClient[Any], Servi
     me = user(client, services, "admin")["id"]
     assert "Deactivate admin" not in client.get("/users").text  # not even offered (issue 17 point 12)
     r = post_form(client, "/users", f"/users/{me}/active", active="0", confirm="1")
-    assert r.status_code == 409
-    assert "it is the last active admin. Make another user admin first." in r.text and 'role="alert"' in r.text
+    assert "it is the last active admin. Make another user admin first." in refused_to(r, "/users")
+    shown = client.get("/users").text
+    assert 'id="failed" class="error" role="alert"' in shown and "it is the last active admin" in shown
     # Nobody changes their own roles (issue 22 point 1), so the form is not offered for oneself.
     assert f'action="/users/{me}/role"' not in client.get("/users").text
     r = post_form(client, "/users", f"/users/{me}/role", role="manager")
@@ -152,8 +154,28 @@ def test_12_own_password_and_the_rule_shown_before_a_failure(web: tuple[TestClie
     page = client.get("/users").text
     assert "Passwords: At least 8 characters" in page and 'action="/account/password"' in page
     wrong = post_form(client, "/users", "/account/password", current_password="nope", new_password="brand-new-pw-1")
-    assert wrong.status_code == 400 and "The current password is not your current password." in wrong.text
+    assert refused_to(wrong, "/users") == "The current password is not your current password."
+    assert "kept" not in flash_of(wrong)  # neither password travels in the cookie
     r = post_form(client, "/users", "/account/password", current_password=ADMIN_PASSWORD, new_password="brand-new-pw-1")
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert said(r) == "Password changed. Log in with the new one."
     assert can_log_in(client, "admin", "brand-new-pw-1")
+
+
+def test_a_failed_form_comes_back_on_its_page_and_a_post_address_reopened_opens_it(
+    web: tuple[TestClient[Any], Services, str],
+) -> None:
+    """The walk's #2: a failed Add user stayed at /users/new, whose reload said "Method Not Allowed"."""
+    client, _, _ = web
+    taken = post_form(client, "/users", "/users/new", username="admin", password="password-123", role="viewer")
+    assert refused_to(taken, "/users") == "The username 'admin' is already taken."
+    page = client.get("/users").text  # where the redirect leads: the reason, and the form to fill it back into
+    assert 'id="failed" class="error" role="alert">The username &#39;admin&#39; is already taken.' in page
+    kept = re.search(r'data-kept="([^"]+)"', page)
+    assert kept and "/users/new" in kept.group(1) and "viewer" in kept.group(1) and "password-123" not in page
+    wrong = post_form(client, "/users", "/account/password", current_password="nope", new_password="brand-new-pw-1")
+    assert refused_to(wrong, "/users") == "The current password is not your current password."
+    # The old addresses, reopened (a reload of the failed page, history, a bookmark): the form's page.
+    for address, page_of in (("/users/new", "/users"), ("/account/password", "/"), ("/users/x/role", "/users")):
+        r = client.get(address, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == page_of, address

@@ -95,3 +95,10 @@ def flash_of(response: Any) -> dict[str, Any]:
 
 def said(response: Any) -> str:
     return str(flash_of(response).get("ok") or "")
+
+
+def refused_to(response: Any, page: str) -> str:
+    """A refused form post's answer: back on `page` (post/redirect/get), the reason in the one-time message."""
+    assert response.status_code == 303, (response.status_code, response.text[:300])
+    assert response.headers["location"] == page, response.headers["location"]
+    return str(flash_of(response).get("error") or "")

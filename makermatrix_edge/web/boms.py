@@ -26,7 +26,7 @@ from makermatrix_edge.web.imports import STATUS
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.photos import Multipart, read_upload
 from makermatrix_edge.web.projects import BOM_UPLOAD_ROUTE
-from makermatrix_edge.web.render import Form, back, form_error, page
+from makermatrix_edge.web.render import Form, back, form_error, page, refused
 
 EDIT = "projects:update"  # MakerMatrix's permission for a project's BOM (the API's import and pin)
 LABELS = {"file": "", "staged": "", "line_id": "", "part_id": ""}
@@ -109,20 +109,19 @@ class BomPages(Controller):
             summary=said_of(preview),
         )  # fmt: skip
 
-    @post(f"{BOM_UPLOAD_ROUTE}/confirm", opt=page_access(EDIT), status_code=200)
+    @post(f"{BOM_UPLOAD_ROUTE}/confirm", opt=page_access(EDIT), status_code=303)
     async def confirm(
         self, request: Req, project_id: FromPath[str], data: Annotated[ConfirmForm, Form], principal: User,
         services: Svc,
-    ) -> Template | Redirect:  # fmt: skip
+    ) -> Redirect:  # fmt: skip
         uploads = services.orders.uploads
         try:
             content = await asyncio.to_thread(uploads.read_preview, data.staged, principal.user_id)
             result = await services.boms.import_file(
                 project_id, content, data.filename[:300] or "bom.csv", preview=False
             )
-        except DomainError as exc:
-            sentence, status = form_error(exc, LABELS)
-            return await self._form(request, principal, services, project_id, error=sentence, status_code=status)
+        except DomainError as exc:  # the preview is gone with the post: back to choosing the file
+            return refused(request, f"/projects/{project_id}/bom", exc, labels=LABELS)
         await asyncio.to_thread(uploads.discard_preview, data.staged, principal.user_id)
         return back(request, f"/projects/{result.project_id}", f"BOM imported. {said_of(result)}")
 

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
@@ -25,7 +25,7 @@ from makermatrix_edge.errors import (
 from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE
 from makermatrix_edge.httpkit.diskfull import disk_full_of
 from makermatrix_edge.web import flash
-from makermatrix_edge.web.guard import FILE_LIMIT_KEY
+from makermatrix_edge.web.guard import FILE_LIMIT_KEY, PAGE_KEY
 from makermatrix_edge.web.render import page
 from makermatrix_edge.web.session import CsrfFailed, LoginRequired, login_url, referer_path, same_site_post
 from makermatrix_edge.web.unsent import unsent_cookie
@@ -89,7 +89,27 @@ def _to_login(request: Request[Any, Any, Any], exc: LoginRequired) -> Redirect:
     return Redirect(path=login_url(exc.next_url, exc.why), status_code=303, cookies=cookies)
 
 
+def _page_above(request: Request[Any, Any, Any]) -> str:
+    """The nearest page above this address that a GET opens: /users for /users/new, /p/<id> for /p/<id>/adjust.
+
+    A page, not an API route that shares the path (the un-prefixed MakerMatrix GET /users/{id}).
+    """
+    path = request.url.path.rstrip("/")
+    while path:
+        path = path.rsplit("/", 1)[0]
+        try:
+            _, handler, *_ = request.app.asgi_router.handle_routing(path=path or "/", method="GET")
+        except (NotFoundException, MethodNotAllowedException):
+            continue
+        if PAGE_KEY in handler.opt:
+            return path or "/"
+    return "/"
+
+
 def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any] | Template | Redirect:
+    if isinstance(exc, MethodNotAllowedException) and request.method in ("GET", "HEAD"):
+        # A form's post-only address reopened (a bookmark, an old tab, history): the page the form is on.
+        return Redirect(path=_page_above(request), status_code=303)
     if isinstance(exc, LoginRequired):
         return _to_login(request, exc)
     if isinstance(exc, CsrfFailed):

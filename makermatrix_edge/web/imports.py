@@ -23,7 +23,7 @@ from makermatrix_edge.orders.models import ImportOptions
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.photos import Multipart, read_upload
-from makermatrix_edge.web.render import Form, back, form_error, page
+from makermatrix_edge.web.render import Form, back, form_error, page, refused
 
 IMPORT = "csv:import"
 LABELS = {"file": "", "order_date": "The order date", "staged": "", "location_id": "The place for the new parts"}
@@ -85,10 +85,10 @@ class ImportPages(Controller):
             error=None,
         )
 
-    @post("/import/confirm", opt=page_access(IMPORT), status_code=200)
+    @post("/import/confirm", opt=page_access(IMPORT), status_code=303)
     async def confirm(
         self, request: Req, data: Annotated[ConfirmForm, Form], principal: User, services: Svc
-    ) -> Template | Redirect:
+    ) -> Redirect:
         orders = services.orders
         try:
             content = await asyncio.to_thread(orders.uploads.read_preview, data.staged, principal.user_id)
@@ -98,9 +98,8 @@ class ImportPages(Controller):
                 location_id=data.location_id.strip()[:64] or None,
             )
             result = await orders.import_file(content, data.filename[:300] or "order", options, principal)
-        except DomainError as exc:
-            sentence, status = form_error(exc, LABELS)
-            return _form(request, principal, sentence, status)
+        except DomainError as exc:  # the preview is gone with the post: back to choosing the file
+            return refused(request, "/import", exc, labels=LABELS)
         await asyncio.to_thread(orders.uploads.discard_preview, data.staged, principal.user_id)
         if result.order_id is None:  # a large file: it runs as a task
             return back(request, "/tasks", import_message(result))

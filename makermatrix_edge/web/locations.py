@@ -16,7 +16,7 @@ from makermatrix_edge.inventory.place_match import rank_places
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.render import Form, back, form_error, page
+from makermatrix_edge.web.render import Form, back, page, refused
 
 LOCATION_TYPES = ("standard", "room", "cabinet", "shelf", "drawer", "box", "bin", "reel")
 _EDIT_ERRORS = (InvalidInput, Conflict, msgspec.ValidationError)
@@ -51,9 +51,6 @@ class LocationEditPages(Controller):
         request: Request[Any, Any, Any],
         services: Services,
         principal: Principal,
-        error: str | None = None,
-        values: dict[str, str] | None = None,
-        status_code: int = 200,
     ) -> Template:
         tree = await services.locations.tree()
         flat = await services.locations.list_flat()
@@ -66,7 +63,6 @@ class LocationEditPages(Controller):
             request,
             "locations.html",
             principal,
-            status_code=status_code,
             tree=tree,
             totals=totals,
             q=term,
@@ -74,10 +70,9 @@ class LocationEditPages(Controller):
             locations=flat,
             types=LOCATION_TYPES,
             can_write=can_write,
-            # Editing is one mode, not a "Change" link on every line; a failed add stays in it.
-            editing=can_write and (request.query_params.get("edit") == "1" or error is not None),
-            error=error,
-            v=values or {"location_type": "standard", "parent_id": request.query_params.get("parent", "")},
+            # Editing is one mode, not a "Change" link on every line; a failed add comes back in it.
+            editing=can_write and request.query_params.get("edit") == "1",
+            v={"location_type": "standard", "parent_id": request.query_params.get("parent", "")},
         )
 
     async def _edit(
@@ -86,18 +81,14 @@ class LocationEditPages(Controller):
         services: Services,
         principal: Principal,
         location: LocationView,
-        error: str | None = None,
-        status_code: int = 200,
     ) -> Template:
         others = [loc for loc in await services.locations.list_flat() if loc.id != location.id]
         return page(
             request,
             "location_edit.html",
             principal,
-            status_code=status_code,
             loc=location,
             others=others,
-            error=error,
             can_delete=principal.can("locations:delete"),
         )
 
@@ -105,10 +96,8 @@ class LocationEditPages(Controller):
     async def locations(self, request: Req, principal: User, services: Svc) -> Template:
         return await self._tree(request, services, principal)
 
-    @post("/locations/new", opt=page_access("locations:write"), status_code=200)
-    async def add(
-        self, request: Req, data: Annotated[AddLocationForm, Form], principal: User, services: Svc
-    ) -> Template | Redirect:
+    @post("/locations/new", opt=page_access("locations:write"), status_code=303)
+    async def add(self, request: Req, data: Annotated[AddLocationForm, Form], services: Svc) -> Redirect:
         fields = {
             "name": data.name.strip(),
             "location_type": data.location_type.strip() or "standard",
@@ -119,9 +108,7 @@ class LocationEditPages(Controller):
                 raise InvalidInput("must not be empty", "name")
             made = await services.locations.add(msgspec.convert(fields, LocationCreate))
         except _EDIT_ERRORS as exc:
-            values = dict(msgspec.structs.asdict(data))
-            error, status = form_error(exc, _LABELS)
-            return await self._tree(request, services, principal, error, values, status)
+            return refused(request, "/locations?edit=1", exc, msgspec.structs.asdict(data), _LABELS)
         return back(request, "/locations?edit=1", f"Added '{made.path}'")
 
     @get("/l/{location_id:str}/edit", opt=page_access("locations:write"))
@@ -129,34 +116,29 @@ class LocationEditPages(Controller):
         location = await services.locations.get(location_id=location_id)
         return await self._edit(request, services, principal, location)
 
-    @post("/l/{location_id:str}/rename", opt=page_access("locations:write"), status_code=200)
+    @post("/l/{location_id:str}/rename", opt=page_access("locations:write"), status_code=303)
     async def rename(
-        self,
-        request: Req,
-        location_id: FromPath[str],
-        data: Annotated[RenameForm, Form],
-        principal: User,
-        services: Svc,
-    ) -> Template | Redirect:
+        self, request: Req, location_id: FromPath[str], data: Annotated[RenameForm, Form], services: Svc
+    ) -> Redirect:
         location = await services.locations.get(location_id=location_id)
         try:
             if not data.name.strip():
                 raise InvalidInput("must not be empty", "name")
             done = await services.locations.update(location.id, msgspec.convert({"name": data.name}, LocationUpdate))
         except _EDIT_ERRORS as exc:
-            return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
+            return refused(request, f"/l/{location.id}/edit", exc, msgspec.structs.asdict(data), _LABELS)
         return back(request, f"/l/{done.id}/edit", f"Renamed to '{done.name}'")
 
-    @post("/l/{location_id:str}/move", opt=page_access("locations:write"), status_code=200)
+    @post("/l/{location_id:str}/move", opt=page_access("locations:write"), status_code=303)
     async def move(
-        self, request: Req, location_id: FromPath[str], data: Annotated[MoveForm, Form], principal: User, services: Svc
-    ) -> Template | Redirect:
+        self, request: Req, location_id: FromPath[str], data: Annotated[MoveForm, Form], services: Svc
+    ) -> Redirect:
         location = await services.locations.get(location_id=location_id)
         parent = data.parent_id.strip() or None
         try:
             done = await services.locations.update(location.id, LocationUpdate(parent_id=parent))
         except _EDIT_ERRORS as exc:
-            return await self._edit(request, services, principal, location, *form_error(exc, _LABELS))
+            return refused(request, f"/l/{location.id}/edit", exc, msgspec.structs.asdict(data), _LABELS)
         return back(request, f"/l/{done.id}/edit", f"Moved: now {done.path}")
 
     @get("/l/{location_id:str}/delete", opt=page_access("locations:delete"))

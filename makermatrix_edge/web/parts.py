@@ -26,7 +26,13 @@ HISTORY_SIZE = 15
 async def print_context(services: Services, kind: str) -> dict[str, Any]:
     templates, loaded, default_fits = await choices(services, kind)
     note = printer_note(await services.labels.status(refresh=False))
-    return {"templates": templates, "loaded_mm": loaded, "default_fits": default_fits, "printer_note": note}
+    return {
+        "templates": templates,
+        "loaded_mm": loaded,
+        "default_fits": default_fits,
+        "printer_note": note,
+        "max_copies": services.labels.cfg.max_copies,  # the field offers what the print service takes
+    }
 
 
 def merged(movements: list[Movement], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:

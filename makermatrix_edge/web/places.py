@@ -9,7 +9,7 @@ from litestar import Controller, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from makermatrix_edge.errors import Forbidden
+from makermatrix_edge.errors import Forbidden, InvalidInput
 from makermatrix_edge.inventory.allocation_models import SplitToCassette, Transfer
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
@@ -23,6 +23,7 @@ class TransferForm(msgspec.Struct):
     to_location_id: str = ""  # "" (the picker's first choice) or "new": into a new cassette, named in cassette_name
     cassette_name: str = ""
     cassette_parent: str = ""
+    to_location_id_find: str = ""  # what was typed into the picker's Find (a search, not a choice)
 
 
 class PlacesPages(Controller):
@@ -34,6 +35,11 @@ class PlacesPages(Controller):
         if data.to_location_id.strip() in ("", "new"):
             if not principal.can("locations:write"):
                 raise Forbidden("Choose the place to move them to (making a new cassette needs locations:write)")
+            if not data.cassette_name.strip() and data.to_location_id_find.strip():
+                # A place searched for but its row not tapped: say that, not only that a name is missing.
+                raise InvalidInput(
+                    "Tap the place you found in the list under Find to move them there, or give the new cassette a name"
+                )
             split = SplitToCassette(
                 from_location_id=data.from_location_id.strip()[:200],
                 quantity=whole(data.quantity, "quantity", 1),

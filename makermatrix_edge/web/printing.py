@@ -11,7 +11,7 @@ from litestar.response import Redirect
 
 from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.devices.printer.media import label_size
-from makermatrix_edge.errors import DomainError, InvalidInput
+from makermatrix_edge.errors import DomainError
 from makermatrix_edge.httpkit.own_host import machine_names, own_base
 from makermatrix_edge.labels import models as m
 from makermatrix_edge.labels.job_words import said
@@ -104,9 +104,8 @@ def qr_base(request: Request[Any, Any, Any], services: Services) -> str | None:
 
 
 def _request(form: PrintForm) -> m.PrintRequest:
+    # The range is the print service's (labels max_copies), the one limit the page's field shows too.
     copies = whole(form.copies or "1", "copies")
-    if not 1 <= copies <= 100:
-        raise InvalidInput("must be between 1 and 100", "copies")
     return m.PrintRequest(copies=copies, template=form.template.strip() or None, wait=True)
 
 

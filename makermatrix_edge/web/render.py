@@ -129,6 +129,21 @@ def back(request: Request[Any, Any, Any], url: str, said: str | None = None, und
     return fl.redirect(request, url, fl.Flash(ok=said, undo=undo))
 
 
+def refused(
+    request: Request[Any, Any, Any],
+    url: str,
+    exc: Exception,
+    typed: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Redirect:
+    """A refused form post, post/redirect/get: back on `url` (the page the form lives on) with the reason
+    and what was typed (never a password: flash.keep), so a reload or a reopened address never lands
+    on the post-only one. The page's script puts the values back into the form posted (its action)."""
+    text, _ = form_error(exc, labels)
+    kept = fl.keep(dict(typed)) if typed else {}
+    return fl.redirect(request, url, fl.Flash(error=text, action=request.url.path, kept=kept))
+
+
 def form_error(exc: Exception, labels: Mapping[str, str] | None = None) -> tuple[str, int]:
     """A form's failure as (sentence, status): "name: must not be empty" reads "The name must not be empty."."""
     return in_words(exc, labels), (409 if isinstance(exc, Conflict) else 400)

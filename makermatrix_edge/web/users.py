@@ -16,7 +16,7 @@ from makermatrix_edge.errors import Conflict, InvalidInput
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import LOGIN, page_access
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.render import Form, back, form_error, page
+from makermatrix_edge.web.render import Form, back, page, refused
 
 _ERRORS = (InvalidInput, Conflict)
 _LABELS = {
@@ -69,24 +69,18 @@ class UserPages(Controller):
         request: Request[Any, Any, Any],
         services: Services,
         principal: Principal,
-        error: str | None = None,
-        values: dict[str, str] | None = None,
-        status_code: int = 200,
     ) -> Template:
         users = await services.users.list_users()
         return page(
             request,
             "users.html",
             principal,
-            status_code=status_code,
             users=users,
             only_admin=only_admin(users),
             rule=password_rule(services),
             roles=[r.name for r in await services.users.roles()],
             can_write=principal.can("users:write"),
             me=principal.user_id,
-            error=error,
-            v=values or {"role": "user"},
         )
 
     def _confirm(
@@ -103,10 +97,10 @@ class UserPages(Controller):
             request, "confirm.html", principal, action=action, username=username, what=what, fields=fields or {}
         )
 
-    @post("/account/password", opt=page_access(LOGIN), status_code=200)
+    @post("/account/password", opt=page_access(LOGIN), status_code=303)
     async def own_password(
         self, request: Req, data: Annotated[OwnPasswordForm, Form], principal: User, services: Svc
-    ) -> Template | Redirect:
+    ) -> Redirect:
         """Anyone changes their own password with the current one; every session (this one too) ends."""
         try:
             await services.users.change_password(
@@ -116,9 +110,8 @@ class UserPages(Controller):
                 new_password=data.new_password,
             )
         except _ERRORS as exc:
-            error, status = form_error(exc, _LABELS)
-            if principal.can("users:read"):
-                return await self._page(request, services, principal, error, status_code=status)
+            if principal.can("users:read"):  # the form is on the users page; no password typed is kept
+                return refused(request, "/users", exc, labels=_LABELS)
             raise
         return back(request, "/login", "Password changed. Log in with the new one.")
 
@@ -126,10 +119,8 @@ class UserPages(Controller):
     async def users(self, request: Req, principal: User, services: Svc) -> Template:
         return await self._page(request, services, principal)
 
-    @post("/users/new", opt=page_access("users:write"), status_code=200)
-    async def add(
-        self, request: Req, data: Annotated[NewUserForm, Form], principal: User, services: Svc
-    ) -> Template | Redirect:
+    @post("/users/new", opt=page_access("users:write"), status_code=303)
+    async def add(self, request: Req, data: Annotated[NewUserForm, Form], principal: User, services: Svc) -> Redirect:
         try:
             made = await services.users.register(
                 username=data.username,
@@ -140,20 +131,17 @@ class UserPages(Controller):
                 open_registration=False,
             )
         except _ERRORS as exc:
-            values = {"username": data.username, "role": data.role}
-            error, status = form_error(exc, _LABELS)
-            return await self._page(request, services, principal, error, values, status)
+            return refused(request, "/users", exc, msgspec.structs.asdict(data), _LABELS)
         return back(request, "/users", f"Added {made.username} ({data.role})")
 
-    @post("/users/{user_id:str}/role", opt=page_access("users:write"), status_code=200)
+    @post("/users/{user_id:str}/role", opt=page_access("users:write"), status_code=303)
     async def role(
         self, request: Req, user_id: FromPath[str], data: Annotated[RoleForm, Form], principal: User, services: Svc
-    ) -> Template | Redirect:
+    ) -> Redirect:
         try:
             done = await services.users.update(user_id, actor=principal, roles=[data.role.strip()])
         except _ERRORS as exc:
-            error, status = form_error(exc, _LABELS)
-            return await self._page(request, services, principal, error, status_code=status)
+            return refused(request, "/users", exc, msgspec.structs.asdict(data), _LABELS)
         return back(request, "/users", f"{done.username} is now {data.role.strip()}")
 
     @post("/users/{user_id:str}/active", opt=page_access("users:write"), status_code=200)
@@ -167,8 +155,7 @@ class UserPages(Controller):
         try:
             done = await services.users.update(user_id, actor=principal, is_active=on)
         except _ERRORS as exc:
-            error, status = form_error(exc, _LABELS)
-            return await self._page(request, services, principal, error, status_code=status)
+            return refused(request, "/users", exc, labels=_LABELS)
         return back(request, "/users", f"{done.username} can log in again" if on else f"{done.username} is deactivated")
 
     @post("/users/{user_id:str}/password", opt=page_access("users:write"), status_code=200)
@@ -179,8 +166,7 @@ class UserPages(Controller):
             try:  # a password the rule refuses is told now, not after "are you sure?"
                 check_password(data.password, services.settings.accounts.min_password_length, "new_password")
             except InvalidInput as exc:
-                error, status = form_error(exc, _LABELS)
-                return await self._page(request, services, principal, error, status_code=status)
+                return refused(request, "/users", exc, labels=_LABELS)
             user = await services.users.get(user_id)
             kept = {"password": data.password}
             return self._confirm(request, principal, f"/users/{user_id}/password", user.username, "password", kept)
@@ -189,7 +175,6 @@ class UserPages(Controller):
                 user_id, actor=principal, current_password=None, new_password=data.password
             )
         except _ERRORS as exc:
-            error, status = form_error(exc, _LABELS)
-            return await self._page(request, services, principal, error, status_code=status)
+            return refused(request, "/users", exc, labels=_LABELS)
         user = await services.users.get(user_id)
         return back(request, "/users", f"New password set for {user.username}; their sessions have ended")

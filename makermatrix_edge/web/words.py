@@ -89,6 +89,8 @@ def in_words(exc: BaseException, labels: Mapping[str, str] | None = None) -> str
         return "That file is not a photo the daemon can read: take a photo, or choose a JPEG or PNG."
     if isinstance(exc, InvalidInput) and exc.field:
         rule = message.split(": ", 1)[-1] if message.startswith(f"{exc.field}: ") else message
+        if rule[:1].isupper():  # a sentence of its own ("Project name is required"): a label would say it twice
+            return _sentence("", rule)
         label = known.get(exc.field, exc.field.replace("_", " ").capitalize())
         return _sentence(label, rule)
     return _sentence("", message) if message else "That did not work."

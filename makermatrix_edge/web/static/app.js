@@ -105,6 +105,11 @@
         });
       })[0];
       if (form) {
+        // A form inside a closed panel ("Move some to another place"): open it, or the reason and the
+        // typed values would sit out of sight and the tap would look like it did nothing.
+        for (var box = form.parentNode; box; box = box.parentNode) {
+          if (box.tagName === "DETAILS") { box.open = true; }
+        }
         names.forEach(function (name) {
           var field = form.elements.namedItem(name);
           if (field && field.type !== "hidden" && field.type !== "password" && field.type !== "file") {
@@ -174,6 +179,7 @@
         .catch(function () { /* keep the last list */ });
     }
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 150); });
+    if (input.value !== input.defaultValue) { refresh(); }  // a search put back after a failed post: its list
     // Enter searches; in a bigger form it must not send that form half filled in.
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && input.form && input.form.method === "post") {
