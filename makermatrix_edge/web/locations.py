@@ -77,7 +77,12 @@ class LocationEditPages(Controller):
             # Editing is one mode, not a "Change" link on every line; a failed add stays in it.
             editing=can_write and (request.query_params.get("edit") == "1" or error is not None),
             error=error,
-            v=values or {"location_type": "standard", "parent_id": request.query_params.get("parent", "")},
+            v=values
+            or {
+                "location_type": "standard",
+                "parent_id": request.query_params.get("parent", ""),
+                "name": request.query_params.get("name", "")[:100],  # a place a part's form found missing
+            },
         )
 
     async def _edit(
