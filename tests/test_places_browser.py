@@ -99,7 +99,7 @@ def test_the_part_page_shows_every_place_and_moves_some(phone: Page, daemon: Dae
 def test_a_refused_move_some_opens_its_panel_with_the_reason_and_what_was_typed(
     phone: Page, daemon: Daemon, scene: dict[str, Any]
 ) -> None:
-    """The walk's #1: a place searched for but not tapped, Move: the reason was put in the closed panel."""
+    """The walk's #1: a search naming several places, not tapped, Move: the reason was put in the closed panel."""
     api = scene["api"]
     parts = api.call("GET", "/api/parts/get_all_parts", params={"page_size": 100})
     part = next(p for p in parts if p["location_id"] and p["quantity"] >= 20 and p["id"] != scene["part"]["id"])
@@ -110,17 +110,17 @@ def test_a_refused_move_some_opens_its_panel_with_the_reason_and_what_was_typed(
     expect(panel).not_to_have_attribute("open", "")  # one place: the panel starts closed
     panel.locator("summary").click()
     phone.get_by_label("How many", exact=True).fill("3")
-    phone.locator("#move-to-q").fill("Cassette 42")  # found, but its row is not tapped
-    expect(phone.locator("#move-to-options")).to_contain_text("Cassette 42")
+    phone.locator("#move-to-q").fill("Bin")  # several places found, none tapped
+    expect(phone.locator("#move-to-options")).to_contain_text("Bin 2")
     phone.get_by_role("button", name="Move", exact=True).click()
     reason = phone.locator("#failed")
-    expect(reason).to_contain_text("Tap the place you found in the list under Find")
+    expect(reason).to_contain_text("places match 'Bin' — tap the one you mean in the list")
     expect(panel).to_have_attribute("open", "")
     expect(reason).to_be_visible()
     assert reason.evaluate("el => el.closest('details.move-some') !== null")  # beside the form it is about
     expect(phone.get_by_label("How many", exact=True)).to_have_value("3")
-    expect(phone.locator("#move-to-q")).to_have_value("Cassette 42")
-    expect(phone.locator("#move-to-options")).to_contain_text("Cassette 42")  # the list for the search again
+    expect(phone.locator("#move-to-q")).to_have_value("Bin")
+    expect(phone.locator("#move-to-options")).to_contain_text("Bin 2")  # the list for the search again
     assert api.call("GET", f"/api/parts/{part['id']}/allocations") == before  # nothing moved
     _fits(phone)
     shot(phone, "move-some-refused")

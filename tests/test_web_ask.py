@@ -106,3 +106,22 @@ def test_the_answer_streams_in_then_shows_confidence_and_links(tmp_path: Path, b
             gate.set()
             context.close()
             daemon.stop()
+
+
+def test_ask_without_a_model_says_so_in_words_and_the_fresh_page_shows_no_empty_answer(tmp_path: Path) -> None:
+    with bench(tmp_path, ollama_url="http://127.0.0.1:9") as (_, client, _services, _):
+        assert page_login(client).status_code == 303
+        fresh = client.get("/ask").text
+        assert re.search(r'<section id="ask-result"[^>]* hidden', fresh)  # no empty "Confidence:" before a question
+        css = client.get("/static/app.css").text
+        assert "[hidden] { display: none !important; }" in css  # .card's display: grid must not show it anyway
+        answered = post_form(client, "/ask", "/ask", message="How many 10k 0603 resistors do we have?").text
+        status = re.search(r'<p id="ask-status" class="muted">([^<]*)</p>', answered)
+        assert status and status.group(1) == (
+            "Answered from the inventory alone: the assistant&#39;s model is not available right now. "
+            "Admins: run “makermatrix-edge doctor” on the Pi; it says how to start the model."
+        ), answered
+        text = re.search(r'<p id="ask-answer">([^<]*)</p>', answered)
+        assert text and text.group(1).startswith("I could not tell which part you mean.")
+        for internal in ("Ollama is not running", "127.0.0.1", "/api/health", "Admins: start", "qwen3"):
+            assert internal not in text.group(1)

@@ -77,7 +77,7 @@ def test_4_errors_come_back_on_the_page_in_words_with_the_form(web: TestClient[A
         follow_redirects=False,
     )
     text = flash_of(r).get("error", "") if r.status_code == 303 else r.text
-    assert "not a photo the daemon can read" in text and "BytesIO" not in text
+    assert "not a photo this page can read" in text and "BytesIO" not in text
     missing = web.get("/p/nope")  # an error page keeps the bar: never a dead end
     assert missing.status_code == 404 and 'aria-label="Main"' in missing.text and 'href="/scan"' in missing.text
     assert quantity(bench) == 10

@@ -32,6 +32,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/login"): OPEN,
     ("POST", "/logout"): OPEN,
     ("GET", "/"): "parts:read",
+    ("GET", "/activity"): "parts:read",
     ("GET", "/search"): "parts:read",
     ("GET", "/scans/feed"): "parts:read",
     ("POST", "/camera/start"): "parts:write",

@@ -4,6 +4,7 @@ and a tool's label whose QR, scanned, opens the tool's page."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,10 @@ def test_check_out_and_return_on_the_phone_a_double_tap_changes_nothing(bench: B
     url = f"/t/{drill['id']}"
     assert 'href="/tools"' in web.get("/").text  # More → Shared tools
     listed = web.get("/tools")
-    assert listed.status_code == 200 and "Cordless drill" in listed.text and "In its place" in listed.text
+    assert listed.status_code == 200 and "Cordless drill" in listed.text and "Available" in listed.text
     page = web.get(url)
-    assert page.status_code == 200 and "In its place" in page.text and "Check it out" in page.text
+    assert page.status_code == 200 and "Available: nobody has it" in page.text and "Check it out" in page.text
+    assert "Kept in: <a" in page.text and "Shelf 1" in page.text
 
     out = post_form(web, url, f"{url}/checkout", notes="robot build")
     assert out.status_code == 303 and out.headers["location"] == url
@@ -72,7 +74,10 @@ def test_check_out_and_return_on_the_phone_a_double_tap_changes_nothing(bench: B
     assert said(twice) == "It is already back"
     tool = bench.client.get(f"/api/tools/{drill['id']}", headers=bench.headers).json()["data"]
     assert tool["is_checked_out"] is False and tool["condition"] == "fair"
-    assert "Checked out to admin" in web.get(url).text  # the history says it
+    history = web.get(url).text.split('id="hist-h"', 1)[1]
+    assert "Checked out to admin" in history  # the history says it, and names admin once, not "admin admin"
+    assert not re.search(r"Checked out to admin\s*<span class=\"muted\">[^<]*\badmin\b", history), history
+    assert re.search(r"Returned by admin \(fair\)\s*<span class=\"muted\">· \d{4}-", history), history
 
 
 def test_someone_elses_tool_shows_who_has_it_and_a_refusal_stays_on_the_page(
@@ -114,7 +119,8 @@ def test_a_viewer_sees_the_state_but_has_no_buttons(bench: Bench) -> None:
     bench.client.cookies.clear()
     assert page_login(bench.client, "vera", "password-123").status_code == 303
     page = bench.client.get(f"/t/{saw['id']}")
-    assert page.status_code == 200 and "In its place" in page.text and "Check it out" not in page.text
+    assert page.status_code == 200 and "Available: nobody has it" in page.text and "Check it out" not in page.text
+    assert "Kept in: no place set yet" in page.text and "No place set" not in page.text
     html = bench.client.get("/").text
     refused = bench.client.post(
         f"/t/{saw['id']}/checkout", data={"csrf_token": _csrf_html(html)}, follow_redirects=False

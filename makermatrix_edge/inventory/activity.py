@@ -28,15 +28,26 @@ CATEGORIES_CLEARED = "all categories deleted"
 SUPPLIERS_CLEARED = "supplier data cleared"
 CLEARED_CHANGES = frozenset({CLEARED, CATEGORIES_CLEARED, SUPPLIERS_CLEARED})
 
+# Written when a part is deleted (inventory/parts.py): its name, for the history it leaves behind.
+NAME_WHEN_DELETED = "name when deleted: "
+UNDO_REASON = "undo"  # a stock change undone on the phone ("undo on the phone page")
+_KEPT_NAME = (
+    "CASE WHEN p.id IS NULL THEN "  # looked up only for a part that is gone
+    f"(SELECT substr(g.what, {len(NAME_WHEN_DELETED) + 1}) FROM part_changes g WHERE g.part_id = {{0}}.part_id "
+    f"AND g.what LIKE '{NAME_WHEN_DELETED}%' ORDER BY g.id DESC LIMIT 1) END AS kept_name"
+)
 _MOVEMENTS = (
-    "SELECT m.id, m.part_id, p.part_name, m.user_id, m.username, m.source, m.created_at, m.delta, m.quantity_after, "
+    "SELECT m.id, m.part_id, p.part_name, "
+    + _KEPT_NAME.format("m")
+    + ", m.user_id, m.username, m.source, m.created_at, m.delta, m.quantity_after, "
     "m.reason, m.moved, m.from_location_id, m.to_location_id, lt.path AS to_path "
     "FROM stock_movements m LEFT JOIN parts p ON p.id = m.part_id LEFT JOIN locations lt ON lt.id = m.to_location_id "
     "WHERE m.created_at >= ? {who} ORDER BY m.id DESC LIMIT ?"
 )
 _CHANGES = (
-    "SELECT c.id, c.part_id, p.part_name, c.user_id, c.username, c.source, c.created_at, c.what "
-    "FROM part_changes c LEFT JOIN parts p ON p.id = c.part_id WHERE c.created_at >= ? {who} ORDER BY c.id DESC LIMIT ?"
+    "SELECT c.id, c.part_id, p.part_name, " + _KEPT_NAME.format("c") + ", c.user_id, c.username, c.source, "
+    "c.created_at, c.what FROM part_changes c LEFT JOIN parts p ON p.id = c.part_id "
+    f"WHERE c.created_at >= ? AND c.what NOT LIKE '{NAME_WHEN_DELETED}%' {{who}} ORDER BY c.id DESC LIMIT ?"
 )
 
 
@@ -66,15 +77,23 @@ class ActivityStats(msgspec.Struct):
     most_active_hour: str | None  # "14:00" (UTC), the hour with the most activities
 
 
+def _part(r: Any) -> str:
+    """The part's name; a deleted part's as it was when deleted (older deletions kept no name)."""
+    return r["part_name"] or (f"{r['kept_name']} (deleted)" if r["kept_name"] else "a deleted part")
+
+
 def _movement(r: Any) -> Activity:
-    who, part, n = r["username"] or r["source"], r["part_name"] or "a deleted part", abs(r["delta"])
-    reason = r["reason"]
+    who, n = r["username"] or r["source"], abs(r["delta"])
+    part, reason = _part(r), r["reason"]
     if r["moved"]:
         action, said = "moved", f"{who} moved {r['moved']} × {part} to {r['to_path'] or 'another place'}"
     elif reason == "created":
         action, said = "created", f"{who} added {part} ({r['quantity_after']})"
     elif reason == "part deleted":
-        action, said = "deleted", f"{who} deleted {part}"
+        action, said = "deleted", f"{who} deleted {r['kept_name'] or part}"
+    elif reason.startswith(UNDO_REASON):
+        undone = "taking" if r["delta"] > 0 else "adding"
+        action, said = "undone", f"{who} undid {undone} {n} × {part}"
     elif reason == CLEARED:
         action, said = "cleared", f"{who} cleared all parts ({part} held {n})"
     elif r["source"] == "import":
@@ -99,7 +118,7 @@ def _movement(r: Any) -> Activity:
 
 
 def _change(r: Any) -> Activity:
-    who, part, what = r["username"] or r["source"], r["part_name"] or "a deleted part", r["what"]
+    who, part, what = r["username"] or r["source"], _part(r), r["what"]
     if what.startswith("moved to "):
         action, said = "moved", f"{who} moved {part} to {what.removeprefix('moved to ')}"
     elif what.startswith("moved from ") and " to " in what:  # a single move says where from too

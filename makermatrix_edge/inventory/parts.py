@@ -15,7 +15,7 @@ from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries, reservations, stock
-from makermatrix_edge.inventory.activity import CLEARED
+from makermatrix_edge.inventory.activity import CLEARED, NAME_WHEN_DELETED
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartUpdate, PartView
 from makermatrix_edge.runtime.events import EventBus
 
@@ -322,6 +322,9 @@ class PartService:
             view = queries.part_view(db, found)
             assert view is not None
             stock.record(db, found, new_quantity=0, reason="part deleted", source="api", actor=actor, now=now)
+            # The history stays; so does the name it is told under (the activity reads it back).
+            what = NAME_WHEN_DELETED + view.part_name
+            stock.note(db, found, what=what, source="api", actor=actor, now=now)
             db.execute("DELETE FROM parts WHERE id = ?", [found])
             return view
 
@@ -369,6 +372,16 @@ class PartService:
     async def changes(self, part_id: str, limit: int) -> list[dict[str, Any]]:
         """The part's latest moves and edits, newest first."""
         return await self._db.read(lambda db: stock.changes(db, part_id, limit))
+
+    async def names_of(self, part_ids: list[str]) -> dict[str, str]:
+        """Part names by id, for pages that name parts (a deleted part is missing)."""
+
+        def load(db: sqlite_utils.Database) -> dict[str, str]:
+            marks = ", ".join("?" * len(part_ids))
+            rows = db.execute(f"SELECT id, part_name FROM parts WHERE id IN ({marks})", part_ids).fetchall()
+            return {str(r[0]): str(r[1]) for r in rows}
+
+        return await self._db.read(load) if part_ids else {}
 
     async def counts(self) -> dict[str, int]:
         def load(db: sqlite_utils.Database) -> dict[str, int]:

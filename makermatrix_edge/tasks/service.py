@@ -184,6 +184,11 @@ class TaskService:
         rows, total = await self._db.read(lambda db: store.search(db, checked))
         return [self._live(r) for r in rows], total
 
+    async def last_for_part(self, task_type: str, part_id: str) -> TaskView | None:
+        """The newest `task_type` task for a part, whoever started it (what a part's page says about it)."""
+        row = await self._db.read(lambda db: store.last_for_part(db, task_type, part_id))
+        return self._live(row) if row is not None else None
+
     async def stats(self, principal: Principal) -> TaskStats:
         owner = None if self.sees_all(principal) else principal.user_id
         now = self._clock()

@@ -67,6 +67,17 @@ def search(db: sqlite_utils.Database, flt: TaskFilter) -> tuple[list[Row], int]:
     return rows, total
 
 
+def last_for_part(db: sqlite_utils.Database, task_type: str, part_id: str) -> Row | None:
+    """The newest task of `task_type` whose input names this part (the part page tells how it went)."""
+    rows = _rows(
+        db,
+        "SELECT * FROM tasks WHERE task_type = ? AND json_extract(input_data, '$.part_id') = ? "
+        "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        [task_type, part_id],
+    )
+    return rows[0] if rows else None
+
+
 _RUNNABLE = "status = 'PENDING' OR (status = 'RETRY' AND coalesce(next_attempt_at, '') <= ?)"
 
 

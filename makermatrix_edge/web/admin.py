@@ -17,6 +17,7 @@ from makermatrix_edge.tasks.models import TaskFilter, TaskRequest
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import back, page
+from makermatrix_edge.web.task_words import failure_words, task_titles
 
 JOBS_SHOWN = 20
 TASKS_SHOWN = 30
@@ -33,7 +34,8 @@ class AdminPages(Controller):
         found, total = await services.tasks.search(
             services.tasks.check_filter(TaskFilter(limit=TASKS_SHOWN), principal), principal
         )
-        return page(request, "tasks.html", principal, tasks=found, total=total)
+        titles = await task_titles(services, found)
+        return page(request, "tasks.html", principal, tasks=found, total=total, titles=titles, why=failure_words)
 
     @get("/tasks/list", opt=page_access("tasks:read"))
     async def tasks_fragment(self, request: Req, principal: User, services: Svc) -> Template:
@@ -41,7 +43,8 @@ class AdminPages(Controller):
         found, total = await services.tasks.search(
             services.tasks.check_filter(TaskFilter(limit=TASKS_SHOWN), principal), principal
         )
-        return page(request, "_tasks.html", principal, tasks=found, total=total)
+        titles = await task_titles(services, found)
+        return page(request, "_tasks.html", principal, tasks=found, total=total, titles=titles, why=failure_words)
 
     async def _backups(
         self, request: Request[Any, Any, Any], principal: Principal, services: Services, name: str

@@ -15,7 +15,7 @@ from makermatrix_edge.inventory.models import PartCreate, PartUpdate, PartView
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
-from makermatrix_edge.web.place_picker import picker
+from makermatrix_edge.web.place_picker import chosen_place, picker
 from makermatrix_edge.web.render import Form, back, form_error, page
 
 TEXT_FIELDS = ("part_name", "part_number", "manufacturer", "manufacturer_part_number", "supplier", "description")
@@ -32,13 +32,14 @@ class PartForm(msgspec.Struct):
     quantity: str = "0"
     min_quantity: str = "0"
     location_id: str = ""
+    location_id_q: str = ""  # typed in the place picker's search, maybe not tapped
     categories: str = ""
 
 
-def _fields(form: PartForm, *, with_quantity: bool) -> dict[str, Any]:
+async def _fields(services: Services, form: PartForm, *, with_quantity: bool) -> dict[str, Any]:
     out: dict[str, Any] = {k: getattr(form, k).strip() or None for k in TEXT_FIELDS}
     out["part_name"] = form.part_name.strip()
-    out["location_id"] = form.location_id.strip() or None
+    out["location_id"] = await chosen_place(services, form.location_id.strip(), form.location_id_q)
     names = [n.strip() for n in form.categories.split(",") if n.strip()]
     out["category_names"] = names
     numbers = ("quantity", "min_quantity") if with_quantity else ("min_quantity",)
@@ -82,7 +83,7 @@ class PartForms(Controller):
             part=part,
             v=values,
             error=error,
-            pick=await picker(services, selected=values.get("location_id") or None),
+            pick=await picker(services, values.get("location_id_q", ""), values.get("location_id") or None),
         )
 
     @get("/parts/new", opt=page_access("parts:write"))
@@ -95,7 +96,7 @@ class PartForms(Controller):
         self, request: Req, data: Annotated[PartForm, Form], principal: User, services: Svc
     ) -> Template | Redirect:
         try:
-            create = msgspec.convert(_fields(data, with_quantity=True), PartCreate)
+            create = msgspec.convert(await _fields(services, data, with_quantity=True), PartCreate)
             made = await services.parts.add(create, principal, source="phone")
         except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
             error, status = form_error(exc)
@@ -113,7 +114,7 @@ class PartForms(Controller):
     ) -> Template | Redirect:
         part = await services.parts.get(part_id=part_id)
         try:
-            update = msgspec.convert(_fields(data, with_quantity=False), PartUpdate)
+            update = msgspec.convert(await _fields(services, data, with_quantity=False), PartUpdate)
             saved = await services.parts.update(part.id, update, principal, source="phone")
         except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
             error, status = form_error(exc)

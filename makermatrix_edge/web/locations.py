@@ -72,7 +72,11 @@ class LocationEditPages(Controller):
             can_write=can_write,
             # Editing is one mode, not a "Change" link on every line; a failed add comes back in it.
             editing=can_write and request.query_params.get("edit") == "1",
-            v={"location_type": "standard", "parent_id": request.query_params.get("parent", "")},
+            v={
+                "location_type": "standard",
+                "parent_id": request.query_params.get("parent", ""),
+                "name": request.query_params.get("name", "")[:100],  # a place a part's form found missing
+            },
         )
 
     async def _edit(

@@ -13,6 +13,7 @@ from makermatrix_edge.accounts.models import Principal
 from makermatrix_edge.errors import TooManyRequests, Unauthorized
 from makermatrix_edge.httpkit.cookies import REFRESH_COOKIE, refresh_cookie
 from makermatrix_edge.httpkit.params import QueryInt
+from makermatrix_edge.inventory.activity import MAX_LIMIT
 from makermatrix_edge.services import Services
 from makermatrix_edge.web import flash
 from makermatrix_edge.web.bench_camera import bench_scans, camera_view
@@ -27,6 +28,7 @@ SEARCH_LIMIT = 20
 MAX_SHOWN = 100  # "Show more" grows the list by 20 up to this (the search's page size limit)
 FEED_LIMIT = 8
 CHANGES_SHOWN = 5  # the last few stock changes, moves and edits on the home page
+ACTIVITY_SHOWN = MAX_LIMIT  # the activity page: as many as the activity reads at once
 
 
 # Why the login page is shown (web/session.require names it): one sentence each, never internals.
@@ -133,6 +135,12 @@ class HomePages(Controller):
             changes=await services.activity.recent(limit=CHANGES_SHOWN, hours=None),
             live_token=await live_token(services, principal),
         )
+
+    @get("/activity", opt=page_access("parts:read"))
+    async def activity(self, request: Req, principal: User, services: Svc) -> Template:
+        """The home page's latest changes, further back."""
+        changes = await services.activity.recent(limit=ACTIVITY_SHOWN, hours=None)
+        return page(request, "activity.html", principal, changes=changes, shown=ACTIVITY_SHOWN)
 
     @get("/search", opt=page_access("parts:read"))
     async def search_fragment(self, request: Req, principal: User, services: Svc, q: FromQuery[str] = "") -> Template:

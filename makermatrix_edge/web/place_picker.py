@@ -15,8 +15,9 @@ from litestar import Controller, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.inventory.models import LocationView
-from makermatrix_edge.inventory.place_match import rank_places
+from makermatrix_edge.inventory.place_match import rank, rank_places
 from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
@@ -65,6 +66,34 @@ async def picker(services: Services, q: str = "", selected: str | None = None, l
         return Picker("", "Recent places", recent, len(others), chosen)
     shown = (recent + others)[:FIRST]  # a small bench: every place, the recent ones first
     return Picker("", "Places", shown, len(recent) + len(others) - len(shown), chosen)
+
+
+def typed_field(field: str) -> str:
+    """The form field that carries what was typed in a picker's search box (sent with the form)."""
+    return f"{field}_q"
+
+
+async def chosen_place(services: Services, chosen: str, typed: str) -> str | None:
+    """The place a picker's form names: the tapped one, else what was typed in its search and not tapped.
+
+    Typed text is never dropped: a tapped place among its matches wins; else the one place it names
+    (the only match, or the only one it names by its whole path or its end); else the user stays on
+    the form and is told why (InvalidInput).
+    """
+    term = typed.strip()[:100]
+    if not term:
+        return chosen or None
+    found = rank_places(await services.locations.list_flat(), term)
+    if chosen and any(loc.id == chosen for loc in found):
+        return chosen
+    if len(found) == 1:
+        return found[0].id
+    close = [loc for loc in found if (rank(loc.path, term) or 0) <= 1]
+    if len(close) == 1:
+        return close[0].id
+    if not found:
+        raise InvalidInput(f"No place matches '{term}' — pick one from the list, or leave it empty")
+    raise InvalidInput(f"{len(found)} places match '{term}' — tap the one you mean in the list, or leave it empty")
 
 
 class PlacePickerPages(Controller):

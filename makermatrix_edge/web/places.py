@@ -9,10 +9,11 @@ from litestar import Controller, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from makermatrix_edge.errors import Forbidden, InvalidInput
+from makermatrix_edge.errors import Forbidden
 from makermatrix_edge.inventory.allocation_models import SplitToCassette, Transfer
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
+from makermatrix_edge.web.place_picker import chosen_place
 from makermatrix_edge.web.render import Form, back
 from makermatrix_edge.web.stock import whole
 
@@ -21,9 +22,10 @@ class TransferForm(msgspec.Struct):
     quantity: str = ""
     from_location_id: str = ""
     to_location_id: str = ""  # "" (the picker's first choice) or "new": into a new cassette, named in cassette_name
+    to_location_id_q: str = ""  # typed in the picker's search, maybe not tapped
     cassette_name: str = ""
     cassette_parent: str = ""
-    to_location_id_find: str = ""  # what was typed into the picker's Find (a search, not a choice)
+    cassette_parent_q: str = ""
 
 
 class PlacesPages(Controller):
@@ -32,26 +34,26 @@ class PlacesPages(Controller):
         self, request: Req, part_id: FromPath[str], data: Annotated[TransferForm, Form], principal: User, services: Svc
     ) -> Redirect:
         """Carry some of the part from one of its places to another; the total stays, the history names both."""
-        if data.to_location_id.strip() in ("", "new"):
+        picked = data.to_location_id.strip()[:200]
+        if picked in ("", "new") and data.to_location_id_q.strip():
+            picked = await chosen_place(services, "", data.to_location_id_q) or ""  # typed, not tapped
+        if picked in ("", "new"):
             if not principal.can("locations:write"):
                 raise Forbidden("Choose the place to move them to (making a new cassette needs locations:write)")
-            if not data.cassette_name.strip() and data.to_location_id_find.strip():
-                # A place searched for but its row not tapped: say that, not only that a name is missing.
-                raise InvalidInput(
-                    "Tap the place you found in the list under Find to move them there, or give the new cassette a name"
-                )
             split = SplitToCassette(
                 from_location_id=data.from_location_id.strip()[:200],
                 quantity=whole(data.quantity, "quantity", 1),
                 cassette_name=data.cassette_name.strip()[:100] or None,
-                parent_location_id=data.cassette_parent.strip()[:200] or None,
+                parent_location_id=await chosen_place(
+                    services, data.cassette_parent.strip()[:200], data.cassette_parent_q
+                ),
             )
             made = await services.allocations.split_to_cassette(part_id, split, principal)
             text = f"Moved {split.quantity} to the new {made.cassette.path}"
             return back(request, f"/p/{part_id}?at={made.allocation.id}", text)
         move = Transfer(
             from_location_id=data.from_location_id.strip()[:200],
-            to_location_id=data.to_location_id.strip()[:200],
+            to_location_id=picked,
             quantity=whole(data.quantity, "quantity", 1),
         )
         done = await services.allocations.transfer(part_id, move, principal)

@@ -67,6 +67,7 @@ MENU = (
     ("/tasks", "Tasks", "tasks:read"),
     ("/backups", "Backups", "backup:manage"),
     ("/users", "Users", "users:read"),
+    ("/settings", "Settings", None),  # every logged-in user: it lists the setting pages they may open
 )
 
 

@@ -16,11 +16,13 @@ from makermatrix_edge.httpkit.files import datasheet_file
 from makermatrix_edge.inventory.models import PartView
 from makermatrix_edge.services import Services
 from makermatrix_edge.suppliers import catalogue, parse
+from makermatrix_edge.suppliers.models import SupplierStatus
 from makermatrix_edge.suppliers.views import Offer, load_offers
 from makermatrix_edge.tasks.models import TaskRequest
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.render import Form, back, page
+from makermatrix_edge.web.task_words import ENRICH, fetch_outcome
 
 PAGE_DATASHEETS = "/datasheets/"
 
@@ -29,6 +31,7 @@ class SupplierPanel(msgspec.Struct):
     """What the part page's supplier section shows."""
 
     offers: list[Offer]
+    last_fetch: str | None  # how the last "Fetch details" went, in words (running, failed and why)
     supplier: str | None  # the supplier enrichment would ask, None when it cannot tell
     can_enrich: bool
     is_admin: bool
@@ -41,11 +44,35 @@ class CredentialsForm(msgspec.Struct):
     api_key: str = ""
 
 
+KEY_NAMES = {"client_id": "Client ID", "client_secret": "Client secret", "api_key": "API key"}
+
+
+def key_name(key: str) -> str:
+    return KEY_NAMES.get(key, key.replace("_", " ").capitalize())
+
+
+def status_words(st: SupplierStatus) -> str:
+    """The Suppliers page's line: what to do on this page, not the config file's key names (the API says those)."""
+    if st.credentials_source == "none needed":
+        text = "Works without keys."
+    elif st.missing_credentials:
+        wanted = " and ".join(key_name(k) for k in st.missing_credentials)
+        text = f"Not set up yet: enter its {wanted} below (from your {st.display_name} developer account)."
+    elif st.credentials_source == "set by an admin":
+        text = "Set up: its keys are stored here."
+    else:
+        text = "Set up: its keys are in the daemon's config file."
+    if st.configured and not st.enabled:
+        text += " Switched off by an admin: fetching details does not use it."
+    return text
+
+
 async def supplier_panel(services: Services, part: PartView, principal: Principal) -> SupplierPanel:
     offers = await services.db.read(lambda db: load_offers(db, part.id))
     supplier = parse.detect_supplier(part.supplier, part.part_number) or parse.supplier_from_number(part.part_name)
     return SupplierPanel(
         offers=offers,
+        last_fetch=fetch_outcome(await services.tasks.last_for_part(ENRICH, part.id)),
         supplier=supplier,
         can_enrich=principal.can("parts:write") and principal.can("tasks:write"),
         is_admin=principal.can(ADMIN),
@@ -57,10 +84,10 @@ class SupplierPages(Controller):
     async def enrich(self, request: Req, part_id: FromPath[str], principal: User, services: Svc) -> Redirect:
         part = await services.parts.get(part_id=part_id)
         request_ = TaskRequest(
-            task_type="part_enrichment", name=f"Enrich part {part.id}", input_data={"part_id": part.id}
+            task_type="part_enrichment", name=f"Fetch details for {part.part_name}", input_data={"part_id": part.id}
         )
         await services.tasks.create(request_, principal)
-        return back(request, f"/p/{part.id}", "Fetching details from the supplier; reload in a moment (see Tasks)")
+        return back(request, f"/p/{part.id}", "Fetching details from the supplier; reload in a moment")
 
     @get("/datasheets/{filename:str}", opt=page_access("parts:read"))
     async def datasheet(self, filename: FromPath[str], services: Svc) -> File:
@@ -70,7 +97,10 @@ class SupplierPages(Controller):
     @get("/suppliers", opt=page_access(ADMIN))
     async def suppliers(self, request: Req, principal: User, services: Svc) -> Template:
         clients = services.suppliers.clients
-        rows = [(st, clients[st.name].credential_keys) for st in services.suppliers.statuses()]
+        rows = [
+            (st, status_words(st), [(k, key_name(k)) for k in clients[st.name].credential_keys])
+            for st in services.suppliers.statuses()
+        ]
         return page(request, "suppliers.html", principal, rows=rows)
 
     @post("/suppliers/{name:str}", opt=page_access(ADMIN), status_code=303)
@@ -83,4 +113,4 @@ class SupplierPages(Controller):
         if not values:
             return back(request, "/suppliers", "Nothing changed: fill in the fields to store")
         status = await services.suppliers.set_credentials(client.name, values, principal)
-        return back(request, "/suppliers", status.message)
+        return back(request, "/suppliers", f"{status.display_name}: {status_words(status)}")

@@ -86,7 +86,7 @@ def in_words(exc: BaseException, labels: Mapping[str, str] | None = None) -> str
     message = exc.message if isinstance(exc, DomainError) else str(exc)
     message = _OBJECT.sub("", message)
     if any(sign in message.lower() for sign in _NOT_A_PHOTO):
-        return "That file is not a photo the daemon can read: take a photo, or choose a JPEG or PNG."
+        return "That file is not a photo this page can read: take a photo, or choose a JPEG or PNG picture."
     if isinstance(exc, InvalidInput) and exc.field:
         rule = message.split(": ", 1)[-1] if message.startswith(f"{exc.field}: ") else message
         if rule[:1].isupper():  # a sentence of its own ("Project name is required"): a label would say it twice

@@ -32,8 +32,16 @@
       text.textContent = "";
       status.textContent = TOOL_WORDS[event.name] || "Working…";
     } else if (event.type === "answer") {
-      text.textContent = event.answer;  // the checked answer replaces the streamed draft
-      status.textContent = event.degraded ? "Answered from the inventory, without the model" : "Answered by " + event.model;
+      // The checked answer replaces the streamed draft; its notes are said in the page's words (web/ask.py).
+      var answer = event.answer, admin = false;
+      (event.notes || []).forEach(function (n) {
+        answer = answer.split(n).join("");
+        if (n.indexOf("Admins:") === 0) { admin = true; }
+      });
+      text.textContent = answer.replace(/\s+/g, " ").trim();
+      status.textContent = event.degraded
+        ? (box.dataset.without + (admin && box.dataset.admin ? " " + box.dataset.admin : ""))
+        : "Answered by " + event.model;
       confidence.textContent = event.confidence;
       parts.textContent = "";
       event.parts.forEach(function (p) {
