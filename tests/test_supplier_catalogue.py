@@ -86,7 +86,7 @@ def test_either() -> None:
 def test_the_messages_that_name_every_supplier_read_as_before() -> None:
     from makermatrix_edge.web.suppliers import SupplierPanel
 
-    panel = SupplierPanel(offers=[], supplier=None, can_enrich=True, is_admin=False)
+    panel = SupplierPanel(offers=[], last_fetch=None, supplier=None, can_enrich=True, is_admin=False)
     assert panel.known == "LCSC, DigiKey, Mouser"  # "Set the supplier (LCSC, DigiKey, Mouser) or its part number"
     names = catalogue.either([s.short_name for s in catalogue.SUPPLIERS])
     numbers = catalogue.either([s.example_number for s in catalogue.SUPPLIERS])
