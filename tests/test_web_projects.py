@@ -120,3 +120,25 @@ def test_low_stock_shows_supplier_last_price_shortage_and_a_cart_file(bench: Ben
     bc = next(i for i in listed["items"] if i["part_name"] == "BC547")
     assert (bc["shortage"], bc["supplier"], bc["unit_price"], bc["cost"]) == (10, "mouser", 0.12, 1.2)
     assert bench.client.get("/api/reorder/low-stock/digikey", headers=h).status_code == 404
+
+
+def test_money_shown_adds_up_each_line_rounded_half_up_once(bench: Bench, web: TestClient[Any]) -> None:
+    """The walk's 30 boards: 5 x 0.035 = 0.175 showed "= 0.17" beside a total of 22.38; now 0.18 + 22.20."""
+    h = bench.headers
+    fet = add_part(bench.client, h, "AO3400A N-MOSFET", quantity=25, min_quantity=30, supplier="LCSC",
+                   part_number="C20917", unit_price=0.035, currency="USD")  # fmt: skip
+    mcu = add_part(bench.client, h, "CH340C", quantity=0, supplier="LCSC", part_number="C84681", unit_price=0.74,
+                   currency="USD")  # fmt: skip
+    project = add_project(
+        bench.services,
+        "Walk test board",
+        [{"designators": "Q1", "qty": 1, "part_id": fet["id"]}, {"designators": "U2", "qty": 1, "part_id": mcu["id"]}],
+    )
+    html = web.get(f"/projects/{project}?n=30").text
+    assert "at 0.035 USD = 0.18</span>" in html and "at 0.74 USD = 22.20</span>" in html
+    assert "LCSC Electronics cart file (2 lines, 22.38 USD)" in html
+    assert "the missing parts cost 22.38 USD" in html
+    low = web.get("/low-stock").text
+    assert "0.18 to refill" in low  # the same rounding on the reorder list
+    listed = bench.client.get("/api/reorder/low-stock", headers=h).json()["data"]
+    assert next(i["cost"] for i in listed["items"] if i["part_name"] == "AO3400A N-MOSFET") == 0.18

@@ -11,6 +11,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from makermatrix_edge.httpkit.idempotency import RecordReplies
+from makermatrix_edge.suppliers.money import money
 from makermatrix_edge.web import (
     admin,
     ask,
@@ -50,6 +51,7 @@ def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["clock"] = timefmt.clock_time
     engine.engine.globals["form_keys"] = form_keys
     engine.engine.filters["short_time"] = timefmt.short
+    engine.engine.filters["money"] = money
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
