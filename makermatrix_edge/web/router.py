@@ -41,6 +41,7 @@ from makermatrix_edge.web import (
     users,
 )
 from makermatrix_edge.web.guard import OPEN, page_access, page_guard
+from makermatrix_edge.web.place_names import path_ends
 from makermatrix_edge.web.render import SECURITY_HEADERS, form_keys
 
 HERE = Path(__file__).parent
@@ -50,6 +51,7 @@ def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["local"] = timefmt.local
     engine.engine.filters["clock"] = timefmt.clock_time
     engine.engine.globals["form_keys"] = form_keys
+    engine.engine.globals["path_ends"] = path_ends
     engine.engine.filters["short_time"] = timefmt.short
     engine.engine.filters["money"] = money
 
