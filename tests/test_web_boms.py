@@ -161,6 +161,15 @@ def test_choose_a_part_for_a_line_then_unpin(bench: Bench, web: TestClient[Any])
     assert junk.status_code == 400 and "reload the page" in junk.text
 
 
+def test_choose_another_file_is_offered_once_a_file_was_chosen(web: TestClient[Any]) -> None:
+    """The walk: the empty form offered "Choose another file" before any file was chosen."""
+    project_id = _new(web, "Blinker").headers["location"].rsplit("/", 1)[1]
+    form = web.get(f"/projects/{project_id}/bom").text
+    assert "Choose another file" not in form and ">Back to Blinker</a>" in form
+    preview = _pick(web, project_id, KICAD.name, KICAD.read_bytes()).text
+    assert f'<a href="/projects/{project_id}/bom">Choose another file</a>' in preview
+
+
 def test_choosing_a_part_keeps_the_boards_number(bench: Bench, web: TestClient[Any]) -> None:
     """The walk: pinning came back to Boards 1, and the shortages of 30 boards were gone."""
     h = bench.headers

@@ -183,5 +183,7 @@ def test_move_some_names_each_place_by_its_count_and_the_end_of_its_path(web: Te
     assert shown == ["5 in Shelf 1 / Drawer A", "3 in Shelf 1 / Drawer A / Bin 4", "2 in Shelf 2 / Drawer A / Bin 4"]
     assert 'title="Workshop Shelf 1 / Shelf 1 / Drawer A / Bin 4"' in select  # the whole path, for who asks
     template = page[page.index('<select id="template"') :].split("</select>", 1)[0]
-    assert '<option value="">Default · fits</option>' in template  # not "(fits the loaded 62 mm tape)"
-    assert all(len(o.split(">", 1)[1].split("<", 1)[0]) <= 32 for o in template.split("<option")[1:]), template
+    fit = template.split('<optgroup label="Fit the loaded 62 mm tape">', 1)[1].split("</optgroup>", 1)[0]
+    assert '<option value="">Default</option>' in fit  # the fit said by the group, not "(fits the loaded 62 mm"
+    assert '<option value="part-62">Part 62 mm endless</option>' in fit
+    assert '<optgroup label="Need other tape">' in template and "(needs" not in template
