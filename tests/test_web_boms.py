@@ -165,6 +165,33 @@ def test_choose_a_part_for_a_line_then_unpin(bench: Bench, web: TestClient[Any])
     assert junk.status_code == 400 and "reload the page" in junk.text
 
 
+def test_choose_another_file_is_offered_once_a_file_was_chosen(web: TestClient[Any]) -> None:
+    """The walk: the empty form offered "Choose another file" before any file was chosen."""
+    project_id = _new(web, "Blinker").headers["location"].rsplit("/", 1)[1]
+    form = web.get(f"/projects/{project_id}/bom").text
+    assert "Choose another file" not in form and ">Back to Blinker</a>" in form
+    preview = _pick(web, project_id, KICAD.name, KICAD.read_bytes()).text
+    assert f'<a href="/projects/{project_id}/bom">Choose another file</a>' in preview
+
+
+def test_choosing_a_part_keeps_the_boards_number(bench: Bench, web: TestClient[Any]) -> None:
+    """The walk: pinning came back to Boards 1, and the shortages of 30 boards were gone."""
+    h = bench.headers
+    small = add_part(bench.client, h, "ATmega328P tray", manufacturer_part_number="ATmega328P-AU", quantity=2)
+    add_part(bench.client, h, "ATmega328P reel", manufacturer_part_number="ATmega328P-AU", quantity=40)
+    project_id = _new(web, "Blinker").headers["location"].rsplit("/", 1)[1]
+    _confirm(web, project_id, _pick(web, project_id, KICAD.name, KICAD.read_bytes()).text, KICAD.name)
+    u1 = next(r for r in _lines(bench, project_id) if r[1] == "U1")
+    page = f"/projects/{project_id}?n=30"
+    assert '<input type="hidden" name="n" value="30">' in web.get(f"/projects/{project_id}/check?n=30").text
+    pinned = post_form(web, page, f"/projects/{project_id}/bom/pin", line_id=str(u1[0]), part_id=small["id"], n="30")
+    assert pinned.status_code == 303 and pinned.headers["location"] == page
+    back = web.get(page).text
+    assert "Short 28" in back and 'value="30" aria-describedby' in back
+    unpinned = post_form(web, page, f"/projects/{project_id}/bom/unpin", line_id=str(u1[0]), n="30")
+    assert unpinned.headers["location"] == page
+
+
 def test_an_unmatched_line_finds_a_part_on_the_shelf_and_pins_it(bench: Bench, web: TestClient[Any]) -> None:
     project_id = _new(web, "Blinker").headers["location"].rsplit("/", 1)[1]
     _confirm(web, project_id, _pick(web, project_id, KICAD.name, KICAD.read_bytes()).text, KICAD.name)

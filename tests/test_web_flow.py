@@ -115,8 +115,9 @@ def test_3_a_failed_print_is_red_and_says_what_to_do(web: TestClient[Any], bench
     page = web.get(url).text
     options = page[page.index('<select id="template"') :].split("</select>", 1)[0]
     assert "Loaded: 29 mm tape" in page
-    marked = [o for o in options.split("<option")[2:] if "fits the loaded 29 mm tape" in o]
-    assert marked and options.split("<option")[2] == marked[0]  # the ones that fit come first
+    fit, other = options.split('<optgroup label="Need other tape">')
+    assert '<optgroup label="Fit the loaded 29 mm tape">' in fit and fit.count("<option") >= 1  # those first
+    assert '<option value="">Default</option>' in fit.split("<optgroup")[0] and "<option" in other
     r = post_from(web, url, f"{url}/print", copies="1")
     shown = flash_of(r)
     assert "ok" not in shown and "not printed" in shown["error"] and "Load 62 mm tape" in shown["error"]

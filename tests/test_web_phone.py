@@ -155,7 +155,8 @@ def test_points_3_7_9_failed_print_bottom_bar_and_long_names(daemon: Daemon, pho
     phone.keyboard.press("Escape")
     # 3: the sizes that fit the loaded tape first and marked; a failure is red and says what to do.
     options = phone.locator("#template option").all_inner_texts()
-    assert "fits the loaded 29 mm tape" in options[1], options
+    group = phone.locator("#template option").nth(1).evaluate("o => o.parentElement.label")
+    assert group == "Fit the loaded 29 mm tape", (group, options)
     phone.get_by_role("button", name="Print label").click()
     alert = phone.get_by_role("alert")
     expect(alert).to_contain_text("not printed")

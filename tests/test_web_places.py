@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import TestClient
 
 from conftest import FakeClock
-from inventory_helpers import history_sum
+from inventory_helpers import add_location, history_sum
 from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, page_login, post_form, said
 
 
@@ -162,3 +162,28 @@ def test_a_bench_user_moves_some_but_makes_no_cassette(bench: Bench) -> None:
     moved = post_form(bench.client, part, f"{part}/transfer", quantity="1", from_location_id=bench.drawer,
                       to_location_id=bench.shelf)  # fmt: skip
     assert moved.status_code == 303 and said(moved) == "Moved 1 to Shelf 1"
+
+
+def test_move_some_names_each_place_by_its_count_and_the_end_of_its_path(web: TestClient[Any], bench: Bench) -> None:
+    """The walk: 'Workshop / Shelf 1 / Drawer A /' was all a 360 px select showed, the bin and count cut off."""
+    h, c = bench.headers, bench.client
+    bins = []
+    for shelf in ("Shelf 1", "Shelf 2"):  # two places whose last two names are alike
+        workshop = add_location(c, h, f"Workshop {shelf}")
+        drawer = add_location(c, h, "Drawer A", add_location(c, h, shelf, workshop))
+        bins.append(add_location(c, h, "Bin 4", drawer))
+    for where, quantity in zip(bins, (3, 2), strict=True):
+        moved = c.post(f"/api/parts/{bench.ne555['id']}/transfer?from_location_id={bench.drawer}"
+                       f"&to_location_id={where}&quantity={quantity}", headers=h)  # fmt: skip
+        assert moved.status_code == 200, moved.text
+    c.get("/api/printer/status?refresh=true", headers=h)  # the fake printer's 62 mm tape, known to the page
+    page = web.get(f"/p/{bench.ne555['id']}").text
+    select = page[page.index('<select id="move-from"') :].split("</select>", 1)[0]
+    shown = [o.split(">", 1)[1].split("<", 1)[0] for o in select.split("<option")[1:]]
+    assert shown == ["5 in Shelf 1 / Drawer A", "3 in Shelf 1 / Drawer A / Bin 4", "2 in Shelf 2 / Drawer A / Bin 4"]
+    assert 'title="Workshop Shelf 1 / Shelf 1 / Drawer A / Bin 4"' in select  # the whole path, for who asks
+    template = page[page.index('<select id="template"') :].split("</select>", 1)[0]
+    fit = template.split('<optgroup label="Fit the loaded 62 mm tape">', 1)[1].split("</optgroup>", 1)[0]
+    assert '<option value="">Default</option>' in fit  # the fit said by the group, not "(fits the loaded 62 mm"
+    assert '<option value="part-62">Part 62 mm endless</option>' in fit
+    assert '<optgroup label="Need other tape">' in template and "(needs" not in template

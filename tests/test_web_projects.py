@@ -120,3 +120,47 @@ def test_low_stock_shows_supplier_last_price_shortage_and_a_cart_file(bench: Ben
     bc = next(i for i in listed["items"] if i["part_name"] == "BC547")
     assert (bc["shortage"], bc["supplier"], bc["unit_price"], bc["cost"]) == (10, "mouser", 0.12, 1.2)
     assert bench.client.get("/api/reorder/low-stock/digikey", headers=h).status_code == 404
+
+
+def test_money_shown_adds_up_each_line_rounded_half_up_once(bench: Bench, web: TestClient[Any]) -> None:
+    """The walk's 30 boards: 5 x 0.035 = 0.175 showed "= 0.17" beside a total of 22.38; now 0.18 + 22.20."""
+    h = bench.headers
+    fet = add_part(bench.client, h, "AO3400A N-MOSFET", quantity=25, min_quantity=30, supplier="LCSC",
+                   part_number="C20917", unit_price=0.035, currency="USD")  # fmt: skip
+    mcu = add_part(bench.client, h, "CH340C", quantity=0, supplier="LCSC", part_number="C84681", unit_price=0.74,
+                   currency="USD")  # fmt: skip
+    project = add_project(
+        bench.services,
+        "Walk test board",
+        [{"designators": "Q1", "qty": 1, "part_id": fet["id"]}, {"designators": "U2", "qty": 1, "part_id": mcu["id"]}],
+    )
+    html = web.get(f"/projects/{project}?n=30").text
+    assert "at 0.035 USD = 0.18</span>" in html and "at 0.74 USD = 22.20</span>" in html
+    assert "LCSC Electronics cart file (2 lines, 22.38 USD)" in html
+    assert "the missing parts cost 22.38 USD" in html
+    low = web.get("/low-stock").text
+    assert "0.18 to refill" in low  # the same rounding on the reorder list
+    listed = bench.client.get("/api/reorder/low-stock", headers=h).json()["data"]
+    assert next(i["cost"] for i in listed["items"] if i["part_name"] == "AO3400A N-MOSFET") == 0.18
+
+
+def test_a_boards_number_out_of_range_or_not_whole_is_said_beside_the_field(bench: Bench, web: TestClient[Any]) -> None:
+    """The walk: 10^12 became 10000, -5/abc/0 became 1, with no word; the page still opens, now saying so."""
+    project = _project(bench)
+    field = 'id="n" name="n" type="number" inputmode="numeric" min="1" max="10000" value="{}"'
+    for typed, used, words in (
+        ("1000000000000", 10000, "1000000000000 boards is more than the 10000 a build can be: showing 10000."),
+        ("-5", 1, "-5 boards cannot be built: showing 1, the fewest."),
+        ("0", 1, "0 boards cannot be built: showing 1, the fewest."),
+        ("abc", 1, "&#39;abc&#39; is not a number of boards: showing 1."),
+        ("2.5", 3, "2.5 is not a whole number of boards: showing 3."),
+    ):
+        page = web.get(f"/projects/{project}", params={"n": typed})
+        assert page.status_code == 200
+        assert field.format(used) in page.text  # the field shows the number the answer is for
+        assert f'<p class="error" id="n-note" role="alert">{words}</p>' in page.text
+        assert f"Yes: {used} can be built" in page.text or f"for {used}," in page.text
+        check = web.get(f"/projects/{project}/check", params={"n": typed}).text
+        assert check.startswith(f'<div id="buildable" data-n="{used}">') and words in check
+    plain = web.get(f"/projects/{project}?n=4").text
+    assert 'id="n-note"' not in plain and field.format(4) in plain

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from makermatrix_edge.errors import InvalidInput, NotFound
 from makermatrix_edge.suppliers import catalogue
+from makermatrix_edge.suppliers.money import line_cost, money, total
 from makermatrix_edge.suppliers.sourcing import Sourcing, SupplierTotal, cart_number, sourcing, totals
 
 MAX_BOARDS = 10_000  # a bench builds tens; 10^9 boards is a typo and must not overflow a reservation
@@ -169,7 +170,7 @@ def _priced(line: BuildLine, s: Sourcing | None) -> None:
         line.supplier_number, line.unit_price, line.currency = cart_number(s), s.unit_price, s.currency
         line.mpn, line.manufacturer = line.mpn or s.mpn, line.manufacturer or s.manufacturer
     if line.unit_price is not None and line.short:
-        line.shortage_cost = round(line.short * line.unit_price, 4)
+        line.shortage_cost = line_cost(line.short, line.unit_price)
 
 
 _LINES = (
@@ -231,7 +232,7 @@ def check(db: sqlite_utils.Database, project_id: str, quantity: int, *, except_b
     currencies = [ln.currency for ln in short if ln.currency and ln.shortage_cost is not None]
     currency = max(set(currencies), key=currencies.count) if currencies else "USD"
     priced = [ln for ln in short if ln.shortage_cost is not None and (ln.currency or currency) == currency]
-    cost = round(sum(ln.shortage_cost or 0.0 for ln in priced), 2)
+    cost = total(ln.shortage_cost for ln in priced)
     groups = totals((ln.supplier, ln.supplier_name, ln.shortage_cost, ln.currency, ln.supplier_number is not None)
                     for ln in short)  # fmt: skip
     result = Buildable(pid, name, quantity, most, lines, cost, currency, len(short), unmatched,
@@ -253,7 +254,7 @@ def _words(b: Buildable) -> str:
     boards = "board" if b.max_buildable == 1 else "boards"
     if b.short_lines == 0:
         return f"Yes: {b.quantity} can be built now (up to {b.max_buildable} {boards})."
-    cost = f"; the missing parts cost {b.shortage_cost:.2f} {b.currency}" if b.shortage_cost else ""
+    cost = f"; the missing parts cost {money(b.shortage_cost)} {b.currency}" if b.shortage_cost else ""
     extra = f" ({b.unpriced_lines} without a price)" if b.unpriced_lines else ""
     return (
         f"No: {b.max_buildable} {boards} can be built now; for {b.quantity}, "

@@ -18,6 +18,7 @@ from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import NotFound
 from makermatrix_edge.suppliers import catalogue
 from makermatrix_edge.suppliers.carts import CartFile, CartLine, cart_file
+from makermatrix_edge.suppliers.money import line_cost, total
 
 LOW_STOCK_LISTED = 500
 
@@ -127,7 +128,7 @@ def totals(rows: Iterable[tuple[str | None, str | None, float | None, str | None
         group_key = key or (f"?{name.casefold()}" if name else None)
         g = groups.setdefault(group_key, SupplierTotal(key, label, 0, 0.0, currency, cart=False))
         g.lines += 1
-        g.cost = round(g.cost + (cost or 0.0), 4)
+        g.cost = total((g.cost, cost))  # the lines as shown add up to it
         g.currency = g.currency or currency
         g.cart = g.cart or (key is not None and orderable)  # the file holds the lines with a number
     order = {k: i for i, k in enumerate(catalogue.KEYS)}
@@ -153,7 +154,7 @@ class ReorderService:
         for part_id, name, quantity, minimum in rows:
             s = found[part_id]
             shortage = minimum - quantity
-            cost = round(shortage * s.unit_price, 4) if s.unit_price is not None else None
+            cost = line_cost(shortage, s.unit_price) if s.unit_price is not None else None
             items.append(ReorderItem(part_id, name, quantity, minimum, shortage, s.supplier, s.supplier_name,
                                      cart_number(s), s.unit_price, s.currency, cost, s.mpn,
                                      s.manufacturer))  # fmt: skip

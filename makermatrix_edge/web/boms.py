@@ -21,6 +21,7 @@ from makermatrix_edge.errors import DomainError, InvalidInput
 from makermatrix_edge.httpkit.uploads import BOM_FILE_BODY_LIMIT
 from makermatrix_edge.projects.bom_formats import EXPORT_HINT, MAX_FILE_BYTES, RowsRefused
 from makermatrix_edge.projects.models import BomImport, RowProblem
+from makermatrix_edge.web.boards import boards_asked
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.imports import STATUS
 from makermatrix_edge.web.params import Req, Svc, User
@@ -45,6 +46,11 @@ class ConfirmForm(msgspec.Struct):
 class PinForm(msgspec.Struct):
     line_id: str = ""
     part_id: str = ""
+    n: str = ""  # the Boards number on the page: the page comes back with it, its shortages still shown
+
+
+def _page_of(project_id: str, data: PinForm) -> str:
+    return f"/projects/{project_id}?n={boards_asked(data.n)[0]}"
 
 
 def _line_id(text: str) -> int:
@@ -135,7 +141,7 @@ class BomPages(Controller):
         line = await services.boms.pin(project_id, _line_id(data.line_id), part_id)
         return back(
             request,
-            f"/projects/{project_id}",
+            _page_of(project_id, data),
             f"{', '.join(line.designators) or 'The line'}: {line.part_name}, pinned.",
         )
 
@@ -146,6 +152,6 @@ class BomPages(Controller):
         line = await services.boms.pin(project_id, _line_id(data.line_id), None)
         return back(
             request,
-            f"/projects/{project_id}",
+            _page_of(project_id, data),
             f"{', '.join(line.designators) or 'The line'}: unpinned. {line.match_reason}",
         )

@@ -20,6 +20,7 @@ from makermatrix_edge.projects.buildable import MAX_BOARDS
 from makermatrix_edge.projects.models import ProjectCreate
 from makermatrix_edge.services import Services
 from makermatrix_edge.suppliers.carts import CartFile
+from makermatrix_edge.web.boards import boards_asked
 from makermatrix_edge.web.bom_choices import PIN, choices
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
@@ -55,14 +56,6 @@ def boards(text: str, field: str = "quantity") -> int:
     if not 1 <= n <= MAX_BOARDS:
         raise InvalidInput(f"must be a whole number of boards from 1 to {MAX_BOARDS}", field)
     return n
-
-
-def _n(text: str | None) -> int:
-    """The Build box's number; anything unreadable shows the answer for 1 (the page must open)."""
-    try:
-        return max(1, min(MAX_BOARDS, int((text or "1").strip())))
-    except ValueError:
-        return 1
 
 
 def download(cart: CartFile) -> Response[bytes]:
@@ -112,32 +105,34 @@ class ProjectPages(Controller):
         pick: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
     ) -> Template:  # fmt: skip
         """`pick` and `q`: a BOM line's "Choose part" search (parts found by the words, to pin one)."""
-        answer = await services.builds.buildable(project_id, _n(n))
+        quantity, note = boards_asked(n)
+        answer = await services.builds.buildable(project_id, quantity)
         builds = await services.builds.list_builds(answer.project_id)
         chosen = await choices(services, answer.project_id, principal, pick, q)
         upload = BOM_UPLOAD_ROUTE in request.app.route_handler_method_map and principal.can(PIN)
         return page(
             request, "project.html", principal, b=answer, builds=builds, bom_upload=upload,
             can_write=principal.can("parts:write"), max_boards=MAX_BOARDS, choices=chosen.lines,
-            pick=chosen.pick, q=chosen.q,
+            pick=chosen.pick, q=chosen.q, n_note=note,
         )  # fmt: skip
 
     @get("/projects/{project_id:str}/check", opt=page_access("parts:read"))
     async def check(
         self, request: Req, project_id: FromPath[str], principal: User, services: Svc, n: FromQuery[str | None] = None
     ) -> Template:
-        """The Build box's answer alone, for build.js to swap in."""
-        answer = await services.builds.buildable(project_id, _n(n))
+        """The Build box's answer alone, for build.js to swap in (with the number used, and why if changed)."""
+        quantity, note = boards_asked(n)
+        answer = await services.builds.buildable(project_id, quantity)
         return page(
             request, "_buildable.html", principal, b=answer, can_write=principal.can("parts:write"),
-            choices=(await choices(services, answer.project_id, principal)).lines,
+            choices=(await choices(services, answer.project_id, principal)).lines, n_note=note,
         )  # fmt: skip
 
     @get("/projects/{project_id:str}/reorder/{supplier:str}", opt=page_access("parts:read"))
     async def reorder(
         self, project_id: FromPath[str], supplier: FromPath[str], services: Svc, n: FromQuery[str | None] = None
     ) -> Response[bytes]:
-        return download(await services.builds.shortage_cart(project_id, _n(n), supplier))
+        return download(await services.builds.shortage_cart(project_id, boards_asked(n)[0], supplier))
 
     @post("/projects/{project_id:str}/builds", opt=page_access("parts:write"), status_code=303)
     async def start(

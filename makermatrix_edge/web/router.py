@@ -11,6 +11,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from makermatrix_edge.httpkit.idempotency import RecordReplies
+from makermatrix_edge.suppliers.money import money
 from makermatrix_edge.web import (
     admin,
     ask,
@@ -40,6 +41,7 @@ from makermatrix_edge.web import (
     users,
 )
 from makermatrix_edge.web.guard import OPEN, page_access, page_guard
+from makermatrix_edge.web.place_names import path_ends
 from makermatrix_edge.web.render import SECURITY_HEADERS, form_keys
 
 HERE = Path(__file__).parent
@@ -49,7 +51,9 @@ def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["local"] = timefmt.local
     engine.engine.filters["clock"] = timefmt.clock_time
     engine.engine.globals["form_keys"] = form_keys
+    engine.engine.globals["path_ends"] = path_ends
     engine.engine.filters["short_time"] = timefmt.short
+    engine.engine.filters["money"] = money
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
