@@ -6,18 +6,17 @@ import ast
 import io
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 from PIL import Image
 
 from big_images import progressive_jpeg
-from conftest import FakeClock
 from makermatrix_edge.runtime.imaging import DecodeGate
-from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench
+from web_helpers import Bench, bench, csrf_of, flash_of, web
+
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 PACKAGE = Path(__file__).resolve().parent.parent / "makermatrix_edge"
 # Calls that decode image bytes: Pillow's opener and incremental parser, OpenCV's readers.
@@ -41,16 +40,6 @@ def decoder_uses(path: Path) -> list[str]:
 def test_the_only_image_decoder_in_the_source_is_open_bounded() -> None:
     uses = [use for path in sorted(PACKAGE.rglob("*.py")) for use in decoder_uses(path)]
     assert uses and all(use.startswith("runtime/imaging.py:") for use in uses), uses
-
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
 
 
 def images_in(bench: Bench) -> list[str]:

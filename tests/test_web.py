@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
-from conftest import ADMIN_PASSWORD, FakeClock, add_user, login
+from conftest import ADMIN_PASSWORD, add_user, login
 from makermatrix_edge.errors import InvalidInput
 from makermatrix_edge.web.words import in_words
-from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, page_login, post_form, said
+from web_helpers import Bench, bench, csrf_of, flash_of, page_login, post_form, said, web
 
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 
 # -- session -------------------------------------------------------------------------------

@@ -4,30 +4,19 @@ confirm, and a line's part chosen by hand (pin / unpin); what a viewer may not d
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from bom_support import BOMS
-from conftest import ADMIN_PASSWORD, FakeClock, add_user, login
+from conftest import ADMIN_PASSWORD, add_user, login
 from inventory_helpers import add_part
-from web_helpers import Bench, csrf_of, logged_in, make_bench, page_login, post_form, refused_to, said
+from web_helpers import Bench, bench, csrf_of, page_login, post_form, refused_to, said, web
+
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 KICAD = BOMS / "kicad_default.csv"
 STAGED = re.compile(r'name="staged" value="([0-9a-f]{32})"')
-
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
 
 
 def _lines(bench: Bench, project_id: str) -> list[Any]:

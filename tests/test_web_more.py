@@ -5,26 +5,14 @@ from __future__ import annotations
 import gzip
 import io
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 from PIL import Image
 
-from conftest import FakeClock
-from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, post_form, said
+from web_helpers import Bench, bench, csrf_of, flash_of, post_form, said, web
 
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 
 def png(colour: str = "red") -> bytes:

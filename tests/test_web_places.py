@@ -5,25 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from conftest import FakeClock
 from inventory_helpers import add_location, history_sum
-from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, page_login, post_form, said
+from web_helpers import Bench, bench, csrf_of, flash_of, page_login, post_form, said, web
 
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 
 def _cassette(bench: Bench, quantity: int = 4) -> dict[str, Any]:

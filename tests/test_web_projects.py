@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from build_support import add_project
-from conftest import FakeClock
 from inventory_helpers import add_part
-from web_helpers import Bench, flash_of, logged_in, make_bench, post_form, said
+from web_helpers import Bench, bench, flash_of, post_form, said, web
 
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 
 def _project(bench: Bench) -> str:

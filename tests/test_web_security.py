@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
-from conftest import ADMIN_PASSWORD, FakeClock
-from web_helpers import Bench, csrf_of, logged_in, make_bench, page_login
+from conftest import ADMIN_PASSWORD
+from web_helpers import Bench, bench, csrf_of, page_login, web
+
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 PLANTED = "attacker-chosen-value-" + "x" * 30  # long enough for the old double-submit check
-
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
 
 
 def quantity(bench: Bench) -> int:

@@ -20,19 +20,11 @@ from PIL import Image
 from conftest import FakeClock
 from inventory_helpers import add_location
 from makermatrix_edge.httpkit.own_host import own_base
-from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench
+from web_helpers import Bench, bench, csrf_of, flash_of, logged_in, make_bench, web
+
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 FROM = "http://testserver.local"
-
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
 
 
 def post_from(client: TestClient[Any], page: str, action: str, **fields: str) -> Any:

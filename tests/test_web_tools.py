@@ -5,30 +5,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 import zxingcpp
 from litestar.testing import TestClient
 from PIL import Image
 
-from conftest import FakeClock, add_user, bearer, login
-from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, page_login, post_form, said
+from conftest import add_user, bearer, login
+from web_helpers import Bench, bench, csrf_of, flash_of, logged_in, page_login, post_form, said, web
+
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 FROM = "http://testserver.local"  # the Referer a browser sends with a form post (errors go back there)
-
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
 
 
 def _tool(bench: Bench, name: str, **fields: Any) -> dict[str, Any]:

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from conftest import FakeClock
 from inventory_helpers import add_location
-from web_helpers import Bench, csrf_of, flash_of, logged_in, make_bench, said
+from web_helpers import Bench, bench, csrf_of, flash_of, said, web
+
+__all__ = ["bench", "web"]  # the shared fixtures (web_helpers), used by name
 
 FROM = "http://testserver.local"  # the Referer a browser sends with a form post (errors go back there)
-
-
-@pytest.fixture
-def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
-    yield from make_bench(tmp_path, clock)
-
-
-@pytest.fixture
-def web(bench: Bench) -> TestClient[Any]:
-    return logged_in(bench)
 
 
 def _bins(bench: Bench) -> tuple[str, str]:

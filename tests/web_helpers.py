@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from app_pool import client_for
@@ -102,3 +103,16 @@ def refused_to(response: Any, page: str) -> str:
     assert response.status_code == 303, (response.status_code, response.text[:300])
     assert response.headers["location"] == page, response.headers["location"]
     return str(flash_of(response).get("error") or "")
+
+
+# The page tests' two fixtures, shared: `from web_helpers import bench, web` (and name them in __all__).
+@pytest.fixture
+def bench(tmp_path: Path, clock: FakeClock) -> Iterator[Bench]:
+    """A fresh daemon's services with a shelf, a drawer and a part (make_bench), per test."""
+    yield from make_bench(tmp_path, clock)
+
+
+@pytest.fixture
+def web(bench: Bench) -> TestClient[Any]:
+    """A browser-like client logged in to the pages as the bench's admin."""
+    return logged_in(bench)
