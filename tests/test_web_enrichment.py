@@ -30,15 +30,21 @@ def app(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[TestClient[Any], Ser
         yield client, services, token, fakes
 
 
-def test_fetch_details_shows_picture_datasheet_prices_and_stock(
-    app: tuple[TestClient[Any], Services, str, Fakes],
-) -> None:
-    client, _, token, _ = app
+def _rp2040(client: TestClient[Any], token: str) -> dict[str, Any]:
+    """A part LCSC knows (by its C number), added through the API."""
     made = client.post(
         "/api/parts/add_part",
         json={"part_name": "RP2040 MCU", "supplier": "LCSC", "part_number": "C2040"},
         headers=bearer(token),
-    ).json()["data"]
+    )
+    return dict(made.json()["data"])
+
+
+def test_fetch_details_shows_picture_datasheet_prices_and_stock(
+    app: tuple[TestClient[Any], Services, str, Fakes],
+) -> None:
+    client, _, token, _ = app
+    made = _rp2040(client, token)
     assert page_login(client).status_code == 303
     before = client.get(f"/p/{made['id']}").text
     assert "Fetch details from LCSC" in before and "No supplier details fetched yet" in before
@@ -90,11 +96,7 @@ def test_a_failed_fetch_is_told_on_the_part_page_and_in_tasks_in_words(tmp_path:
             suppliers=supplier_settings(fakes, lcsc_api_url="http://127.0.0.1:9", lcsc_web_url="http://127.0.0.1:9"),
         ) as (client, _, token),
     ):
-        made = client.post(
-            "/api/parts/add_part",
-            json={"part_name": "RP2040 MCU", "supplier": "LCSC", "part_number": "C2040"},
-            headers=bearer(token),
-        ).json()["data"]
+        made = _rp2040(client, token)
         assert page_login(client).status_code == 303
         answer = post_form(client, f"/p/{made['id']}", f"/p/{made['id']}/enrich")
         assert said(answer) == "Fetching details from the supplier; reload in a moment"
