@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from bom_support import bench, bench_services, bh, by_designator, fixture_bytes, new_project, upload
 from inventory_helpers import add_part
+from test_orders_import import SAMPLES
 
 __all__ = ["bench", "bench_services", "bh"]  # module-scoped fixtures used by name
 
@@ -45,6 +46,7 @@ def test_kicad_default_export_imports_and_matches_with_reasons(bench: TestClient
     assert lines["R6"]["part_id"] is None
     assert lines["R6"]["match_reason"] == "Unmatched: no 47 kΩ 0603 resistor on the shelf"
     assert lines["Y1"]["part_id"] is None and "16MHz" in lines["Y1"]["match_reason"]
+    assert "'16MHz' is not a value to match by (only resistors, capacitors" in lines["Y1"]["match_reason"]
 
 
 def test_jlcpcb_bom_matches_by_lcsc_number_first(bench: TestClient[Any], bh: dict[str, str]) -> None:
@@ -56,7 +58,7 @@ def test_jlcpcb_bom_matches_by_lcsc_number_first(bench: TestClient[Any], bh: dic
     assert lines["R1"]["match_reason"] == "LCSC C25804 is this part's supplier number: 10kΩ 0603 1% resistor"
     assert lines["R5"]["match_reason"].startswith("same value and package (4.7 kΩ 0603 resistor)")  # no C-number
     assert lines["TP1"]["part_id"] is None
-    assert lines["TP1"]["match_reason"].startswith("Unmatched: value '?'")
+    assert lines["TP1"]["match_reason"].startswith("Unmatched: '?' is not a value to match by")
 
 
 def test_kicad_with_mpn_and_lcsc_columns_and_ratings(bench: TestClient[Any], bh: dict[str, str]) -> None:
@@ -158,6 +160,19 @@ def test_bad_rows_refuse_the_whole_file_naming_each(bench: TestClient[Any], bh: 
         {"row": 6, "reason": "quantity 3 but 2 designators (R6, R7)"},
     ]
     assert "nothing was imported" in response.json()["message"]
+
+
+def test_a_supplier_order_file_sent_as_a_bom_is_named_as_one(bench: TestClient[Any], bh: dict[str, str]) -> None:
+    """DigiKey's order export reads as an MPN and quantity list up to its Subtotal row: say what the file is."""
+    project = new_project(bench, bh, "Relay board")
+    order = SAMPLES / "DK_PRODUCTS_86409460.csv"
+    response = _refused(bench, bh, project, order.read_bytes(), order.name)
+    assert response.status_code == 422
+    assert response.json()["message"] == (
+        "1 row of this MPN and quantity list cannot be read; nothing was imported. This looks like a DigiKey "
+        "order file: order files are imported on the Import page"
+    )
+    assert response.json()["data"]["failed_items"] == [{"row": 3, "reason": "no quantity and no designators"}]
 
 
 def test_unknown_files_are_refused_naming_what_to_export(bench: TestClient[Any], bh: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import msgspec
 
 from makermatrix_edge.errors import DomainError, InvalidInput
+from makermatrix_edge.orders.importers import supplier_of_table
 from makermatrix_edge.orders.importers.base import FileTooLarge, UnreadableFile, UnsupportedFile
 from makermatrix_edge.orders.importers.reading import read_table, suffix_of
 from makermatrix_edge.projects.models import BomLine, RowProblem
@@ -231,9 +232,12 @@ def parse_bom(content: bytes, filename: str) -> ParsedBom:
                 seen[key] = number
         lines.append(line)
     if problems:
-        raise RowsRefused(
-            f"{len(problems)} rows of this {bom_format.name} cannot be read; nothing was imported", problems
-        )
+        rows = f"{len(problems)} row{'s' if len(problems) != 1 else ''}"
+        said = f"{rows} of this {bom_format.name} cannot be read; nothing was imported"
+        supplier = supplier_of_table(table) if bom_format.key == "mpn_list" else None
+        if supplier is not None:  # a supplier's order file sent as a BOM: its totals row is not a line
+            said += f". This looks like a {supplier} order file: order files are imported on the Import page"
+        raise RowsRefused(said, problems)
     if not lines:
         raise UnreadableFile(f"This {bom_format.name} has a header but no lines", "file")
     return ParsedBom(bom_format.key, bom_format.name, lines)

@@ -269,7 +269,7 @@ def _unreadable(line: BomLine) -> Match:
     why = (
         f"value '{line.value}' is not a value that can be read as a resistor, capacitor or inductor"
         if kind is not None
-        else f"value '{line.value}' says no specs to match on (only resistors, capacitors and inductors match by value)"
+        else f"'{line.value}' is not a value to match by (only resistors, capacitors and inductors match by value)"
     )
     if known:
         why = f"no part on the shelf has {known}, and {why}"

@@ -97,6 +97,12 @@ def parse_date(value: str | None, formats: tuple[str, ...]) -> str | None:
     return None
 
 
+def supplier_of_table(table: Table) -> str | None:
+    """The supplier whose order file this table is ("DigiKey"), by its header row; None if none's."""
+    found = _find_header(table)
+    return found[1].display_name if found is not None else None
+
+
 def _find_header(table: Table) -> tuple[int, Format, list[str], str | None] | None:
     best: tuple[int, int, Format, list[str], str | None] | None = None
     for i, row in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
