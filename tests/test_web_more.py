@@ -61,7 +61,8 @@ def test_low_stock_list_and_category_browser(web: TestClient[Any], bench: Bench)
     assert "No part is below its" in web.get("/low-stock").text
     post_form(web, url, f"{url}/adjust", take="7")  # 3 left, warn below 5
     low = web.get("/low-stock").text
-    assert "NE555 timer" in low and "3 of 5" in low and "100nF capacitor" not in low
+    assert "NE555 timer" in low and "3, want 5" in low and "100nF capacitor" not in low
+    assert "3, want 5" in web.get("/search?q=NE555").text  # the search card says it the same way
     post_form(web, f"{url}/edit", f"{url}/edit", part_name="NE555 timer", min_quantity="5", categories="Timers, ICs")
     cats = web.get("/categories").text
     assert "Timers" in cats and "1 part" in cats

@@ -96,7 +96,7 @@ def test_low_stock_shows_supplier_last_price_shortage_and_a_cart_file(bench: Ben
              unit_price=0.12, currency="USD")  # fmt: skip
     add_part(bench.client, h, "Mystery relay", quantity=1, min_quantity=4)
     html = web.get("/low-stock").text
-    assert "0 of 10" in html and "short 10" in html and "Mouser 512-BC547BTA" in html and "0.12 USD" in html
+    assert "0, want 10" in html and "short 10" in html and "Mouser 512-BC547BTA" in html and "0.12 USD" in html
     assert 'href="/low-stock/reorder/mouser"' in html and "No supplier recorded" in html
     cart = web.get("/low-stock/reorder/mouser")
     assert cart.status_code == 200
