@@ -50,6 +50,8 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/p/{part_id:str}/delete"): "parts:delete",
     ("GET", "/places/pick"): "locations:read",
     ("GET", "/tools"): "tools:read",
+    ("GET", "/tools/new"): "tools:write",
+    ("POST", "/tools/new"): "tools:write",
     ("GET", "/t/{tool_id:str}"): "tools:read",
     ("GET", "/t/{tool_id:str}/label.png"): "printer:use",
     ("POST", "/t/{tool_id:str}/checkout"): "tools:use",

@@ -1,4 +1,5 @@
-"""The shared tools on the phone: /tools (find one, see who has what) and /t/<id> (its state, check out, return).
+"""The shared tools on the phone: /tools (find one, see who has what), /tools/new (add one at the bench) and
+/t/<id> (its state, check out, return).
 
 A tool label's QR opens /t/<id>, so a phone's own camera lands here. A double tap on "Check out" or
 "Return" cannot change anything twice: the second one finds the tool already yours, or already back.
@@ -13,14 +14,17 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from makermatrix_edge.errors import InvalidInput, Refused
-from makermatrix_edge.inventory.tool_models import ToolCheckout, ToolReturn, ToolSearch
+from makermatrix_edge.accounts.models import Principal
+from makermatrix_edge.errors import Conflict, InvalidInput, Refused
+from makermatrix_edge.inventory.tool_models import ToolCheckout, ToolCreate, ToolReturn, ToolSearch, ToolView
 from makermatrix_edge.labels import models as m
+from makermatrix_edge.services import Services
 from makermatrix_edge.web.guard import page_access
 from makermatrix_edge.web.params import Req, Svc, User
 from makermatrix_edge.web.parts import print_context
+from makermatrix_edge.web.place_picker import chosen_place, picker
 from makermatrix_edge.web.printing import qr_base
-from makermatrix_edge.web.render import Form, back, page
+from makermatrix_edge.web.render import Form, back, form_error, page
 
 CONDITIONS = {"excellent": "Excellent", "good": "Good", "fair": "Fair", "poor": "Poor",
               "needs_repair": "Needs repair", "out_of_service": "Out of service"}  # fmt: skip
@@ -36,6 +40,36 @@ class ReturnForm(msgspec.Struct):
     notes: str = ""
 
 
+class NewToolForm(msgspec.Struct):
+    """The bench's few fields; the rest (supplier, price, categories...) stay with the API and the app."""
+
+    tool_name: str = ""
+    tool_number: str = ""
+    description: str = ""
+    location_id: str = ""
+    location_id_q: str = ""  # typed in the place picker's search, maybe not tapped
+    condition: str = "good"
+    checkable: str = ""  # the checkbox: "yes" when ticked, absent when not
+
+
+NEW_LABELS = {"tool_name": "The name", "tool_number": "The tool number", "condition": "The condition"}
+
+
+async def _create(services: Services, form: NewToolForm) -> ToolCreate:
+    """The form as the API's create body: the same Struct, so the same limits and control-character check."""
+    if form.condition not in CONDITIONS:
+        raise InvalidInput("must be one of the listed conditions", "condition")
+    fields = {
+        "tool_name": form.tool_name.strip(),
+        "tool_number": form.tool_number.strip() or None,
+        "description": form.description.strip() or None,
+        "location_id": await chosen_place(services, form.location_id.strip(), form.location_id_q),
+        "condition": form.condition,
+        "is_checkable": form.checkable == "yes",
+    }
+    return msgspec.convert(fields, ToolCreate)
+
+
 def _notes(text: str) -> str | None:
     text = text.strip()
     if len(text) > 1000:
@@ -48,7 +82,44 @@ class ToolPages(Controller):
     async def tools(self, request: Req, principal: User, services: Svc, q: FromQuery[str] = "") -> Template:
         term = q.strip()[:200]
         found = await services.tools.search(ToolSearch(search_term=term or None, page_size=100))
-        return page(request, "tools.html", principal, tools=found.tools, total=found.total, q=term)
+        return page(
+            request, "tools.html", principal, tools=found.tools, total=found.total, q=term,
+            can_add=principal.can("tools:write"),
+        )  # fmt: skip
+
+    async def _new_form(
+        self, request: Req, services: Services, principal: Principal, form: NewToolForm,
+        error: str | None = None, status_code: int = 200, same: ToolView | None = None,
+    ) -> Template:  # fmt: skip
+        """`same`: the tool that already has the name typed (the way on from a duplicate)."""
+        pick = await picker(services, form.location_id_q, form.location_id or None)
+        return page(
+            request, "tool_form.html", principal, status_code, v=form, error=error, pick=pick,
+            conditions=CONDITIONS, same=same,
+        )  # fmt: skip
+
+    @get("/tools/new", opt=page_access("tools:write"))
+    async def new_tool(self, request: Req, principal: User, services: Svc) -> Template:
+        return await self._new_form(request, services, principal, NewToolForm(checkable="yes"))
+
+    # A refusal renders the form at its own address (GET /tools/new shows it too), not post/redirect/get:
+    # a description of up to 4000 characters does not fit the one-time cookie that carries typed values.
+    @post("/tools/new", opt=page_access("tools:write"), status_code=200)
+    async def add_tool(
+        self, request: Req, data: Annotated[NewToolForm, Form], principal: User, services: Svc
+    ) -> Template | Redirect:
+        try:
+            made = await services.tools.create(await _create(services, data), principal)
+        except (InvalidInput, Conflict, msgspec.ValidationError) as exc:
+            error, status = form_error(exc, NEW_LABELS)
+            same = None
+            if isinstance(exc, Conflict):  # names are unique without regard to case: "drill" is "Drill"
+                name = data.tool_name.strip()
+                error = f"A tool named '{name}' already exists: choose another name, or open that one."
+                found = await services.tools.search(ToolSearch(search_term=name, page_size=100))
+                same = next((t for t in found.tools if t.tool_name.casefold() == name.casefold()), None)
+            return await self._new_form(request, services, principal, data, error, status, same)
+        return back(request, f"/t/{made.id}", f"Added tool '{made.tool_name}'")
 
     @get("/t/{tool_id:str}", opt=page_access("tools:read"))
     async def tool(self, request: Req, tool_id: FromPath[str], principal: User, services: Svc) -> Template:
