@@ -13,6 +13,7 @@ from conftest import bearer
 from inventory_helpers import add_part
 from makermatrix_edge.db import migrations
 from makermatrix_edge.db.connection import connect
+from makermatrix_edge.db.text import fold
 from makermatrix_edge.db.values import index_words, term_values, value_match
 from web_helpers import page_login
 
@@ -90,6 +91,37 @@ def test_a_database_indexed_before_0023_finds_the_values_after_it(tmp_path: Path
     with db.conn:
         migrations.REGISTRY[upgrade].migrate(db)
     assert db.execute(count, [match]).fetchone()[0] == 1
+
+
+def test_a_decimal_mark_is_part_of_the_value(client: TestClient[Any], admin_token: str, shelf: dict[str, str]) -> None:
+    """A walk's find: a BOM's 47k line was offered the 4.7 kΩ resistor (the point was dropped as a joiner)."""
+    h = bearer(admin_token)
+    assert shelf["rkm"] not in _found(client, h, "47k")
+    forty_seven = add_part(client, h, "47kΩ 0805 resistor", quantity=5)["id"]
+    assert _found(client, h, "47k") == {forty_seven}
+    for spelling in ("4.7k", "4,7k", "4,7 kΩ"):  # the decimal comma too
+        assert _found(client, h, spelling) == {shelf["rkm"]}, spelling
+    assert fold("Wi-Fi ESP32-C3, 1.5KE6.8A") == "wifi esp32c3 1.5ke6.8a"  # other joiners still go
+    assert fold("Résistance 4,7kΩ") == "resistance 4.7kω" == fold("resistance 4.7kω")
+
+
+def test_a_database_indexed_before_0026_no_longer_mistakes_4_7k_for_47k(tmp_path: Path) -> None:
+    db = sqlite_utils.Database(connect(tmp_path / "old.db", busy_timeout_ms=1000))
+    upgrade = migrations.NAMES.index("0026_search_decimal_marks")
+    for module in migrations.REGISTRY[:upgrade]:
+        with db.conn:
+            module.migrate(db)
+    db.execute("DELETE FROM parts_fts")  # as the old mm_fold() wrote it
+    db.execute(
+        "INSERT INTO parts (id, part_name, created_at, updated_at) VALUES ('p1', '4.7kΩ 0603 resistor', 'now', 'now')"
+    )
+    db.execute("UPDATE parts_fts SET part_name = '47kω 0603 resistor' WHERE rowid = (SELECT seq FROM parts)")
+    count = "SELECT count(*) FROM parts_fts WHERE parts_fts MATCH ?"
+    assert db.execute(count, ['"47k"']).fetchone()[0] == 1
+    with db.conn:
+        migrations.REGISTRY[upgrade].migrate(db)
+    assert db.execute(count, ['"47k"']).fetchone()[0] == 0
+    assert db.execute(count, ['"4.7k"']).fetchone()[0] == 1
 
 
 def test_the_empty_page_says_nothing_matches_once(client: TestClient[Any], admin_token: str) -> None:

@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Characters NFKD does not decompose but a person types without the accent.
 _EXTRA = str.maketrans({"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 
 
-# Punctuation inside words is dropped, so "wifi" finds "Wi-Fi" and "esp32c3" finds "ESP32-C3".
+# Punctuation inside words is dropped, so "wifi" finds "Wi-Fi" and "esp32c3" finds "ESP32-C3". A decimal
+# mark between digits is not: "4.7k" is not "47k". It is kept as a point ("4,7k" is "4.7k" too).
 _JOINERS = str.maketrans("", "", "-‐‑‒–—_.,/'’·")
+_DECIMAL_MARK = re.compile(r"(?<=\d)[.,](?=\d)")
+_KEPT_MARK = "\ue000"  # a private-use character: never in a part's text, and not a joiner
+
+
+def _drop_joiners(text: str) -> str:
+    if "." not in text and "," not in text:
+        return text.translate(_JOINERS)
+    return _DECIMAL_MARK.sub(_KEPT_MARK, text).translate(_JOINERS).replace(_KEPT_MARK, ".")
 
 
 def fold(text: str | None) -> str | None:
-    """'Résistance 10kΩ Wi-Fi' -> 'resistance 10kω wifi'. Registered in SQLite as mm_fold()."""
+    """'Résistance 4,7kΩ Wi-Fi' -> 'resistance 4.7kω wifi'. Registered in SQLite as mm_fold()."""
     if text is None:
         return None
     text = str(text)
     if text.isascii():  # most of a bench's text, and 5x faster: nothing to decompose, lower() is casefold()
-        return text.lower().translate(_JOINERS)
+        return _drop_joiners(text.lower())
     return fold_unicode(text)
 
 
 def fold_unicode(text: str) -> str:
     """The general path of fold(): accents and compatibility forms off, then case and joiners."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_EXTRA))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().translate(_JOINERS)
+    return _drop_joiners("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold())
 
 
 def clean_term(text: str) -> str:

@@ -43,6 +43,7 @@ NAMES: tuple[str, ...] = (
     "0023_part_allocations",
     "0024_search_values",
     "0025_supplier_settings",
+    "0026_search_decimal_marks",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 
