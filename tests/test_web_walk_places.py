@@ -111,7 +111,9 @@ def test_move_some_takes_the_typed_place_and_never_makes_a_cassette_instead(web:
     refused = _post(web, url, f"{url}/transfer", quantity="2", from_location_id=bench.drawer, to_location_id="",
                     to_location_id_q="Drawer Z", cassette_name="", cassette_parent="")  # fmt: skip
     error = flash_of(refused)
-    assert error["error"] == "No place matches 'Drawer Z' — pick one from the list, or leave it empty."
+    assert error["error"] == (  # in this panel an empty choice is a new cassette: said so
+        "No place matches 'Drawer Z' — pick one from the list, or empty Find to move them into a new cassette."
+    )
     assert error["kept"]["to_location_id_q"] == "Drawer Z"  # the typed text comes back
     assert _count(bench, "locations") == places
 

@@ -73,12 +73,12 @@ def typed_field(field: str) -> str:
     return f"{field}_q"
 
 
-async def chosen_place(services: Services, chosen: str, typed: str) -> str | None:
+async def chosen_place(services: Services, chosen: str, typed: str, *, otherwise: str = "leave it empty") -> str | None:
     """The place a picker's form names: the tapped one, else what was typed in its search and not tapped.
 
     Typed text is never dropped: a tapped place among its matches wins; else the one place it names
     (the only match, or the only one it names by its whole path or its end); else the user stays on
-    the form and is told why (InvalidInput).
+    the form and is told why (InvalidInput), ending with `otherwise`: what else the form can do.
     """
     term = typed.strip()[:100]
     if not term:
@@ -92,8 +92,8 @@ async def chosen_place(services: Services, chosen: str, typed: str) -> str | Non
     if len(close) == 1:
         return close[0].id
     if not found:
-        raise InvalidInput(f"No place matches '{term}' — pick one from the list, or leave it empty")
-    raise InvalidInput(f"{len(found)} places match '{term}' — tap the one you mean in the list, or leave it empty")
+        raise InvalidInput(f"No place matches '{term}' — pick one from the list, or {otherwise}")
+    raise InvalidInput(f"{len(found)} places match '{term}' — tap the one you mean in the list, or {otherwise}")
 
 
 class PlacePickerPages(Controller):

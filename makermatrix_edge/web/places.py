@@ -36,7 +36,9 @@ class PlacesPages(Controller):
         """Carry some of the part from one of its places to another; the total stays, the history names both."""
         picked = data.to_location_id.strip()[:200]
         if picked in ("", "new") and data.to_location_id_q.strip():
-            picked = await chosen_place(services, "", data.to_location_id_q) or ""  # typed, not tapped
+            # typed, not tapped; here an empty choice means a new cassette, and the refusal says so
+            otherwise = "empty Find to move them into a new cassette"
+            picked = await chosen_place(services, "", data.to_location_id_q, otherwise=otherwise) or ""
         if picked in ("", "new"):
             if not principal.can("locations:write"):
                 raise Forbidden("Choose the place to move them to (making a new cassette needs locations:write)")
