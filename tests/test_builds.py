@@ -51,6 +51,7 @@ def test_buildable_answers_per_line_with_shortage_cost_and_suppliers(
     r1, u1, c9, r7 = got["lines"]
     assert (r1["need"], r1["available"], r1["short"], r1["part_id"]) == (6, 25, 0, board["r"])
     assert r7["available"] == 19 and r7["need"] == 3  # the same part, shared out line by line
+    assert (r1["for_lines_above"], r7["for_lines_above"]) == (0, 6)  # said, so 25 and 19 do not contradict
     assert (c9["dnp"], c9["need"], c9["short"]) == (True, 0, 0)  # a DNP line is never needed
     assert u1["match_reason"] == "pinned" and u1["designators"] == "U1"
 

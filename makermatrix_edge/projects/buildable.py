@@ -45,6 +45,7 @@ class BuildLine(msgspec.Struct):
     unmatched: bool = False
     in_stock: int = 0  # the part's whole stock, before other builds' reservations
     reserved: int = 0  # held by other open builds
+    for_lines_above: int = 0  # of the part's stock, what the BOM's earlier lines of the same part take
     supplier: str | None = None  # catalogue key, for the reorder file
     supplier_name: str | None = None
     supplier_number: str | None = None
@@ -215,6 +216,7 @@ def check(db: sqlite_utils.Database, project_id: str, quantity: int, *, except_b
     for line in lines:
         if line.part_id is not None:
             line.available = left.get(line.part_id, max(0, line.in_stock - line.reserved))
+            line.for_lines_above = max(0, line.in_stock - line.reserved) - line.available
             if line.need:
                 line.short = max(0, line.need - left[line.part_id])
                 left[line.part_id] = max(0, left[line.part_id] - line.need)
