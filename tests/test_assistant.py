@@ -99,6 +99,18 @@ def test_degraded_cases_answer_the_documents_questions_from_the_inventory(
         assert [p["part_number"] for p in first["parts"]] == ["S9012", "BC857B"]
 
 
+def test_without_the_model_a_value_question_is_answered_from_the_shelf(tmp_path: Path) -> None:
+    """The second walk: "Do I have 10k resistors?" got "I could not tell which part you mean"; Find knew them."""
+    with bench(tmp_path, ollama_url="http://127.0.0.1:9") as (_, client, _, token):
+        for question in ("Do I have 10k resistors?", "Do we have 10k?"):
+            answer = _api_ask(client, token, question)
+            assert answer["confidence"] == "MEDIUM", (question, answer)
+            assert "could not tell" not in answer["answer"]
+            assert re.search(r"\b4800 units\b", answer["answer"]), answer["answer"]  # the demo's 10 kΩ 0603 reel
+        missing = _api_ask(client, token, "Any 3.3k resistors?")
+        assert missing["answer"].startswith("No 3.3k resistor is in this inventory."), missing["answer"]
+
+
 def test_a_model_slower_than_the_deadline_gets_the_inventory_answer(tmp_path: Path) -> None:
     with bench(tmp_path, call_timeout_seconds=0.5) as (fake, client, _, token):
         hold = Hold()

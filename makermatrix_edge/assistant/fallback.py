@@ -2,9 +2,10 @@
 
 Used when the model is offline, missing, cannot call tools or is too slow, and when the guard
 removed everything the model said (what most people see first on a Pi without Ollama). "Do we
-have X", "how many", "where", "what is it worth", "what can replace it", "can we build 5 of the
-motor driver", parametric questions ("an NPN transistor for 100 mA", "a SOT-23 diode for 75 V")
-and the inventory's total value need no language model. A question none of these rules reads is
+have X" (a part number, or a value: "10k resistors"), "how many", "where", "what is it worth",
+"what can replace it", "can we build 5 of the motor driver", parametric questions ("an NPN
+transistor for 100 mA", "a SOT-23 diode for 75 V") and the inventory's total value need no
+language model. A question none of these rules reads is
 said to be not understood: that answer is not `answered` (confidence LOW, not MEDIUM).
 """
 
@@ -20,10 +21,13 @@ import msgspec
 from makermatrix_edge.assistant.evidence import Evidence
 from makermatrix_edge.assistant.guard import part_tokens
 from makermatrix_edge.assistant.tools import ToolBox
+from makermatrix_edge.db.values import term_values
 
 _REPLACE = re.compile(r"replac|alternative|equivalent|substitut|instead|swap|similar", re.I)
 _MARKING = re.compile(r"\b(?:marking|marked|code|part(?:\s+number)?)\s+['\"]?([A-Za-z0-9][\w\-/]*)", re.I)
 _TOTALS = re.compile(r"value|worth|cost|total|low stock|reorder|inventory", re.I)
+_RATINGS = ("v", "a", "w")  # a value's unit that makes it a rating (parametric_filters reads those)
+_KIND = re.compile(r"\b(resistor|capacitor|cap|inductor)s?\b", re.I)  # the kinds matched by their value
 _BUILD = re.compile(r"\b(?:build|make|assemble|produce)\b", re.I)
 _BOARDS = re.compile(r"\b(\d{1,6})\b(?!\s*(?:m?A|m?V|k?V|m?W|%))")
 _POLARITY = (  # (pattern, filter, value), the first that matches wins
@@ -193,6 +197,33 @@ async def _parts(question: str, toolbox: ToolBox, evidence: Evidence) -> list[st
     return sentences
 
 
+def value_queries(question: str) -> list[str]:
+    """Searches for the values a question names ("Do I have 10k resistors?" -> ["10k resistor"])."""
+    kind = _KIND.search(question)
+    said = kind.group(1).lower() if kind else ""
+    word = "capacitor" if said == "cap" else said
+    passive = [v for v in term_values(question) if not v.canonical.endswith(_RATINGS)]  # "100 mA" is a bound
+    return [f"{v.text} {word}".strip() for v in passive][:MAX_PARTS]
+
+
+async def _values(question: str, toolbox: ToolBox, evidence: Evidence) -> list[str]:
+    """A value question: what the shelf holds of it, part by part (the most stocked first, as search ranks)."""
+    sentences: list[str] = []
+    for query in value_queries(question):
+        found = await _tool(toolbox, "lookup_component", evidence, query=query)
+        matches = found.get("matches") or []
+        if not matches:
+            sentences.append(f"No {query} is in this inventory.")
+            continue
+        for best in matches[:MAX_PARTS]:
+            item = await _tool(toolbox, "check_inventory", evidence, component_id=best["id"])
+            if "error" not in item:
+                sentences.append(_stock_sentence(item))
+        if len(matches) > MAX_PARTS:
+            sentences.append(f"More parts match {query!r}: search for it on the Find page.")
+    return sentences
+
+
 async def _totals(toolbox: ToolBox, evidence: Evidence) -> list[str]:
     cost = await _tool(toolbox, "inventory_cost", evidence)
     out = [
@@ -215,6 +246,8 @@ async def answer(question: str, toolbox: ToolBox, evidence: Evidence) -> Said:
         sentences = await _parts(question, toolbox, evidence)
     if not sentences and (filters := parametric_filters(question)):
         sentences = await _parametric(filters, toolbox, evidence)
+    if not sentences:
+        sentences = await _values(question, toolbox, evidence)
     if not sentences and _TOTALS.search(question):
         sentences = await _totals(toolbox, evidence)
     if not sentences:
