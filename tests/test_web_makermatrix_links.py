@@ -63,6 +63,8 @@ def test_settings_lists_the_setting_pages_this_account_may_open(client: TestClie
     assert admin.status_code == 200 and "<h1>Settings</h1>" in admin.text
     for href in ("/printer", "/suppliers", "/backups", "/users", "/tasks"):
         assert f'href="{href}"' in admin.text, href
+    assert "API keys for scripts are set from a computer" in admin.text  # not the supplier keys, which are here
+    assert "supplier keys are under Suppliers" in admin.text
     add_user(client, admin_token, "links-viewer", "viewer")
     client.cookies.clear()
     assert page_login(client, "links-viewer", "password-123").status_code == 303
@@ -70,6 +72,7 @@ def test_settings_lists_the_setting_pages_this_account_may_open(client: TestClie
     assert viewer.status_code == 200
     assert 'href="/tasks"' in viewer.text and 'href="/backups"' not in viewer.text
     assert 'href="/suppliers"' not in viewer.text and 'href="/printer"' not in viewer.text
+    assert "supplier keys are under Suppliers" not in viewer.text  # no pointer to a page they cannot open
 
 
 def test_other_unknown_addresses_stay_not_found(client: TestClient[Any]) -> None:
