@@ -74,13 +74,19 @@ def test_the_canonical_forms() -> None:
     assert value_match("50V")[0] == '"50v"'  # a rating keeps its unit
 
 
-def test_a_database_indexed_before_0023_finds_the_values_after_it(tmp_path: Path) -> None:
-    """Migration 0023 indexes every part again: one made before it is found by its value's other spellings."""
+def _migrated_up_to(tmp_path: Path, name: str) -> tuple[sqlite_utils.Database, int]:
+    """A database as it was before migration `name` ran, and that migration's place in the registry."""
     db = sqlite_utils.Database(connect(tmp_path / "old.db", busy_timeout_ms=1000))
-    upgrade = migrations.NAMES.index("0024_search_values")
+    upgrade = migrations.NAMES.index(name)
     for module in migrations.REGISTRY[:upgrade]:
         with db.conn:
             module.migrate(db)
+    return db, upgrade
+
+
+def test_a_database_indexed_before_0023_finds_the_values_after_it(tmp_path: Path) -> None:
+    """Migration 0023 indexes every part again: one made before it is found by its value's other spellings."""
+    db, upgrade = _migrated_up_to(tmp_path, "0024_search_values")
     db.execute(
         "INSERT INTO parts (id, part_name, additional_properties, created_at, updated_at) "
         "VALUES ('p1', 'Carbon resistor', '{\"resistance\": \"10 kΩ\"}', 'now', 'now')"
@@ -106,11 +112,7 @@ def test_a_decimal_mark_is_part_of_the_value(client: TestClient[Any], admin_toke
 
 
 def test_a_database_indexed_before_0026_no_longer_mistakes_4_7k_for_47k(tmp_path: Path) -> None:
-    db = sqlite_utils.Database(connect(tmp_path / "old.db", busy_timeout_ms=1000))
-    upgrade = migrations.NAMES.index("0026_search_decimal_marks")
-    for module in migrations.REGISTRY[:upgrade]:
-        with db.conn:
-            module.migrate(db)
+    db, upgrade = _migrated_up_to(tmp_path, "0026_search_decimal_marks")
     db.execute("DELETE FROM parts_fts")  # as the old mm_fold() wrote it
     db.execute(
         "INSERT INTO parts (id, part_name, created_at, updated_at) VALUES ('p1', '4.7kΩ 0603 resistor', 'now', 'now')"
