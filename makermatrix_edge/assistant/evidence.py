@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from makermatrix_edge.assistant.models import PartLink
 from makermatrix_edge.inventory.component_models import Component
+from makermatrix_edge.suppliers.money import money
 
 
 def cents(value: float) -> str:
-    return f"{value:.2f}"
+    """An amount as the answers write it: rounded half up to the cent, as every page shows money."""
+    return money(value)
 
 
 def norm(token: str) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import msgspec
 
-from makermatrix_edge.assistant.evidence import Evidence
+from makermatrix_edge.assistant.evidence import Evidence, cents
 from makermatrix_edge.assistant.guard import part_tokens
 from makermatrix_edge.assistant.tools import ToolBox
 from makermatrix_edge.db.values import term_values
@@ -61,7 +61,7 @@ async def _tool(toolbox: ToolBox, name: str, evidence: Evidence, **args: Any) ->
 
 
 def _money(value: float) -> str:
-    return f"${value:.2f}"
+    return f"${cents(value)}"
 
 
 def _more(shown: int, total: int, link: str) -> str:
