@@ -240,6 +240,8 @@ def test_clear_all_is_admin_only_and_closes_history(
     cleared = [a for a in activity if a["action"] == "cleared"]
     assert sorted(a["details"].get("delta", 0) for a in cleared) == [-2, -1, 0]  # P0: a history line, no movement
     assert {a["username"] for a in cleared} == {"admin"}
+    said = " ".join(a["details"]["summary"] for a in cleared)
+    assert "P1 (deleted)" in said and "P2 (deleted)" in said and "a deleted part" not in said  # names kept
     again = client.delete("/api/parts/clear_all", headers=h)  # a retry finds nothing: no movement, no error
     assert again.status_code == 200 and again.json()["data"]["deleted_parts"] == 0
     sums = services.db.read_sync(

@@ -28,26 +28,18 @@ CATEGORIES_CLEARED = "all categories deleted"
 SUPPLIERS_CLEARED = "supplier data cleared"
 CLEARED_CHANGES = frozenset({CLEARED, CATEGORIES_CLEARED, SUPPLIERS_CLEARED})
 
-# Written when a part is deleted (inventory/parts.py): its name, for the history it leaves behind.
-NAME_WHEN_DELETED = "name when deleted: "
 UNDO_REASON = "undo"  # a stock change undone on the phone ("undo on the phone page")
-_KEPT_NAME = (
-    "CASE WHEN p.id IS NULL THEN "  # looked up only for a part that is gone
-    f"(SELECT substr(g.what, {len(NAME_WHEN_DELETED) + 1}) FROM part_changes g WHERE g.part_id = {{0}}.part_id "
-    f"AND g.what LIKE '{NAME_WHEN_DELETED}%' ORDER BY g.id DESC LIMIT 1) END AS kept_name"
-)
 _MOVEMENTS = (
-    "SELECT m.id, m.part_id, p.part_name, "
-    + _KEPT_NAME.format("m")
-    + ", m.user_id, m.username, m.source, m.created_at, m.delta, m.quantity_after, "
-    "m.reason, m.moved, m.from_location_id, m.to_location_id, lt.path AS to_path "
-    "FROM stock_movements m LEFT JOIN parts p ON p.id = m.part_id LEFT JOIN locations lt ON lt.id = m.to_location_id "
+    "SELECT m.id, m.part_id, p.part_name, d.part_name AS kept_name, m.user_id, m.username, m.source, m.created_at, "
+    "m.delta, m.quantity_after, m.reason, m.moved, m.from_location_id, m.to_location_id, lt.path AS to_path "
+    "FROM stock_movements m LEFT JOIN parts p ON p.id = m.part_id LEFT JOIN deleted_parts d ON d.part_id = m.part_id "
+    "LEFT JOIN locations lt ON lt.id = m.to_location_id "
     "WHERE m.created_at >= ? {who} ORDER BY m.id DESC LIMIT ?"
 )
 _CHANGES = (
-    "SELECT c.id, c.part_id, p.part_name, " + _KEPT_NAME.format("c") + ", c.user_id, c.username, c.source, "
-    "c.created_at, c.what FROM part_changes c LEFT JOIN parts p ON p.id = c.part_id "
-    f"WHERE c.created_at >= ? AND c.what NOT LIKE '{NAME_WHEN_DELETED}%' {{who}} ORDER BY c.id DESC LIMIT ?"
+    "SELECT c.id, c.part_id, p.part_name, d.part_name AS kept_name, c.user_id, c.username, c.source, c.created_at, "
+    "c.what FROM part_changes c LEFT JOIN parts p ON p.id = c.part_id "
+    "LEFT JOIN deleted_parts d ON d.part_id = c.part_id WHERE c.created_at >= ? {who} ORDER BY c.id DESC LIMIT ?"
 )
 
 
@@ -78,7 +70,7 @@ class ActivityStats(msgspec.Struct):
 
 
 def _part(r: Any) -> str:
-    """The part's name; a deleted part's as it was when deleted (older deletions kept no name)."""
+    """The part's name; a deleted part's as it was when deleted (deleted_parts; older deletions kept none)."""
     return r["part_name"] or (f"{r['kept_name']} (deleted)" if r["kept_name"] else "a deleted part")
 
 

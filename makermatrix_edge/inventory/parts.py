@@ -15,7 +15,7 @@ from makermatrix_edge.db import sql
 from makermatrix_edge.db.gateway import Database
 from makermatrix_edge.errors import Conflict, InvalidInput, NotFound
 from makermatrix_edge.inventory import queries, reservations, stock
-from makermatrix_edge.inventory.activity import CLEARED, NAME_WHEN_DELETED
+from makermatrix_edge.inventory.activity import CLEARED
 from makermatrix_edge.inventory.models import Movement, Page, PartCreate, PartUpdate, PartView
 from makermatrix_edge.runtime.events import EventBus
 
@@ -322,9 +322,7 @@ class PartService:
             view = queries.part_view(db, found)
             assert view is not None
             stock.record(db, found, new_quantity=0, reason="part deleted", source="api", actor=actor, now=now)
-            # The history stays; so does the name it is told under (the activity reads it back).
-            what = NAME_WHEN_DELETED + view.part_name
-            stock.note(db, found, what=what, source="api", actor=actor, now=now)
+            _keep_names(db, "WHERE id = ?", [found], now)
             db.execute("DELETE FROM parts WHERE id = ?", [found])
             return view
 
@@ -349,6 +347,7 @@ class PartService:
                 "SELECT id, ?, 'api', ?, ?, ? FROM parts WHERE quantity = 0",
                 who,
             )
+            _keep_names(db, "", [], now)
             return int(db.execute("DELETE FROM parts").rowcount)
 
         done = await self._db.write(remove)
@@ -391,3 +390,8 @@ class PartService:
             }
 
         return await self._db.read(load)
+
+
+def _keep_names(db: sqlite_utils.Database, where: str, args: list[Any], now: str) -> None:
+    """Their history stays; so do the names it is told under (the activity reads them)."""
+    db.execute(f"INSERT OR REPLACE INTO deleted_parts SELECT id, part_name, ? FROM parts {where}", [now, *args])

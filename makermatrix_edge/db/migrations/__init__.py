@@ -44,6 +44,7 @@ NAMES: tuple[str, ...] = (
     "0024_search_values",
     "0025_supplier_settings",
     "0026_search_decimal_marks",
+    "0027_deleted_part_names",
 )
 REGISTRY: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.m{name}") for name in NAMES)
 
